@@ -1,0 +1,1 @@
+"""The FastAPI gateway: app factory, route table, identity, OpenAPI, portal pages."""

@@ -1,0 +1,99 @@
+"""The gateway app factory: mounts (embedded) or proxies (distributed) every service under /api/v1."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import ORJSONResponse
+
+from platform_api import observability, reference_endpoints
+from platform_api.identity_setup import build_token_verifier
+from platform_api.proxy import ServiceProxy
+from platform_api.registry import load_services
+from services.kit.db import Database
+from services.kit.errors import install_error_handlers
+from services.kit.migrations import upgrade
+from services.kit.settings import PlatformSettings, get_settings
+from services.kit.spec import ServiceSpec
+
+DESCRIPTION = """
+스마트제조혁신 통합 플랫폼 — Smart Manufacturing Innovation Platform.
+
+Deployment records (구축정보), manufacturing data standards (제조데이터 표준), AI use cases
+(AI 활용 사례) and specialist companies (전문기업) in one place, fed by factory edge gateways.
+
+Authenticate with `Authorization: Bearer <access token>` (Keycloak, or the development issuer at
+`/dev-oidc/token` in the embedded topology). Errors share one shape:
+`{"error": "Name", "detail": "...", "fields": [{"loc": "...", "msg": "..."}]}`; send
+`Accept-Language: ko` for Korean messages.
+"""
+
+
+def migrate(db: Database, specs: list[ServiceSpec]) -> None:
+    for spec in specs:
+        if spec.migrations is not None:
+            upgrade(spec.migrations, db.engine, spec.version_table)
+
+
+def create_app(
+    settings: PlatformSettings | None = None,
+    *,
+    services: list[str] | None = None,
+    run_migrations: bool = False,
+) -> FastAPI:
+    """Build a platform process: the gateway with every service, or one service (``services=[name]``)."""
+    settings = settings or get_settings()
+    specs = load_services(services)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        app.state.db = Database(settings.sqlalchemy_url)
+        if run_migrations:
+            await run_in_threadpool(migrate, app.state.db, specs)
+        app.state.token_verifier = await run_in_threadpool(build_token_verifier, app, settings)
+        app.state.readiness["database"] = observability.database_check(app)
+        started: list[ServiceSpec] = []
+        try:
+            for spec in specs:
+                if spec.name not in settings.service_urls:
+                    for hook in spec.startup:
+                        await _maybe_await(hook(app))
+                    started.append(spec)
+            yield
+        finally:
+            for spec in reversed(started):
+                for hook in spec.shutdown:
+                    await _maybe_await(hook(app))
+            await app.state.proxy.aclose()
+            app.state.db.dispose()
+
+    app = FastAPI(
+        title="Smart Manufacturing Innovation Platform API",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+        openapi_tags=[{"name": s.name, "description": s.description} for s in specs],
+    )
+    app.state.settings = settings
+    app.state.readiness = {}
+    app.state.proxy = ServiceProxy(settings.service_urls)
+    install_error_handlers(app)
+    observability.install_metrics(app)
+    app.include_router(observability.router)
+    app.include_router(reference_endpoints.router)
+    for spec in specs:
+        # Remote services stay in the merged OpenAPI document; the proxy answers their requests.
+        app.include_router(spec.router, prefix=spec.prefix, tags=[spec.name])
+    app.state.proxy.install(app)
+    return app
+
+
+async def _maybe_await(value: Any) -> None:
+    if hasattr(value, "__await__"):
+        await value

@@ -1,0 +1,30 @@
+"""Which token verifier a process uses: Keycloak's JWKS, or the embedded development issuer."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from services.kit.principal import TokenVerifier
+from services.kit.settings import PlatformSettings
+from services.kit.tokens import DevIssuer, JwksVerifier, http_jwks_fetcher
+
+
+def build_token_verifier(app: FastAPI, settings: PlatformSettings) -> TokenVerifier:
+    if settings.oidc_issuer:
+        discovery = httpx.get(f"{settings.oidc_issuer}/.well-known/openid-configuration", timeout=10.0)
+        discovery.raise_for_status()
+        return JwksVerifier(
+            issuer=settings.oidc_issuer,
+            audience=settings.oidc_audience,
+            fetch_jwks=http_jwks_fetcher(discovery.json()["jwks_uri"]),
+        )
+    if not settings.embedded:
+        raise RuntimeError("the development token issuer runs only in the embedded topology")
+    issuer = DevIssuer(
+        issuer=settings.public_url.rstrip("/") + "/dev-oidc",
+        audience=settings.oidc_audience,
+        key_path=settings.data_dir / "dev-issuer-key.pem",
+    )
+    app.state.dev_issuer = issuer
+    return issuer.verifier()

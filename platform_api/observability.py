@@ -1,0 +1,81 @@
+"""Liveness, readiness and Prometheus metrics of a platform process."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from sqlalchemy import text
+
+ReadinessCheck = Callable[[], Any]
+
+router = APIRouter(tags=["platform"])
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "smartmfg_http_requests_total", "HTTP requests", ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "smartmfg_http_request_seconds", "HTTP request latency", ["method", "route"],
+            registry=self.registry,
+        )
+
+
+def install_metrics(app: FastAPI) -> None:
+    metrics = Metrics()
+    app.state.metrics = metrics
+
+    @app.middleware("http")
+    async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        metrics.requests.labels(request.method, path, str(response.status_code)).inc()
+        metrics.latency.labels(request.method, path).observe(time.perf_counter() - started)
+        return response
+
+
+def database_check(app: FastAPI) -> ReadinessCheck:
+    def check() -> None:
+        with app.state.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    return check
+
+
+@router.get("/healthz", summary="Liveness", responses={200: {"content": {"application/json": {
+    "example": {"status": "ok"}}}}})
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness: the database and every dependency reachable",
+            responses={503: {"description": "a dependency is down", "content": {"application/json": {
+                "example": {"status": "unavailable", "checks": {"database": "ok", "bus": "error: ..."}}}}}})
+async def readyz(request: Request) -> JSONResponse:
+    checks: dict[str, ReadinessCheck] = request.app.state.readiness
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            await run_in_threadpool(check)
+            results[name] = "ok"
+        except Exception as exc:  # any failure means not ready; the reason is reported
+            results[name] = f"error: {exc}"
+    ok = all(v == "ok" for v in results.values())
+    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": results}, 200 if ok else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {"example": "smartmfg_http_requests_total{...} 1.0"}}}})
+async def metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,53 @@
+"""Public reference data: regions, KSIC industries, technology taxonomy, levels, project stages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from services.kit import reference as ref
+
+router = APIRouter(prefix="/api/v1/reference", tags=["reference"])
+
+
+@router.get("/regions", summary="The 17 시·도 with administrative codes (public)")
+async def regions() -> list[dict[str, str]]:
+    return [{"code": r.code, "ko": r.ko, "en": r.en} for r in ref.REGIONS]
+
+
+@router.get("/industries", summary="KSIC manufacturing divisions C10-C34 (public)")
+async def industries() -> list[dict[str, str]]:
+    return [{"code": i.code, "ko": i.ko, "en": i.en} for i in ref.INDUSTRIES]
+
+
+@router.get("/taxonomy", summary="4 areas x 14 sub-fields; 7 strategic (public)")
+async def taxonomy() -> list[dict[str, Any]]:
+    return [
+        {
+            "code": a.code, "ko": a.ko, "en": a.en,
+            "subfields": [
+                {"code": s.code, "ko": s.ko, "en": s.en, "strategic": s.strategic}
+                for s in ref.SUBFIELDS if s.area == a.code
+            ],
+        }
+        for a in ref.AREAS
+    ]
+
+
+@router.get("/levels", summary="Smart-factory system levels and KS X 9001 capability levels (public)")
+async def levels() -> dict[str, Any]:
+    return {
+        "system_levels": [{"code": lv.value, "en": ref.SYSTEM_LEVEL_EN[lv], "rank": i}
+                          for i, lv in enumerate(ref.SystemLevel)],
+        "capability_levels": list(ref.CAPABILITY_LEVELS),
+    }
+
+
+@router.get("/stages", summary="The 8 project stages (target 14 months, 6-month after-service)")
+async def stages() -> dict[str, Any]:
+    return {
+        "stages": [{"code": c, "ko": ko, "en": en} for c, ko, en in ref.PROJECT_STAGES],
+        "target_months": ref.TARGET_PROJECT_MONTHS,
+        "after_service_months": ref.AFTER_SERVICE_MONTHS,
+    }

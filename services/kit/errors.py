@@ -1,0 +1,119 @@
+"""One error base class, one JSON shape: ``{"error": Name, "detail": ..., "fields": [...]}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.kit.i18n import prefers_korean
+
+
+class PlatformError(Exception):
+    """Base of every error a request may end with; subclasses fix the status code and name."""
+
+    status_code = 400
+    error = "BadRequest"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        detail_ko: str | None = None,
+        fields: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.detail_ko = detail_ko
+        self.fields = fields or []
+        self.headers = headers or {}
+
+    def body(self, korean: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "error": self.error,
+            "detail": self.detail_ko if korean and self.detail_ko else self.detail,
+        }
+        if self.fields:
+            body["fields"] = self.fields
+        return body
+
+
+class BadRequest(PlatformError):
+    status_code, error = 400, "BadRequest"
+
+
+class Unauthorized(PlatformError):
+    status_code, error = 401, "Unauthorized"
+
+    def __init__(self, detail: str, **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kw)
+
+
+class Forbidden(PlatformError):
+    status_code, error = 403, "Forbidden"
+
+
+class NotFound(PlatformError):
+    status_code, error = 404, "NotFound"
+
+
+class Conflict(PlatformError):
+    status_code, error = 409, "Conflict"
+
+
+class PayloadTooLarge(PlatformError):
+    status_code, error = 413, "PayloadTooLarge"
+
+
+class UnsupportedMediaType(PlatformError):
+    status_code, error = 415, "UnsupportedMediaType"
+
+
+class ValidationFailed(PlatformError):
+    status_code, error = 422, "ValidationFailed"
+
+
+class RateLimited(PlatformError):
+    status_code, error = 429, "RateLimited"
+
+
+class ServiceUnavailable(PlatformError):
+    status_code, error = 503, "ServiceUnavailable"
+
+
+def field_error(loc: str, msg: str) -> dict[str, str]:
+    return {"loc": loc, "msg": msg}
+
+
+def _loc(parts: tuple[Any, ...] | list[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PlatformError)
+    async def _platform(request: Request, exc: PlatformError) -> JSONResponse:
+        return JSONResponse(exc.body(prefers_korean(request)), exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [field_error(_loc(e.get("loc", ())), str(e.get("msg", ""))) for e in exc.errors()]
+        err = ValidationFailed(
+            "; ".join(f"{f['loc']}: {f['msg']}" for f in fields) or "invalid request",
+            detail_ko="요청 값이 올바르지 않습니다: " + ", ".join(f["loc"] for f in fields),
+            fields=fields,
+        )
+        return JSONResponse(err.body(prefers_korean(request)), err.status_code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized", 403: "Forbidden"}
+        body = {"error": names.get(exc.status_code, "HTTPError"), "detail": str(exc.detail)}
+        return JSONResponse(body, exc.status_code, headers=getattr(exc, "headers", None))

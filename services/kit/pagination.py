@@ -1,0 +1,96 @@
+"""Keyset (cursor) pagination: ``{"items": [...], "next_cursor": str | None}``, stable order."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+import orjson
+from fastapi import Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from services.kit.errors import BadRequest, field_error
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+MAX_LIMIT = 200
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class PageParams(BaseModel):
+    limit: int = 50
+    cursor: str | None = None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1-200).")] = 50,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def _encode(values: Sequence[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(orjson.dumps(plain)).decode().rstrip("=")
+
+
+def _decode(cursor: str, count: int) -> list[Any]:
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, orjson.JSONDecodeError) as exc:
+        raise BadRequest("cursor is not a cursor returned by this list",
+                         fields=[field_error("query.cursor", "malformed cursor")]) from exc
+    if not isinstance(values, list) or len(values) != count:
+        raise BadRequest("cursor does not belong to this list",
+                         fields=[field_error("query.cursor", "cursor of another list")])
+    return values
+
+
+def _coerce(key: InstrumentedAttribute[Any], value: Any) -> Any:
+    try:
+        python_type = key.type.python_type
+    except NotImplementedError:
+        return value
+    if issubclass(python_type, datetime) and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
+def _after(keys: Sequence[InstrumentedAttribute[Any]], values: list[Any]) -> Any:
+    """``(k1, k2, ...) > (v1, v2, ...)`` spelled out, so it works on every dialect and column type."""
+    typed = [_coerce(key, value) for key, value in zip(keys, values, strict=True)]
+    return or_(
+        *(
+            and_(*(keys[j] == typed[j] for j in range(i)), keys[i] > typed[i])
+            for i in range(len(keys))
+        )
+    )
+
+
+def paginate(
+    session: Session,
+    stmt: Select[tuple[M]],
+    keys: Sequence[InstrumentedAttribute[Any]],
+    params: PageParams,
+    convert: Callable[[M], T],
+) -> Page[T]:
+    """Run ``stmt`` ordered by the unique key tuple ``keys`` and cut one page after ``params.cursor``."""
+    if params.cursor:
+        stmt = stmt.where(_after(keys, _decode(params.cursor, len(keys))))
+    rows = list(session.scalars(stmt.order_by(*keys).limit(params.limit + 1)))
+    more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    next_cursor = _encode([getattr(rows[-1], k.key) for k in keys]) if more and rows else None
+    return Page[T](items=[convert(r) for r in rows], next_cursor=next_cursor)

@@ -1,0 +1,120 @@
+"""Who is calling: the verified token turned into a Principal, and the reusable authorization dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.kit.errors import Forbidden, Unauthorized
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SME = "sme"
+    VENDOR = "vendor"
+    PUBLIC = "public"
+    GATEWAY = "gateway"
+
+
+class TokenVerifier(Protocol):
+    """Checks signature, issuer, audience and times of an access token and returns its claims."""
+
+    def verify(self, token: str) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    org_id: str | None = None
+    client_id: str | None = None
+    factory_id: str | None = None
+    username: str | None = None
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> Principal:
+        roles = claims.get("realm_access", {}).get("roles", [])
+        return cls(
+            subject=str(claims.get("sub", "")),
+            roles=frozenset(r for r in roles if r in Role.__members__.values()),
+            org_id=claims.get("org_id"),
+            client_id=claims.get("azp") or claims.get("client_id"),
+            factory_id=claims.get("factory_id"),
+            username=claims.get("preferred_username"),
+        )
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    def has_any(self, *roles: Role) -> bool:
+        return self.is_admin or any(r in self.roles for r in roles)
+
+    def acts_for(self, org_id: str | None) -> bool:
+        """Admins act for every organisation, everyone else only for their own."""
+        return self.is_admin or (self.org_id is not None and self.org_id == org_id)
+
+    def require_org(self, org_id: str | None) -> None:
+        if not self.acts_for(org_id):
+            raise Forbidden(
+                "this record belongs to another organisation",
+                detail_ko="다른 기관의 데이터에는 접근할 수 없습니다",
+            )
+
+
+_bearer = HTTPBearer(auto_error=False, description="OIDC access token (Keycloak or the dev issuer)")
+
+
+def _verify(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal | None:
+    if credentials is None:
+        return None
+    if credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthorized("expected 'Authorization: Bearer <token>'", detail_ko="Bearer 토큰이 필요합니다")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    claims = verifier.verify(credentials.credentials)
+    principal = Principal.from_claims(claims)
+    request.state.principal = principal
+    return principal
+
+
+def optional_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal | None:
+    """For public endpoints: anonymous is fine, but a token that is sent must be valid."""
+    return _verify(request, credentials)
+
+
+def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    principal = _verify(request, credentials)
+    if principal is None:
+        raise Unauthorized("authentication required", detail_ko="로그인이 필요합니다")
+    return principal
+
+
+def require_roles(*roles: Role) -> Any:
+    """A dependency admitting principals holding one of ``roles`` (admins always)."""
+
+    def _check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not principal.has_any(*roles):
+            raise Forbidden(
+                f"requires role {' or '.join(roles)}",
+                detail_ko=f"{' 또는 '.join(roles)} 권한이 필요합니다",
+            )
+        return principal
+
+    return Depends(_check)
+
+
+MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+Authenticated = Annotated[Principal, Depends(current_principal)]
+AdminOnly = Annotated[Principal, require_roles(Role.ADMIN)]
+Writer = Annotated[Principal, require_roles(Role.SME, Role.VENDOR)]
+SmeOnly = Annotated[Principal, require_roles(Role.SME)]
+VendorOnly = Annotated[Principal, require_roles(Role.VENDOR)]
+Gateway = Annotated[Principal, require_roles(Role.GATEWAY)]

@@ -1,0 +1,84 @@
+"""Settings of the platform deployables, read from the environment (prefix ``SMARTMFG_``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Topology(StrEnum):
+    EMBEDDED = "embedded"
+    DISTRIBUTED = "distributed"
+
+
+# Defaults that are only acceptable on a developer's laptop: the distributed topology refuses them.
+_DEV_SECRETS = {"smartmfg-minio-secret", "smartmfg-api-secret", "change-me"}
+
+
+class PlatformSettings(BaseSettings):
+    """Everything a platform process needs; one instance per process, built in the app factory."""
+
+    model_config = SettingsConfigDict(env_prefix="SMARTMFG_", env_file=".env", extra="ignore")
+
+    topology: Topology = Topology.EMBEDDED
+    data_dir: Path = Path(".data")
+    public_url: str = "http://127.0.0.1:8000"
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; defaults to a SQLite file in data_dir (embedded)."
+    )
+
+    # Distributed topology: where the gateway forwards each service ("" = mounted in-process).
+    service_urls: dict[str, str] = Field(default_factory=dict)
+
+    kafka_bootstrap: str = "127.0.0.1:59092"
+    minio_endpoint: str = "127.0.0.1:59000"
+    minio_access_key: str = "smartmfg"
+    minio_secret_key: str = "smartmfg-minio-secret"
+    lake_bucket: str = "smartmfg-lake"
+
+    oidc_issuer: str | None = Field(default=None, description="Keycloak realm URL; None = dev issuer.")
+    oidc_audience: str = "smartmfg-api"
+    keycloak_url: str = "http://127.0.0.1:58080"
+    keycloak_realm: str = "smartmfg"
+    keycloak_client_id: str = "smartmfg-api"
+    keycloak_client_secret: str = "smartmfg-api-secret"
+
+    upload_max_bytes: int = 32 * 1024 * 1024
+    rate_limit_uploads_per_minute: int = 600
+    rate_limit_public_per_minute: int = 1200
+    min_group_size: int = 3
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> PlatformSettings:
+        if self.topology is Topology.DISTRIBUTED and not self.allow_dev_secrets:
+            for name in ("minio_secret_key", "keycloak_client_secret"):
+                if getattr(self, name) in _DEV_SECRETS:
+                    raise ValueError(
+                        f"SMARTMFG_{name.upper()} still has its development default; set a real secret "
+                        "(or SMARTMFG_ALLOW_DEV_SECRETS=true on a test machine)"
+                    )
+            if self.oidc_issuer is None:
+                raise ValueError("SMARTMFG_OIDC_ISSUER is required in the distributed topology")
+        return self
+
+    allow_dev_secrets: bool = False
+
+    @property
+    def embedded(self) -> bool:
+        return self.topology is Topology.EMBEDDED
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'platform.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> PlatformSettings:
+    return PlatformSettings()

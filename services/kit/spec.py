@@ -1,0 +1,28 @@
+"""What a service hands to the gateway: its router, its migrations and its start-up hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    router: APIRouter
+    migrations: Path | None = None
+    description: str = ""
+    startup: list[Callable[[FastAPI], Any]] = field(default_factory=list)
+    shutdown: list[Callable[[FastAPI], Any]] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        return f"/api/v1/{self.name}"
+
+    @property
+    def version_table(self) -> str:
+        return f"alembic_version_{self.name}"

@@ -1,0 +1,172 @@
+"""Access-token verification (RS256 against a JWKS) and the embedded topology's development issuer."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from services.kit.errors import ServiceUnavailable, Unauthorized
+
+JwksFetcher = Callable[[], dict[str, Any]]
+
+_REFRESH_MIN_INTERVAL_S = 10.0
+
+
+def http_jwks_fetcher(jwks_url: str) -> JwksFetcher:
+    def fetch() -> dict[str, Any]:
+        try:
+            response = httpx.get(jwks_url, timeout=5.0)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(f"identity provider unreachable: {exc}",
+                                     headers={"Retry-After": "5"}) from exc
+        result: dict[str, Any] = response.json()
+        return result
+
+    return fetch
+
+
+class JwksVerifier:
+    """Verifies RS256 tokens; keys are cached and refetched when a token names an unknown ``kid``."""
+
+    def __init__(self, *, issuer: str, audience: str, fetch_jwks: JwksFetcher, leeway_s: int = 10) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self._fetch = fetch_jwks
+        self._leeway = leeway_s
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = 0.0
+        self._lock = threading.Lock()
+
+    def _refresh(self, force: bool) -> None:
+        with self._lock:
+            if not force and self._keys:
+                return
+            if force and time.monotonic() - self._fetched_at < _REFRESH_MIN_INTERVAL_S:
+                return
+            jwks = jwt.PyJWKSet.from_dict(self._fetch())
+            self._keys = {k.key_id: k for k in jwks.keys if k.key_id and k.public_key_use in (None, "sig")}
+            self._fetched_at = time.monotonic()
+
+    def _key_for(self, kid: str) -> Any:
+        self._refresh(force=False)
+        if kid not in self._keys:
+            self._refresh(force=True)  # the issuer may have rotated its keys
+        try:
+            return self._keys[kid].key
+        except KeyError:
+            raise Unauthorized(f"token signed with unknown key '{kid}'") from None
+
+    def verify(self, token: str) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"malformed token: {exc}", detail_ko="토큰 형식이 잘못되었습니다") from exc
+        if header.get("alg") != "RS256":
+            raise Unauthorized("token must be signed with RS256")
+        key = self._key_for(str(header.get("kid", "")))
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "iss", "sub", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("token expired", detail_ko="토큰이 만료되었습니다") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise Unauthorized("token not yet valid") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise Unauthorized(f"token audience is not '{self.audience}'") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise Unauthorized("token issuer is not trusted") from exc
+        except jwt.InvalidSignatureError as exc:
+            raise Unauthorized("token signature is invalid", detail_ko="토큰 서명이 올바르지 않습니다") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"invalid token: {exc}", detail_ko="유효하지 않은 토큰입니다") from exc
+        return claims
+
+
+class DevIssuer:
+    """Signs real RS256 tokens for the embedded topology; its key survives restarts in ``key_path``."""
+
+    def __init__(self, *, issuer: str, audience: str, key_path: Path | None = None) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self._key = self._load_or_create(key_path)
+        self.kid = uuid.uuid5(uuid.NAMESPACE_URL, issuer + self._public_pem()).hex[:16]
+
+    @staticmethod
+    def _load_or_create(key_path: Path | None) -> rsa.RSAPrivateKey:
+        if key_path is not None and key_path.exists():
+            loaded = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+            assert isinstance(loaded, rsa.RSAPrivateKey)
+            return loaded
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if key_path is not None:
+            key_path.parent.mkdir(parents=True, exist_ok=True)
+            key_path.write_bytes(
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
+            key_path.chmod(0o600)
+        return key
+
+    def _public_pem(self) -> str:
+        return self._key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+
+    def jwks(self) -> dict[str, Any]:
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))
+        jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
+        return {"keys": [jwk]}
+
+    def issue(
+        self,
+        *,
+        subject: str,
+        roles: list[str],
+        org_id: str | None = None,
+        factory_id: str | None = None,
+        client_id: str = "smartmfg-api",
+        username: str | None = None,
+        ttl_s: int = 3600,
+        **extra: Any,
+    ) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": [self.audience],
+            "sub": subject,
+            "azp": client_id,
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl_s,
+            "jti": uuid.uuid4().hex,
+            "realm_access": {"roles": roles},
+            **extra,
+        }
+        for name, value in (("org_id", org_id), ("factory_id", factory_id), ("preferred_username", username)):
+            if value is not None:
+                claims[name] = value
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
+
+    def verifier(self) -> JwksVerifier:
+        return JwksVerifier(issuer=self.issuer, audience=self.audience, fetch_jwks=self.jwks)
