@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import ORJSONResponse
 
 from platform_api import observability, reference_endpoints
 from platform_api.identity_setup import build_token_verifier
@@ -77,7 +76,6 @@ def create_app(
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
         openapi_tags=[{"name": s.name, "description": s.description} for s in specs],
     )
     app.state.settings = settings
