@@ -13,6 +13,7 @@ from platform_api import observability, reference_endpoints
 from platform_api.identity_setup import build_token_verifier
 from platform_api.proxy import ServiceProxy
 from platform_api.registry import load_services
+from services.kit.clients import ServiceClient
 from services.kit.db import Database
 from services.kit.errors import install_error_handlers
 from services.kit.migrations import upgrade
@@ -55,6 +56,7 @@ def create_app(
         if run_migrations:
             await run_in_threadpool(migrate, app.state.db, specs)
         app.state.token_verifier = await run_in_threadpool(build_token_verifier, app, settings)
+        app.state.service_client = ServiceClient(app, settings.service_urls)
         app.state.readiness["database"] = observability.database_check(app)
         started: list[ServiceSpec] = []
         try:
@@ -69,6 +71,7 @@ def create_app(
                 for hook in spec.shutdown:
                     await _maybe_await(hook(app))
             await app.state.proxy.aclose()
+            await app.state.service_client.aclose()
             app.state.db.dispose()
 
     app = FastAPI(

@@ -1,0 +1,61 @@
+"""Calls from one service to another's HTTP API: in-process in the embedded topology, over HTTP otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+
+from services.kit.errors import NotFound, ServiceUnavailable
+
+
+class ServiceClient:
+    """An async JSON client for ``/api/v1/<service>/...`` of a sibling service."""
+
+    def __init__(self, app: FastAPI, service_urls: dict[str, str], gateway_url: str | None = None) -> None:
+        self._in_process = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://platform.internal", timeout=30.0
+        )
+        self._remote = httpx.AsyncClient(timeout=30.0)
+        self._urls = {name: url.rstrip("/") for name, url in service_urls.items() if url}
+        self._gateway = gateway_url.rstrip("/") if gateway_url else None
+
+    def _target(self, service: str, path: str) -> tuple[httpx.AsyncClient, str]:
+        full_path = f"/api/v1/{service}{path}"
+        if service in self._urls:
+            return self._remote, self._urls[service] + full_path
+        return self._in_process, full_path
+
+    async def get_json(
+        self, service: str, path: str, *, params: dict[str, Any] | None = None, token: str | None = None
+    ) -> Any:
+        client, url = self._target(service, path)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = await client.get(url, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(f"{service} service unreachable: {exc}",
+                                     headers={"Retry-After": "5"}) from exc
+        if response.status_code == 404:
+            raise NotFound(response.json().get("detail", f"not found in {service}"))
+        if response.status_code >= 500:
+            raise ServiceUnavailable(f"{service} service answered {response.status_code}",
+                                     headers={"Retry-After": "5"})
+        response.raise_for_status()
+        return response.json()
+
+    async def aclose(self) -> None:
+        await self._in_process.aclose()
+        await self._remote.aclose()
+
+
+def service_client(request: Request) -> ServiceClient:
+    client: ServiceClient = request.app.state.service_client
+    return client
+
+
+def bearer_token(request: Request) -> str | None:
+    """The caller's own token, forwarded so the sibling service applies the same tenancy."""
+    header = request.headers.get("authorization", "")
+    return header[7:] if header.lower().startswith("bearer ") else None
