@@ -1,0 +1,53 @@
+# Smart Manufacturing Innovation Platform — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+venv: $(STAMP) ## Create .venv and install the platform with its dev tools
+
+run: venv ## Migrate, seed demo data and serve the whole platform (embedded topology) on PORT (8000)
+	$(BIN)/smartmfg run --port $(PORT)
+
+test: venv ## Start PostgreSQL, Kafka, MinIO and Keycloak (infra/) and run the whole test suite
+	bash infra/with-servers.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+infra-up: ## Install (first time) and start the real servers under .infra/
+	bash infra/ctl.sh up
+
+infra-down: ## Stop the real servers
+	bash infra/ctl.sh down
+
+infra-status: ## Show which real servers are healthy
+	bash infra/ctl.sh status
+
+lint: venv ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy platform_api services ingest catalog
+
+fmt: venv ## Format the code with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: venv ## Run the ingest benchmark against the real servers (results in docs/benchmarks.md)
+	bash infra/with-servers.sh $(BIN)/python bench/ingest_bench.py
+
+clean: ## Remove the virtualenv, local data and caches of the checkout (not .infra/)
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: help venv run test infra-up infra-down infra-status lint fmt bench clean
