@@ -1,0 +1,98 @@
+"""`make run`'s server as a real subprocess: migrations, demo data, readiness, and a rerun that adds nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+SMARTMFG = Path(sys.executable).parent / "smartmfg"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run_platform(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
+    port = _free_port()
+    env = {**os.environ, "SMARTMFG_DATA_DIR": str(data_dir), "SMARTMFG_TOPOLOGY": "embedded"}
+    env.pop("SMARTMFG_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [str(SMARTMFG), "run", "--port", str(port)], env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"platform exited early:\n{proc.stdout.read() if proc.stdout else ''}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    _stop(proc)
+    raise AssertionError("platform did not become ready within 180 s")
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+    return out
+
+
+def _count(base: str, path: str) -> int:
+    total, cursor = 0, None
+    while True:
+        params: dict[str, str | int] = {"limit": 200}
+        if cursor:
+            params["cursor"] = cursor
+        page = httpx.get(f"{base}{path}", params=params, timeout=30).json()
+        total += len(page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            return total
+
+
+def test_make_run_serves_seeded_platform_and_rerun_adds_nothing(tmp_path: Path) -> None:
+    proc, base = _run_platform(tmp_path)
+    try:
+        ready = httpx.get(f"{base}/readyz").json()
+        assert ready["status"] == "ok"
+        assert ready["checks"]["database"] == "ok"
+        counts = {path: _count(base, path) for path in (
+            "/api/v1/deployments", "/api/v1/companies", "/api/v1/usecases", "/api/v1/standards")}
+        assert counts["/api/v1/deployments"] >= 200
+        assert counts["/api/v1/companies"] >= 60
+        assert counts["/api/v1/usecases"] >= 40
+        assert counts["/api/v1/standards"] >= 10
+        regions = httpx.get(f"{base}/api/v1/deployments/aggregates", params={"by": "region"}).json()
+        assert all(group["count"] > 0 for group in regions["groups"]), "every 시·도 has deployments"
+        assert "스마트제조혁신" in httpx.get(f"{base}/").text
+        assert httpx.get(f"{base}/docs").status_code == 200
+    finally:
+        output = _stop(proc)
+    assert "API docs:" in output
+
+    proc, base = _run_platform(tmp_path)
+    try:
+        again = {path: _count(base, path) for path in counts}
+    finally:
+        _stop(proc)
+    assert again == counts, "running `make run` twice must not duplicate demo data"
