@@ -1,0 +1,27 @@
+{{- define "smartmfg.name" -}}{{ .Release.Name }}-smartmfg{{- end -}}
+{{- define "smartmfg.secret" -}}{{ default (printf "%s-secrets" (include "smartmfg.name" .)) .Values.existingSecret }}{{- end -}}
+{{- define "smartmfg.labels" -}}
+app.kubernetes.io/name: smartmfg
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end -}}
+{{/* The environment every platform process shares (see services/kit/settings.py). */}}
+{{- define "smartmfg.env" -}}
+- {name: SMARTMFG_TOPOLOGY, value: distributed}
+- {name: SMARTMFG_PUBLIC_URL, value: {{ .Values.publicUrl | quote }}}
+- {name: SMARTMFG_KAFKA_BOOTSTRAP, value: {{ .Values.kafka.bootstrap | quote }}}
+- {name: SMARTMFG_MINIO_ENDPOINT, value: {{ .Values.minio.endpoint | quote }}}
+- {name: SMARTMFG_LAKE_BUCKET, value: {{ .Values.minio.bucket | quote }}}
+- {name: SMARTMFG_KEYCLOAK_URL, value: {{ .Values.keycloak.url | quote }}}
+- {name: SMARTMFG_KEYCLOAK_REALM, value: {{ .Values.keycloak.realm | quote }}}
+- {name: SMARTMFG_KEYCLOAK_CLIENT_ID, value: {{ .Values.keycloak.clientId | quote }}}
+- {name: SMARTMFG_OIDC_ISSUER, value: {{ .Values.keycloak.issuer | quote }}}
+- name: SMARTMFG_DATABASE_URL
+  valueFrom: {secretKeyRef: {name: {{ include "smartmfg.secret" . }}, key: database-url}}
+- name: SMARTMFG_MINIO_ACCESS_KEY
+  valueFrom: {secretKeyRef: {name: {{ include "smartmfg.secret" . }}, key: minio-access-key}}
+- name: SMARTMFG_MINIO_SECRET_KEY
+  valueFrom: {secretKeyRef: {name: {{ include "smartmfg.secret" . }}, key: minio-secret-key}}
+- name: SMARTMFG_KEYCLOAK_CLIENT_SECRET
+  valueFrom: {secretKeyRef: {name: {{ include "smartmfg.secret" . }}, key: keycloak-client-secret}}
+{{- end -}}
