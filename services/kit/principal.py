@@ -58,6 +58,18 @@ class Principal:
         """Admins act for every organisation, everyone else only for their own."""
         return self.is_admin or (self.org_id is not None and self.org_id == org_id)
 
+    def owner_for(self, requested: str | None) -> str:
+        """The organisation a new record belongs to: the caller's own; admins may name another."""
+        if requested is not None and requested != self.org_id:
+            if not self.is_admin:
+                raise Forbidden("only admins create records for another organisation",
+                                detail_ko="다른 기관 명의로는 등록할 수 없습니다")
+            return requested
+        if self.org_id is None:
+            raise Forbidden("the token names no organisation (org_id claim)",
+                            detail_ko="토큰에 기관 정보(org_id)가 없습니다")
+        return self.org_id
+
     def require_org(self, org_id: str | None) -> None:
         if not self.acts_for(org_id):
             raise Forbidden(

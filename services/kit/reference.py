@@ -177,7 +177,7 @@ def kpi_improvement_pct(kind: KpiKind, baseline: float, after: float) -> float |
     if baseline == 0:
         return None
     change = (after - baseline) / abs(baseline) * 100.0
-    return change if KPI_HIGHER_IS_BETTER[kind] else -change
+    return round(change if KPI_HIGHER_IS_BETTER[kind] else -change, 2)
 
 
 class GrowthStage(StrEnum):
