@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from services.companies.brn import check_digit
 from services.kit import reference as ref
 
 SEED = 20241002  # the plan's announcement date
@@ -35,10 +36,7 @@ _PEOPLE = ("김민준", "이서연", "박지훈", "최수아", "정도윤", "강
 
 def brn_with_checksum(first9: str) -> str:
     """Complete 9 digits into a 사업자등록번호 whose check digit is right."""
-    weights = (1, 3, 7, 1, 3, 7, 1, 3, 5)
-    digits = [int(c) for c in first9]
-    total = sum(d * w for d, w in zip(digits, weights, strict=True)) + (digits[8] * 5) // 10
-    return first9 + str((10 - total % 10) % 10)
+    return first9 + str(check_digit(first9))
 
 
 @dataclass
