@@ -54,17 +54,17 @@ def filtered(f: Filters) -> Select[tuple[DeploymentRecord]]:
 def group_keys(session: Session, by: str) -> Sequence[tuple[str, str]]:
     """``(record_id, group key)`` for every record; a record counts once per solution sub-field."""
     if by == "subfield":
-        return session.execute(select(Solution.record_id, Solution.subfield_code).distinct()).tuples().all()
+        return session.execute(select(Solution.record_id, Solution.subfield_code).distinct()).all()
     column = {"region": DeploymentRecord.region_code, "industry": DeploymentRecord.industry_code,
               "year": DeploymentRecord.year}[by]
-    return [(rid, str(key)) for rid, key in session.execute(select(DeploymentRecord.id, column)).tuples()]
+    return [(rid, str(key)) for rid, key in session.execute(select(DeploymentRecord.id, column))]
 
 
 def kpi_improvements(session: Session, record_ids: Sequence[str] | None = None) -> Sequence[tuple[str, str, float]]:
     stmt = select(Kpi.record_id, Kpi.kind, Kpi.improvement_pct).where(Kpi.improvement_pct.is_not(None))
     if record_ids is not None:
         stmt = stmt.where(Kpi.record_id.in_(record_ids))
-    return [(rid, kind, float(v)) for rid, kind, v in session.execute(stmt).tuples()]
+    return [(rid, kind, float(v)) for rid, kind, v in session.execute(stmt)]
 
 
 def supplied_by(session: Session, company_id: str) -> Sequence[DeploymentRecord]:

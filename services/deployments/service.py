@@ -168,7 +168,8 @@ def to_out(record: DeploymentRecord) -> DeploymentOut:
         after_service_months=record.after_service_months, after_service_end=after_service_end,
         support_amount_krw=record.support_amount_krw, year=record.year,
         kpis=[KpiOut(kind=k.kind, baseline=k.baseline, after=k.after, unit=k.unit, source=k.source,
-                     telemetry_ref=k.telemetry_ref, improvement_pct=k.improvement_pct) for k in record.kpis],
+                     telemetry_ref=k.telemetry_ref, improvement_pct=k.improvement_pct)
+              for k in sorted(record.kpis, key=lambda k: k.kind)],
         created_at=record.created_at, updated_at=record.updated_at,
     )
 
@@ -207,6 +208,10 @@ def aggregates(session: Session, by: str) -> Aggregates:
     return Aggregates(by=by, total=len({rid for rid, _ in keys}), groups=groups)
 
 
+def _ranked(counts: Counter[str]) -> list[CodeCount]:
+    return [CodeCount(code=c, count=n) for c, n in sorted(counts.items(), key=lambda cn: (-cn[1], cn[0]))]
+
+
 def track_record(session: Session, company_id: str) -> TrackRecord:
     records = repository.supplied_by(session, company_id)
     regions = Counter(r.region_code for r in records)
@@ -214,8 +219,8 @@ def track_record(session: Session, company_id: str) -> TrackRecord:
     kpis = [k for r in records for k in r.kpis]
     return TrackRecord(
         company_id=company_id, deployment_count=len(records),
-        regions=[CodeCount(code=c, count=n) for c, n in regions.most_common()],
-        subfields=[CodeCount(code=c, count=n) for c, n in subfields.most_common()],
+        regions=_ranked(regions),
+        subfields=_ranked(subfields),
         median_kpi_improvement_pct=_medians((k.kind, k.improvement_pct) for k in kpis if k.improvement_pct is not None),
         telemetry_backed_kpis=sum(1 for k in kpis if k.source == "telemetry"),
     )

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import orjson
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import DateTime, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from services.kit.errors import BadRequest, field_error
@@ -59,11 +59,8 @@ def _decode(cursor: str, count: int) -> list[Any]:
 
 
 def _coerce(key: InstrumentedAttribute[Any], value: Any) -> Any:
-    try:
-        python_type = key.type.python_type
-    except NotImplementedError:
-        return value
-    if issubclass(python_type, datetime) and isinstance(value, str):
+    column_type = getattr(key.type, "impl", key.type)  # look through TypeDecorators
+    if isinstance(column_type, DateTime) and isinstance(value, str):
         return datetime.fromisoformat(value)
     return value
 
