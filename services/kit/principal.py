@@ -55,8 +55,12 @@ class Principal:
         return self.is_admin or any(r in self.roles for r in roles)
 
     def acts_for(self, org_id: str | None) -> bool:
-        """Admins act for every organisation, everyone else only for their own."""
-        return self.is_admin or (self.org_id is not None and self.org_id == org_id)
+        """Admins act for every organisation, people only for their own; a gateway only for its factory."""
+        if self.is_admin:
+            return True
+        if not self.roles - {Role.GATEWAY, Role.PUBLIC}:
+            return False
+        return self.org_id is not None and self.org_id == org_id
 
     def owner_for(self, requested: str | None) -> str:
         """The organisation a new record belongs to: the caller's own; admins may name another."""
