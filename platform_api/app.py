@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from platform_api import observability, portal, reference_endpoints
+from platform_api import dev_oidc, observability, portal, reference_endpoints
 from platform_api.identity_setup import build_token_verifier
 from platform_api.proxy import ServiceProxy
 from platform_api.registry import load_services
@@ -89,6 +89,8 @@ def create_app(
     app.include_router(observability.router)
     app.include_router(reference_endpoints.router)
     app.include_router(portal.router)
+    if settings.embedded and not settings.oidc_issuer:
+        app.include_router(dev_oidc.router)
     for spec in specs:
         # Remote services stay in the merged OpenAPI document; the proxy answers their requests.
         app.include_router(spec.router, prefix=spec.prefix, tags=[spec.name])

@@ -54,16 +54,18 @@ class PlatformSettings(BaseSettings):
     min_group_size: int = 3
 
     @model_validator(mode="after")
-    def _refuse_dev_secrets_in_production(self) -> PlatformSettings:
-        if self.topology is Topology.DISTRIBUTED and not self.allow_dev_secrets:
+    def _refuse_dev_settings_in_production(self) -> PlatformSettings:
+        if self.topology is not Topology.DISTRIBUTED:
+            return self
+        if self.oidc_issuer is None:
+            raise ValueError("SMARTMFG_OIDC_ISSUER is required in the distributed topology")
+        if not self.allow_dev_secrets:
             for name in ("minio_secret_key", "keycloak_client_secret"):
                 if getattr(self, name) in _DEV_SECRETS:
                     raise ValueError(
                         f"SMARTMFG_{name.upper()} still has its development default; set a real secret "
                         "(or SMARTMFG_ALLOW_DEV_SECRETS=true on a test machine)"
                     )
-            if self.oidc_issuer is None:
-                raise ValueError("SMARTMFG_OIDC_ISSUER is required in the distributed topology")
         return self
 
     allow_dev_secrets: bool = False
