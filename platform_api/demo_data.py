@@ -15,21 +15,61 @@ from services.kit import reference as ref
 
 SEED = 20241002  # the plan's announcement date
 
-_SME_STEMS = (("대성", "Daesung"), ("한빛", "Hanbit"), ("동양", "Dongyang"), ("세진", "Sejin"), ("우진", "Woojin"),
-              ("태광", "Taekwang"), ("삼원", "Samwon"), ("신성", "Shinsung"), ("금강", "Geumgang"), ("대한", "Daehan"),
-              ("서광", "Seogwang"), ("동아", "Donga"), ("영진", "Youngjin"), ("한길", "Hangil"), ("미래", "Mirae"),
-              ("성우", "Sungwoo"), ("효성", "Hyosung"), ("진흥", "Jinheung"), ("명성", "Myungsung"), ("정우", "Jungwoo"))
-_SME_TAILS = (("정밀", "Precision"), ("금속", "Metal"), ("산업", "Industrial"), ("테크", "Tech"), ("기계", "Machinery"),
-              ("화학", "Chemical"), ("식품", "Foods"), ("전자", "Electronics"), ("플라스틱", "Plastics"),
-              ("오토텍", "Autotech"))
+_SME_STEMS = (
+    ("대성", "Daesung"),
+    ("한빛", "Hanbit"),
+    ("동양", "Dongyang"),
+    ("세진", "Sejin"),
+    ("우진", "Woojin"),
+    ("태광", "Taekwang"),
+    ("삼원", "Samwon"),
+    ("신성", "Shinsung"),
+    ("금강", "Geumgang"),
+    ("대한", "Daehan"),
+    ("서광", "Seogwang"),
+    ("동아", "Donga"),
+    ("영진", "Youngjin"),
+    ("한길", "Hangil"),
+    ("미래", "Mirae"),
+    ("성우", "Sungwoo"),
+    ("효성", "Hyosung"),
+    ("진흥", "Jinheung"),
+    ("명성", "Myungsung"),
+    ("정우", "Jungwoo"),
+)
+_SME_TAILS = (
+    ("정밀", "Precision"),
+    ("금속", "Metal"),
+    ("산업", "Industrial"),
+    ("테크", "Tech"),
+    ("기계", "Machinery"),
+    ("화학", "Chemical"),
+    ("식품", "Foods"),
+    ("전자", "Electronics"),
+    ("플라스틱", "Plastics"),
+    ("오토텍", "Autotech"),
+)
 _VENDOR_NAMES = (
-    ("스마트팩토리솔루션즈", "Smart Factory Solutions"), ("코리아머신비전", "Korea Machine Vision"),
-    ("한국MES", "Hankook MES"), ("디지털트윈랩", "Digital Twin Lab"), ("제조AI연구소", "Manufacturing AI Lab"),
-    ("넥스트로보틱스", "Next Robotics"), ("인더스트리얼넷", "Industrial Net"), ("센서웍스", "Sensor Works"),
-    ("로지스틱스원", "Logistics One"), ("클라우드팩토리", "Cloud Factory"), ("비전인사이트", "Vision Insight"),
-    ("컨트롤텍", "Control Tech"), ("데이터브릿지", "Data Bridge"), ("에이아이매뉴팩처", "AI Manufacture"),
-    ("씨피에스코리아", "CPS Korea"), ("엑스알웍스", "XR Works"), ("시큐어팩토리", "Secure Factory"),
-    ("오토메이션플러스", "Automation Plus"), ("스마트로지텍", "Smart Logitech"), ("피드백시스템즈", "Feedback Systems"),
+    ("스마트팩토리솔루션즈", "Smart Factory Solutions"),
+    ("코리아머신비전", "Korea Machine Vision"),
+    ("한국MES", "Hankook MES"),
+    ("디지털트윈랩", "Digital Twin Lab"),
+    ("제조AI연구소", "Manufacturing AI Lab"),
+    ("넥스트로보틱스", "Next Robotics"),
+    ("인더스트리얼넷", "Industrial Net"),
+    ("센서웍스", "Sensor Works"),
+    ("로지스틱스원", "Logistics One"),
+    ("클라우드팩토리", "Cloud Factory"),
+    ("비전인사이트", "Vision Insight"),
+    ("컨트롤텍", "Control Tech"),
+    ("데이터브릿지", "Data Bridge"),
+    ("에이아이매뉴팩처", "AI Manufacture"),
+    ("씨피에스코리아", "CPS Korea"),
+    ("엑스알웍스", "XR Works"),
+    ("시큐어팩토리", "Secure Factory"),
+    ("오토메이션플러스", "Automation Plus"),
+    ("스마트로지텍", "Smart Logitech"),
+    ("피드백시스템즈", "Feedback Systems"),
 )
 _PEOPLE = ("김민준", "이서연", "박지훈", "최수아", "정도윤", "강하은", "조현우", "윤지민", "장서준", "임유진")
 
@@ -48,9 +88,23 @@ class DemoWorld:
     usecases: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _item(item_id: str, ko: str, en: str, category: str, data_type: str, unit: str | None = None,
-          lo: float | None = None, hi: float | None = None, allowed: list[str] | None = None) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": item_id, "name": {"ko": ko, "en": en}, "category": category, "data_type": data_type}
+def _item(
+    item_id: str,
+    ko: str,
+    en: str,
+    category: str,
+    data_type: str,
+    unit: str | None = None,
+    lo: float | None = None,
+    hi: float | None = None,
+    allowed: list[str] | None = None,
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": item_id,
+        "name": {"ko": ko, "en": en},
+        "category": category,
+        "data_type": data_type,
+    }
     if unit:
         item["unit"] = unit
     if lo is not None:
@@ -63,75 +117,218 @@ def _item(item_id: str, ko: str, en: str, category: str, data_type: str, unit: s
 _STATE = ["RUNNING", "IDLE", "STOPPED", "ALARM"]
 _COND = ["normal", "warning", "fault"]
 MODELS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
-    ("cnc-lathe", "CNC_LATHE", "CNC 선반", "CNC lathe", [
-        _item("spindle_speed", "주축 회전수", "Spindle speed", "SAMPLE", "float", "rpm", 0, 6000),
-        _item("spindle_load", "주축 부하", "Spindle load", "SAMPLE", "float", "%", 0, 150),
-        _item("feed_rate", "이송 속도", "Feed rate", "SAMPLE", "float", "mm/s", 0, 500),
-        _item("coolant_temp", "절삭유 온도", "Coolant temperature", "SAMPLE", "float", "°C", -10, 80),
-        _item("execution", "가동 상태", "Execution state", "EVENT", "string", allowed=_STATE),
-        _item("part_count", "생산 수량", "Part count", "EVENT", "int", "count", 0, 1_000_000)]),
-    ("injection-molding", "INJECTION_MOLDING", "사출 성형기", "Injection molding machine", [
-        _item("barrel_temp", "실린더 온도", "Barrel temperature", "SAMPLE", "float", "°C", 0, 400),
-        _item("mold_temp", "금형 온도", "Mold temperature", "SAMPLE", "float", "°C", 0, 200),
-        _item("injection_pressure", "사출 압력", "Injection pressure", "SAMPLE", "float", "bar", 0, 2500),
-        _item("cycle_time", "사이클 타임", "Cycle time", "SAMPLE", "float", "s", 0, 300),
-        _item("execution", "가동 상태", "Execution state", "EVENT", "string", allowed=_STATE)]),
-    ("spot-welder", "SPOT_WELDER", "스폿 용접기", "Spot welder", [
-        _item("weld_current", "용접 전류", "Weld current", "SAMPLE", "float", "A", 0, 20000),
-        _item("electrode_force", "가압력", "Electrode force", "SAMPLE", "float", "kN", 0, 10),
-        _item("weld_time", "통전 시간", "Weld time", "SAMPLE", "float", "ms", 0, 1000),
-        _item("tip_condition", "팁 상태", "Tip condition", "CONDITION", "string", allowed=_COND)]),
-    ("press", "PRESS", "프레스", "Press", [
-        _item("tonnage", "가압 톤수", "Tonnage", "SAMPLE", "float", "kN", 0, 8000),
-        _item("stroke_rate", "분당 타수", "Strokes per minute", "SAMPLE", "float", "Hz", 0, 20),
-        _item("die_temp", "금형 온도", "Die temperature", "SAMPLE", "float", "°C", 0, 300),
-        _item("execution", "가동 상태", "Execution state", "EVENT", "string", allowed=_STATE)]),
-    ("air-compressor", "AIR_COMPRESSOR", "공기 압축기", "Air compressor", [
-        _item("discharge_pressure", "토출 압력", "Discharge pressure", "SAMPLE", "float", "bar", 0, 16),
-        _item("motor_power", "모터 전력", "Motor power", "SAMPLE", "float", "kW", 0, 250),
-        _item("oil_temp", "오일 온도", "Oil temperature", "SAMPLE", "float", "°C", 0, 120),
-        _item("energy", "누적 전력량", "Energy", "SAMPLE", "float", "kWh", 0, 1e9)]),
-    ("reflow-oven", "REFLOW_OVEN", "리플로우 오븐", "Reflow oven", [
-        _item("zone1_temp", "1존 온도", "Zone 1 temperature", "SAMPLE", "float", "°C", 0, 350),
-        _item("peak_temp", "피크 온도", "Peak temperature", "SAMPLE", "float", "°C", 0, 350),
-        _item("conveyor_speed", "컨베이어 속도", "Conveyor speed", "SAMPLE", "float", "mm/s", 0, 50),
-        _item("oxygen", "산소 농도", "Oxygen level", "SAMPLE", "float", "ppm", 0, 5000)]),
-    ("conveyor", "CONVEYOR", "컨베이어", "Conveyor", [
-        _item("belt_speed", "벨트 속도", "Belt speed", "SAMPLE", "float", "mm/s", 0, 3000),
-        _item("motor_current", "모터 전류", "Motor current", "SAMPLE", "float", "A", 0, 100),
-        _item("vibration", "진동", "Vibration", "SAMPLE", "float", "mm/s", 0, 50),
-        _item("jam", "걸림 상태", "Jam condition", "CONDITION", "string", allowed=_COND)]),
-    ("robot-arm", "INDUSTRIAL_ROBOT", "산업용 로봇", "Industrial robot arm", [
-        _item("joint1_torque", "1축 토크", "Joint 1 torque", "SAMPLE", "float", "N·m", -2000, 2000),
-        _item("tcp_speed", "TCP 속도", "TCP speed", "SAMPLE", "float", "mm/s", 0, 5000),
-        _item("program", "실행 프로그램", "Program", "EVENT", "string"),
-        _item("servo", "서보 상태", "Servo condition", "CONDITION", "string", allowed=_COND)]),
-    ("vision-inspector", "VISION_INSPECTION", "비전 검사기", "Vision inspection station", [
-        _item("inspected", "검사 수량", "Inspected count", "EVENT", "int", "count", 0, 10_000_000),
-        _item("defects", "불량 수량", "Defect count", "EVENT", "int", "count", 0, 10_000_000),
-        _item("confidence", "판정 신뢰도", "Confidence", "SAMPLE", "float", "%", 0, 100),
-        _item("lighting", "조명 조도", "Lighting", "SAMPLE", "float", "lx", 0, 100000)]),
-    ("heat-treatment-furnace", "HEAT_TREATMENT_FURNACE", "열처리로", "Heat-treatment furnace", [
-        _item("chamber_temp", "로내 온도", "Chamber temperature", "SAMPLE", "float", "°C", 0, 1300),
-        _item("carbon_potential", "탄소 포텐셜", "Carbon potential", "SAMPLE", "float", "%", 0, 2),
-        _item("gas_flow", "가스 유량", "Gas flow", "SAMPLE", "float", "m³/h", 0, 200),
-        _item("door", "도어 상태", "Door state", "EVENT", "string", allowed=["OPEN", "CLOSED"])]),
+    (
+        "cnc-lathe",
+        "CNC_LATHE",
+        "CNC 선반",
+        "CNC lathe",
+        [
+            _item("spindle_speed", "주축 회전수", "Spindle speed", "SAMPLE", "float", "rpm", 0, 6000),
+            _item("spindle_load", "주축 부하", "Spindle load", "SAMPLE", "float", "%", 0, 150),
+            _item("feed_rate", "이송 속도", "Feed rate", "SAMPLE", "float", "mm/s", 0, 500),
+            _item("coolant_temp", "절삭유 온도", "Coolant temperature", "SAMPLE", "float", "°C", -10, 80),
+            _item("execution", "가동 상태", "Execution state", "EVENT", "string", allowed=_STATE),
+            _item("part_count", "생산 수량", "Part count", "EVENT", "int", "count", 0, 1_000_000),
+        ],
+    ),
+    (
+        "injection-molding",
+        "INJECTION_MOLDING",
+        "사출 성형기",
+        "Injection molding machine",
+        [
+            _item("barrel_temp", "실린더 온도", "Barrel temperature", "SAMPLE", "float", "°C", 0, 400),
+            _item("mold_temp", "금형 온도", "Mold temperature", "SAMPLE", "float", "°C", 0, 200),
+            _item("injection_pressure", "사출 압력", "Injection pressure", "SAMPLE", "float", "bar", 0, 2500),
+            _item("cycle_time", "사이클 타임", "Cycle time", "SAMPLE", "float", "s", 0, 300),
+            _item("execution", "가동 상태", "Execution state", "EVENT", "string", allowed=_STATE),
+        ],
+    ),
+    (
+        "spot-welder",
+        "SPOT_WELDER",
+        "스폿 용접기",
+        "Spot welder",
+        [
+            _item("weld_current", "용접 전류", "Weld current", "SAMPLE", "float", "A", 0, 20000),
+            _item("electrode_force", "가압력", "Electrode force", "SAMPLE", "float", "kN", 0, 10),
+            _item("weld_time", "통전 시간", "Weld time", "SAMPLE", "float", "ms", 0, 1000),
+            _item("tip_condition", "팁 상태", "Tip condition", "CONDITION", "string", allowed=_COND),
+        ],
+    ),
+    (
+        "press",
+        "PRESS",
+        "프레스",
+        "Press",
+        [
+            _item("tonnage", "가압 톤수", "Tonnage", "SAMPLE", "float", "kN", 0, 8000),
+            _item("stroke_rate", "분당 타수", "Strokes per minute", "SAMPLE", "float", "Hz", 0, 20),
+            _item("die_temp", "금형 온도", "Die temperature", "SAMPLE", "float", "°C", 0, 300),
+            _item("execution", "가동 상태", "Execution state", "EVENT", "string", allowed=_STATE),
+        ],
+    ),
+    (
+        "air-compressor",
+        "AIR_COMPRESSOR",
+        "공기 압축기",
+        "Air compressor",
+        [
+            _item("discharge_pressure", "토출 압력", "Discharge pressure", "SAMPLE", "float", "bar", 0, 16),
+            _item("motor_power", "모터 전력", "Motor power", "SAMPLE", "float", "kW", 0, 250),
+            _item("oil_temp", "오일 온도", "Oil temperature", "SAMPLE", "float", "°C", 0, 120),
+            _item("energy", "누적 전력량", "Energy", "SAMPLE", "float", "kWh", 0, 1e9),
+        ],
+    ),
+    (
+        "reflow-oven",
+        "REFLOW_OVEN",
+        "리플로우 오븐",
+        "Reflow oven",
+        [
+            _item("zone1_temp", "1존 온도", "Zone 1 temperature", "SAMPLE", "float", "°C", 0, 350),
+            _item("peak_temp", "피크 온도", "Peak temperature", "SAMPLE", "float", "°C", 0, 350),
+            _item("conveyor_speed", "컨베이어 속도", "Conveyor speed", "SAMPLE", "float", "mm/s", 0, 50),
+            _item("oxygen", "산소 농도", "Oxygen level", "SAMPLE", "float", "ppm", 0, 5000),
+        ],
+    ),
+    (
+        "conveyor",
+        "CONVEYOR",
+        "컨베이어",
+        "Conveyor",
+        [
+            _item("belt_speed", "벨트 속도", "Belt speed", "SAMPLE", "float", "mm/s", 0, 3000),
+            _item("motor_current", "모터 전류", "Motor current", "SAMPLE", "float", "A", 0, 100),
+            _item("vibration", "진동", "Vibration", "SAMPLE", "float", "mm/s", 0, 50),
+            _item("jam", "걸림 상태", "Jam condition", "CONDITION", "string", allowed=_COND),
+        ],
+    ),
+    (
+        "robot-arm",
+        "INDUSTRIAL_ROBOT",
+        "산업용 로봇",
+        "Industrial robot arm",
+        [
+            _item("joint1_torque", "1축 토크", "Joint 1 torque", "SAMPLE", "float", "N·m", -2000, 2000),
+            _item("tcp_speed", "TCP 속도", "TCP speed", "SAMPLE", "float", "mm/s", 0, 5000),
+            _item("program", "실행 프로그램", "Program", "EVENT", "string"),
+            _item("servo", "서보 상태", "Servo condition", "CONDITION", "string", allowed=_COND),
+        ],
+    ),
+    (
+        "vision-inspector",
+        "VISION_INSPECTION",
+        "비전 검사기",
+        "Vision inspection station",
+        [
+            _item("inspected", "검사 수량", "Inspected count", "EVENT", "int", "count", 0, 10_000_000),
+            _item("defects", "불량 수량", "Defect count", "EVENT", "int", "count", 0, 10_000_000),
+            _item("confidence", "판정 신뢰도", "Confidence", "SAMPLE", "float", "%", 0, 100),
+            _item("lighting", "조명 조도", "Lighting", "SAMPLE", "float", "lx", 0, 100000),
+        ],
+    ),
+    (
+        "heat-treatment-furnace",
+        "HEAT_TREATMENT_FURNACE",
+        "열처리로",
+        "Heat-treatment furnace",
+        [
+            _item("chamber_temp", "로내 온도", "Chamber temperature", "SAMPLE", "float", "°C", 0, 1300),
+            _item("carbon_potential", "탄소 포텐셜", "Carbon potential", "SAMPLE", "float", "%", 0, 2),
+            _item("gas_flow", "가스 유량", "Gas flow", "SAMPLE", "float", "m³/h", 0, 200),
+            _item("door", "도어 상태", "Door state", "EVENT", "string", allowed=["OPEN", "CLOSED"]),
+        ],
+    ),
 )
 
 _PROBLEMS = (
-    ("quality_inspection", "computer_vision_cnn", "불량 검출", "defect detection", "vision-inspector", "불량률", "Defect rate", "%"),
-    ("predictive_maintenance", "anomaly_detection", "고장 예지", "failure prediction", "air-compressor", "비계획 정지", "Unplanned downtime", "h"),
-    ("process_optimization", "gradient_boosting", "공정 조건 최적화", "process parameter optimisation", "injection-molding", "사이클 타임", "Cycle time", "s"),
-    ("energy_optimization", "time_series_forecasting", "전력 수요 예측", "power demand forecasting", "air-compressor", "에너지 사용량", "Energy use", "kWh"),
-    ("quality_inspection", "anomaly_detection", "용접 불량 예측", "weld defect prediction", "spot-welder", "용접 불량률", "Weld defect rate", "%"),
-    ("production_scheduling", "optimization_solver", "생산 일정 최적화", "production scheduling", "cnc-lathe", "납기 준수율", "On-time delivery", "%"),
-    ("demand_forecasting", "time_series_forecasting", "수요 예측", "demand forecasting", "conveyor", "재고 일수", "Inventory days", "day"),
-    ("safety_monitoring", "computer_vision_cnn", "작업자 안전 감시", "worker safety monitoring", "robot-arm", "안전 사고", "Safety incidents", "count"),
+    (
+        "quality_inspection",
+        "computer_vision_cnn",
+        "불량 검출",
+        "defect detection",
+        "vision-inspector",
+        "불량률",
+        "Defect rate",
+        "%",
+    ),
+    (
+        "predictive_maintenance",
+        "anomaly_detection",
+        "고장 예지",
+        "failure prediction",
+        "air-compressor",
+        "비계획 정지",
+        "Unplanned downtime",
+        "h",
+    ),
+    (
+        "process_optimization",
+        "gradient_boosting",
+        "공정 조건 최적화",
+        "process parameter optimisation",
+        "injection-molding",
+        "사이클 타임",
+        "Cycle time",
+        "s",
+    ),
+    (
+        "energy_optimization",
+        "time_series_forecasting",
+        "전력 수요 예측",
+        "power demand forecasting",
+        "air-compressor",
+        "에너지 사용량",
+        "Energy use",
+        "kWh",
+    ),
+    (
+        "quality_inspection",
+        "anomaly_detection",
+        "용접 불량 예측",
+        "weld defect prediction",
+        "spot-welder",
+        "용접 불량률",
+        "Weld defect rate",
+        "%",
+    ),
+    (
+        "production_scheduling",
+        "optimization_solver",
+        "생산 일정 최적화",
+        "production scheduling",
+        "cnc-lathe",
+        "납기 준수율",
+        "On-time delivery",
+        "%",
+    ),
+    (
+        "demand_forecasting",
+        "time_series_forecasting",
+        "수요 예측",
+        "demand forecasting",
+        "conveyor",
+        "재고 일수",
+        "Inventory days",
+        "day",
+    ),
+    (
+        "safety_monitoring",
+        "computer_vision_cnn",
+        "작업자 안전 감시",
+        "worker safety monitoring",
+        "robot-arm",
+        "안전 사고",
+        "Safety incidents",
+        "count",
+    ),
 )
 
 
-def build_world(sme_count: int = 40, vendor_count: int = 20, deployment_count: int = 220,
-                usecase_count: int = 40) -> DemoWorld:
+def build_world(
+    sme_count: int = 40, vendor_count: int = 20, deployment_count: int = 220, usecase_count: int = 40
+) -> DemoWorld:
     rng = random.Random(SEED)
     world = DemoWorld()
     regions = [r.code for r in ref.REGIONS]
@@ -140,39 +337,83 @@ def build_world(sme_count: int = 40, vendor_count: int = 20, deployment_count: i
 
     for i in range(1, vendor_count + 1):
         ko, en = _VENDOR_NAMES[(i - 1) % len(_VENDOR_NAMES)]
-        world.companies.append({
-            "id": f"org-vendor-{i}", "kind": "vendor", "name": {"ko": f"(주){ko}", "en": f"{en} Co., Ltd."},
-            "business_registration_number": brn_with_checksum(f"{200 + i:03d}81{rng.randrange(10000):04d}"),
-            "representative": rng.choice(_PEOPLE), "region_code": regions[(i * 5) % 17],
-            "address": None, "founded_year": rng.randint(1995, 2021), "employees": rng.randint(8, 400),
-            "growth_stage": rng.choice([s.value for s in ref.GrowthStage]),
-            "expertise": sorted(rng.sample(subfields, rng.randint(1, 3))),
-            "capability_level": rng.randint(2, 5),
-        })
+        world.companies.append(
+            {
+                "id": f"org-vendor-{i}",
+                "kind": "vendor",
+                "name": {"ko": f"(주){ko}", "en": f"{en} Co., Ltd."},
+                "business_registration_number": brn_with_checksum(
+                    f"{200 + i:03d}81{rng.randrange(10000):04d}"
+                ),
+                "representative": rng.choice(_PEOPLE),
+                "region_code": regions[(i * 5) % 17],
+                "address": None,
+                "founded_year": rng.randint(1995, 2021),
+                "employees": rng.randint(8, 400),
+                "growth_stage": rng.choice([s.value for s in ref.GrowthStage]),
+                "expertise": sorted(rng.sample(subfields, rng.randint(1, 3))),
+                "capability_level": rng.randint(2, 5),
+            }
+        )
     for i in range(1, sme_count + 1):
-        (stem, stem_en), (tail, tail_en) = _SME_STEMS[(i - 1) % len(_SME_STEMS)], _SME_TAILS[(i * 3) % len(_SME_TAILS)]
+        (stem, stem_en), (tail, tail_en) = (
+            _SME_STEMS[(i - 1) % len(_SME_STEMS)],
+            _SME_TAILS[(i * 3) % len(_SME_TAILS)],
+        )
         region = regions[(i - 1) % 17]
         industry = rng.choice(manufacturing)
         company_id = f"org-sme-{i}"
-        world.companies.append({
-            "id": company_id, "kind": "sme", "name": {"ko": f"{stem}{tail}(주)", "en": f"{stem_en} {tail_en} Co."},
-            "business_registration_number": brn_with_checksum(f"{100 + i:03d}86{rng.randrange(10000):04d}"),
-            "representative": rng.choice(_PEOPLE), "region_code": region, "industry_code": industry,
-            "address": f"{ref.REGION_BY_CODE[region].ko} 산업단지로 {rng.randint(1, 300)}",
-            "founded_year": rng.randint(1975, 2018), "employees": rng.randint(10, 299),
-            "growth_stage": ref.GrowthStage.GROWTH.value, "expertise": [],
-        })
+        world.companies.append(
+            {
+                "id": company_id,
+                "kind": "sme",
+                "name": {"ko": f"{stem}{tail}(주)", "en": f"{stem_en} {tail_en} Co."},
+                "business_registration_number": brn_with_checksum(
+                    f"{100 + i:03d}86{rng.randrange(10000):04d}"
+                ),
+                "representative": rng.choice(_PEOPLE),
+                "region_code": region,
+                "industry_code": industry,
+                "address": f"{ref.REGION_BY_CODE[region].ko} 산업단지로 {rng.randint(1, 300)}",
+                "founded_year": rng.randint(1975, 2018),
+                "employees": rng.randint(10, 299),
+                "growth_stage": ref.GrowthStage.GROWTH.value,
+                "expertise": [],
+            }
+        )
         models = rng.sample([m[0] for m in MODELS], 3)
-        world.factories.append((company_id, {
-            "id": f"factory-sme-{i}-a", "name": f"{stem}{tail} 제1공장", "region_code": region,
-            "industry_code": industry, "address": f"{ref.REGION_BY_CODE[region].ko} 공단로 {rng.randint(1, 99)}",
-            "equipment": [{"equipment_id": f"eq-{i}-{n + 1:02d}", "name": f"{model} #{n + 1}",
-                           "model_id": model, "model_version": "1.0.0"} for n, model in enumerate(models)],
-        }))
+        world.factories.append(
+            (
+                company_id,
+                {
+                    "id": f"factory-sme-{i}-a",
+                    "name": f"{stem}{tail} 제1공장",
+                    "region_code": region,
+                    "industry_code": industry,
+                    "address": f"{ref.REGION_BY_CODE[region].ko} 공단로 {rng.randint(1, 99)}",
+                    "equipment": [
+                        {
+                            "equipment_id": f"eq-{i}-{n + 1:02d}",
+                            "name": f"{model} #{n + 1}",
+                            "model_id": model,
+                            "model_version": "1.0.0",
+                        }
+                        for n, model in enumerate(models)
+                    ],
+                },
+            )
+        )
 
     for model_id, eq_type, ko, en, items in MODELS:
-        world.models.append({"id": model_id, "equipment_type": eq_type, "name": {"ko": ko, "en": en},
-                             "version": "1.0.0", "items": items})
+        world.models.append(
+            {
+                "id": model_id,
+                "equipment_type": eq_type,
+                "name": {"ko": ko, "en": en},
+                "version": "1.0.0",
+                "items": items,
+            }
+        )
 
     smes = [c for c in world.companies if c["kind"] == "sme"]
     vendors = [c for c in world.companies if c["kind"] == "vendor"]
@@ -187,53 +428,108 @@ def build_world(sme_count: int = 40, vendor_count: int = 20, deployment_count: i
         for code in ref.STAGE_CODES:
             planned = rng.randint(20, 75)
             actual = planned + rng.randint(-5, 20)
-            stages.append({"code": code, "planned_start": cursor.isoformat(),
-                           "planned_end": (cursor + timedelta(days=planned)).isoformat(),
-                           "actual_start": cursor.isoformat(),
-                           "actual_end": (cursor + timedelta(days=actual)).isoformat()})
+            stages.append(
+                {
+                    "code": code,
+                    "planned_start": cursor.isoformat(),
+                    "planned_end": (cursor + timedelta(days=planned)).isoformat(),
+                    "actual_start": cursor.isoformat(),
+                    "actual_end": (cursor + timedelta(days=actual)).isoformat(),
+                }
+            )
             cursor = cursor + timedelta(days=max(planned, actual) + 1)
         fields_ = rng.sample(sorted(set(vendor["expertise"]) | {rng.choice(subfields)}), 1)
         kpis = [
-            {"kind": "productivity", "baseline": 100.0, "after": round(100 + rng.uniform(5, 45), 1), "unit": "ea/h",
-             "source": "self_reported"},
-            {"kind": "defect_rate", "baseline": round(rng.uniform(2, 8), 2), "after": round(rng.uniform(0.5, 2), 2),
-             "unit": "%", "source": "telemetry" if n % 4 == 0 else "self_reported"},
+            {
+                "kind": "productivity",
+                "baseline": 100.0,
+                "after": round(100 + rng.uniform(5, 45), 1),
+                "unit": "ea/h",
+                "source": "self_reported",
+            },
+            {
+                "kind": "defect_rate",
+                "baseline": round(rng.uniform(2, 8), 2),
+                "after": round(rng.uniform(0.5, 2), 2),
+                "unit": "%",
+                "source": "telemetry" if n % 4 == 0 else "self_reported",
+            },
         ]
         if n % 3 == 0:
-            kpis.append({"kind": "energy", "baseline": 1000.0, "after": round(1000 - rng.uniform(30, 200), 1),
-                         "unit": "kWh", "source": "self_reported"})
+            kpis.append(
+                {
+                    "kind": "energy",
+                    "baseline": 1000.0,
+                    "after": round(1000 - rng.uniform(30, 200), 1),
+                    "unit": "kWh",
+                    "source": "self_reported",
+                }
+            )
         sub = ref.SUBFIELD_BY_CODE[fields_[0]]
-        world.deployments.append({
-            "owner_org_id": sme["id"],
-            "title": {"ko": f"{sme['name']['ko']} {sub.ko} 구축", "en": f"{sme['name']['en']} {sub.en} deployment"},
-            "sme_company_id": sme["id"], "sme_name": sme["name"]["ko"],
-            "factory": {"name": f"{sme['name']['ko']} 제1공장", "region_code": sme["region_code"],
-                        "address": sme["address"], "industry_code": sme["industry_code"]},
-            "supplier_company_ids": [vendor["id"]],
-            "solutions": [{"subfield_code": sub.code, "name": {"ko": f"{sub.ko} 솔루션", "en": f"{sub.en} solution"},
-                           "supplier_company_id": vendor["id"]}],
-            "level_before": levels[before].value, "level_after": levels[after].value,
-            "stages": stages, "after_service_months": ref.AFTER_SERVICE_MONTHS,
-            "support_amount_krw": rng.randrange(20, 400) * 1_000_000, "kpis": kpis,
-        })
+        world.deployments.append(
+            {
+                "owner_org_id": sme["id"],
+                "title": {
+                    "ko": f"{sme['name']['ko']} {sub.ko} 구축",
+                    "en": f"{sme['name']['en']} {sub.en} deployment",
+                },
+                "sme_company_id": sme["id"],
+                "sme_name": sme["name"]["ko"],
+                "factory": {
+                    "name": f"{sme['name']['ko']} 제1공장",
+                    "region_code": sme["region_code"],
+                    "address": sme["address"],
+                    "industry_code": sme["industry_code"],
+                },
+                "supplier_company_ids": [vendor["id"]],
+                "solutions": [
+                    {
+                        "subfield_code": sub.code,
+                        "name": {"ko": f"{sub.ko} 솔루션", "en": f"{sub.en} solution"},
+                        "supplier_company_id": vendor["id"],
+                    }
+                ],
+                "level_before": levels[before].value,
+                "level_after": levels[after].value,
+                "stages": stages,
+                "after_service_months": ref.AFTER_SERVICE_MONTHS,
+                "support_amount_krw": rng.randrange(20, 400) * 1_000_000,
+                "kpis": kpis,
+            }
+        )
 
     for n in range(usecase_count):
         problem, technique, ko, en, model_id, metric_ko, metric_en, unit = _PROBLEMS[n % len(_PROBLEMS)]
         sme = smes[n % len(smes)]
         vendor = vendors[n % len(vendors)]
-        before = round(rng.uniform(5, 100), 1)
-        after = round(before * rng.uniform(0.4, 0.9), 1) if "율" in metric_ko or unit != "%" else before
-        world.usecases.append({
-            "owner_org_id": vendor["id"],
-            "title": {"ko": f"{sme['name']['ko']} {ko} AI", "en": f"AI {en} at {sme['name']['en']}"},
-            "summary": {"ko": f"{ref.REGION_BY_CODE[sme['region_code']].ko} {sme['name']['ko']}의 {ko} 사례: "
-                              f"설비 데이터를 수집해 {metric_ko}을(를) 개선했습니다.",
-                        "en": f"{en.capitalize()} at {sme['name']['en']}: equipment data improved {metric_en.lower()}."},
-            "problem_type": problem, "technique": technique,
-            "equipment_model_refs": [{"model_id": model_id, "version": "1.0.0"}],
-            "data_used": [f"{model_id} 설비 데이터", "MES 작업 실적"],
-            "effects": [{"metric": {"ko": metric_ko, "en": metric_en}, "unit": unit, "before": before, "after": after}],
-            "region_code": sme["region_code"], "industry_code": sme["industry_code"],
-            "supplier_company_id": vendor["id"],
-        })
+        effect_before = round(rng.uniform(5, 100), 1)
+        # On-time delivery rises; every other effect here is a cost, a loss or a rate that falls.
+        factor = rng.uniform(1.05, 1.3) if metric_en == "On-time delivery" else rng.uniform(0.4, 0.9)
+        effect_after = round(min(100.0, effect_before * factor) if unit == "%" else effect_before * factor, 1)
+        world.usecases.append(
+            {
+                "owner_org_id": vendor["id"],
+                "title": {"ko": f"{sme['name']['ko']} {ko} AI", "en": f"AI {en} at {sme['name']['en']}"},
+                "summary": {
+                    "ko": f"{ref.REGION_BY_CODE[sme['region_code']].ko} {sme['name']['ko']}의 {ko} 사례: "
+                    f"설비 데이터를 수집해 {metric_ko}을(를) 개선했습니다.",
+                    "en": f"{en.capitalize()} at {sme['name']['en']}: data improved {metric_en.lower()}.",
+                },
+                "problem_type": problem,
+                "technique": technique,
+                "equipment_model_refs": [{"model_id": model_id, "version": "1.0.0"}],
+                "data_used": [f"{model_id} 설비 데이터", "MES 작업 실적"],
+                "effects": [
+                    {
+                        "metric": {"ko": metric_ko, "en": metric_en},
+                        "unit": unit,
+                        "before": effect_before,
+                        "after": effect_after,
+                    }
+                ],
+                "region_code": sme["region_code"],
+                "industry_code": sme["industry_code"],
+                "supplier_company_id": vendor["id"],
+            }
+        )
     return world

@@ -37,7 +37,9 @@ class SeedProgress:
         tmp.replace(self.path)
 
 
-async def _post(client: httpx.AsyncClient, path: str, body: dict[str, Any], *, ok_conflict: bool = False) -> None:
+async def _post(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any], *, ok_conflict: bool = False
+) -> None:
     response = await client.post(path, json=body)
     if response.status_code == 409 and ok_conflict:
         return
@@ -45,7 +47,9 @@ async def _post(client: httpx.AsyncClient, path: str, body: dict[str, Any], *, o
         raise SeedError(f"POST {path} answered {response.status_code}: {response.text[:500]}")
 
 
-def _sections(world: DemoWorld) -> list[tuple[str, list[Any], Callable[[httpx.AsyncClient, Any], Awaitable[None]]]]:
+def _sections(
+    world: DemoWorld,
+) -> list[tuple[str, list[Any], Callable[[httpx.AsyncClient, Any], Awaitable[None]]]]:
     async def company(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
         await _post(client, "/api/v1/companies", body, ok_conflict=True)
 
@@ -55,8 +59,9 @@ def _sections(world: DemoWorld) -> list[tuple[str, list[Any], Callable[[httpx.As
 
     async def model(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
         await _post(client, "/api/v1/standards", body, ok_conflict=True)
-        await _post(client, f"/api/v1/standards/{body['id']}/versions/{body['version']}/publish", {},
-                    ok_conflict=True)
+        await _post(
+            client, f"/api/v1/standards/{body['id']}/versions/{body['version']}/publish", {}, ok_conflict=True
+        )
 
     async def deployment(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
         await _post(client, "/api/v1/deployments", body)
@@ -93,11 +98,14 @@ async def seed(client: httpx.AsyncClient, progress: SeedProgress, world: DemoWor
 async def _seed_in_process(settings: PlatformSettings) -> int:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        token = app.state.dev_issuer.issue(subject="demo-seed", roles=["admin"], org_id="org-operator",
-                                           username="demo-seed")
+        token = app.state.dev_issuer.issue(
+            subject="demo-seed", roles=["admin"], org_id="org-operator", username="demo-seed"
+        )
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://seed.internal",
-            headers={"Authorization": f"Bearer {token}"}, timeout=60.0,
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://seed.internal",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60.0,
         ) as client:
             return await seed(client, SeedProgress(settings.data_dir / "demo-seed.json"))
 

@@ -29,11 +29,17 @@ class DevIdentity:
 
 DEMO_USERS = {
     name: DevIdentity(f"{name}-pass", (role,), org)
-    for name, role, org in (("admin1", "admin", "org-operator"), ("sme1", "sme", "org-sme-1"),
-                            ("sme2", "sme", "org-sme-2"), ("vendor1", "vendor", "org-vendor-1"))
+    for name, role, org in (
+        ("admin1", "admin", "org-operator"),
+        ("sme1", "sme", "org-sme-1"),
+        ("sme2", "sme", "org-sme-2"),
+        ("vendor1", "vendor", "org-vendor-1"),
+    )
 }
 DEMO_GATEWAYS = {
-    f"edge-gw-demo-{n}": DevIdentity(f"edge-gw-demo-{n}-secret", ("gateway",), f"org-sme-{n}", f"factory-sme-{n}-a")
+    f"edge-gw-demo-{n}": DevIdentity(
+        f"edge-gw-demo-{n}-secret", ("gateway",), f"org-sme-{n}", f"factory-sme-{n}-a"
+    )
     for n in (1, 2)
 }
 
@@ -46,9 +52,13 @@ def _issuer(request: Request) -> DevIssuer:
 @router.get("/.well-known/openid-configuration", summary="OIDC discovery of the development issuer (public)")
 def discovery(request: Request) -> dict[str, Any]:
     issuer = _issuer(request).issuer
-    return {"issuer": issuer, "jwks_uri": f"{issuer}/jwks", "token_endpoint": f"{issuer}/token",
-            "grant_types_supported": ["password", "client_credentials"],
-            "id_token_signing_alg_values_supported": ["RS256"]}
+    return {
+        "issuer": issuer,
+        "jwks_uri": f"{issuer}/jwks",
+        "token_endpoint": f"{issuer}/token",
+        "grant_types_supported": ["password", "client_credentials"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }
 
 
 @router.get("/jwks", summary="Signing keys of the development issuer (public)")
@@ -62,8 +72,11 @@ def _check(identity: DevIdentity | None, secret: str | None, what: str) -> DevId
     return identity
 
 
-@router.post("/token", summary="Token endpoint: password or client_credentials grant, form-encoded (public)",
-             responses={401: {"description": "unknown user or client, wrong secret"}})
+@router.post(
+    "/token",
+    summary="Token endpoint: password or client_credentials grant, form-encoded (public)",
+    responses={401: {"description": "unknown user or client, wrong secret"}},
+)
 def token(
     request: Request,
     grant_type: Annotated[str, Form(pattern="^(password|client_credentials)$")],
@@ -79,7 +92,12 @@ def token(
         identity = _check(DEMO_GATEWAYS.get(client_id), client_secret, "client credentials")
         subject, name = f"service-account-{client_id}", f"service-account-{client_id}"
     access_token = _issuer(request).issue(
-        subject=subject, roles=list(identity.roles), org_id=identity.org_id, factory_id=identity.factory_id,
-        client_id=client_id, username=name, ttl_s=TOKEN_TTL_S,
+        subject=subject,
+        roles=list(identity.roles),
+        org_id=identity.org_id,
+        factory_id=identity.factory_id,
+        client_id=client_id,
+        username=name,
+        ttl_s=TOKEN_TTL_S,
     )
     return {"access_token": access_token, "token_type": "Bearer", "expires_in": TOKEN_TTL_S}

@@ -21,11 +21,15 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "smartmfg_http_requests_total", "HTTP requests", ["method", "route", "status"],
+            "smartmfg_http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
             registry=self.registry,
         )
         self.latency = Histogram(
-            "smartmfg_http_request_seconds", "HTTP request latency", ["method", "route"],
+            "smartmfg_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
             registry=self.registry,
         )
 
@@ -53,15 +57,29 @@ def database_check(app: FastAPI) -> ReadinessCheck:
     return check
 
 
-@router.get("/healthz", summary="Liveness", responses={200: {"content": {"application/json": {
-    "example": {"status": "ok"}}}}})
+@router.get(
+    "/healthz",
+    summary="Liveness",
+    responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: the database and every dependency reachable",
-            responses={503: {"description": "a dependency is down", "content": {"application/json": {
-                "example": {"status": "unavailable", "checks": {"database": "ok", "bus": "error: ..."}}}}}})
+@router.get(
+    "/readyz",
+    summary="Readiness: the database and every dependency reachable",
+    responses={
+        503: {
+            "description": "a dependency is down",
+            "content": {
+                "application/json": {
+                    "example": {"status": "unavailable", "checks": {"database": "ok", "bus": "error: ..."}}
+                }
+            },
+        }
+    },
+)
 async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, ReadinessCheck] = request.app.state.readiness
     results: dict[str, str] = {}
@@ -75,7 +93,11 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok" if ok else "unavailable", "checks": results}, 200 if ok else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {"example": "smartmfg_http_requests_total{...} 1.0"}}}})
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"example": "smartmfg_http_requests_total{...} 1.0"}}}},
+)
 async def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

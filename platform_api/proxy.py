@@ -40,20 +40,27 @@ class ServiceProxy:
         assert self._client is not None
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
         upstream_request = self._client.build_request(
-            request.method, target + request.url.path, params=request.query_params,
-            headers=headers, content=request.stream(),
+            request.method,
+            target + request.url.path,
+            params=request.query_params,
+            headers=headers,
+            content=request.stream(),
         )
         try:
             upstream = await self._client.send(upstream_request, stream=True)
         except httpx.HTTPError as exc:
             err = ServiceUnavailable(f"service at {target} unreachable: {exc}", headers={"Retry-After": "5"})
             return Response(
-                content=orjson.dumps(err.body()), status_code=503,
-                media_type="application/json", headers=err.headers,
+                content=orjson.dumps(err.body()),
+                status_code=503,
+                media_type="application/json",
+                headers=err.headers,
             )
         response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_BY_HOP}
         return StreamingResponse(
-            upstream.aiter_raw(), status_code=upstream.status_code, headers=response_headers,
+            upstream.aiter_raw(),
+            status_code=upstream.status_code,
+            headers=response_headers,
             background=None,
         )
 

@@ -25,10 +25,13 @@ async def industries() -> list[dict[str, str]]:
 async def taxonomy() -> list[dict[str, Any]]:
     return [
         {
-            "code": a.code, "ko": a.ko, "en": a.en,
+            "code": a.code,
+            "ko": a.ko,
+            "en": a.en,
             "subfields": [
                 {"code": s.code, "ko": s.ko, "en": s.en, "strategic": s.strategic}
-                for s in ref.SUBFIELDS if s.area == a.code
+                for s in ref.SUBFIELDS
+                if s.area == a.code
             ],
         }
         for a in ref.AREAS
@@ -38,8 +41,10 @@ async def taxonomy() -> list[dict[str, Any]]:
 @router.get("/levels", summary="Smart-factory system levels and KS X 9001 capability levels (public)")
 async def levels() -> dict[str, Any]:
     return {
-        "system_levels": [{"code": lv.value, "en": ref.SYSTEM_LEVEL_EN[lv], "rank": i}
-                          for i, lv in enumerate(ref.SystemLevel)],
+        "system_levels": [
+            {"code": lv.value, "en": ref.SYSTEM_LEVEL_EN[lv], "rank": i}
+            for i, lv in enumerate(ref.SystemLevel)
+        ],
         "capability_levels": list(ref.CAPABILITY_LEVELS),
     }
 

@@ -11,7 +11,11 @@ router = APIRouter(tags=["portal"])
 _PAGE = (Path(__file__).parent / "index.html").read_text(encoding="utf-8")
 
 
-@router.get("/", response_class=HTMLResponse, summary="Case-sharing portal (public)",
-            responses={200: {"content": {"text/html": {"example": "<!doctype html>..."}}}})
+@router.get(
+    "/",
+    response_class=HTMLResponse,
+    summary="Case-sharing portal (public)",
+    responses={200: {"content": {"text/html": {"example": "<!doctype html>..."}}}},
+)
 async def portal() -> HTMLResponse:
     return HTMLResponse(_PAGE)

@@ -38,7 +38,8 @@ class Company(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     designations: Mapped[list[Designation]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="Designation.created_at")
+        cascade="all, delete-orphan", lazy="selectin", order_by="Designation.created_at"
+    )
 
 
 class Factory(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -28,10 +28,17 @@ def _brn(value: str | None) -> str | None:
     return digits
 
 
-_COMPANY_EXAMPLE = {
-    "id": "org-vendor-3", "kind": "vendor", "name": {"ko": "(주)한국MES", "en": "Hankook MES Co., Ltd."},
-    "business_registration_number": "220-81-62517", "representative": "김민준", "region_code": "41",
-    "founded_year": 2012, "employees": 85, "growth_stage": "성장", "expertise": ["INFO-MES", "INTL-AI"],
+_COMPANY_EXAMPLE: dict[str, Any] = {
+    "id": "org-vendor-3",
+    "kind": "vendor",
+    "name": {"ko": "(주)한국MES", "en": "Hankook MES Co., Ltd."},
+    "business_registration_number": "220-81-62517",
+    "representative": "김민준",
+    "region_code": "41",
+    "founded_year": 2012,
+    "employees": 85,
+    "growth_stage": "성장",
+    "expertise": ["INFO-MES", "INTL-AI"],
     "capability_level": 3,
 }
 
@@ -57,8 +64,12 @@ class CompanyIn(_In):
 
 
 class CompanyPatch(_In):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"employees": 92, "growth_stage": "글로벌", "expertise": ["INFO-MES", "INTL-TWIN"]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"employees": 92, "growth_stage": "글로벌", "expertise": ["INFO-MES", "INTL-TWIN"]}]
+        },
+    )
 
     name: LocalizedText | None = None
     representative: str | None = Field(default=None, max_length=100)
@@ -107,10 +118,28 @@ def _unique_equipment(equipment: list[Equipment] | None) -> list[Equipment] | No
 
 
 class FactoryIn(_In):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "id": "factory-sme-1-a", "name": "대성정밀 제1공장", "region_code": "48", "industry_code": "C29",
-        "address": "경상남도 창원시 성산구 공단로 1",
-        "equipment": [{"equipment_id": "eq-1-01", "name": "CNC #1", "model_id": "cnc-lathe", "model_version": "1.0.0"}]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "factory-sme-1-a",
+                    "name": "대성정밀 제1공장",
+                    "region_code": "48",
+                    "industry_code": "C29",
+                    "address": "경상남도 창원시 성산구 공단로 1",
+                    "equipment": [
+                        {
+                            "equipment_id": "eq-1-01",
+                            "name": "CNC #1",
+                            "model_id": "cnc-lathe",
+                            "model_version": "1.0.0",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
 
     id: Slug
     name: str = Field(min_length=1, max_length=200)
@@ -151,23 +180,43 @@ class Diagnosis(_In):
 
 
 class DesignationIn(_In):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "fields": ["INFO-MES", "INTL-AI"],
-        "diagnosis": {"technology": 82, "track_record": 75, "organisation": 70, "finance": 64}}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "fields": ["INFO-MES", "INTL-AI"],
+                    "diagnosis": {"technology": 82, "track_record": 75, "organisation": 70, "finance": 64},
+                }
+            ]
+        },
+    )
 
     fields: list[SubFieldCode] = Field(min_length=1, max_length=14)
     diagnosis: Diagnosis
 
 
 class DecisionIn(_In):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"decision": "designated"},
-        {"decision": "rejected", "reason": "역량진단 점수가 기준(70점)에 미달합니다"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"decision": "designated"},
+                {"decision": "rejected", "reason": "역량진단 점수가 기준(70점)에 미달합니다"},
+            ]
+        },
+    )
 
     decision: Literal["designated", "rejected"]
-    reason: str | None = Field(default=None, min_length=2, max_length=2000, description="required for a rejection")
-    override_reason: str | None = Field(default=None, min_length=2, max_length=2000,
-                                        description="required to designate below the 70-point threshold")
+    reason: str | None = Field(
+        default=None, min_length=2, max_length=2000, description="required for a rejection"
+    )
+    override_reason: str | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2000,
+        description="required to designate below the 70-point threshold",
+    )
 
 
 class DesignationOut(BaseModel):

@@ -37,10 +37,12 @@ class DeploymentRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    suppliers: Mapped[list[Supplier]] = relationship(cascade="all, delete-orphan", lazy="selectin",
-                                                     order_by="Supplier.position")
-    solutions: Mapped[list[Solution]] = relationship(cascade="all, delete-orphan", lazy="selectin",
-                                                     order_by="Solution.position")
+    suppliers: Mapped[list[Supplier]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Supplier.position"
+    )
+    solutions: Mapped[list[Solution]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Solution.position"
+    )
     kpis: Mapped[list[Kpi]] = relationship(cascade="all, delete-orphan", lazy="selectin", order_by="Kpi.kind")
 
 

@@ -28,24 +28,33 @@ class Filters:
 def get(session: Session, record_id: str) -> DeploymentRecord:
     record = session.get(DeploymentRecord, record_id)
     if record is None:
-        raise NotFound(f"deployment record '{record_id}' does not exist",
-                       detail_ko=f"구축정보 '{record_id}'을(를) 찾을 수 없습니다")
+        raise NotFound(
+            f"deployment record '{record_id}' does not exist",
+            detail_ko=f"구축정보 '{record_id}'을(를) 찾을 수 없습니다",
+        )
     return record
 
 
-def filtered(f: Filters) -> Select[tuple[DeploymentRecord]]:
+def filtered(f: Filters) -> Select[DeploymentRecord]:
     stmt = select(DeploymentRecord)
     for column, value in (
-        (DeploymentRecord.region_code, f.region), (DeploymentRecord.industry_code, f.industry),
-        (DeploymentRecord.level_before, f.level_before), (DeploymentRecord.level_after, f.level_after),
-        (DeploymentRecord.year, f.year), (DeploymentRecord.sme_company_id, f.sme_company_id),
+        (DeploymentRecord.region_code, f.region),
+        (DeploymentRecord.industry_code, f.industry),
+        (DeploymentRecord.level_before, f.level_before),
+        (DeploymentRecord.level_after, f.level_after),
+        (DeploymentRecord.year, f.year),
+        (DeploymentRecord.sme_company_id, f.sme_company_id),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
     if f.subfield is not None:
-        stmt = stmt.where(DeploymentRecord.id.in_(select(Solution.record_id).where(Solution.subfield_code == f.subfield)))
+        stmt = stmt.where(
+            DeploymentRecord.id.in_(select(Solution.record_id).where(Solution.subfield_code == f.subfield))
+        )
     if f.supplier is not None:
-        stmt = stmt.where(DeploymentRecord.id.in_(select(Supplier.record_id).where(Supplier.company_id == f.supplier)))
+        stmt = stmt.where(
+            DeploymentRecord.id.in_(select(Supplier.record_id).where(Supplier.company_id == f.supplier))
+        )
     if f.q:
         stmt = stmt.where(DeploymentRecord.search_text.contains(f.q.strip().lower(), autoescape=True))
     return stmt
@@ -55,19 +64,21 @@ def group_keys(session: Session, by: str) -> Sequence[tuple[str, str]]:
     """``(record_id, group key)`` for every record; a record counts once per solution sub-field."""
     if by == "subfield":
         return session.execute(select(Solution.record_id, Solution.subfield_code).distinct()).all()
-    column = {"region": DeploymentRecord.region_code, "industry": DeploymentRecord.industry_code,
-              "year": DeploymentRecord.year}[by]
+    column = {
+        "region": DeploymentRecord.region_code,
+        "industry": DeploymentRecord.industry_code,
+        "year": DeploymentRecord.year,
+    }[by]
     return [(rid, str(key)) for rid, key in session.execute(select(DeploymentRecord.id, column))]
 
 
-def kpi_improvements(session: Session, record_ids: Sequence[str] | None = None) -> Sequence[tuple[str, str, float]]:
-    stmt = select(Kpi.record_id, Kpi.kind, Kpi.improvement_pct).where(Kpi.improvement_pct.is_not(None))
-    if record_ids is not None:
-        stmt = stmt.where(Kpi.record_id.in_(record_ids))
-    return [(rid, kind, float(v)) for rid, kind, v in session.execute(stmt)]
+def kpi_improvements(session: Session) -> Sequence[tuple[str, str, float]]:
+    stmt = select(Kpi.record_id, Kpi.kind, Kpi.improvement_pct)
+    return [(rid, kind, v) for rid, kind, v in session.execute(stmt) if v is not None]
 
 
 def supplied_by(session: Session, company_id: str) -> Sequence[DeploymentRecord]:
     stmt = select(DeploymentRecord).where(
-        DeploymentRecord.id.in_(select(Supplier.record_id).where(Supplier.company_id == company_id)))
+        DeploymentRecord.id.in_(select(Supplier.record_id).where(Supplier.company_id == company_id))
+    )
     return session.scalars(stmt).all()

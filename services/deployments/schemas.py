@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,28 +13,46 @@ from services.kit.reference import KpiKind, SystemLevel
 
 KpiSource = Literal["self_reported", "telemetry"]
 
-_EXAMPLE = {
+_EXAMPLE: dict[str, Any] = {
     "title": {"ko": "대성정밀 생산관리 시스템 구축", "en": "Daesung Precision MES deployment"},
     "sme_company_id": "org-sme-1",
     "sme_name": "대성정밀(주)",
-    "factory": {"name": "대성정밀 제1공장", "region_code": "48", "address": "경상남도 창원시 성산구 공단로 1",
-                "industry_code": "C29"},
+    "factory": {
+        "name": "대성정밀 제1공장",
+        "region_code": "48",
+        "address": "경상남도 창원시 성산구 공단로 1",
+        "industry_code": "C29",
+    },
     "supplier_company_ids": ["org-vendor-3"],
-    "solutions": [{"subfield_code": "INFO-MES", "name": {"ko": "클라우드 MES", "en": "Cloud MES"},
-                   "supplier_company_id": "org-vendor-3"}],
+    "solutions": [
+        {
+            "subfield_code": "INFO-MES",
+            "name": {"ko": "클라우드 MES", "en": "Cloud MES"},
+            "supplier_company_id": "org-vendor-3",
+        }
+    ],
     "level_before": "기초",
     "level_after": "중간1",
     "stages": [
         {"code": code, "planned_start": f"2025-{m:02d}-01", "planned_end": f"2025-{m:02d}-25"}
-        for code, m in zip(("APPLY", "ASSESS", "SELECT", "DESIGN", "BUILD", "INSPECT", "SETTLE", "AFTER"),
-                           range(1, 9), strict=True)
+        for code, m in zip(
+            ("APPLY", "ASSESS", "SELECT", "DESIGN", "BUILD", "INSPECT", "SETTLE", "AFTER"),
+            range(1, 9),
+            strict=True,
+        )
     ],
     "after_service_months": 6,
     "support_amount_krw": 150000000,
     "kpis": [
         {"kind": "productivity", "baseline": 100, "after": 128, "unit": "ea/h", "source": "self_reported"},
-        {"kind": "defect_rate", "baseline": 4.2, "after": 1.9, "unit": "%", "source": "telemetry",
-         "telemetry_ref": "telemetry.readings?factory=factory-sme-1-a"},
+        {
+            "kind": "defect_rate",
+            "baseline": 4.2,
+            "after": 1.9,
+            "unit": "%",
+            "source": "telemetry",
+            "telemetry_ref": "telemetry.readings?factory=factory-sme-1-a",
+        },
     ],
 }
 
@@ -94,8 +112,11 @@ class DeploymentIn(_In):
 class DeploymentPatch(_In):
     """Fields to change; the merged record is validated as a whole."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False,
-                              json_schema_extra={"examples": [{"level_after": "중간2", "support_amount_krw": 180000000}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        json_schema_extra={"examples": [{"level_after": "중간2", "support_amount_krw": 180000000}]},
+    )
 
     title: LocalizedText | None = None
     sme_name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -111,8 +132,21 @@ class DeploymentPatch(_In):
 
 
 class KpiPut(_In):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [
-        {"baseline": 4.2, "after": 1.7, "unit": "%", "source": "telemetry", "telemetry_ref": "telemetry.readings"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        json_schema_extra={
+            "examples": [
+                {
+                    "baseline": 4.2,
+                    "after": 1.7,
+                    "unit": "%",
+                    "source": "telemetry",
+                    "telemetry_ref": "telemetry.readings",
+                }
+            ]
+        },
+    )
 
     baseline: float = Field(ge=0)
     after: float = Field(ge=0)
@@ -178,10 +212,20 @@ class CodeCount(BaseModel):
 
 
 class TrackRecord(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "company_id": "org-vendor-3", "deployment_count": 12, "regions": [{"code": "48", "count": 7}],
-        "subfields": [{"code": "INFO-MES", "count": 9}],
-        "median_kpi_improvement_pct": {"productivity": 24.5, "defect_rate": 51.0}, "telemetry_backed_kpis": 3}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "company_id": "org-vendor-3",
+                    "deployment_count": 12,
+                    "regions": [{"code": "48", "count": 7}],
+                    "subfields": [{"code": "INFO-MES", "count": 9}],
+                    "median_kpi_improvement_pct": {"productivity": 24.5, "defect_rate": 51.0},
+                    "telemetry_backed_kpis": 3,
+                }
+            ]
+        }
+    )
 
     company_id: str
     deployment_count: int

@@ -14,8 +14,21 @@ from sqlalchemy.orm import Session
 from services.deployments import repository
 from services.deployments.models import DeploymentRecord, Kpi, Solution, Supplier
 from services.deployments.schemas import (
-    AggregateGroup, Aggregates, CodeCount, DeploymentIn, DeploymentOut, DeploymentPatch, FactorySite, KpiIn,
-    KpiOut, KpiPut, Label, SolutionIn, StageIn, StageOut, TrackRecord,
+    AggregateGroup,
+    Aggregates,
+    CodeCount,
+    DeploymentIn,
+    DeploymentOut,
+    DeploymentPatch,
+    FactorySite,
+    KpiIn,
+    KpiOut,
+    KpiPut,
+    Label,
+    SolutionIn,
+    StageIn,
+    StageOut,
+    TrackRecord,
 )
 from services.kit import reference as ref
 from services.kit.errors import ValidationFailed, field_error
@@ -32,7 +45,11 @@ def _consistency_errors(data: DeploymentIn) -> list[dict[str, str]]:
     for i, (stage, code) in enumerate(zip(data.stages, ref.STAGE_CODES, strict=True)):
         loc = f"body.stages[{i}]"
         if stage.code != code:
-            errors.append(field_error(f"{loc}.code", f"stage {i + 1} must be '{code}' (order: {', '.join(ref.STAGE_CODES)})"))
+            errors.append(
+                field_error(
+                    f"{loc}.code", f"stage {i + 1} must be '{code}' (order: {', '.join(ref.STAGE_CODES)})"
+                )
+            )
         if stage.planned_end < stage.planned_start:
             errors.append(field_error(f"{loc}.planned_end", "must not be before planned_start"))
         if stage.actual_end is not None and stage.actual_start is None:
@@ -53,14 +70,23 @@ def _consistency_errors(data: DeploymentIn) -> list[dict[str, str]]:
 def _check(data: DeploymentIn) -> None:
     errors = _consistency_errors(data)
     if errors:
-        raise ValidationFailed("; ".join(f"{e['loc']}: {e['msg']}" for e in errors),
-                               detail_ko="구축정보 값이 서로 맞지 않습니다", fields=errors)
+        raise ValidationFailed(
+            "; ".join(f"{e['loc']}: {e['msg']}" for e in errors),
+            detail_ko="구축정보 값이 서로 맞지 않습니다",
+            fields=errors,
+        )
 
 
 def _kpi_row(kind: str, kpi: KpiIn | KpiPut) -> Kpi:
-    return Kpi(kind=kind, baseline=kpi.baseline, after=kpi.after, unit=kpi.unit, source=kpi.source,
-               telemetry_ref=kpi.telemetry_ref,
-               improvement_pct=ref.kpi_improvement_pct(ref.KpiKind(kind), kpi.baseline, kpi.after))
+    return Kpi(
+        kind=kind,
+        baseline=kpi.baseline,
+        after=kpi.after,
+        unit=kpi.unit,
+        source=kpi.source,
+        telemetry_ref=kpi.telemetry_ref,
+        improvement_pct=ref.kpi_improvement_pct(ref.KpiKind(kind), kpi.baseline, kpi.after),
+    )
 
 
 def _apply(record: DeploymentRecord, data: DeploymentIn) -> None:
@@ -78,9 +104,18 @@ def _apply(record: DeploymentRecord, data: DeploymentIn) -> None:
     record.after_service_months = data.after_service_months
     record.support_amount_krw = data.support_amount_krw
     record.year = data.stages[0].planned_start.year
-    record.suppliers = [Supplier(company_id=c, position=i) for i, c in enumerate(dict.fromkeys(data.supplier_company_ids))]
-    record.solutions = [Solution(position=i, subfield_code=s.subfield_code, name=s.name.model_dump(),
-                                 supplier_company_id=s.supplier_company_id) for i, s in enumerate(data.solutions)]
+    record.suppliers = [
+        Supplier(company_id=c, position=i) for i, c in enumerate(dict.fromkeys(data.supplier_company_ids))
+    ]
+    record.solutions = [
+        Solution(
+            position=i,
+            subfield_code=s.subfield_code,
+            name=s.name.model_dump(),
+            supplier_company_id=s.supplier_company_id,
+        )
+        for i, s in enumerate(data.solutions)
+    ]
     record.kpis = [_kpi_row(k.kind, k) for k in data.kpis]
 
 
@@ -95,21 +130,43 @@ def create(session: Session, principal: Principal, data: DeploymentIn) -> Deploy
 
 def _as_input(record: DeploymentRecord) -> dict[str, Any]:
     return {
-        "owner_org_id": record.owner_org_id, "title": record.title, "sme_company_id": record.sme_company_id,
+        "owner_org_id": record.owner_org_id,
+        "title": record.title,
+        "sme_company_id": record.sme_company_id,
         "sme_name": record.sme_name,
-        "factory": {"name": record.factory_name, "region_code": record.region_code, "address": record.address,
-                    "industry_code": record.industry_code},
+        "factory": {
+            "name": record.factory_name,
+            "region_code": record.region_code,
+            "address": record.address,
+            "industry_code": record.industry_code,
+        },
         "supplier_company_ids": [s.company_id for s in record.suppliers],
-        "solutions": [{"subfield_code": s.subfield_code, "name": s.name,
-                       "supplier_company_id": s.supplier_company_id} for s in record.solutions],
-        "level_before": record.level_before, "level_after": record.level_after, "stages": record.stages,
-        "after_service_months": record.after_service_months, "support_amount_krw": record.support_amount_krw,
-        "kpis": [{"kind": k.kind, "baseline": k.baseline, "after": k.after, "unit": k.unit, "source": k.source,
-                  "telemetry_ref": k.telemetry_ref} for k in record.kpis],
+        "solutions": [
+            {"subfield_code": s.subfield_code, "name": s.name, "supplier_company_id": s.supplier_company_id}
+            for s in record.solutions
+        ],
+        "level_before": record.level_before,
+        "level_after": record.level_after,
+        "stages": record.stages,
+        "after_service_months": record.after_service_months,
+        "support_amount_krw": record.support_amount_krw,
+        "kpis": [
+            {
+                "kind": k.kind,
+                "baseline": k.baseline,
+                "after": k.after,
+                "unit": k.unit,
+                "source": k.source,
+                "telemetry_ref": k.telemetry_ref,
+            }
+            for k in record.kpis
+        ],
     }
 
 
-def update(session: Session, principal: Principal, record_id: str, patch: DeploymentPatch) -> DeploymentRecord:
+def update(
+    session: Session, principal: Principal, record_id: str, patch: DeploymentPatch
+) -> DeploymentRecord:
     record = repository.get(session, record_id)
     principal.require_org(record.owner_org_id)
     merged = _as_input(record) | patch.model_dump(exclude_unset=True, mode="json")
@@ -124,7 +181,9 @@ def update(session: Session, principal: Principal, record_id: str, patch: Deploy
     return record
 
 
-def put_kpi(session: Session, principal: Principal, record_id: str, kind: ref.KpiKind, kpi: KpiPut) -> DeploymentRecord:
+def put_kpi(
+    session: Session, principal: Principal, record_id: str, kind: ref.KpiKind, kpi: KpiPut
+) -> DeploymentRecord:
     record = repository.get(session, record_id)
     principal.require_org(record.owner_org_id)
     record.kpis = [k for k in record.kpis if k.kind != kind] + [_kpi_row(kind.value, kpi)]
@@ -153,24 +212,53 @@ def to_out(record: DeploymentRecord) -> DeploymentOut:
     year, month = divmod(last_end.month - 1 + record.after_service_months, 12)
     after_service_end = date(last_end.year + year, month + 1, min(last_end.day, 28))
     return DeploymentOut(
-        id=record.id, owner_org_id=record.owner_org_id, title=record.title, sme_company_id=record.sme_company_id,
+        id=record.id,
+        owner_org_id=record.owner_org_id,
+        title=record.title,
+        sme_company_id=record.sme_company_id,
         sme_name=record.sme_name,
-        factory=FactorySite(name=record.factory_name, region_code=record.region_code, address=record.address,
-                            industry_code=record.industry_code),
+        factory=FactorySite(
+            name=record.factory_name,
+            region_code=record.region_code,
+            address=record.address,
+            industry_code=record.industry_code,
+        ),
         supplier_company_ids=[s.company_id for s in record.suppliers],
-        solutions=[SolutionIn(subfield_code=s.subfield_code, name=s.name, supplier_company_id=s.supplier_company_id)
-                   for s in record.solutions],
-        level_before=record.level_before, level_after=record.level_after,
-        stages=[StageOut(**s.model_dump(), planned_days=(s.planned_end - s.planned_start).days + 1,
-                         actual_days=_days(s.actual_start, s.actual_end)) for s in stages],
-        planned_months=round(planned_days / DAYS_PER_MONTH, 1), actual_months=actual_months,
+        solutions=[
+            SolutionIn(subfield_code=s.subfield_code, name=s.name, supplier_company_id=s.supplier_company_id)
+            for s in record.solutions
+        ],
+        level_before=record.level_before,
+        level_after=record.level_after,
+        stages=[
+            StageOut(
+                **s.model_dump(),
+                planned_days=(s.planned_end - s.planned_start).days + 1,
+                actual_days=_days(s.actual_start, s.actual_end),
+            )
+            for s in stages
+        ],
+        planned_months=round(planned_days / DAYS_PER_MONTH, 1),
+        actual_months=actual_months,
         meets_target=None if actual_months is None else actual_months <= ref.TARGET_PROJECT_MONTHS,
-        after_service_months=record.after_service_months, after_service_end=after_service_end,
-        support_amount_krw=record.support_amount_krw, year=record.year,
-        kpis=[KpiOut(kind=k.kind, baseline=k.baseline, after=k.after, unit=k.unit, source=k.source,
-                     telemetry_ref=k.telemetry_ref, improvement_pct=k.improvement_pct)
-              for k in sorted(record.kpis, key=lambda k: k.kind)],
-        created_at=record.created_at, updated_at=record.updated_at,
+        after_service_months=record.after_service_months,
+        after_service_end=after_service_end,
+        support_amount_krw=record.support_amount_krw,
+        year=record.year,
+        kpis=[
+            KpiOut(
+                kind=k.kind,
+                baseline=k.baseline,
+                after=k.after,
+                unit=k.unit,
+                source=k.source,
+                telemetry_ref=k.telemetry_ref,
+                improvement_pct=k.improvement_pct,
+            )
+            for k in sorted(record.kpis, key=lambda k: k.kind)
+        ],
+        created_at=record.created_at,
+        updated_at=record.updated_at,
     )
 
 
@@ -201,8 +289,12 @@ def aggregates(session: Session, by: str) -> Aggregates:
     labels = _LABELS.get(by, {})
     ordered = list(labels) if labels else sorted(members)
     groups = [
-        AggregateGroup(key=key, label=labels.get(key), count=len(members.get(key, [])),
-                       median_kpi_improvement_pct=_medians(v for rid in members.get(key, []) for v in per_record[rid]))
+        AggregateGroup(
+            key=key,
+            label=labels.get(key),
+            count=len(members.get(key, [])),
+            median_kpi_improvement_pct=_medians(v for rid in members.get(key, []) for v in per_record[rid]),
+        )
         for key in ordered
     ]
     return Aggregates(by=by, total=len({rid for rid, _ in keys}), groups=groups)
@@ -218,9 +310,12 @@ def track_record(session: Session, company_id: str) -> TrackRecord:
     subfields = Counter(s.subfield_code for r in records for s in r.solutions)
     kpis = [k for r in records for k in r.kpis]
     return TrackRecord(
-        company_id=company_id, deployment_count=len(records),
+        company_id=company_id,
+        deployment_count=len(records),
         regions=_ranked(regions),
         subfields=_ranked(subfields),
-        median_kpi_improvement_pct=_medians((k.kind, k.improvement_pct) for k in kpis if k.improvement_pct is not None),
+        median_kpi_improvement_pct=_medians(
+            (k.kind, k.improvement_pct) for k in kpis if k.improvement_pct is not None
+        ),
         telemetry_backed_kpis=sum(1 for k in kpis if k.source == "telemetry"),
     )

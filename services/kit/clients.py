@@ -35,13 +35,15 @@ class ServiceClient:
         try:
             response = await client.get(url, params=params, headers=headers)
         except httpx.HTTPError as exc:
-            raise ServiceUnavailable(f"{service} service unreachable: {exc}",
-                                     headers={"Retry-After": "5"}) from exc
+            raise ServiceUnavailable(
+                f"{service} service unreachable: {exc}", headers={"Retry-After": "5"}
+            ) from exc
         if response.status_code == 404:
             raise NotFound(response.json().get("detail", f"not found in {service}"))
         if response.status_code >= 500:
-            raise ServiceUnavailable(f"{service} service answered {response.status_code}",
-                                     headers={"Retry-After": "5"})
+            raise ServiceUnavailable(
+                f"{service} service answered {response.status_code}", headers={"Retry-After": "5"}
+            )
         response.raise_for_status()
         return response.json()
 

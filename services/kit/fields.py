@@ -18,11 +18,17 @@ def _member_of(table: dict[str, object], what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-RegionCode = Annotated[str, Field(examples=["48"], description="시·도 code"), _member_of(ref.REGION_BY_CODE, "region code")]
+RegionCode = Annotated[
+    str, Field(examples=["48"], description="시·도 code"), _member_of(ref.REGION_BY_CODE, "region code")
+]
 IndustryCode = Annotated[
-    str, Field(examples=["C29"], description="KSIC division C10-C34"), _member_of(ref.INDUSTRY_BY_CODE, "KSIC code")
+    str,
+    Field(examples=["C29"], description="KSIC division C10-C34"),
+    _member_of(ref.INDUSTRY_BY_CODE, "KSIC code"),
 ]
 SubFieldCode = Annotated[
-    str, Field(examples=["INTL-AI"], description="taxonomy sub-field"), _member_of(ref.SUBFIELD_BY_CODE, "sub-field")
+    str,
+    Field(examples=["INTL-AI"], description="taxonomy sub-field"),
+    _member_of(ref.SUBFIELD_BY_CODE, "sub-field"),
 ]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{2,63}$", examples=["org-sme-1"])]

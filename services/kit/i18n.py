@@ -9,7 +9,9 @@ from starlette.requests import Request
 class LocalizedText(BaseModel):
     """A user-facing text in Korean (required) and English (optional)."""
 
-    model_config = ConfigDict(json_schema_extra={"example": {"ko": "용접 불량 예측", "en": "Weld defect prediction"}})
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"ko": "용접 불량 예측", "en": "Weld defect prediction"}}
+    )
 
     ko: str = Field(min_length=1, max_length=4000)
     en: str | None = Field(default=None, max_length=4000)

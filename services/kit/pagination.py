@@ -50,11 +50,15 @@ def _decode(cursor: str, count: int) -> list[Any]:
     try:
         values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, orjson.JSONDecodeError) as exc:
-        raise BadRequest("cursor is not a cursor returned by this list",
-                         fields=[field_error("query.cursor", "malformed cursor")]) from exc
+        raise BadRequest(
+            "cursor is not a cursor returned by this list",
+            fields=[field_error("query.cursor", "malformed cursor")],
+        ) from exc
     if not isinstance(values, list) or len(values) != count:
-        raise BadRequest("cursor does not belong to this list",
-                         fields=[field_error("query.cursor", "cursor of another list")])
+        raise BadRequest(
+            "cursor does not belong to this list",
+            fields=[field_error("query.cursor", "cursor of another list")],
+        )
     return values
 
 
@@ -69,16 +73,13 @@ def _after(keys: Sequence[InstrumentedAttribute[Any]], values: list[Any]) -> Any
     """``(k1, k2, ...) > (v1, v2, ...)`` spelled out, so it works on every dialect and column type."""
     typed = [_coerce(key, value) for key, value in zip(keys, values, strict=True)]
     return or_(
-        *(
-            and_(*(keys[j] == typed[j] for j in range(i)), keys[i] > typed[i])
-            for i in range(len(keys))
-        )
+        *(and_(*(keys[j] == typed[j] for j in range(i)), keys[i] > typed[i]) for i in range(len(keys)))
     )
 
 
 def paginate(
     session: Session,
-    stmt: Select[tuple[M]],
+    stmt: Select[M],
     keys: Sequence[InstrumentedAttribute[Any]],
     params: PageParams,
     convert: Callable[[M], T],

@@ -66,12 +66,16 @@ class Principal:
         """The organisation a new record belongs to: the caller's own; admins may name another."""
         if requested is not None and requested != self.org_id:
             if not self.is_admin:
-                raise Forbidden("only admins create records for another organisation",
-                                detail_ko="다른 기관 명의로는 등록할 수 없습니다")
+                raise Forbidden(
+                    "only admins create records for another organisation",
+                    detail_ko="다른 기관 명의로는 등록할 수 없습니다",
+                )
             return requested
         if self.org_id is None:
-            raise Forbidden("the token names no organisation (org_id claim)",
-                            detail_ko="토큰에 기관 정보(org_id)가 없습니다")
+            raise Forbidden(
+                "the token names no organisation (org_id claim)",
+                detail_ko="토큰에 기관 정보(org_id)가 없습니다",
+            )
         return self.org_id
 
     def require_org(self, org_id: str | None) -> None:

@@ -61,9 +61,14 @@ INDUSTRIES: tuple[Industry, ...] = (
     Industry("C23", "비금속 광물제품 제조업", "Other non-metallic mineral products"),
     Industry("C24", "1차 금속 제조업", "Basic metals"),
     Industry("C25", "금속 가공제품 제조업; 기계 및 가구 제외", "Fabricated metal products"),
-    Industry("C26", "전자 부품, 컴퓨터, 영상, 음향 및 통신장비 제조업",
-             "Electronic components, computers, audio-visual and communication equipment"),
-    Industry("C27", "의료, 정밀, 광학 기기 및 시계 제조업", "Medical, precision and optical instruments, watches"),
+    Industry(
+        "C26",
+        "전자 부품, 컴퓨터, 영상, 음향 및 통신장비 제조업",
+        "Electronic components, computers, audio-visual and communication equipment",
+    ),
+    Industry(
+        "C27", "의료, 정밀, 광학 기기 및 시계 제조업", "Medical, precision and optical instruments, watches"
+    ),
     Industry("C28", "전기장비 제조업", "Electrical equipment"),
     Industry("C29", "기타 기계 및 장비 제조업", "Other machinery and equipment"),
     Industry("C30", "자동차 및 트레일러 제조업", "Motor vehicles and trailers"),

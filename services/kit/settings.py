@@ -49,6 +49,25 @@ class PlatformSettings(BaseSettings):
     keycloak_client_secret: str = "smartmfg-api-secret"
 
     upload_max_bytes: int = 32 * 1024 * 1024
+    upload_max_decompressed_bytes: int = Field(
+        default=256 * 1024 * 1024, description="Limit of a gzip-encoded upload once inflated (gzip bombs)."
+    )
+    bus_topic_prefix: str = Field(
+        default="smartmfg", description="Kafka topics are <prefix>.telemetry.v1 ..."
+    )
+    bus_partitions: int = 6
+    lake_catalog_url: str | None = Field(
+        default=None, description="Iceberg SQL catalog; defaults to database_url (distributed) or SQLite."
+    )
+    lake_warehouse: str | None = Field(
+        default=None,
+        description="Iceberg warehouse; defaults to s3://<lake_bucket>/warehouse or data_dir/lake.",
+    )
+    lake_namespace: str = "telemetry"
+    writer_group: str = "smartmfg-lake-writer"
+    writer_flush_seconds: float = 1.0
+    writer_flush_rows: int = 1_000_000
+    standards_cache_seconds: float = 60.0
     rate_limit_uploads_per_minute: int = 600
     rate_limit_public_per_minute: int = 1200
     min_group_size: int = 3

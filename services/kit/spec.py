@@ -26,3 +26,7 @@ class ServiceSpec:
     @property
     def version_table(self) -> str:
         return f"alembic_version_{self.name}"
+
+
+Responses = dict[int | str, dict[str, Any]]
+"""Type of the ``responses=`` documentation of a route."""

@@ -28,8 +28,9 @@ def http_jwks_fetcher(jwks_url: str) -> JwksFetcher:
             response = httpx.get(jwks_url, timeout=5.0)
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            raise ServiceUnavailable(f"identity provider unreachable: {exc}",
-                                     headers={"Retry-After": "5"}) from exc
+            raise ServiceUnavailable(
+                f"identity provider unreachable: {exc}", headers={"Retry-After": "5"}
+            ) from exc
         result: dict[str, Any] = response.json()
         return result
 
@@ -94,7 +95,9 @@ class JwksVerifier:
         except jwt.InvalidIssuerError as exc:
             raise Unauthorized("token issuer is not trusted") from exc
         except jwt.InvalidSignatureError as exc:
-            raise Unauthorized("token signature is invalid", detail_ko="토큰 서명이 올바르지 않습니다") from exc
+            raise Unauthorized(
+                "token signature is invalid", detail_ko="토큰 서명이 올바르지 않습니다"
+            ) from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"invalid token: {exc}", detail_ko="유효하지 않은 토큰입니다") from exc
         return claims
@@ -129,9 +132,11 @@ class DevIssuer:
         return key
 
     def _public_pem(self) -> str:
-        return self._key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
+        return (
+            self._key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
 
     def jwks(self) -> dict[str, Any]:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))

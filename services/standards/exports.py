@@ -27,8 +27,9 @@ def json_schema(version: VersionOut, base_url: str) -> dict[str, Any]:
         properties: dict[str, Any] = {"item_id": {"const": item.id}, "value": _value_schema(item)}
         if item.unit:
             properties["unit"] = {"const": item.unit}
-        variants.append({"title": item.name.en or item.name.ko, "description": item.name.ko,
-                         "properties": properties})
+        variants.append(
+            {"title": item.name.en or item.name.ko, "description": item.name.ko, "properties": properties}
+        )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{base_url}/api/v1/standards/{version.model_id}/versions/{version.version}/json-schema",
@@ -60,26 +61,35 @@ def _reference(value: str) -> dict[str, Any]:
 def aas_submodel(version: VersionOut, base_url: str) -> dict[str, Any]:
     elements = []
     for item in version.items:
-        qualifiers = [{"type": "SMT/Cardinality", "valueType": "xs:string", "value": "ZeroToMany"},
-                      {"type": "Category", "valueType": "xs:string", "value": item.category}]
+        qualifiers = [
+            {"type": "SMT/Cardinality", "valueType": "xs:string", "value": "ZeroToMany"},
+            {"type": "Category", "valueType": "xs:string", "value": item.category},
+        ]
         for kind, value in (("Unit", item.unit), ("Min", item.min), ("Max", item.max)):
             if value is not None:
                 qualifiers.append({"type": kind, "valueType": "xs:string", "value": str(value)})
         element: dict[str, Any] = {
-            "modelType": "Property", "idShort": item.id, "valueType": _XS_TYPES[item.data_type],
+            "modelType": "Property",
+            "idShort": item.id,
+            "valueType": _XS_TYPES[item.data_type],
             "displayName": _lang_strings(item.name.ko, item.name.en),
-            "description": _lang_strings(item.name.ko, item.name.en), "qualifiers": qualifiers,
+            "description": _lang_strings(item.name.ko, item.name.en),
+            "qualifiers": qualifiers,
         }
         if item.semantic_id:
             element["semanticId"] = _reference(item.semantic_id)
         elements.append(element)
     model_url = f"{base_url}/api/v1/standards/{version.model_id}"
     return {
-        "modelType": "Submodel", "kind": "Template",
+        "modelType": "Submodel",
+        "kind": "Template",
         "id": f"{model_url}/versions/{version.version}/aas",
         "idShort": version.model_id.replace("-", "_"),
         "semanticId": _reference(model_url),
-        "administration": {"version": version.version.split(".")[0], "revision": ".".join(version.version.split(".")[1:])},
+        "administration": {
+            "version": version.version.split(".")[0],
+            "revision": ".".join(version.version.split(".")[1:]),
+        },
         "displayName": _lang_strings(version.name.ko, version.name.en),
         "submodelElements": elements,
     }

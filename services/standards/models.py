@@ -28,7 +28,8 @@ class EquipmentModel(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     versions: Mapped[list[ModelVersion]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin",
+        cascade="all, delete-orphan",
+        lazy="selectin",
         order_by="(ModelVersion.major, ModelVersion.minor, ModelVersion.patch)",
     )
 

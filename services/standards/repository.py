@@ -28,8 +28,9 @@ def get_version(session: Session, model_id: str, version: str) -> ModelVersion:
     return row
 
 
-def visible_models(principal: Principal | None, *, equipment_type: str | None, status: str | None,
-                   q: str | None) -> Select[tuple[EquipmentModel]]:
+def visible_models(
+    principal: Principal | None, *, equipment_type: str | None, status: str | None, q: str | None
+) -> Select[EquipmentModel]:
     """Models with a published (or deprecated) version, plus the caller's own drafts; admins see all."""
     stmt = select(EquipmentModel)
     if principal is None or not principal.is_admin:
@@ -39,7 +40,9 @@ def visible_models(principal: Principal | None, *, equipment_type: str | None, s
     if equipment_type:
         stmt = stmt.where(EquipmentModel.equipment_type == equipment_type)
     if status:
-        stmt = stmt.where(EquipmentModel.id.in_(select(ModelVersion.model_id).where(ModelVersion.status == status)))
+        stmt = stmt.where(
+            EquipmentModel.id.in_(select(ModelVersion.model_id).where(ModelVersion.status == status))
+        )
     if q:
         stmt = stmt.where(EquipmentModel.search_text.contains(q.strip().lower(), autoescape=True))
     return stmt

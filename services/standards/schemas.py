@@ -15,9 +15,17 @@ DataType = Literal["float", "int", "bool", "string"]
 Status = Literal["draft", "published", "deprecated"]
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"
 
-_ITEM_EXAMPLE = {"id": "spindle_speed", "name": {"ko": "주축 회전수", "en": "Spindle speed"}, "category": "SAMPLE",
-                 "data_type": "float", "unit": "rpm", "min": 0, "max": 6000, "semantic_id": "0173-1#02-BAA120#008",
-                 "mappings": {"mtconnect_type": "ROTARY_VELOCITY", "opcua_browse_name": "SpindleSpeed"}}
+_ITEM_EXAMPLE: dict[str, Any] = {
+    "id": "spindle_speed",
+    "name": {"ko": "주축 회전수", "en": "Spindle speed"},
+    "category": "SAMPLE",
+    "data_type": "float",
+    "unit": "rpm",
+    "min": 0,
+    "max": 6000,
+    "semantic_id": "0173-1#02-BAA120#008",
+    "mappings": {"mtconnect_type": "ROTARY_VELOCITY", "opcua_browse_name": "SpindleSpeed"},
+}
 
 
 class _In(BaseModel):
@@ -32,7 +40,9 @@ class Mappings(_In):
 
 
 class DataItem(_In):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [_ITEM_EXAMPLE]})
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [_ITEM_EXAMPLE]}
+    )
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
     name: LocalizedText
@@ -84,9 +94,21 @@ def _unique_ids(items: list[DataItem] | None) -> list[DataItem] | None:
 
 
 class ModelCreate(_In):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{
-        "id": "cnc-lathe", "equipment_type": "CNC_LATHE", "name": {"ko": "CNC 선반", "en": "CNC lathe"},
-        "version": "1.0.0", "items": [_ITEM_EXAMPLE]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "cnc-lathe",
+                    "equipment_type": "CNC_LATHE",
+                    "name": {"ko": "CNC 선반", "en": "CNC lathe"},
+                    "version": "1.0.0",
+                    "items": [_ITEM_EXAMPLE],
+                }
+            ]
+        },
+    )
 
     id: str = Field(pattern=r"^[a-z][a-z0-9-]{2,63}$")
     owner_org_id: str | None = Field(default=None, max_length=64)
@@ -101,8 +123,12 @@ class ModelCreate(_In):
 
 
 class ModelPatch(_In):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"description": {"ko": "범용 CNC 선반", "en": "General-purpose CNC lathe"}}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"description": {"ko": "범용 CNC 선반", "en": "General-purpose CNC lathe"}}]
+        },
+    )
 
     equipment_type: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]{1,63}$")
     name: LocalizedText | None = None
@@ -110,11 +136,24 @@ class ModelPatch(_In):
 
 
 class VersionCreate(_In):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [
-        {"version": "1.1.0", "base_version": "1.0.0", "changelog": "절삭유 유량 추가 / coolant flow added"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        json_schema_extra={
+            "examples": [
+                {
+                    "version": "1.1.0",
+                    "base_version": "1.0.0",
+                    "changelog": "절삭유 유량 추가 / coolant flow added",
+                }
+            ]
+        },
+    )
 
     version: str = Field(pattern=SEMVER)
-    base_version: str | None = Field(default=None, pattern=SEMVER, description="copy the items of this version")
+    base_version: str | None = Field(
+        default=None, pattern=SEMVER, description="copy the items of this version"
+    )
     items: list[DataItem] | None = Field(default=None, min_length=1, max_length=500)
     changelog: str | None = Field(default=None, max_length=4000)
 
@@ -122,8 +161,11 @@ class VersionCreate(_In):
 
 
 class VersionPatch(_In):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [
-        {"items": [_ITEM_EXAMPLE], "changelog": "범위 수정"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        json_schema_extra={"examples": [{"items": [_ITEM_EXAMPLE], "changelog": "범위 수정"}]},
+    )
 
     items: list[DataItem] | None = Field(default=None, min_length=1, max_length=500)
     changelog: str | None = Field(default=None, max_length=4000)
@@ -169,10 +211,20 @@ class Reading(BaseModel):
 
 
 class ValidateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"readings": [
-        {"item_id": "coolant_temp", "value": 98.6, "unit": "°F"},
-        {"item_id": "spindle_speed", "value": 9000},
-        {"item_id": "execution", "value": "RUNNING"}]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "readings": [
+                        {"item_id": "coolant_temp", "value": 98.6, "unit": "°F"},
+                        {"item_id": "spindle_speed", "value": 9000},
+                        {"item_id": "execution", "value": "RUNNING"},
+                    ]
+                }
+            ]
+        },
+    )
 
     readings: list[Reading] = Field(min_length=1, max_length=10000)
 

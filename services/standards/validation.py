@@ -27,8 +27,9 @@ def _typed(item: DataItem, value: Any) -> tuple[Any, str | None]:
     return (int(value) if item.data_type == "int" else float(value)), None
 
 
-def validate(items: list[DataItem], readings: list[Reading], now: datetime | None = None) -> tuple[
-        list[Violation], list[NormalizedReading]]:
+def validate(
+    items: list[DataItem], readings: list[Reading], now: datetime | None = None
+) -> tuple[list[Violation], list[NormalizedReading]]:
     """Every violation of every reading, and the valid readings converted to their canonical units."""
     by_id = {item.id: item for item in items}
     now = now or datetime.now(UTC)
@@ -36,6 +37,7 @@ def validate(items: list[DataItem], readings: list[Reading], now: datetime | Non
     normalized: list[NormalizedReading] = []
 
     for index, reading in enumerate(readings):
+
         def violate(field: Any, reason: str, _index: int = index, _reading: Reading = reading) -> None:
             violations.append(Violation(index=_index, item_id=_reading.item_id, field=field, reason=reason))
 
@@ -61,9 +63,15 @@ def validate(items: list[DataItem], readings: list[Reading], now: datetime | Non
                 except UnitError as exc:
                     violate("unit", str(exc))
             if item.min is not None and value < item.min:
-                violate("value", f"{value:g} {item.unit or ''} is below the minimum {item.min:g}".replace("  ", " "))
+                violate(
+                    "value",
+                    f"{value:g} {item.unit or ''} is below the minimum {item.min:g}".replace("  ", " "),
+                )
             if item.max is not None and value > item.max:
-                violate("value", f"{value:g} {item.unit or ''} is above the maximum {item.max:g}".replace("  ", " "))
+                violate(
+                    "value",
+                    f"{value:g} {item.unit or ''} is above the maximum {item.max:g}".replace("  ", " "),
+                )
         elif item.allowed_values is not None and value not in item.allowed_values:
             violate("value", f"'{value}' is not one of {', '.join(item.allowed_values)}")
         if len(violations) == before:

@@ -27,9 +27,17 @@ SMARTMFG = Path(sys.executable).parent / "smartmfg"
 
 
 def _keycloak_token(username: str) -> str:
-    answer = httpx.post(f"{ISSUER}/protocol/openid-connect/token", data={
-        "grant_type": "password", "client_id": "smartmfg-api", "client_secret": "smartmfg-api-secret",
-        "username": username, "password": f"{username}-pass"}, timeout=30)
+    answer = httpx.post(
+        f"{ISSUER}/protocol/openid-connect/token",
+        data={
+            "grant_type": "password",
+            "client_id": "smartmfg-api",
+            "client_secret": "smartmfg-api-secret",
+            "username": username,
+            "password": f"{username}-pass",
+        },
+        timeout=30,
+    )
     assert answer.status_code == 200, f"Keycloak at {KEYCLOAK} refused a token: {answer.text}"
     return str(answer.json()["access_token"])
 
@@ -60,24 +68,45 @@ def database() -> Iterator[str]:
 
 
 def test_gateway_proxies_a_service_process_with_keycloak_tokens(database: str, tmp_path: Path) -> None:
-    env = {**os.environ, "SMARTMFG_TOPOLOGY": "distributed", "SMARTMFG_DATABASE_URL": database,
-           "SMARTMFG_OIDC_ISSUER": ISSUER, "SMARTMFG_ALLOW_DEV_SECRETS": "true", "SMARTMFG_DATA_DIR": str(tmp_path)}
-    migrated = subprocess.run([str(SMARTMFG), "migrate"], env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "SMARTMFG_TOPOLOGY": "distributed",
+        "SMARTMFG_DATABASE_URL": database,
+        "SMARTMFG_OIDC_ISSUER": ISSUER,
+        "SMARTMFG_ALLOW_DEV_SECRETS": "true",
+        "SMARTMFG_DATA_DIR": str(tmp_path),
+    }
+    migrated = subprocess.run(
+        [str(SMARTMFG), "migrate"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert migrated.returncode == 0, migrated.stderr
     service_port, gateway_port = _free_port(), _free_port()
-    service = subprocess.Popen([str(SMARTMFG), "serve", "--service", "deployments", "--port", str(service_port)],
-                               env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    service = subprocess.Popen(
+        [str(SMARTMFG), "serve", "--service", "deployments", "--port", str(service_port)],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     gateway_env = {**env, "SMARTMFG_SERVICE_URLS": f'{{"deployments": "http://127.0.0.1:{service_port}"}}'}
-    gateway = subprocess.Popen([str(SMARTMFG), "serve", "--port", str(gateway_port)], env=gateway_env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    gateway = subprocess.Popen(
+        [str(SMARTMFG), "serve", "--port", str(gateway_port)],
+        env=gateway_env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         _wait_ready(service, f"http://127.0.0.1:{service_port}")
         base = f"http://127.0.0.1:{gateway_port}"
         _wait_ready(gateway, base)
         assert httpx.get(f"{base}/dev-oidc/jwks").status_code == 404, "no dev issuer outside embedded"
         sme = {"Authorization": f"Bearer {_keycloak_token('sme1')}"}
-        created = httpx.post(f"{base}/api/v1/deployments", json=deployment_body(region="30"), headers=sme, timeout=30)
+        created = httpx.post(
+            f"{base}/api/v1/deployments", json=deployment_body(region="30"), headers=sme, timeout=30
+        )
         assert created.status_code == 201, created.text
         assert created.json()["owner_org_id"] == "org-sme-1"
         listed = httpx.get(f"{base}/api/v1/deployments", params={"region": "30"}, timeout=30).json()
@@ -85,8 +114,12 @@ def test_gateway_proxies_a_service_process_with_keycloak_tokens(database: str, t
         other = {"Authorization": f"Bearer {_keycloak_token('sme2')}"}
         refused = httpx.delete(f"{base}/api/v1/deployments/{created.json()['id']}", headers=other, timeout=30)
         assert refused.status_code == 403
-        forged = httpx.post(f"{base}/api/v1/deployments", json=deployment_body(),
-                            headers={"Authorization": "Bearer " + sme["Authorization"][7:-4] + "AAAA"}, timeout=30)
+        forged = httpx.post(
+            f"{base}/api/v1/deployments",
+            json=deployment_body(),
+            headers={"Authorization": "Bearer " + sme["Authorization"][7:-4] + "AAAA"},
+            timeout=30,
+        )
         assert forged.status_code == 401
         paths = httpx.get(f"{base}/openapi.json", timeout=30).json()["paths"]
         assert "/api/v1/deployments" in paths and "/api/v1/standards" in paths

@@ -1,4 +1,4 @@
-"""`make run`'s server as a real subprocess: migrations, demo data, readiness, and a rerun that adds nothing."""
+"""`make run`'s server as a real subprocess: migrations, demo data, readiness, and an idempotent rerun."""
 
 from __future__ import annotations
 
@@ -29,8 +29,12 @@ def _run_platform(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "SMARTMFG_DATA_DIR": str(data_dir), "SMARTMFG_TOPOLOGY": "embedded"}
     env.pop("SMARTMFG_DATABASE_URL", None)
     proc = subprocess.Popen(
-        [str(SMARTMFG), "run", "--port", str(port)], env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        [str(SMARTMFG), "run", "--port", str(port)],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -76,8 +80,10 @@ def test_make_run_serves_seeded_platform_and_rerun_adds_nothing(tmp_path: Path) 
         ready = httpx.get(f"{base}/readyz").json()
         assert ready["status"] == "ok"
         assert ready["checks"]["database"] == "ok"
-        counts = {path: _count(base, path) for path in (
-            "/api/v1/deployments", "/api/v1/companies", "/api/v1/usecases", "/api/v1/standards")}
+        counts = {
+            path: _count(base, path)
+            for path in ("/api/v1/deployments", "/api/v1/companies", "/api/v1/usecases", "/api/v1/standards")
+        }
         assert counts["/api/v1/deployments"] >= 200
         assert counts["/api/v1/companies"] >= 60
         assert counts["/api/v1/usecases"] >= 40

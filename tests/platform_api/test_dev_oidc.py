@@ -11,31 +11,60 @@ from services.kit.settings import PlatformSettings
 
 
 def test_password_grant_gives_a_verifiable_token(client: TestClient) -> None:
-    answer = client.post("/dev-oidc/token", data={"grant_type": "password", "client_id": "smartmfg-api",
-                                                  "username": "sme1", "password": "sme1-pass"}).json()
+    answer = client.post(
+        "/dev-oidc/token",
+        data={
+            "grant_type": "password",
+            "client_id": "smartmfg-api",
+            "username": "sme1",
+            "password": "sme1-pass",
+        },
+    ).json()
     assert answer["token_type"] == "Bearer" and answer["expires_in"] == 3600
     keys = jwt.PyJWKSet.from_dict(client.get("/dev-oidc/jwks").json())
     header = jwt.get_unverified_header(answer["access_token"])
-    claims = jwt.decode(answer["access_token"], keys[header["kid"]].key, algorithms=["RS256"],
-                        audience="smartmfg-api", issuer=client.get("/dev-oidc/.well-known/openid-configuration")
-                        .json()["issuer"])
+    claims = jwt.decode(
+        answer["access_token"],
+        keys[header["kid"]].key,
+        algorithms=["RS256"],
+        audience="smartmfg-api",
+        issuer=client.get("/dev-oidc/.well-known/openid-configuration").json()["issuer"],
+    )
     assert claims["org_id"] == "org-sme-1" and claims["realm_access"]["roles"] == ["sme"]
     me = {"Authorization": f"Bearer {answer['access_token']}"}
     assert client.post("/api/v1/deployments", json={}, headers=me).status_code == 422  # authenticated
 
 
 def test_client_credentials_for_gateways(client: TestClient) -> None:
-    answer = client.post("/dev-oidc/token", data={"grant_type": "client_credentials", "client_id": "edge-gw-demo-2",
-                                                  "client_secret": "edge-gw-demo-2-secret"}).json()
+    answer = client.post(
+        "/dev-oidc/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "edge-gw-demo-2",
+            "client_secret": "edge-gw-demo-2-secret",
+        },
+    ).json()
     claims = jwt.decode(answer["access_token"], options={"verify_signature": False})
-    assert (claims["factory_id"], claims["org_id"], claims["azp"]) == ("factory-sme-2-a", "org-sme-2", "edge-gw-demo-2")
+    assert (claims["factory_id"], claims["org_id"], claims["azp"]) == (
+        "factory-sme-2-a",
+        "org-sme-2",
+        "edge-gw-demo-2",
+    )
 
 
-@pytest.mark.parametrize("form", [
-    {"grant_type": "password", "client_id": "smartmfg-api", "username": "sme1", "password": "wrong"},
-    {"grant_type": "password", "client_id": "smartmfg-api", "username": "ghost", "password": "ghost-pass"},
-    {"grant_type": "client_credentials", "client_id": "edge-gw-demo-1", "client_secret": "nope"},
-])
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"grant_type": "password", "client_id": "smartmfg-api", "username": "sme1", "password": "wrong"},
+        {
+            "grant_type": "password",
+            "client_id": "smartmfg-api",
+            "username": "ghost",
+            "password": "ghost-pass",
+        },
+        {"grant_type": "client_credentials", "client_id": "edge-gw-demo-1", "client_secret": "nope"},
+    ],
+)
 def test_wrong_credentials_are_refused(client: TestClient, form: dict[str, str]) -> None:
     assert client.post("/dev-oidc/token", data=form).status_code == 401
 
@@ -46,7 +75,9 @@ def test_unknown_grant_is_a_validation_error(client: TestClient) -> None:
 
 
 def test_token_of_another_issuer_key_is_refused(client: TestClient, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    other = PlatformSettings(data_dir=tmp_path / "other", public_url="http://testserver", database_url="sqlite://")
+    other = PlatformSettings(
+        data_dir=tmp_path / "other", public_url="http://testserver", database_url="sqlite://"
+    )
     with TestClient(create_app(other)) as stranger:
         forged = stranger.app.state.dev_issuer.issue(subject="x", roles=["admin"], org_id="org-operator")  # type: ignore[attr-defined]
     answer = client.post("/api/v1/deployments", json={}, headers={"Authorization": f"Bearer {forged}"})
@@ -58,6 +89,11 @@ def test_distributed_topology_refuses_development_settings(tmp_path) -> None:  #
         PlatformSettings(topology="distributed", allow_dev_secrets=True, data_dir=tmp_path)
     with pytest.raises(ValueError, match="SMARTMFG_MINIO_SECRET_KEY still has its development default"):
         PlatformSettings(topology="distributed", oidc_issuer="http://kc/realms/x", data_dir=tmp_path)
-    ok = PlatformSettings(topology="distributed", oidc_issuer="http://kc/realms/x", minio_secret_key="s3cr3t-1",
-                          keycloak_client_secret="s3cr3t-2", data_dir=tmp_path)
+    ok = PlatformSettings(
+        topology="distributed",
+        oidc_issuer="http://kc/realms/x",
+        minio_secret_key="s3cr3t-1",
+        keycloak_client_secret="s3cr3t-2",
+        data_dir=tmp_path,
+    )
     assert not ok.embedded

@@ -14,12 +14,18 @@ def test_health_ready_and_metrics(client: TestClient) -> None:
     assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
     client.get("/api/v1/reference/regions")
     metrics = client.get("/metrics").text
-    assert 'smartmfg_http_requests_total{method="GET",route="/api/v1/reference/regions",status="200"} 1.0' in metrics
+    assert (
+        'smartmfg_http_requests_total{method="GET",route="/api/v1/reference/regions",status="200"} 1.0'
+        in metrics
+    )
 
 
 def test_readiness_fails_when_the_database_is_gone(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    settings = PlatformSettings(database_url="postgresql+psycopg://nobody:x@127.0.0.1:1/none",
-                                data_dir=tmp_path, public_url="http://testserver")
+    settings = PlatformSettings(
+        database_url="postgresql+psycopg://nobody:x@127.0.0.1:1/none",
+        data_dir=tmp_path,
+        public_url="http://testserver",
+    )
     with TestClient(create_app(settings)) as client:
         ready = client.get("/readyz")
     assert ready.status_code == 503
@@ -51,7 +57,9 @@ def test_reference_data(client: TestClient) -> None:
     assert [lv["code"] for lv in levels["system_levels"]] == ["기초", "중간1", "중간2", "고도화"]
     assert levels["capability_levels"] == [1, 2, 3, 4, 5]
     stages = client.get("/api/v1/reference/stages").json()
-    assert len(stages["stages"]) == 8 and stages["target_months"] == 14 and stages["after_service_months"] == 6
+    assert (
+        len(stages["stages"]) == 8 and stages["target_months"] == 14 and stages["after_service_months"] == 6
+    )
 
 
 def test_portal_is_bilingual(client: TestClient) -> None:

@@ -27,8 +27,13 @@ def vendor(client: TestClient, auth: Auth) -> dict[str, str]:
 @pytest.fixture
 def sme(client: TestClient, auth: Auth) -> dict[str, str]:
     headers = auth("sme", org_id="org-sme-1")
-    body = company_body(company_id="org-sme-1", kind="sme", brn_first9="101862345", region="48",
-                        name={"ko": "대성정밀(주)", "en": "Daesung Precision"})
+    body = company_body(
+        company_id="org-sme-1",
+        kind="sme",
+        brn_first9="101862345",
+        region="48",
+        name={"ko": "대성정밀(주)", "en": "Daesung Precision"},
+    )
     assert client.post(URL, json=body, headers=headers).status_code == 201
     return headers
 
@@ -44,33 +49,47 @@ def test_brn_checksum() -> None:
 def test_brn_check_endpoint(client: TestClient) -> None:
     good = brn("220816251")
     dashed = f"{good[:3]}-{good[3:5]}-{good[5:]}"
-    assert client.get(f"{URL}/brn/{dashed}/check").json() == {"valid": True, "normalized": good, "reason": None}
+    assert client.get(f"{URL}/brn/{dashed}/check").json() == {
+        "valid": True,
+        "normalized": good,
+        "reason": None,
+    }
     assert client.get(f"{URL}/brn/1234567890/check").json()["valid"] is (check_digit("123456789") == 0)
 
 
-def test_register_list_filter_and_update(client: TestClient, vendor: dict[str, str], sme: dict[str, str],
-                                         admin: dict[str, str]) -> None:
+def test_register_list_filter_and_update(
+    client: TestClient, vendor: dict[str, str], sme: dict[str, str], admin: dict[str, str]
+) -> None:
     company = client.get(f"{URL}/org-vendor-3").json()
     assert company["business_registration_number"] == brn("220816251")
     assert company["designated"] is False and company["expertise"] == ["INFO-MES"]
     assert len(client.get(URL).json()["items"]) == 2
     assert [c["id"] for c in client.get(URL, params={"kind": "sme"}).json()["items"]] == ["org-sme-1"]
-    assert [c["id"] for c in client.get(URL, params={"expertise": "INFO-MES"}).json()["items"]] == ["org-vendor-3"]
-    assert [c["id"] for c in client.get(URL, params={"region": "48", "industry": "C29"}).json()["items"]] == ["org-sme-1"]
+    assert [c["id"] for c in client.get(URL, params={"expertise": "INFO-MES"}).json()["items"]] == [
+        "org-vendor-3"
+    ]
+    assert [c["id"] for c in client.get(URL, params={"region": "48", "industry": "C29"}).json()["items"]] == [
+        "org-sme-1"
+    ]
     assert client.get(URL, params={"q": "한국mes"}).json()["items"][0]["id"] == "org-vendor-3"
     assert client.get(URL, params={"designated": True}).json()["items"] == []
     page = client.get(URL, params={"limit": 1}).json()
     assert len(client.get(URL, params={"limit": 1, "cursor": page["next_cursor"]}).json()["items"]) == 1
-    updated = client.patch(f"{URL}/org-vendor-3", json={"growth_stage": "글로벌", "expertise": ["INTL-AI"]},
-                           headers=vendor).json()
+    updated = client.patch(
+        f"{URL}/org-vendor-3", json={"growth_stage": "글로벌", "expertise": ["INTL-AI"]}, headers=vendor
+    ).json()
     assert updated["growth_stage"] == "글로벌"
-    assert [c["id"] for c in client.get(URL, params={"expertise": "INTL-AI"}).json()["items"]] == ["org-vendor-3"]
+    assert [c["id"] for c in client.get(URL, params={"expertise": "INTL-AI"}).json()["items"]] == [
+        "org-vendor-3"
+    ]
     assert client.patch(f"{URL}/org-vendor-3", json={"employees": 1}, headers=sme).status_code == 403
     assert client.patch(f"{URL}/org-vendor-3", json={"employees": 1}, headers=admin).status_code == 200
     assert client.get(f"{URL}/org-nobody").status_code == 404
 
 
-def test_registration_rules(client: TestClient, vendor: dict[str, str], auth: Auth, admin: dict[str, str]) -> None:
+def test_registration_rules(
+    client: TestClient, vendor: dict[str, str], auth: Auth, admin: dict[str, str]
+) -> None:
     other = company_body(company_id="org-vendor-4", brn_first9="220816252")
     assert client.post(URL, json=other, headers=vendor).status_code == 403  # not its own organisation
     assert client.post(URL, json=other).status_code == 401
@@ -83,26 +102,38 @@ def test_registration_rules(client: TestClient, vendor: dict[str, str], auth: Au
     assert client.post(URL, json=other, headers=admin).status_code == 201
 
 
-@pytest.mark.parametrize(("change", "loc"), [
-    ({"business_registration_number": "1234567891" if check_digit("123456789") != 1 else "1234567892"},
-     "body.business_registration_number"),
-    ({"business_registration_number": "12-34"}, "body.business_registration_number"),
-    ({"region_code": "00"}, "body.region_code"),
-    ({"kind": "bank"}, "body.kind"),
-    ({"expertise": ["AI"]}, "body.expertise[0]"),
-    ({"capability_level": 6}, "body.capability_level"),
-    ({"id": "Org With Spaces"}, "body.id"),
-    ({"growth_stage": "unicorn"}, "body.growth_stage"),
-])
-def test_invalid_companies_name_the_field(client: TestClient, admin: dict[str, str], change: dict, loc: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "loc"),
+    [
+        (
+            {"business_registration_number": "1234567891" if check_digit("123456789") != 1 else "1234567892"},
+            "body.business_registration_number",
+        ),
+        ({"business_registration_number": "12-34"}, "body.business_registration_number"),
+        ({"region_code": "00"}, "body.region_code"),
+        ({"kind": "bank"}, "body.kind"),
+        ({"expertise": ["AI"]}, "body.expertise[0]"),
+        ({"capability_level": 6}, "body.capability_level"),
+        ({"id": "Org With Spaces"}, "body.id"),
+        ({"growth_stage": "unicorn"}, "body.growth_stage"),
+    ],
+)
+def test_invalid_companies_name_the_field(
+    client: TestClient, admin: dict[str, str], change: dict, loc: str
+) -> None:
     response = client.post(URL, json=company_body(**change), headers=admin)
     assert response.status_code == 422
     assert [f["loc"] for f in response.json()["fields"]] == [loc]
 
 
 def test_factories_are_tenant_data(client: TestClient, sme: dict[str, str], auth: Auth) -> None:
-    factory = {"id": "factory-sme-1-a", "name": "제1공장", "region_code": "48", "industry_code": "C29",
-               "equipment": [{"equipment_id": "eq-1", "model_id": "cnc-lathe", "model_version": "1.0.0"}]}
+    factory = {
+        "id": "factory-sme-1-a",
+        "name": "제1공장",
+        "region_code": "48",
+        "industry_code": "C29",
+        "equipment": [{"equipment_id": "eq-1", "model_id": "cnc-lathe", "model_version": "1.0.0"}],
+    }
     url = f"{URL}/org-sme-1/factories"
     assert client.post(url, json=factory, headers=sme).status_code == 201
     assert client.post(url, json=factory, headers=sme).status_code == 409
@@ -126,11 +157,14 @@ def test_factories_are_tenant_data(client: TestClient, sme: dict[str, str], auth
     assert client.get(f"{url}/factory-sme-1-a", headers=sme).status_code == 404
 
 
-def test_designation_flow(client: TestClient, vendor: dict[str, str], sme: dict[str, str],
-                          admin: dict[str, str]) -> None:
+def test_designation_flow(
+    client: TestClient, vendor: dict[str, str], sme: dict[str, str], admin: dict[str, str]
+) -> None:
     url = f"{URL}/org-vendor-3/designations"
-    weak = {"fields": ["INFO-MES"], "diagnosis": {"technology": 60, "track_record": 60, "organisation": 60,
-                                                  "finance": 60}}
+    weak = {
+        "fields": ["INFO-MES"],
+        "diagnosis": {"technology": 60, "track_record": 60, "organisation": 60, "finance": 60},
+    }
     app = client.post(url, json=weak, headers=vendor).json()
     assert app["status"] == "submitted" and app["total_score"] == 60.0
     assert client.post(url, json=weak, headers=vendor).status_code == 409  # one pending at a time
@@ -140,14 +174,22 @@ def test_designation_flow(client: TestClient, vendor: dict[str, str], sme: dict[
     assert below.status_code == 422 and below.json()["fields"][0]["loc"] == "body.override_reason"
     no_reason = client.post(decide, json={"decision": "rejected"}, headers=admin)
     assert no_reason.json()["fields"][0]["loc"] == "body.reason"
-    rejected = client.post(decide, json={"decision": "rejected", "reason": "역량진단 점수 미달"}, headers=admin).json()
+    rejected = client.post(
+        decide, json={"decision": "rejected", "reason": "역량진단 점수 미달"}, headers=admin
+    ).json()
     assert rejected["status"] == "rejected" and rejected["reason"] == "역량진단 점수 미달"
-    assert client.post(decide, json={"decision": "rejected", "reason": "다시"}, headers=admin).status_code == 409
-    strong = {"fields": ["INFO-MES", "INTL-AI"], "diagnosis": {"technology": 90, "track_record": 80,
-                                                                "organisation": 70, "finance": 60}}
+    assert (
+        client.post(decide, json={"decision": "rejected", "reason": "다시"}, headers=admin).status_code == 409
+    )
+    strong = {
+        "fields": ["INFO-MES", "INTL-AI"],
+        "diagnosis": {"technology": 90, "track_record": 80, "organisation": 70, "finance": 60},
+    }
     second = client.post(url, json=strong, headers=vendor).json()
     assert second["total_score"] == 79.5  # 0.4*90 + 0.3*80 + 0.15*70 + 0.15*60
-    done = client.post(f"{url}/{second['id']}/decision", json={"decision": "designated"}, headers=admin).json()
+    done = client.post(
+        f"{url}/{second['id']}/decision", json={"decision": "designated"}, headers=admin
+    ).json()
     assert done["status"] == "designated" and done["valid_until"][:4] == str(int(done["decided_at"][:4]) + 3)
     assert client.get(f"{URL}/org-vendor-3").json()["designated"] is True
     assert [c["id"] for c in client.get(URL, params={"designated": True}).json()["items"]] == ["org-vendor-3"]
@@ -156,11 +198,14 @@ def test_designation_flow(client: TestClient, vendor: dict[str, str], sme: dict[
     assert client.post(f"{URL}/org-sme-1/designations", json=strong, headers=sme).status_code == 403
     bad = client.post(url, json={"fields": [], "diagnosis": {"technology": 101}}, headers=vendor).json()
     assert {f["loc"] for f in bad["fields"]} >= {"body.fields", "body.diagnosis.technology"}
-    assert client.post(f"{url}/nope/decision", json={"decision": "designated"}, headers=admin).status_code == 404
+    assert (
+        client.post(f"{url}/nope/decision", json={"decision": "designated"}, headers=admin).status_code == 404
+    )
 
 
-def test_track_record_comes_from_deployment_records(client: TestClient, vendor: dict[str, str],
-                                                    sme: dict[str, str]) -> None:
+def test_track_record_comes_from_deployment_records(
+    client: TestClient, vendor: dict[str, str], sme: dict[str, str]
+) -> None:
     for region, after in (("11", 120), ("11", 140), ("26", 110)):
         kpis = [{"kind": "productivity", "baseline": 100, "after": after, "unit": "ea/h"}]
         body = deployment_body(region=region, supplier="org-vendor-3", kpis=kpis)

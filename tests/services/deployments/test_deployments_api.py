@@ -25,10 +25,12 @@ def create(client: TestClient, headers: dict[str, str], **kw: object) -> dict:
 
 
 def test_create_returns_derived_figures(client: TestClient, sme: dict[str, str]) -> None:
-    body = deployment_body(kpis=[
-        {"kind": "productivity", "baseline": 100, "after": 130, "unit": "ea/h"},
-        {"kind": "defect_rate", "baseline": 5, "after": 2, "unit": "%", "source": "telemetry"},
-    ])
+    body = deployment_body(
+        kpis=[
+            {"kind": "productivity", "baseline": 100, "after": 130, "unit": "ea/h"},
+            {"kind": "defect_rate", "baseline": 5, "after": 2, "unit": "%", "source": "telemetry"},
+        ]
+    )
     body["stages"][-1]["actual_start"] = "2025-08-01"
     record = client.post(URL, json=body, headers=sme).json()
     assert record["owner_org_id"] == "org-sme-1"
@@ -52,19 +54,34 @@ def test_finished_project_reports_actual_months_and_target(client: TestClient, s
     assert record["meets_target"] is True
 
 
-@pytest.mark.parametrize(("change", "loc"), [
-    ({"level_before": "중간2", "level_after": "기초"}, "body.level_after"),
-    ({"factory": {"name": "x", "region_code": "99", "industry_code": "C29"}}, "body.factory.region_code"),
-    ({"factory": {"name": "x", "region_code": "11", "industry_code": "C99"}}, "body.factory.industry_code"),
-    ({"supplier_company_ids": []}, "body.supplier_company_ids"),
-    ({"support_amount_krw": -1}, "body.support_amount_krw"),
-    ({"kpis": [{"kind": "speed", "baseline": 1, "after": 2, "unit": "x"}]}, "body.kpis[0].kind"),
-    ({"kpis": [{"kind": "cost", "baseline": -1, "after": 2, "unit": "KRW"}]}, "body.kpis[0].baseline"),
-    ({"kpis": [{"kind": "cost", "baseline": 1, "after": 2, "unit": "KRW"},
-               {"kind": "cost", "baseline": 1, "after": 3, "unit": "KRW"}]}, "body.kpis[1].kind"),
-    ({"unknown_field": 1}, "body.unknown_field"),
-])
-def test_invalid_records_name_the_field(client: TestClient, sme: dict[str, str], change: dict, loc: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "loc"),
+    [
+        ({"level_before": "중간2", "level_after": "기초"}, "body.level_after"),
+        ({"factory": {"name": "x", "region_code": "99", "industry_code": "C29"}}, "body.factory.region_code"),
+        (
+            {"factory": {"name": "x", "region_code": "11", "industry_code": "C99"}},
+            "body.factory.industry_code",
+        ),
+        ({"supplier_company_ids": []}, "body.supplier_company_ids"),
+        ({"support_amount_krw": -1}, "body.support_amount_krw"),
+        ({"kpis": [{"kind": "speed", "baseline": 1, "after": 2, "unit": "x"}]}, "body.kpis[0].kind"),
+        ({"kpis": [{"kind": "cost", "baseline": -1, "after": 2, "unit": "KRW"}]}, "body.kpis[0].baseline"),
+        (
+            {
+                "kpis": [
+                    {"kind": "cost", "baseline": 1, "after": 2, "unit": "KRW"},
+                    {"kind": "cost", "baseline": 1, "after": 3, "unit": "KRW"},
+                ]
+            },
+            "body.kpis[1].kind",
+        ),
+        ({"unknown_field": 1}, "body.unknown_field"),
+    ],
+)
+def test_invalid_records_name_the_field(
+    client: TestClient, sme: dict[str, str], change: dict, loc: str
+) -> None:
     response = client.post(URL, json=deployment_body(**change), headers=sme)
     assert response.status_code == 422
     assert response.json()["error"] == "ValidationFailed"
@@ -88,9 +105,25 @@ def test_nan_is_refused(client: TestClient, sme: dict[str, str]) -> None:
 
 def test_filters_and_pagination(client: TestClient, sme: dict[str, str]) -> None:
     create(client, sme, region="11", subfield="INTL-AI", supplier="org-vendor-1", year=2023)
-    create(client, sme, region="11", subfield="INFO-MES", supplier="org-vendor-2", year=2024, level_after="고도화")
-    create(client, sme, region="26", subfield="INTL-AI", supplier="org-vendor-1", year=2024,
-           title_ko="부산 용접 라인 AI", industry="C30")
+    create(
+        client,
+        sme,
+        region="11",
+        subfield="INFO-MES",
+        supplier="org-vendor-2",
+        year=2024,
+        level_after="고도화",
+    )
+    create(
+        client,
+        sme,
+        region="26",
+        subfield="INTL-AI",
+        supplier="org-vendor-1",
+        year=2024,
+        title_ko="부산 용접 라인 AI",
+        industry="C30",
+    )
 
     def ids(**params: object) -> int:
         return len(client.get(URL, params=params).json()["items"])
@@ -115,10 +148,19 @@ def test_filters_and_pagination(client: TestClient, sme: dict[str, str]) -> None
 def test_aggregates_medians_by_region_and_subfield(client: TestClient, sme: dict[str, str]) -> None:
     gains = [10, 30, 50]
     for gain in gains:
-        create(client, sme, region="44", kpis=[{"kind": "productivity", "baseline": 100, "after": 100 + gain,
-                                                 "unit": "ea/h"}])
-    create(client, sme, region="47", subfield="INTL-TWIN",
-           kpis=[{"kind": "energy", "baseline": 200, "after": 150, "unit": "kWh"}])
+        create(
+            client,
+            sme,
+            region="44",
+            kpis=[{"kind": "productivity", "baseline": 100, "after": 100 + gain, "unit": "ea/h"}],
+        )
+    create(
+        client,
+        sme,
+        region="47",
+        subfield="INTL-TWIN",
+        kpis=[{"kind": "energy", "baseline": 200, "after": 150, "unit": "kWh"}],
+    )
     by_region = client.get(f"{URL}/aggregates", params={"by": "region"}).json()
     assert by_region["total"] == 4
     groups = {g["key"]: g for g in by_region["groups"]}
@@ -130,22 +172,42 @@ def test_aggregates_medians_by_region_and_subfield(client: TestClient, sme: dict
     by_subfield = {g["key"]: g["count"] for g in client.get(f"{URL}/aggregates?by=subfield").json()["groups"]}
     assert by_subfield["INFO-MES"] == 3 and by_subfield["INTL-TWIN"] == 1 and len(by_subfield) == 14
     years = client.get(f"{URL}/aggregates?by=year").json()["groups"]
-    assert years == [{"key": "2025", "label": None, "count": 4,
-                      "median_kpi_improvement_pct": {"energy": 25.0, "productivity": 30.0}}]
+    assert years == [
+        {
+            "key": "2025",
+            "label": None,
+            "count": 4,
+            "median_kpi_improvement_pct": {"energy": 25.0, "productivity": 30.0},
+        }
+    ]
     assert client.get(f"{URL}/aggregates?by=color").status_code == 422
 
 
 def test_supplier_track_record(client: TestClient, sme: dict[str, str]) -> None:
-    create(client, sme, region="11", supplier="org-vendor-9", kpis=[
-        {"kind": "defect_rate", "baseline": 4, "after": 1, "unit": "%", "source": "telemetry"}])
-    create(client, sme, region="11", supplier="org-vendor-9", subfield="INTL-AI", kpis=[
-        {"kind": "defect_rate", "baseline": 4, "after": 3, "unit": "%"}])
+    create(
+        client,
+        sme,
+        region="11",
+        supplier="org-vendor-9",
+        kpis=[{"kind": "defect_rate", "baseline": 4, "after": 1, "unit": "%", "source": "telemetry"}],
+    )
+    create(
+        client,
+        sme,
+        region="11",
+        supplier="org-vendor-9",
+        subfield="INTL-AI",
+        kpis=[{"kind": "defect_rate", "baseline": 4, "after": 3, "unit": "%"}],
+    )
     create(client, sme, region="27", supplier="org-vendor-8")
     record = client.get(f"{URL}/suppliers/org-vendor-9/track-record").json()
     assert record == {
-        "company_id": "org-vendor-9", "deployment_count": 2, "regions": [{"code": "11", "count": 2}],
+        "company_id": "org-vendor-9",
+        "deployment_count": 2,
+        "regions": [{"code": "11", "count": 2}],
         "subfields": [{"code": "INFO-MES", "count": 1}, {"code": "INTL-AI", "count": 1}],
-        "median_kpi_improvement_pct": {"defect_rate": 50.0}, "telemetry_backed_kpis": 1,
+        "median_kpi_improvement_pct": {"defect_rate": 50.0},
+        "telemetry_backed_kpis": 1,
     }
     assert client.get(f"{URL}/suppliers/nobody/track-record").json()["deployment_count"] == 0
 
@@ -160,7 +222,13 @@ def test_update_put_kpi_and_delete_with_tenancy(client: TestClient, sme: dict[st
     assert changed["level_after"] == "중간2" and changed["support_amount_krw"] == 99
     bad = client.patch(url, json={"level_before": "고도화"}, headers=sme)
     assert bad.status_code == 422 and bad.json()["fields"][0]["loc"] == "body.level_after"
-    kpi = {"baseline": 5, "after": 1, "unit": "%", "source": "telemetry", "telemetry_ref": "telemetry.readings"}
+    kpi = {
+        "baseline": 5,
+        "after": 1,
+        "unit": "%",
+        "source": "telemetry",
+        "telemetry_ref": "telemetry.readings",
+    }
     put = client.put(f"{url}/kpis/defect_rate", json=kpi, headers=sme).json()
     assert {k["kind"]: k["improvement_pct"] for k in put["kpis"]}["defect_rate"] == 80.0
     assert client.put(f"{url}/kpis/defect_rate", json=kpi, headers=other).status_code == 403
@@ -177,7 +245,11 @@ def test_writes_need_a_writer_role_and_an_org(client: TestClient, auth: Auth) ->
     assert client.post(URL, json=deployment_body()).status_code == 401
     assert client.post(URL, json=deployment_body(), headers=auth("public", org_id="x")).status_code == 403
     assert client.post(URL, json=deployment_body(), headers=auth("sme")).status_code == 403
-    foreign = client.post(URL, json=deployment_body(owner_org_id="org-sme-2"), headers=auth("sme", org_id="org-sme-1"))
+    foreign = client.post(
+        URL, json=deployment_body(owner_org_id="org-sme-2"), headers=auth("sme", org_id="org-sme-1")
+    )
     assert foreign.status_code == 403
-    by_admin = client.post(URL, json=deployment_body(owner_org_id="org-sme-2"), headers=auth("admin", org_id="op"))
+    by_admin = client.post(
+        URL, json=deployment_body(owner_org_id="org-sme-2"), headers=auth("admin", org_id="op")
+    )
     assert by_admin.json()["owner_org_id"] == "org-sme-2"

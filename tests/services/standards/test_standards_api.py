@@ -28,14 +28,20 @@ def published(client: TestClient, vendor: dict[str, str], admin: dict[str, str])
     return f"{URL}/cnc-lathe/versions/1.0.0"
 
 
-def test_draft_is_private_until_an_admin_publishes(client: TestClient, vendor: dict[str, str],
-                                                   admin: dict[str, str], auth: Auth) -> None:
+def test_draft_is_private_until_an_admin_publishes(
+    client: TestClient, vendor: dict[str, str], admin: dict[str, str], auth: Auth
+) -> None:
     created = client.post(URL, json=model_body(), headers=vendor).json()
     assert created["owner_org_id"] == "org-vendor-1"
     assert created["versions"] == [{"version": "1.0.0", "status": "draft", "published_at": None}]
     assert client.get(URL).json()["items"] == []
     assert client.get(f"{URL}/cnc-lathe").status_code == 404
-    assert client.get(f"{URL}/cnc-lathe/versions/1.0.0", headers=auth("vendor", org_id="org-vendor-2")).status_code == 404
+    assert (
+        client.get(
+            f"{URL}/cnc-lathe/versions/1.0.0", headers=auth("vendor", org_id="org-vendor-2")
+        ).status_code
+        == 404
+    )
     assert [m["id"] for m in client.get(URL, headers=vendor).json()["items"]] == ["cnc-lathe"]
     assert client.post(f"{URL}/cnc-lathe/versions/1.0.0/publish", headers=vendor).status_code == 403
     published = client.post(f"{URL}/cnc-lathe/versions/1.0.0/publish", headers=admin).json()
@@ -49,25 +55,47 @@ def test_draft_is_private_until_an_admin_publishes(client: TestClient, vendor: d
 
 def test_version_contract_used_by_ingest(client: TestClient, published: str) -> None:
     version = client.get(published).json()
-    assert set(version) >= {"model_id", "version", "status", "equipment_type", "name", "items", "published_at"}
+    assert set(version) >= {
+        "model_id",
+        "version",
+        "status",
+        "equipment_type",
+        "name",
+        "items",
+        "published_at",
+    }
     speed = version["items"][0]
     assert speed == {**item(), "semantic_id": None, "mappings": None, "allowed_values": None}
 
 
-def test_published_versions_are_immutable_and_versions_grow(client: TestClient, published: str,
-                                                            vendor: dict[str, str], admin: dict[str, str]) -> None:
+def test_published_versions_are_immutable_and_versions_grow(
+    client: TestClient, published: str, vendor: dict[str, str], admin: dict[str, str]
+) -> None:
     assert client.patch(published, json={"changelog": "x"}, headers=vendor).status_code == 409
-    assert client.post(f"{URL}/cnc-lathe/versions", json={"version": "1.0.0"}, headers=vendor).status_code == 409
-    assert client.post(f"{URL}/cnc-lathe/versions", json={"version": "0.9.9"}, headers=vendor).status_code == 409
-    draft = client.post(f"{URL}/cnc-lathe/versions", json={"version": "1.10.0", "base_version": "1.0.0"},
-                        headers=vendor).json()
+    assert (
+        client.post(f"{URL}/cnc-lathe/versions", json={"version": "1.0.0"}, headers=vendor).status_code == 409
+    )
+    assert (
+        client.post(f"{URL}/cnc-lathe/versions", json={"version": "0.9.9"}, headers=vendor).status_code == 409
+    )
+    draft = client.post(
+        f"{URL}/cnc-lathe/versions", json={"version": "1.10.0", "base_version": "1.0.0"}, headers=vendor
+    ).json()
     assert draft["status"] == "draft" and len(draft["items"]) == 5
-    changed = client.patch(f"{URL}/cnc-lathe/versions/1.10.0", json={"items": [item(hi=8000)], "changelog": "범위"},
-                           headers=vendor).json()
+    changed = client.patch(
+        f"{URL}/cnc-lathe/versions/1.10.0",
+        json={"items": [item(hi=8000)], "changelog": "범위"},
+        headers=vendor,
+    ).json()
     assert changed["items"][0]["max"] == 8000 and changed["changelog"] == "범위"
-    assert client.post(f"{URL}/cnc-lathe/versions", json={"version": "1.9.0"}, headers=vendor).status_code == 409
+    assert (
+        client.post(f"{URL}/cnc-lathe/versions", json={"version": "1.9.0"}, headers=vendor).status_code == 409
+    )
     assert [v["version"] for v in client.get(f"{URL}/cnc-lathe/versions").json()] == ["1.0.0"]
-    assert [v["version"] for v in client.get(f"{URL}/cnc-lathe/versions", headers=vendor).json()] == ["1.0.0", "1.10.0"]
+    assert [v["version"] for v in client.get(f"{URL}/cnc-lathe/versions", headers=vendor).json()] == [
+        "1.0.0",
+        "1.10.0",
+    ]
     assert client.post(f"{URL}/cnc-lathe/versions/1.10.0/deprecate", headers=admin).status_code == 409
     assert client.post(f"{published}/deprecate", headers=admin).json()["status"] == "deprecated"
     assert client.get(published).status_code == 200
@@ -90,26 +118,46 @@ def test_validate_reports_every_violation_and_normalises(client: TestClient, pub
     result = client.post(f"{published}/validate", json={"readings": readings}).json()
     assert result["valid"] is False
     found = [(v["index"], v["field"]) for v in result["violations"]]
-    assert found == [(0, "value"), (2, "value"), (3, "value"), (4, "value"), (5, "unit"), (6, "value"),
-                     (7, "value"), (8, "item_id"), (9, "timestamp")]
+    assert found == [
+        (0, "value"),
+        (2, "value"),
+        (3, "value"),
+        (4, "value"),
+        (5, "unit"),
+        (6, "value"),
+        (7, "value"),
+        (8, "item_id"),
+        (9, "timestamp"),
+    ]
     assert "above the maximum 80" in result["violations"][0]["reason"]  # 212 °F = 100 °C
     assert result["normalized"] == [
         {"item_id": "feed_rate", "value": 10.0, "unit": "mm/s"},
         {"item_id": "execution", "value": "RUNNING", "unit": None},
     ]
-    ok = client.post(f"{published}/validate", json={"readings": [{"item_id": "coolant_temp", "value": 98.6,
-                                                                   "unit": "°F"}]}).json()
+    ok = client.post(
+        f"{published}/validate", json={"readings": [{"item_id": "coolant_temp", "value": 98.6, "unit": "°F"}]}
+    ).json()
     assert ok["valid"] is True and ok["normalized"][0]["value"] == pytest.approx(37.0)
-    assert client.post(f"{published}/validate", json={"readings": []}).json()["fields"][0]["loc"] == "body.readings"
+    assert (
+        client.post(f"{published}/validate", json={"readings": []}).json()["fields"][0]["loc"]
+        == "body.readings"
+    )
 
 
 def test_json_schema_and_aas_exports(client: TestClient, published: str) -> None:
     schema = client.get(f"{published}/json-schema").json()
     assert schema["$schema"].endswith("2020-12/schema")
-    assert schema["properties"]["item_id"]["enum"] == ["spindle_speed", "coolant_temp", "feed_rate", "part_count",
-                                                       "execution"]
+    assert schema["properties"]["item_id"]["enum"] == [
+        "spindle_speed",
+        "coolant_temp",
+        "feed_rate",
+        "part_count",
+        "execution",
+    ]
     speed = schema["oneOf"][0]["properties"]
-    assert speed["value"] == {"type": "number", "minimum": 0, "maximum": 6000} and speed["unit"] == {"const": "rpm"}
+    assert speed["value"] == {"type": "number", "minimum": 0, "maximum": 6000} and speed["unit"] == {
+        "const": "rpm"
+    }
     assert schema["oneOf"][4]["properties"]["value"]["enum"] == ["RUNNING", "IDLE", "STOPPED"]
     aas = client.get(f"{published}/aas").json()
     assert aas["modelType"] == "Submodel" and aas["kind"] == "Template" and aas["idShort"] == "cnc_lathe"
@@ -119,19 +167,24 @@ def test_json_schema_and_aas_exports(client: TestClient, published: str) -> None
     assert {"type": "Unit", "valueType": "xs:string", "value": "rpm"} in props["spindle_speed"]["qualifiers"]
 
 
-@pytest.mark.parametrize(("body", "loc"), [
-    (model_body(model_id="X"), "body.id"),
-    (model_body(version="1.0"), "body.version"),
-    (model_body(items=[]), "body.items"),
-    (model_body(items=[item(unit="furlong")]), "body.items[0].unit"),
-    (model_body(items=[item(unit="degC")]), "body.items[0].unit"),
-    (model_body(items=[item(unit=None)]), "body.items[0]"),
-    (model_body(items=[item(lo=10, hi=1)]), "body.items[0]"),
-    (model_body(items=[item(category="SENSOR")]), "body.items[0].category"),
-    (model_body(items=[item(), item()]), "body.items"),
-    (model_body(equipment_type="lathe"), "body.equipment_type"),
-])
-def test_invalid_models_name_the_field(client: TestClient, vendor: dict[str, str], body: dict, loc: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        (model_body(model_id="X"), "body.id"),
+        (model_body(version="1.0"), "body.version"),
+        (model_body(items=[]), "body.items"),
+        (model_body(items=[item(unit="furlong")]), "body.items[0].unit"),
+        (model_body(items=[item(unit="degC")]), "body.items[0].unit"),
+        (model_body(items=[item(unit=None)]), "body.items[0]"),
+        (model_body(items=[item(lo=10, hi=1)]), "body.items[0]"),
+        (model_body(items=[item(category="SENSOR")]), "body.items[0].category"),
+        (model_body(items=[item(), item()]), "body.items"),
+        (model_body(equipment_type="lathe"), "body.equipment_type"),
+    ],
+)
+def test_invalid_models_name_the_field(
+    client: TestClient, vendor: dict[str, str], body: dict, loc: str
+) -> None:
     response = client.post(URL, json=body, headers=vendor)
     assert response.status_code == 422
     assert [f["loc"] for f in response.json()["fields"]] == [loc]
@@ -143,8 +196,14 @@ def test_roles_and_ownership(client: TestClient, vendor: dict[str, str], auth: A
     assert client.post(URL, json=model_body(), headers=vendor).status_code == 201
     assert client.post(URL, json=model_body(), headers=vendor).status_code == 409
     other = auth("vendor", org_id="org-vendor-2")
-    assert client.patch(f"{URL}/cnc-lathe", json={"name": {"ko": "남의 것"}}, headers=other).status_code == 403
-    assert client.post(f"{URL}/cnc-lathe/versions", json={"version": "2.0.0"}, headers=other).status_code == 403
-    renamed = client.patch(f"{URL}/cnc-lathe", json={"description": {"ko": "범용 선반"}}, headers=vendor).json()
+    assert (
+        client.patch(f"{URL}/cnc-lathe", json={"name": {"ko": "남의 것"}}, headers=other).status_code == 403
+    )
+    assert (
+        client.post(f"{URL}/cnc-lathe/versions", json={"version": "2.0.0"}, headers=other).status_code == 403
+    )
+    renamed = client.patch(
+        f"{URL}/cnc-lathe", json={"description": {"ko": "범용 선반"}}, headers=vendor
+    ).json()
     assert renamed["description"] == {"ko": "범용 선반", "en": None}
     assert client.get(f"{URL}/nothing-here").status_code == 404
