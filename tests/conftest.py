@@ -79,7 +79,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> PlatformSettings:
     return PlatformSettings(
-        topology="embedded", database_url=database_url, data_dir=tmp_path / "data",
+        topology="embedded",
+        database_url=database_url,
+        data_dir=tmp_path / "data",
         public_url="http://testserver",
     )
 
@@ -97,12 +99,20 @@ Auth = Callable[..., dict[str, str]]
 def auth(client: TestClient) -> Auth:
     """``auth("sme", org_id="org-a")`` gives headers with a real RS256 token from the dev issuer."""
 
-    def make(*roles: str, org_id: str | None = None, factory_id: str | None = None,
-             subject: str | None = None, **extra: object) -> dict[str, str]:
+    def make(
+        *roles: str,
+        org_id: str | None = None,
+        factory_id: str | None = None,
+        subject: str | None = None,
+        **extra: object,
+    ) -> dict[str, str]:
         issuer = client.app.state.dev_issuer  # type: ignore[attr-defined]
         token = issuer.issue(
-            subject=subject or f"user-{uuid.uuid4().hex[:6]}", roles=list(roles), org_id=org_id,
-            factory_id=factory_id, **extra,
+            subject=subject or f"user-{uuid.uuid4().hex[:6]}",
+            roles=list(roles),
+            org_id=org_id,
+            factory_id=factory_id,
+            **extra,
         )
         return {"Authorization": f"Bearer {token}"}
 

@@ -43,12 +43,23 @@ def brn(first9: str = "123456789") -> str:
     return first9 + str(check_digit(first9))
 
 
-def company_body(*, company_id: str = "org-vendor-3", kind: str = "vendor", brn_first9: str = "220816251",
-                 region: str = "41", **overrides: Any) -> dict[str, Any]:
+def company_body(
+    *,
+    company_id: str = "org-vendor-3",
+    kind: str = "vendor",
+    brn_first9: str = "220816251",
+    region: str = "41",
+    **overrides: Any,
+) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "id": company_id, "kind": kind, "name": {"ko": "(주)한국MES", "en": "Hankook MES"},
-        "business_registration_number": brn(brn_first9), "representative": "김민준", "region_code": region,
-        "growth_stage": "성장", "expertise": ["INFO-MES"] if kind == "vendor" else [],
+        "id": company_id,
+        "kind": kind,
+        "name": {"ko": "(주)한국MES", "en": "Hankook MES"},
+        "business_registration_number": brn(brn_first9),
+        "representative": "김민준",
+        "region_code": region,
+        "growth_stage": "성장",
+        "expertise": ["INFO-MES"] if kind == "vendor" else [],
     }
     if kind == "sme":
         body["industry_code"] = "C29"
@@ -56,10 +67,23 @@ def company_body(*, company_id: str = "org-vendor-3", kind: str = "vendor", brn_
     return body
 
 
-def item(item_id: str = "spindle_speed", *, data_type: str = "float", unit: str | None = "rpm",
-         lo: float | None = 0, hi: float | None = 6000, category: str = "SAMPLE", **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"id": item_id, "name": {"ko": "주축 회전수", "en": "Spindle speed"},
-                            "category": category, "data_type": data_type, **extra}
+def item(
+    item_id: str = "spindle_speed",
+    *,
+    data_type: str = "float",
+    unit: str | None = "rpm",
+    lo: float | None = 0,
+    hi: float | None = 6000,
+    category: str = "SAMPLE",
+    **extra: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": item_id,
+        "name": {"ko": "주축 회전수", "en": "Spindle speed"},
+        "category": category,
+        "data_type": data_type,
+        **extra,
+    }
     if unit is not None:
         body["unit"] = unit
     if lo is not None:
@@ -67,18 +91,33 @@ def item(item_id: str = "spindle_speed", *, data_type: str = "float", unit: str 
     return body
 
 
-def model_body(*, model_id: str = "cnc-lathe", version: str = "1.0.0",
-               items: list[dict[str, Any]] | None = None, **overrides: Any) -> dict[str, Any]:
+def model_body(
+    *,
+    model_id: str = "cnc-lathe",
+    version: str = "1.0.0",
+    items: list[dict[str, Any]] | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
     body = {
-        "id": model_id, "equipment_type": "CNC_LATHE", "name": {"ko": "CNC 선반", "en": "CNC lathe"},
+        "id": model_id,
+        "equipment_type": "CNC_LATHE",
+        "name": {"ko": "CNC 선반", "en": "CNC lathe"},
         "version": version,
-        "items": items if items is not None else [
+        "items": items
+        if items is not None
+        else [
             item(),
             item("coolant_temp", unit="°C", lo=-10, hi=80),
             item("feed_rate", unit="mm/s", lo=0, hi=500),
             item("part_count", data_type="int", unit="count", lo=0, hi=1000000, category="EVENT"),
-            item("execution", data_type="string", unit=None, lo=None, category="EVENT",
-                 allowed_values=["RUNNING", "IDLE", "STOPPED"]),
+            item(
+                "execution",
+                data_type="string",
+                unit=None,
+                lo=None,
+                category="EVENT",
+                allowed_values=["RUNNING", "IDLE", "STOPPED"],
+            ),
         ],
     }
     body.update(overrides)

@@ -41,6 +41,18 @@ class PlatformSettings(BaseSettings):
     minio_secret_key: str = "smartmfg-minio-secret"
     lake_bucket: str = "smartmfg-lake"
 
+    lake_catalog_url: str | None = Field(
+        default=None, description="Iceberg SQL catalog; defaults to the metadata DB (distributed) or a SQLite file"
+    )
+    lake_warehouse: str | None = Field(
+        default=None, description="Iceberg warehouse; defaults to s3://<lake_bucket>/warehouse or a local directory"
+    )
+    topic_prefix: str = "smartmfg"
+    writer_group: str = "smartmfg-lake-writer"
+    writer_flush_seconds: float = 2.0
+    writer_flush_rows: int = 1_000_000
+    future_tolerance_seconds: int = 300
+
     oidc_issuer: str | None = Field(default=None, description="Keycloak realm URL; None = dev issuer.")
     oidc_audience: str = "smartmfg-api"
     keycloak_url: str = "http://127.0.0.1:58080"
@@ -92,6 +104,22 @@ class PlatformSettings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return self.topology is Topology.EMBEDDED
+
+    @property
+    def catalog_url(self) -> str:
+        if self.lake_catalog_url:
+            return self.lake_catalog_url
+        if self.embedded:
+            return f"sqlite:///{(self.data_dir / 'lake-catalog.db').resolve()}"
+        return self.sqlalchemy_url
+
+    @property
+    def warehouse(self) -> str:
+        if self.lake_warehouse:
+            return self.lake_warehouse
+        if self.embedded:
+            return f"file://{(self.data_dir / 'lake').resolve()}"
+        return f"s3://{self.lake_bucket}/warehouse"
 
     @property
     def sqlalchemy_url(self) -> str:

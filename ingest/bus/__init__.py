@@ -1,0 +1,64 @@
+"""The event bus port: Kafka in the distributed topology, a durable local log in the embedded one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class BusUnavailable(Exception):
+    """The bus could not make a message durable; the caller should retry later (transient)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes
+    value: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Topics:
+    telemetry: str
+    dead_letters: str
+    events: str
+
+    @classmethod
+    def with_prefix(cls, prefix: str) -> Topics:
+        return cls(f"{prefix}.telemetry.v1", f"{prefix}.telemetry.deadletter.v1", f"{prefix}.events.v1")
+
+    def all(self) -> list[str]:
+        return [self.telemetry, self.dead_letters, self.events]
+
+
+# Called with the partitions a consumer now owns, so it can position itself (e.g. from lake offsets).
+OnAssign = Callable[[set[int]], None]
+
+
+class Consumer(Protocol):
+    def poll(self, timeout_s: float, max_records: int) -> list[Record]: ...
+
+    def seek(self, partition: int, offset: int) -> None: ...
+
+    def assignment(self) -> set[int]: ...
+
+    def close(self) -> None: ...
+
+
+class Bus(Protocol):
+    partitions: int
+
+    def ensure_topics(self, topics: list[str]) -> None: ...
+
+    def publish(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> None:
+        """Return only once the message is durable (Kafka acks=all, local log fsynced)."""
+
+    def consumer(self, topic: str, group: str, on_assign: OnAssign) -> Consumer: ...
+
+    def check(self) -> None: ...
+
+    def close(self) -> None: ...

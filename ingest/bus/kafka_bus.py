@@ -1,0 +1,121 @@
+"""Apache Kafka through kafka-python: idempotent acks=all producer, consumer groups, topics made at start-up."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from ingest.bus import BusUnavailable, OnAssign, Record
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+class KafkaBus:
+    def __init__(self, bootstrap: str, partitions: int = 6, client_id: str = "smartmfg") -> None:
+        self.bootstrap = bootstrap
+        self.partitions = partitions
+        self.client_id = client_id
+        self._producer: KafkaProducer | None = None
+
+    def _admin(self) -> KafkaAdminClient:
+        return KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-admin",
+                                request_timeout_ms=10000)
+
+    def ensure_topics(self, topics: list[str]) -> None:
+        admin = self._admin()
+        try:
+            missing = set(topics) - set(admin.list_topics())
+            if missing:
+                try:
+                    admin.create_topics([NewTopic(t, self.partitions, 1, topic_configs={
+                        "max.message.bytes": str(MAX_MESSAGE_BYTES + 1024 * 1024),
+                        "min.insync.replicas": "1"}) for t in sorted(missing)])
+                    log.info("created Kafka topics %s", sorted(missing))
+                except TopicAlreadyExistsError:
+                    pass
+        finally:
+            admin.close()
+
+    def producer(self) -> KafkaProducer:
+        if self._producer is None:
+            try:
+                self._producer = KafkaProducer(
+                    bootstrap_servers=self.bootstrap, client_id=self.client_id, acks="all",
+                    enable_idempotence=True, compression_type="zstd", linger_ms=5,
+                    batch_size=1024 * 1024, max_request_size=MAX_MESSAGE_BYTES + 1024 * 1024,
+                    request_timeout_ms=10000, delivery_timeout_ms=20000, max_block_ms=5000,
+                )
+            except KafkaError as exc:
+                raise BusUnavailable(f"Kafka at {self.bootstrap} unreachable: {exc}") from exc
+        return self._producer
+
+    def publish(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> None:
+        try:
+            future = self.producer().send(topic, key=key, value=value,
+                                          headers=[(k, v.encode()) for k, v in headers.items()])
+            future.get(timeout=20)
+        except KafkaError as exc:
+            raise BusUnavailable(f"Kafka did not acknowledge the batch: {exc}") from exc
+
+    def consumer(self, topic: str, group: str, on_assign: OnAssign) -> KafkaGroupConsumer:
+        return KafkaGroupConsumer(self.bootstrap, topic, group, on_assign)
+
+    def check(self) -> None:
+        admin = self._admin()
+        try:
+            admin.list_topics()
+        finally:
+            admin.close()
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=5)
+            self._producer = None
+
+
+class _Listener(ConsumerRebalanceListener):
+    def __init__(self, on_assign: OnAssign) -> None:
+        self.on_assign = on_assign
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.on_assign({tp.partition for tp in assigned})
+
+
+class KafkaGroupConsumer:
+    """A member of a consumer group; positions come from the lake, so Kafka's own commits are not used."""
+
+    def __init__(self, bootstrap: str, topic: str, group: str, on_assign: OnAssign) -> None:
+        self.topic = topic
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+            auto_offset_reset="earliest", max_partition_fetch_bytes=MAX_MESSAGE_BYTES + 1024 * 1024,
+            fetch_max_bytes=64 * 1024 * 1024, session_timeout_ms=15000, heartbeat_interval_ms=3000,
+            max_poll_interval_ms=300000,
+        )
+        self._consumer.subscribe([topic], listener=_Listener(on_assign))
+
+    def poll(self, timeout_s: float, max_records: int) -> list[Record]:
+        batches = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        return [
+            Record(m.topic, m.partition, m.offset, m.key or b"", m.value or b"",
+                   {k: v.decode() for k, v in (m.headers or [])})
+            for messages in batches.values() for m in messages
+        ]
+
+    def seek(self, partition: int, offset: int) -> None:
+        self._consumer.seek(TopicPartition(self.topic, partition), offset)
+
+    def assignment(self) -> set[int]:
+        return {tp.partition for tp in self._consumer.assignment()}
+
+    def close(self) -> None:
+        self._consumer.close()

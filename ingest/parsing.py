@@ -1,0 +1,193 @@
+"""Turning an uploaded body (JSON, CSV, Arrow IPC, Parquet; maybe gzip) into one Arrow table of raw readings."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from datetime import datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+
+from catalog.lake import UTC_US
+from services.kit.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, field_error
+
+JSON, CSV, ARROW, PARQUET = "application/json", "text/csv", "application/vnd.apache.arrow.stream", \
+    "application/vnd.apache.parquet"
+CONTENT_TYPES = {JSON: JSON, CSV: CSV, ARROW: ARROW, PARQUET: PARQUET, "application/x-parquet": PARQUET}
+TEXT_COLUMNS = ("equipment_id", "model_id", "model_version", "item_id")
+MAX_FIELD_CHARS = 1000
+
+# value_kind tells which JSON type a value had, so "1" and 1 and true stay distinguishable.
+KIND_NUM, KIND_TEXT, KIND_BOOL, KIND_NULL = "num", "text", "bool", "null"
+_NUMBER = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
+
+
+def media_type(content_type: str | None) -> str:
+    base = (content_type or "").split(";")[0].strip().lower()
+    if base not in CONTENT_TYPES:
+        raise UnsupportedMediaType(
+            f"Content-Type '{base or '(none)'}' is not accepted; use one of {', '.join(sorted(CONTENT_TYPES))}",
+            detail_ko="지원하지 않는 Content-Type입니다")
+    return CONTENT_TYPES[base]
+
+
+def decompress(body: bytes, content_encoding: str | None, max_bytes: int) -> bytes:
+    encoding = (content_encoding or "identity").strip().lower()
+    if encoding == "identity":
+        return body
+    if encoding != "gzip":
+        raise UnsupportedMediaType(f"Content-Encoding '{encoding}' is not accepted; use gzip or none")
+    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = decoder.decompress(body, max_bytes + 1)
+    except zlib.error as exc:
+        raise BadRequest(f"body is not valid gzip: {exc}", detail_ko="gzip 형식이 올바르지 않습니다") from exc
+    if len(out) > max_bytes or decoder.unconsumed_tail:
+        raise PayloadTooLarge(f"decompressed body exceeds the limit of {max_bytes} bytes",
+                              detail_ko=f"압축 해제 크기가 한도({max_bytes} bytes)를 넘습니다")
+    if not decoder.eof:
+        raise BadRequest("gzip body is truncated", detail_ko="gzip 본문이 잘렸습니다")
+    return out
+
+
+def _bad(detail: str, loc: str = "body") -> BadRequest:
+    return BadRequest(detail, fields=[field_error(loc, detail)])
+
+
+def _timestamps(values: pa.Array) -> pa.Array:
+    """UTC timestamps; unparsable or zone-less values become null (reported by validation)."""
+    if pa.types.is_timestamp(values.type):
+        if values.type.tz is None:
+            return pa.nulls(len(values), UTC_US)
+        return values.cast(UTC_US)
+    try:
+        return values.cast(pa.string()).cast(UTC_US)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        parsed: list[datetime | None] = []
+        for text in values.cast(pa.string()).to_pylist():
+            try:
+                stamp = datetime.fromisoformat(text) if text else None
+            except ValueError:
+                stamp = None
+            parsed.append(stamp if stamp is not None and stamp.tzinfo is not None else None)
+        return pa.array(parsed, UTC_US)
+
+
+def _frame(columns: dict[str, pa.Array]) -> pa.Table:
+    missing = [c for c in (*TEXT_COLUMNS, "ts") if c not in columns]
+    if missing:
+        raise _bad(f"missing column(s): {', '.join(missing)}")
+    rows = len(columns["item_id"])
+    out = {c: columns[c].cast(pa.string()) for c in TEXT_COLUMNS}
+    for name in TEXT_COLUMNS:
+        too_long = pc.greater(pc.utf8_length(out[name]), 128)
+        if pc.any(too_long).as_py():
+            row = pc.index(too_long, True).as_py()
+            raise _bad(f"{name} longer than 128 characters", f"rows[{row}].{name}")
+    out["ts"] = _timestamps(columns["ts"])
+    for name in ("value_num", "value_text", "value_kind", "unit", "quality"):
+        out[name] = columns[name] if name in columns else pa.nulls(rows, pa.string())
+    out["value_num"] = out["value_num"].cast(pa.float64())
+    out["quality"] = pc.fill_null(out["quality"].cast(pa.string()), "good")
+    out["unit"] = out["unit"].cast(pa.string())
+    return pa.table(out)
+
+
+def _from_json(body: bytes) -> pa.Table:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise _bad(f"body is not valid UTF-8 JSON: {exc}") from exc
+    readings = document.get("readings") if isinstance(document, dict) else None
+    if not isinstance(readings, list) or not readings:
+        raise _bad('expected {"readings": [ ... ]} with at least one reading', "body.readings")
+    columns: dict[str, list[Any]] = {c: [] for c in (*TEXT_COLUMNS, "ts", "unit", "quality")}
+    nums: list[float | None] = []
+    texts: list[str | None] = []
+    kinds: list[str] = []
+    for row, reading in enumerate(readings):
+        if not isinstance(reading, dict):
+            raise _bad("each reading must be an object", f"body.readings[{row}]")
+        for name in columns:
+            value = reading.get(name)
+            if value is not None and not isinstance(value, str):
+                raise _bad(f"{name} must be a string", f"body.readings[{row}].{name}")
+            columns[name].append(value)
+        value = reading.get("value")
+        if isinstance(value, bool):
+            nums.append(1.0 if value else 0.0), texts.append(None), kinds.append(KIND_BOOL)
+        elif isinstance(value, int | float):
+            nums.append(float(value)), texts.append(None), kinds.append(KIND_NUM)
+        elif isinstance(value, str):
+            if len(value) > MAX_FIELD_CHARS:
+                raise _bad(f"value longer than {MAX_FIELD_CHARS} characters", f"body.readings[{row}].value")
+            nums.append(None), texts.append(value), kinds.append(KIND_TEXT)
+        elif value is None:
+            nums.append(None), texts.append(None), kinds.append(KIND_NULL)
+        else:
+            raise _bad("value must be a number, a string or a boolean", f"body.readings[{row}].value")
+    arrays = {name: pa.array(values, pa.string()) for name, values in columns.items()}
+    arrays |= {"value_num": pa.array(nums, pa.float64()), "value_text": pa.array(texts, pa.string()),
+               "value_kind": pa.array(kinds, pa.string())}
+    return _frame(arrays)
+
+
+def _from_csv(body: bytes) -> pa.Table:
+    try:
+        table = pacsv.read_csv(io.BytesIO(body), convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in (*TEXT_COLUMNS, "ts", "value", "unit", "quality")},
+            strings_can_be_null=True))
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _bad(f"body is not valid UTF-8 CSV: {exc}") from exc
+    if "value" not in table.column_names:
+        raise _bad("missing column(s): value")
+    raw = table.column("value").combine_chunks()
+    numeric = pc.fill_null(pc.match_substring_regex(raw, _NUMBER), False)
+    columns = {name: table.column(name).combine_chunks() for name in table.column_names}
+    columns["value_num"] = pc.if_else(numeric, raw, None).cast(pa.float64())
+    columns["value_text"] = pc.if_else(numeric, None, raw)
+    columns["value_kind"] = pc.if_else(numeric, KIND_NUM, pc.if_else(pc.is_null(raw), KIND_NULL, KIND_TEXT))
+    return _frame(columns)
+
+
+def _from_arrow_table(table: pa.Table) -> pa.Table:
+    columns = {name: table.column(name).combine_chunks() for name in table.column_names}
+    value = columns.pop("value", None)
+    if value is not None:
+        if not (pa.types.is_floating(value.type) or pa.types.is_integer(value.type)
+                or pa.types.is_boolean(value.type)):
+            raise _bad("column 'value' must be numeric or boolean; send text in 'value_text'")
+        columns["value_num"] = value.cast(pa.float64())
+        if pa.types.is_boolean(value.type):
+            columns["value_kind"] = pc.if_else(pc.is_null(value), KIND_NULL, KIND_BOOL)
+    if "value_kind" not in columns:
+        text = columns.get("value_text")
+        num = columns.get("value_num")
+        has_num = pc.is_valid(num) if num is not None else pa.repeat(False, table.num_rows)
+        has_text = pc.is_valid(text) if text is not None else pa.repeat(False, table.num_rows)
+        columns["value_kind"] = pc.if_else(has_num, KIND_NUM, pc.if_else(has_text, KIND_TEXT, KIND_NULL))
+    return _frame(columns)
+
+
+def parse(kind: str, body: bytes) -> pa.Table:
+    if not body:
+        raise _bad("empty body")
+    if kind == JSON:
+        return _from_json(body)
+    if kind == CSV:
+        return _from_csv(body)
+    try:
+        if kind == ARROW:
+            table = ipc.open_stream(body).read_all()
+        else:
+            table = pq.read_table(io.BytesIO(body))
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise _bad(f"body is not a valid {kind} payload: {exc}") from exc
+    return _from_arrow_table(table)
+
