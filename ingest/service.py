@@ -16,9 +16,15 @@ from ingest.runtime import IngestRuntime
 from ingest.schemas import BatchReceipt
 from ingest.validation import Outcome, Rejection, validate
 from ingest.writer import stamped
-from services.kit.errors import ServiceUnavailable, ValidationFailed, field_error
+from services.kit.errors import PlatformError, ServiceUnavailable, field_error
 
 MAX_LISTED_VIOLATIONS = 1000
+
+
+class BatchRejected(PlatformError):
+    """policy=reject and some readings are invalid: the whole batch is refused, every violation listed."""
+
+    status_code, error = 400, "ValidationFailed"
 
 
 def receipt(batch: Batch, duplicate: bool) -> BatchReceipt:
@@ -35,7 +41,7 @@ def check(table: pa.Table, models: dict[tuple[str, str], dict[str, Any] | str], 
     outcome = validate(table, models, future_tolerance=timedelta(seconds=future_tolerance_s))
     if outcome.rejections and policy == "reject":
         shown = outcome.rejections[:MAX_LISTED_VIOLATIONS]
-        raise ValidationFailed(
+        raise BatchRejected(
             f"{outcome.rejected_rows} of {table.num_rows} readings are invalid "
             f"({len(outcome.rejections)} violations{', first 1000 listed' if len(shown) < len(outcome.rejections) else ''}); "
             "nothing was accepted. Fix them or send with policy=partial",

@@ -135,8 +135,8 @@ class LakeWriter:
         """Keep the buffer when the lake is unreachable; nothing is acknowledged before it is committed."""
         try:
             self.commit()
-        except (OSError, RuntimeError) as exc:
-            log.warning("%s: lake unavailable (%s); retrying", self.name, exc)
+        except Exception:  # the object store or catalog may be down for a while: keep the rows, retry
+            log.exception("%s: commit failed; keeping %d rows and retrying", self.name, self.pending_rows)
             stop.wait(2.0)
 
 
