@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def make_bus(settings: PlatformSettings) -> Bus:
-    if settings.embedded:
+    if (settings.bus or ("local" if settings.embedded else "kafka")) == "local":
         return LocalBus(settings.data_dir / "bus")
     return KafkaBus(settings.kafka_bootstrap)
 
@@ -58,11 +58,9 @@ class IngestRuntime:
     def start_writers(self) -> None:
         from ingest.writer import LakeWriter
 
-        for writer in LakeWriter.both(self):
-            thread = threading.Thread(target=writer.run, args=(self.stop,), name=f"lake-writer-{writer.name}",
-                                      daemon=True)
-            thread.start()
-            self.threads.append(thread)
+        thread = threading.Thread(target=LakeWriter(self).run, args=(self.stop,), name="lake-writer", daemon=True)
+        thread.start()
+        self.threads.append(thread)
 
     def close(self) -> None:
         self.stop.set()
@@ -77,7 +75,7 @@ async def startup(app: FastAPI) -> None:
     app.state.ingest = runtime
     app.state.readiness["bus"] = runtime.bus.check
     app.state.readiness["lake"] = lambda: runtime.lake.catalog.list_namespaces()
-    if settings.embedded:
+    if settings.embedded and settings.run_writers:
         # One process is the whole platform: its lake writers run beside the API.
         runtime.start_writers()
 

@@ -1,9 +1,9 @@
 """Lake writer: consumes the bus and commits Iceberg snapshots exactly once.
 
-Run one per pod/process with ``python -m ingest.writer``; writers of the same group share the topic's
-partitions. The consumed offsets travel inside the snapshot that commits the rows, so a writer that
-restarts (or takes over a partition) resumes from the table, never from memory or Kafka's own commits.
-Batch keys already in the table are skipped, so a batch published twice lands once.
+Run one or more with ``python -m ingest.writer``; writers of the same group share the topics' partitions.
+The consumed offsets travel inside the snapshot that commits the rows, so a writer that restarts (or takes
+over a partition) resumes from the table, never from memory or Kafka's own commits. Batch keys already in
+the table are skipped, so a batch published twice lands once.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import CommitFailedException
 from pyiceberg.table import Table
 
 from catalog.lake import DEAD_LETTER_SCHEMA, READINGS_SCHEMA, UTC_US, snapshot_property
 from ingest import messages
-from ingest.bus import Consumer, Record
+from ingest.bus import Consumer, Record, TopicPartition
 from ingest.runtime import IngestRuntime
 from services.kit.settings import PlatformSettings
 
@@ -39,50 +40,41 @@ def table_offsets(table: Table) -> dict[int, int]:
 
 
 @dataclass
-class LakeWriter:
+class Sink:
+    """One topic flowing into one Iceberg table."""
+
     name: str
-    runtime: IngestRuntime
-    topic: str
+    catalog: Catalog
     table_id: str
     schema: pa.Schema
-    flush_rows: int
-    flush_seconds: float
     pending: list[pa.Table] = field(default_factory=list)
     pending_rows: int = 0
     next_offsets: dict[int, int] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
+    seen_loaded: bool = False
     oldest: float | None = None
     committed_rows: int = 0
-    _consumer: Consumer = field(init=False)
 
-    @classmethod
-    def both(cls, runtime: IngestRuntime) -> list[LakeWriter]:
-        s = runtime.settings
-        return [
-            cls("readings", runtime, runtime.topics.telemetry, runtime.lake.readings_id, READINGS_SCHEMA,
-                s.writer_flush_rows, s.writer_flush_seconds),
-            cls("dead-letters", runtime, runtime.topics.dead_letters, runtime.lake.dead_letters_id,
-                DEAD_LETTER_SCHEMA, s.writer_flush_rows, s.writer_flush_seconds),
-        ]
+    def table(self) -> Table:
+        return self.catalog.load_table(self.table_id)
 
-    def _table(self) -> Table:
-        return self.runtime.lake.catalog.load_table(self.table_id)
-
-    def _position(self, partitions: set[int]) -> None:
-        """Called on (re)assignment: drop what is buffered and resume every partition from the table."""
-        table = self._table()
+    def assign(self, partitions: set[int]) -> dict[int, int]:
+        """Drop what is buffered and return where every owned partition resumes: the table's offsets."""
+        table = self.table()
         stored = table_offsets(table)
         self.pending, self.pending_rows, self.oldest = [], 0, None
         self.next_offsets = {p: stored.get(p, 0) for p in partitions}
-        if not self.seen:
+        if not self.seen_loaded:
             keys = table.scan(selected_fields=("batch_key",)).to_arrow()["batch_key"]
             self.seen = set(pc.unique(keys).to_pylist())
-        for partition, offset in self.next_offsets.items():
-            self._consumer.seek(partition, offset)
-        log.info("%s: resuming partitions %s from lake offsets %s (%d batch keys known)", self.name,
-                 sorted(partitions), self.next_offsets, len(self.seen))
+            self.seen_loaded = True
+        log.info("%s: resuming partitions %s from lake offsets (%d batch keys known)", self.name,
+                 self.next_offsets, len(self.seen))
+        return self.next_offsets
 
-    def _add(self, record: Record) -> None:
+    def add(self, record: Record) -> None:
+        if record.partition not in self.next_offsets:
+            return  # revoked meanwhile
         self.next_offsets[record.partition] = record.offset + 1
         key = record.headers.get("batch_key", "")
         if key in self.seen:
@@ -93,78 +85,90 @@ class LakeWriter:
         self.pending_rows += table.num_rows
         self.oldest = self.oldest or time.monotonic()
 
-    def _due(self) -> bool:
-        if self.pending_rows >= self.flush_rows:
+    def due(self, flush_rows: int, flush_seconds: float) -> bool:
+        if self.pending_rows >= flush_rows:
             return True
-        return self.oldest is not None and time.monotonic() - self.oldest >= self.flush_seconds
+        return self.oldest is not None and time.monotonic() - self.oldest >= flush_seconds
 
     def commit(self) -> None:
-        data = pa.concat_tables(self.pending) if self.pending else None
+        data = pa.concat_tables(self.pending)
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
-            table = self._table()
+            table = self.table()
             offsets = table_offsets(table) | self.next_offsets
             try:
-                if data is not None:
-                    table.append(data, snapshot_properties={OFFSETS_KEY: json.dumps(offsets)})
+                table.append(data, snapshot_properties={OFFSETS_KEY: json.dumps(offsets)})
                 break
             except CommitFailedException:
-                log.info("%s: concurrent commit, retrying (%d)", self.name, attempt)  # another writer won
+                log.info("%s: another writer committed first, retrying (%d)", self.name, attempt)
         else:
             raise RuntimeError(f"{self.name}: could not commit after {COMMIT_ATTEMPTS} attempts")
         self.committed_rows += self.pending_rows
-        log.info("%s: committed %d rows (total %d), offsets %s", self.name, self.pending_rows,
-                 self.committed_rows, self.next_offsets)
+        log.info("%s: committed %d rows (total %d), offsets %s", self.name, self.pending_rows, self.committed_rows,
+                 self.next_offsets)
         self.pending, self.pending_rows, self.oldest = [], 0, None
 
+
+class LakeWriter:
+    def __init__(self, runtime: IngestRuntime) -> None:
+        settings, lake, topics = runtime.settings, runtime.lake, runtime.topics
+        self.runtime = runtime
+        self.flush_rows, self.flush_seconds = settings.writer_flush_rows, settings.writer_flush_seconds
+        self.sinks = {
+            topics.telemetry: Sink("readings", lake.catalog, lake.readings_id, READINGS_SCHEMA),
+            topics.dead_letters: Sink("dead-letters", lake.catalog, lake.dead_letters_id, DEAD_LETTER_SCHEMA),
+        }
+        self._consumer: Consumer | None = None
+
+    def _assign(self, assigned: set[TopicPartition]) -> None:
+        assert self._consumer is not None
+        for topic, sink in self.sinks.items():
+            for partition, offset in sink.assign({p for t, p in assigned if t == topic}).items():
+                self._consumer.seek(topic, partition, offset)
+
     def run(self, stop: threading.Event) -> None:
-        group = f"{self.runtime.settings.writer_group}-{self.name}"
-        self._consumer = self.runtime.bus.consumer(self.topic, group, self._position)
+        group = self.runtime.settings.writer_group
+        self._consumer = self.runtime.bus.consumer(list(self.sinks), group, self._assign)
         try:
             while not stop.is_set():
                 for record in self._consumer.poll(timeout_s=0.2, max_records=500):
-                    if record.partition in self.next_offsets:
-                        self._add(record)
-                if self._due():
-                    self._commit_or_wait(stop)
-            if self.pending:
-                self.commit()
+                    self.sinks[record.topic].add(record)
+                for sink in self.sinks.values():
+                    if sink.due(self.flush_rows, self.flush_seconds):
+                        self._commit_or_wait(sink, stop)
+            for sink in self.sinks.values():
+                if sink.pending:
+                    sink.commit()
         finally:
             self._consumer.close()
 
-    def _commit_or_wait(self, stop: threading.Event) -> None:
-        """Keep the buffer when the lake is unreachable; nothing is acknowledged before it is committed."""
+    def _commit_or_wait(self, sink: Sink, stop: threading.Event) -> None:
+        """Keep the buffer when the lake is unreachable; nothing counts as written before it is committed."""
         try:
-            self.commit()
+            sink.commit()
         except Exception:  # the object store or catalog may be down for a while: keep the rows, retry
-            log.exception("%s: commit failed; keeping %d rows and retrying", self.name, self.pending_rows)
+            log.exception("%s: commit failed; keeping %d rows and retrying", sink.name, sink.pending_rows)
             stop.wait(2.0)
 
 
 def stamped(table: pa.Table, *, factory_id: str, org_id: str, batch_key: str, column: str) -> pa.Table:
     """Add the tenant columns and the ingestion time that every lake row carries."""
     n = table.num_rows
-    now = pa.array([datetime.now(UTC)] * n, UTC_US) if n else pa.array([], UTC_US)
     return (table.append_column("factory_id", pa.array([factory_id] * n, pa.string()))
             .append_column("org_id", pa.array([org_id] * n, pa.string()))
             .append_column("batch_key", pa.array([batch_key] * n, pa.string()))
-            .append_column(column, now))
+            .append_column(column, pa.array([datetime.now(UTC)] * n, UTC_US)))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest.writer", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["readings", "dead-letters"], help="run one of the two writers")
-    args = parser.parse_args(argv)
+    parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kafka").setLevel(logging.WARNING)
     runtime = IngestRuntime.open(PlatformSettings())
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    writers = [w for w in LakeWriter.both(runtime) if args.only in (None, w.name)]
-    threads = [threading.Thread(target=w.run, args=(stop,), name=w.name) for w in writers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    LakeWriter(runtime).run(stop)
     runtime.bus.close()
     return 0
 

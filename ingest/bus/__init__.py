@@ -35,16 +35,17 @@ class Topics:
         return [self.telemetry, self.dead_letters, self.events]
 
 
+TopicPartition = tuple[str, int]
 # Called with the partitions a consumer now owns, so it can position itself (e.g. from lake offsets).
-OnAssign = Callable[[set[int]], None]
+OnAssign = Callable[[set[TopicPartition]], None]
 
 
 class Consumer(Protocol):
     def poll(self, timeout_s: float, max_records: int) -> list[Record]: ...
 
-    def seek(self, partition: int, offset: int) -> None: ...
+    def seek(self, topic: str, partition: int, offset: int) -> None: ...
 
-    def assignment(self) -> set[int]: ...
+    def assignment(self) -> set[TopicPartition]: ...
 
     def close(self) -> None: ...
 
@@ -57,7 +58,7 @@ class Bus(Protocol):
     def publish(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> None:
         """Return only once the message is durable (Kafka acks=all, local log fsynced)."""
 
-    def consumer(self, topic: str, group: str, on_assign: OnAssign) -> Consumer: ...
+    def consumer(self, topics: list[str], group: str, on_assign: OnAssign) -> Consumer: ...
 
     def check(self) -> None: ...
 

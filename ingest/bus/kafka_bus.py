@@ -63,8 +63,8 @@ class KafkaBus:
         except KafkaError as exc:
             raise BusUnavailable(f"Kafka did not acknowledge the batch: {exc}") from exc
 
-    def consumer(self, topic: str, group: str, on_assign: OnAssign) -> KafkaGroupConsumer:
-        return KafkaGroupConsumer(self.bootstrap, topic, group, on_assign)
+    def consumer(self, topics: list[str], group: str, on_assign: OnAssign) -> KafkaGroupConsumer:
+        return KafkaGroupConsumer(self.bootstrap, topics, group, on_assign)
 
     def check(self) -> None:
         admin = self._admin()
@@ -84,24 +84,23 @@ class _Listener(ConsumerRebalanceListener):
         self.on_assign = on_assign
 
     def on_partitions_revoked(self, revoked: Any) -> None:
-        log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
+        log.info("partitions revoked: %s", sorted((tp.topic, tp.partition) for tp in revoked))
 
     def on_partitions_assigned(self, assigned: Any) -> None:
-        self.on_assign({tp.partition for tp in assigned})
+        self.on_assign({(tp.topic, tp.partition) for tp in assigned})
 
 
 class KafkaGroupConsumer:
     """A member of a consumer group; positions come from the lake, so Kafka's own commits are not used."""
 
-    def __init__(self, bootstrap: str, topic: str, group: str, on_assign: OnAssign) -> None:
-        self.topic = topic
+    def __init__(self, bootstrap: str, topics: list[str], group: str, on_assign: OnAssign) -> None:
         self._consumer = KafkaConsumer(
             bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
             auto_offset_reset="earliest", max_partition_fetch_bytes=MAX_MESSAGE_BYTES + 1024 * 1024,
             fetch_max_bytes=64 * 1024 * 1024, session_timeout_ms=15000, heartbeat_interval_ms=3000,
             max_poll_interval_ms=300000,
         )
-        self._consumer.subscribe([topic], listener=_Listener(on_assign))
+        self._consumer.subscribe(topics, listener=_Listener(on_assign))
 
     def poll(self, timeout_s: float, max_records: int) -> list[Record]:
         batches = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
@@ -111,11 +110,11 @@ class KafkaGroupConsumer:
             for messages in batches.values() for m in messages
         ]
 
-    def seek(self, partition: int, offset: int) -> None:
-        self._consumer.seek(TopicPartition(self.topic, partition), offset)
+    def seek(self, topic: str, partition: int, offset: int) -> None:
+        self._consumer.seek(TopicPartition(topic, partition), offset)
 
-    def assignment(self) -> set[int]:
-        return {tp.partition for tp in self._consumer.assignment()}
+    def assignment(self) -> set[tuple[str, int]]:
+        return {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
 
     def close(self) -> None:
         self._consumer.close()

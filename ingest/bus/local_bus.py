@@ -91,8 +91,8 @@ class LocalBus:
         except OSError as exc:
             raise BusUnavailable(f"local bus could not write: {exc}") from exc
 
-    def consumer(self, topic: str, group: str, on_assign: OnAssign) -> LocalConsumer:
-        return LocalConsumer(self, topic, on_assign)
+    def consumer(self, topics: list[str], group: str, on_assign: OnAssign) -> LocalConsumer:
+        return LocalConsumer(self, topics, on_assign)
 
     def check(self) -> None:
         if not os.access(self.directory, os.W_OK):
@@ -108,20 +108,19 @@ class LocalBus:
 class LocalConsumer:
     """The only member of its group: it owns every partition."""
 
-    def __init__(self, bus: LocalBus, topic: str, on_assign: OnAssign) -> None:
-        self.bus, self.topic = bus, topic
-        self.offsets = dict.fromkeys(range(bus.partitions), 0)
+    def __init__(self, bus: LocalBus, topics: list[str], on_assign: OnAssign) -> None:
+        self.bus = bus
+        self.offsets = {(t, p): 0 for t in topics for p in range(bus.partitions)}
         self._on_assign: OnAssign | None = on_assign
-        bus.ensure_topics([topic])
+        bus.ensure_topics(topics)
 
     def _read(self, max_records: int) -> list[Record]:
         records: list[Record] = []
-        for partition, offset in self.offsets.items():
-            for index, meta, value in self.bus._log(self.topic, partition).read(offset, max_records - len(records)):
+        for (topic, partition), offset in self.offsets.items():
+            for index, meta, value in self.bus._log(topic, partition).read(offset, max_records - len(records)):
                 decoded = json.loads(meta)
-                records.append(Record(self.topic, partition, index, decoded["key"].encode(), value,
-                                      decoded["headers"]))
-                self.offsets[partition] = index + 1
+                records.append(Record(topic, partition, index, decoded["key"].encode(), value, decoded["headers"]))
+                self.offsets[(topic, partition)] = index + 1
             if len(records) >= max_records:
                 break
         return records
@@ -137,10 +136,10 @@ class LocalConsumer:
                 records = self._read(max_records)
         return records
 
-    def seek(self, partition: int, offset: int) -> None:
-        self.offsets[partition] = offset
+    def seek(self, topic: str, partition: int, offset: int) -> None:
+        self.offsets[(topic, partition)] = offset
 
-    def assignment(self) -> set[int]:
+    def assignment(self) -> set[tuple[str, int]]:
         return set(self.offsets)
 
     def close(self) -> None:
