@@ -117,20 +117,28 @@ class LakeWriter:
             topics.telemetry: Sink("readings", lake.catalog, lake.readings_id, READINGS_SCHEMA),
             topics.dead_letters: Sink("dead-letters", lake.catalog, lake.dead_letters_id, DEAD_LETTER_SCHEMA),
         }
-        self._consumer: Consumer | None = None
+        self._new_assignment: set[TopicPartition] | None = None
 
-    def _assign(self, assigned: set[TopicPartition]) -> None:
-        assert self._consumer is not None
+    def _assigned(self, assigned: set[TopicPartition]) -> None:
+        # Only noted here: lake I/O inside the client's rebalance callback stalls the group protocol.
+        self._new_assignment = assigned
+
+    def _position(self, consumer: Consumer, assigned: set[TopicPartition]) -> None:
         for topic, sink in self.sinks.items():
             for partition, offset in sink.assign({p for t, p in assigned if t == topic}).items():
-                self._consumer.seek(topic, partition, offset)
+                consumer.seek(topic, partition, offset)
 
     def run(self, stop: threading.Event) -> None:
         group = self.runtime.settings.writer_group
-        self._consumer = self.runtime.bus.consumer(list(self.sinks), group, self._assign)
+        consumer = self.runtime.bus.consumer(list(self.sinks), group, self._assigned)
         try:
             while not stop.is_set():
-                for record in self._consumer.poll(timeout_s=0.2, max_records=500):
+                records = consumer.poll(timeout_s=0.2, max_records=500)
+                if self._new_assignment is not None:
+                    assigned, self._new_assignment = self._new_assignment, None
+                    self._position(consumer, assigned)
+                    continue  # what this poll fetched predates the positions just taken from the lake
+                for record in records:
                     self.sinks[record.topic].add(record)
                 for sink in self.sinks.values():
                     if sink.due(self.flush_rows, self.flush_seconds):
@@ -139,7 +147,7 @@ class LakeWriter:
                 if sink.pending:
                     sink.commit()
         finally:
-            self._consumer.close()
+            consumer.close()
 
     def _commit_or_wait(self, sink: Sink, stop: threading.Event) -> None:
         """Keep the buffer when the lake is unreachable; nothing counts as written before it is committed."""
@@ -164,10 +172,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("kafka").setLevel(logging.WARNING)
-    runtime = IngestRuntime.open(PlatformSettings())
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    settings = PlatformSettings()
+    while True:
+        try:
+            runtime = IngestRuntime.open(settings)
+            break
+        except Exception:  # the bus or the lake is not up yet: a writer waits rather than dies
+            log.exception("bus or lake unreachable; retrying in 5 s")
+            if stop.wait(5.0):
+                return 0
     LakeWriter(runtime).run(stop)
     runtime.bus.close()
     return 0

@@ -62,6 +62,7 @@ def test_kafka_restart_refuses_uploads_then_loses_nothing(published_model: str, 
                                                           lake_settings: PlatformSettings) -> None:
     writer.start()
     assert upload("before", readings(500)).status_code == 202
+    wait_for_rows(lake_settings, 500)
     subprocess.run(["bash", str(CTL), "down", "kafka"], check=True, capture_output=True)
     try:
         refused = upload("during", readings(500))
