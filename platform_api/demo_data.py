@@ -504,7 +504,8 @@ def build_world(
         vendor = vendors[n % len(vendors)]
         effect_before = round(rng.uniform(5, 100), 1)
         # On-time delivery rises; every other effect here is a cost, a loss or a rate that falls.
-        factor = rng.uniform(1.05, 1.3) if metric_en == "On-time delivery" else rng.uniform(0.4, 0.9)
+        rises = metric_en == "On-time delivery"
+        factor = rng.uniform(1.05, 1.3) if rises else rng.uniform(0.4, 0.9)
         effect_after = round(min(100.0, effect_before * factor) if unit == "%" else effect_before * factor, 1)
         world.usecases.append(
             {
@@ -525,6 +526,7 @@ def build_world(
                         "unit": unit,
                         "before": effect_before,
                         "after": effect_after,
+                        "higher_is_better": rises,
                     }
                 ],
                 "region_code": sme["region_code"],

@@ -122,3 +122,23 @@ def model_body(
     }
     body.update(overrides)
     return body
+
+
+def usecase_body(
+    *,
+    title_ko: str = "대성정밀 용접 불량 예측 AI",
+    title_en: str | None = "Weld defect prediction at Daesung Precision",
+    region: str = "48",
+    problem_type: str = "quality_inspection",
+    technique: str = "anomaly_detection",
+    model_refs: list[dict[str, str]] | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    from services.usecases.schemas import _EXAMPLE as USECASE_EXAMPLE
+
+    body = copy.deepcopy(USECASE_EXAMPLE)
+    body["title"] = {"ko": title_ko, "en": title_en}
+    body.update(region_code=region, problem_type=problem_type, technique=technique)
+    body["equipment_model_refs"] = model_refs or []
+    body.update(overrides)
+    return body

@@ -1,0 +1,1 @@
+"""AI 활용 사례 (AI use cases): cases, their effects, region browse and bilingual full-text search."""

@@ -1,0 +1,150 @@
+"""Routes of /api/v1/usecases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from services.kit.db import SessionDep
+from services.kit.fields import IndustryCode, RegionCode
+from services.kit.pagination import Page, PageDep, paginate
+from services.kit.principal import MaybePrincipal, Writer
+from services.kit.spec import Responses
+from services.usecases import repository, service
+from services.usecases.models import UseCase
+from services.usecases.references import check_references
+from services.usecases.schemas import (
+    CaseStatus,
+    RegionCounts,
+    SearchResults,
+    Taxonomy,
+    UseCaseIn,
+    UseCaseOut,
+    UseCasePatch,
+)
+from services.usecases.taxonomy import ProblemType, Technique
+
+router = APIRouter()
+
+NOT_FOUND: Responses = {404: {"description": "no such use case (or a draft of another organisation)"}}
+FORBIDDEN: Responses = {403: {"description": "the case belongs to another organisation"}}
+INVALID: Responses = {422: {"description": "invalid case, or a referenced record that does not exist"}}
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Register an AI use case as a draft (sme, vendor, admin)",
+    responses={**INVALID, **FORBIDDEN},
+)
+async def create_usecase(
+    request: Request, body: UseCaseIn, principal: Writer, session: SessionDep
+) -> UseCaseOut:
+    await check_references(request, body)
+    return await run_in_threadpool(lambda: service.to_out(service.create(session, principal, body)))
+
+
+@router.get("", summary="List and filter AI use cases (public: published; owners also see their drafts)")
+def list_usecases(
+    session: SessionDep,
+    page: PageDep,
+    principal: MaybePrincipal,
+    region: Annotated[RegionCode | None, Query(description="시·도 code")] = None,
+    industry: Annotated[IndustryCode | None, Query(description="KSIC division")] = None,
+    problem_type: ProblemType | None = None,
+    technique: Technique | None = None,
+    supplier: Annotated[str | None, Query(max_length=64, description="supplier company id")] = None,
+    model_id: Annotated[str | None, Query(max_length=64, description="equipment model used")] = None,
+    status: CaseStatus | None = None,
+    owner_org_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> Page[UseCaseOut]:
+    filters = repository.Filters(
+        region=region,
+        industry=industry,
+        problem_type=problem_type.value if problem_type else None,
+        technique=technique.value if technique else None,
+        supplier=supplier,
+        model_id=model_id,
+        status=status,
+        owner_org_id=owner_org_id,
+    )
+    return paginate(
+        session,
+        repository.filtered(filters, principal),
+        (UseCase.created_at, UseCase.id),
+        page,
+        service.to_out,
+    )
+
+
+@router.get("/regions", summary="Published use cases per 시·도, all 17 listed (public)")
+def usecase_regions(session: SessionDep) -> RegionCounts:
+    return service.region_counts(session)
+
+
+@router.get("/taxonomy", summary="Problem types and techniques, Korean and English, with counts (public)")
+def usecase_taxonomy(session: SessionDep) -> Taxonomy:
+    return service.taxonomy(session)
+
+
+@router.get(
+    "/search",
+    summary="Full-text search in Korean and English, ranked (public: published; owners also see drafts)",
+    responses={422: {"description": "the query holds no searchable word"}},
+)
+def search_usecases(
+    session: SessionDep,
+    principal: MaybePrincipal,
+    q: Annotated[str, Query(min_length=1, max_length=200, examples=["용접 불량", "defect detection"])],
+    limit: Annotated[int, Query(ge=1, le=service.MAX_SEARCH_PAGE)] = 20,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+) -> SearchResults:
+    return service.search(session, principal, q, limit, cursor)
+
+
+@router.get("/{case_id}", summary="One use case (public when published)", responses=NOT_FOUND)
+def get_usecase(case_id: str, session: SessionDep, principal: MaybePrincipal) -> UseCaseOut:
+    return service.to_out(repository.get(session, case_id, principal))
+
+
+@router.patch(
+    "/{case_id}",
+    summary="Change a use case (owner or admin)",
+    responses={**NOT_FOUND, **FORBIDDEN, **INVALID},
+)
+async def update_usecase(
+    request: Request, case_id: str, body: UseCasePatch, principal: Writer, session: SessionDep
+) -> UseCaseOut:
+    await check_references(request, body)
+    return await run_in_threadpool(lambda: service.to_out(service.update(session, principal, case_id, body)))
+
+
+@router.post(
+    "/{case_id}/publish",
+    summary="Publish a draft: visible to everyone (owner or admin)",
+    responses={**NOT_FOUND, **FORBIDDEN, 409: {"description": "already published"}, **INVALID},
+)
+def publish_usecase(case_id: str, principal: Writer, session: SessionDep) -> UseCaseOut:
+    return service.to_out(service.publish(session, principal, case_id))
+
+
+@router.post(
+    "/{case_id}/unpublish",
+    summary="Take a published case back to draft (owner or admin)",
+    responses={**NOT_FOUND, **FORBIDDEN, 409: {"description": "not published"}},
+)
+def unpublish_usecase(case_id: str, principal: Writer, session: SessionDep) -> UseCaseOut:
+    return service.to_out(service.unpublish(session, principal, case_id))
+
+
+@router.delete(
+    "/{case_id}",
+    status_code=204,
+    summary="Delete a use case (owner or admin)",
+    responses={**NOT_FOUND, **FORBIDDEN},
+)
+def delete_usecase(case_id: str, principal: Writer, session: SessionDep) -> Response:
+    service.delete(session, principal, case_id)
+    return Response(status_code=204)

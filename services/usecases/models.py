@@ -1,0 +1,78 @@
+"""Tables of the use-cases service (prefix ``uc_``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from services.kit.db import UTCDateTime, new_id, utcnow
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+class UseCase(Base):
+    __tablename__ = "uc_cases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    owner_org_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True, default="draft")
+    title: Mapped[dict[str, Any]] = mapped_column(JSON)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    problem_type: Mapped[str] = mapped_column(String(32), index=True)
+    technique: Mapped[str] = mapped_column(String(32), index=True)
+    data_used: Mapped[list[str]] = mapped_column(JSON)
+    region_code: Mapped[str] = mapped_column(String(2), index=True)
+    industry_code: Mapped[str] = mapped_column(String(3), index=True)
+    supplier_company_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    deployment_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    effects: Mapped[list[Effect]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Effect.position"
+    )
+    model_refs: Mapped[list[ModelRef]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ModelRef.position"
+    )
+
+
+class Effect(Base):
+    __tablename__ = "uc_effects"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("uc_cases.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric: Mapped[dict[str, Any]] = mapped_column(JSON)
+    unit: Mapped[str] = mapped_column(String(16))
+    before: Mapped[float] = mapped_column(Float)
+    after: Mapped[float] = mapped_column(Float)
+    higher_is_better: Mapped[bool] = mapped_column(default=False)
+    improvement_pct: Mapped[float | None] = mapped_column(Float)
+
+
+class ModelRef(Base):
+    """An equipment model (standards service) whose data the case used; a table so lists filter on it."""
+
+    __tablename__ = "uc_model_refs"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("uc_cases.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+
+
+class SearchTerm(Base):
+    """The inverted index of the search endpoint: one row per (term, case) with a field-weighted count."""
+
+    __tablename__ = "uc_search_terms"
+
+    term: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[str] = mapped_column(
+        ForeignKey("uc_cases.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    weight: Mapped[float] = mapped_column(Float)

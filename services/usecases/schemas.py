@@ -1,0 +1,161 @@
+"""Request and response bodies of the use-cases service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.kit.fields import IndustryCode, RegionCode, Slug
+from services.kit.i18n import LocalizedText
+from services.usecases.taxonomy import ProblemType, Technique
+
+CaseStatus = Literal["draft", "published"]
+
+_EXAMPLE: dict[str, Any] = {
+    "title": {"ko": "대성정밀 용접 불량 예측 AI", "en": "Weld defect prediction at Daesung Precision"},
+    "summary": {
+        "ko": "용접기 전류·전압 데이터로 불량을 사전에 예측해 불량률을 낮췄습니다.",
+        "en": "Current and voltage of the spot welders predict defects before inspection.",
+    },
+    "problem_type": "quality_inspection",
+    "technique": "anomaly_detection",
+    "equipment_model_refs": [{"model_id": "spot-welder", "version": "1.0.0"}],
+    "data_used": ["용접 전류", "용접 전압", "MES 작업 실적"],
+    "effects": [
+        {"metric": {"ko": "용접 불량률", "en": "Weld defect rate"}, "unit": "%", "before": 3.1, "after": 1.2},
+        {
+            "metric": {"ko": "납기 준수율", "en": "On-time delivery"},
+            "unit": "%",
+            "before": 88,
+            "after": 96,
+            "higher_is_better": True,
+        },
+    ],
+    "region_code": "48",
+    "industry_code": "C29",
+    "supplier_company_id": "org-vendor-3",
+}
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ModelRef(_In):
+    model_id: Slug = Field(examples=["spot-welder"])
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$", examples=["1.0.0"])
+
+
+class EffectIn(_In):
+    metric: LocalizedText
+    unit: str = Field(min_length=1, max_length=16)
+    before: float = Field(ge=0)
+    after: float = Field(ge=0)
+    higher_is_better: bool = Field(default=False, description="true for yields and rates that should rise")
+
+
+class EffectOut(EffectIn):
+    improvement_pct: float | None = Field(description="improvement in % of `before`, positive = better")
+
+
+class UseCaseIn(_In):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [_EXAMPLE]})
+
+    owner_org_id: Slug | None = Field(default=None, description="defaults to the caller's organisation")
+    title: LocalizedText
+    summary: LocalizedText
+    problem_type: ProblemType
+    technique: Technique
+    equipment_model_refs: list[ModelRef] = Field(default_factory=list, max_length=20)
+    data_used: list[str] = Field(default_factory=list, max_length=30)
+    effects: list[EffectIn] = Field(min_length=1, max_length=10)
+    region_code: RegionCode
+    industry_code: IndustryCode
+    supplier_company_id: Slug | None = None
+    deployment_id: str | None = Field(
+        default=None, max_length=32, description="the deployment record (구축정보) the case grew out of"
+    )
+
+
+class UseCasePatch(_In):
+    """Fields to change; the merged case is validated as a whole. Published cases stay published."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        json_schema_extra={"examples": [{"technique": "gradient_boosting", "data_used": ["용접 전류"]}]},
+    )
+
+    title: LocalizedText | None = None
+    summary: LocalizedText | None = None
+    problem_type: ProblemType | None = None
+    technique: Technique | None = None
+    equipment_model_refs: list[ModelRef] | None = Field(default=None, max_length=20)
+    data_used: list[str] | None = Field(default=None, max_length=30)
+    effects: list[EffectIn] | None = Field(default=None, min_length=1, max_length=10)
+    region_code: RegionCode | None = None
+    industry_code: IndustryCode | None = None
+    supplier_company_id: Slug | None = None
+    deployment_id: str | None = Field(default=None, max_length=32)
+
+
+class UseCaseOut(BaseModel):
+    id: str
+    owner_org_id: str
+    status: CaseStatus
+    title: LocalizedText
+    summary: LocalizedText
+    problem_type: ProblemType
+    technique: Technique
+    equipment_model_refs: list[ModelRef]
+    data_used: list[str]
+    effects: list[EffectOut]
+    region_code: str
+    industry_code: str
+    supplier_company_id: str | None
+    deployment_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+
+
+class RegionCount(BaseModel):
+    code: str
+    ko: str
+    en: str
+    count: int
+
+
+class RegionCounts(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"items": [{"code": "11", "ko": "서울특별시", "en": "Seoul", "count": 3}]}]
+        }
+    )
+
+    items: list[RegionCount]
+
+
+class TermCount(BaseModel):
+    code: str
+    ko: str
+    en: str
+    count: int
+
+
+class Taxonomy(BaseModel):
+    problem_types: list[TermCount]
+    techniques: list[TermCount]
+
+
+class SearchHit(BaseModel):
+    case: UseCaseOut
+    score: float = Field(description="relevance; higher first")
+    matched: list[str] = Field(description="the query terms found in the case")
+
+
+class SearchResults(BaseModel):
+    items: list[SearchHit]
+    next_cursor: str | None = None

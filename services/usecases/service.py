@@ -1,0 +1,284 @@
+"""Rules of AI use cases: ownership, publication, effects, the search index. Flushes, never commits."""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections import defaultdict
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from services.kit import reference as ref
+from services.kit.db import utcnow
+from services.kit.errors import BadRequest, Conflict, ValidationFailed, field_error
+from services.kit.principal import Principal
+from services.usecases import repository
+from services.usecases.models import Effect, ModelRef, UseCase
+from services.usecases.schemas import (
+    EffectIn,
+    EffectOut,
+    RegionCount,
+    RegionCounts,
+    SearchHit,
+    SearchResults,
+    Taxonomy,
+    TermCount,
+    UseCaseIn,
+    UseCaseOut,
+    UseCasePatch,
+)
+from services.usecases.search_terms import terms
+from services.usecases.taxonomy import PROBLEM_NAMES, TECHNIQUE_NAMES, ProblemType, Technique
+
+# A word in the title says more about a case than one in its list of data sources.
+TITLE_WEIGHT, LABEL_WEIGHT, BODY_WEIGHT = 3.0, 2.0, 1.0
+MAX_SEARCH_PAGE = 50
+
+
+def improvement_pct(effect: EffectIn) -> float | None:
+    if effect.before == 0:
+        return None
+    change = (effect.after - effect.before) / effect.before * 100
+    return round(change if effect.higher_is_better else -change, 2)
+
+
+def _index_weights(data: UseCaseIn) -> dict[str, float]:
+    weighted: list[tuple[str, float]] = [
+        (data.title.ko, TITLE_WEIGHT),
+        (data.title.en or "", TITLE_WEIGHT),
+        (" ".join(PROBLEM_NAMES[data.problem_type]), LABEL_WEIGHT),
+        (" ".join(TECHNIQUE_NAMES[data.technique]), LABEL_WEIGHT),
+        (data.summary.ko, BODY_WEIGHT),
+        (data.summary.en or "", BODY_WEIGHT),
+        (" ".join(data.data_used), BODY_WEIGHT),
+        (" ".join(f"{e.metric.ko} {e.metric.en or ''}" for e in data.effects), BODY_WEIGHT),
+        (" ".join(r.model_id for r in data.equipment_model_refs), BODY_WEIGHT),
+    ]
+    region = ref.REGION_BY_CODE[data.region_code]
+    industry = ref.INDUSTRY_BY_CODE[data.industry_code]
+    weighted.append((f"{region.ko} {region.en} {industry.ko} {industry.en}", BODY_WEIGHT))
+    weights: dict[str, float] = defaultdict(float)
+    for text, weight in weighted:
+        for term in terms(text):
+            weights[term] += weight
+    return dict(weights)
+
+
+def _apply(session: Session, case: UseCase, data: UseCaseIn) -> None:
+    case.title = data.title.model_dump()
+    case.summary = data.summary.model_dump()
+    case.problem_type = data.problem_type.value
+    case.technique = data.technique.value
+    case.data_used = list(data.data_used)
+    case.region_code = data.region_code
+    case.industry_code = data.industry_code
+    case.supplier_company_id = data.supplier_company_id
+    case.deployment_id = data.deployment_id
+    case.model_refs = [
+        ModelRef(position=i, model_id=r.model_id, version=r.version)
+        for i, r in enumerate(data.equipment_model_refs)
+    ]
+    case.effects = [
+        Effect(
+            position=i,
+            metric=e.metric.model_dump(),
+            unit=e.unit,
+            before=e.before,
+            after=e.after,
+            higher_is_better=e.higher_is_better,
+            improvement_pct=improvement_pct(e),
+        )
+        for i, e in enumerate(data.effects)
+    ]
+    session.flush()
+    repository.replace_terms(session, case.id, _index_weights(data))
+
+
+def create(session: Session, principal: Principal, data: UseCaseIn) -> UseCase:
+    case = UseCase(owner_org_id=principal.owner_for(data.owner_org_id), status="draft")
+    session.add(case)
+    _apply(session, case, data)
+    return case
+
+
+def _as_input(case: UseCase) -> dict[str, Any]:
+    out = to_out(case).model_dump(mode="json")
+    keep = set(UseCaseIn.model_fields)
+    effects = [{k: v for k, v in e.items() if k != "improvement_pct"} for e in out["effects"]]
+    return {k: v for k, v in out.items() if k in keep} | {"effects": effects}
+
+
+def _owned(session: Session, principal: Principal, case_id: str) -> UseCase:
+    case = repository.get(session, case_id, principal)
+    principal.require_org(case.owner_org_id)
+    return case
+
+
+def update(session: Session, principal: Principal, case_id: str, patch: UseCasePatch) -> UseCase:
+    case = _owned(session, principal, case_id)
+    merged = _as_input(case) | patch.model_dump(exclude_unset=True, mode="json")
+    try:
+        data = UseCaseIn.model_validate(merged)
+    except ValidationError as exc:
+        fields = [field_error("body." + ".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+        raise ValidationFailed("the changed use case is invalid", fields=fields) from exc
+    if case.status == "published":
+        _require_bilingual(data)
+    _apply(session, case, data)
+    return case
+
+
+def _require_bilingual(data: UseCaseIn) -> None:
+    missing = [
+        field_error(f"body.{name}.en", "an English text is required to publish")
+        for name in ("title", "summary")
+        if not getattr(data, name).en
+    ]
+    if missing:
+        raise ValidationFailed(
+            "published use cases carry Korean and English text",
+            detail_ko="공개하려면 영문 제목과 요약이 필요합니다",
+            fields=missing,
+        )
+
+
+def publish(session: Session, principal: Principal, case_id: str) -> UseCase:
+    case = _owned(session, principal, case_id)
+    if case.status == "published":
+        raise Conflict(f"use case '{case_id}' is already published", detail_ko="이미 공개된 사례입니다")
+    _require_bilingual(UseCaseIn.model_validate(_as_input(case)))
+    case.status = "published"
+    case.published_at = utcnow()
+    session.flush()
+    return case
+
+
+def unpublish(session: Session, principal: Principal, case_id: str) -> UseCase:
+    case = _owned(session, principal, case_id)
+    if case.status != "published":
+        raise Conflict(f"use case '{case_id}' is not published", detail_ko="공개되지 않은 사례입니다")
+    case.status = "draft"
+    case.published_at = None
+    session.flush()
+    return case
+
+
+def delete(session: Session, principal: Principal, case_id: str) -> None:
+    case = _owned(session, principal, case_id)
+    repository.replace_terms(session, case.id, {})
+    session.delete(case)
+    session.flush()
+
+
+def to_out(case: UseCase) -> UseCaseOut:
+    return UseCaseOut(
+        id=case.id,
+        owner_org_id=case.owner_org_id,
+        status=case.status,
+        title=case.title,
+        summary=case.summary,
+        problem_type=ProblemType(case.problem_type),
+        technique=Technique(case.technique),
+        equipment_model_refs=[{"model_id": r.model_id, "version": r.version} for r in case.model_refs],
+        data_used=case.data_used,
+        effects=[
+            EffectOut(
+                metric=e.metric,
+                unit=e.unit,
+                before=e.before,
+                after=e.after,
+                higher_is_better=e.higher_is_better,
+                improvement_pct=e.improvement_pct,
+            )
+            for e in case.effects
+        ],
+        region_code=case.region_code,
+        industry_code=case.industry_code,
+        supplier_company_id=case.supplier_company_id,
+        deployment_id=case.deployment_id,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        published_at=case.published_at,
+    )
+
+
+def region_counts(session: Session) -> RegionCounts:
+    counts = repository.published_counts(session, UseCase.region_code)
+    return RegionCounts(
+        items=[RegionCount(code=r.code, ko=r.ko, en=r.en, count=counts.get(r.code, 0)) for r in ref.REGIONS]
+    )
+
+
+def taxonomy(session: Session) -> Taxonomy:
+    problems = repository.published_counts(session, UseCase.problem_type)
+    techniques = repository.published_counts(session, UseCase.technique)
+    return Taxonomy(
+        problem_types=[
+            TermCount(code=p.value, ko=ko, en=en, count=problems.get(p.value, 0))
+            for p, (ko, en) in PROBLEM_NAMES.items()
+        ],
+        techniques=[
+            TermCount(code=t.value, ko=ko, en=en, count=techniques.get(t.value, 0))
+            for t, (ko, en) in TECHNIQUE_NAMES.items()
+        ],
+    )
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        offset = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().removeprefix("o:"))
+    except ValueError:
+        offset = -1
+    if offset < 0:
+        raise BadRequest(
+            "cursor is not a cursor returned by this search",
+            fields=[field_error("query.cursor", "malformed cursor")],
+        )
+    return offset
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def search(
+    session: Session, principal: Principal | None, query: str, limit: int, cursor: str | None
+) -> SearchResults:
+    """Cases holding at least half of the query's terms, ranked by field weight × rarity of the term."""
+    wanted = list(dict.fromkeys(terms(query)))
+    if not wanted:
+        raise ValidationFailed(
+            "the query holds no searchable word",
+            detail_ko="검색어에 검색할 수 있는 단어가 없습니다",
+            fields=[field_error("query.q", "no Korean, English or numeric word")],
+        )
+    offset = _offset(cursor)
+    total = max(1, repository.case_count(session))
+    rarity = {t: math.log(1 + total / n) for t, n in repository.document_frequencies(session, wanted).items()}
+    scores: dict[str, float] = defaultdict(float)
+    matched: dict[str, list[str]] = defaultdict(list)
+    for case_id, term, weight in repository.term_postings(session, wanted, principal):
+        scores[case_id] += weight * rarity.get(term, 0.0)
+        matched[case_id].append(term)
+    needed = math.ceil(len(wanted) / 2)
+    ranked = sorted(
+        (cid for cid in scores if len(matched[cid]) >= needed), key=lambda cid: (-scores[cid], cid)
+    )
+    page = ranked[offset : offset + limit]
+    cases = repository.by_ids(session, page)
+    order = {t: i for i, t in enumerate(wanted)}
+    return SearchResults(
+        items=[
+            SearchHit(
+                case=to_out(cases[cid]),
+                score=round(scores[cid], 3),
+                matched=sorted(matched[cid], key=order.__getitem__),
+            )
+            for cid in page
+        ],
+        next_cursor=_cursor(offset + limit) if offset + limit < len(ranked) else None,
+    )
