@@ -7,6 +7,9 @@ was_running=()
 for s in "${servers[@]}"; do
   if bash "$here/ctl.sh" status "$s" >/dev/null 2>&1; then was_running+=("$s"); fi
 done
+# helm (for the chart tests) builds from its Go module on first use: start it while the servers come up.
+mkdir -p "$here/../.infra/logs"
+bash "$here/helm.sh" version >"$here/../.infra/logs/helm-build.log" 2>&1 &
 if ! bash "$here/ctl.sh" up; then
   echo "with-servers: the real servers did not come up; see .infra/logs/" >&2
   exit 1
