@@ -45,7 +45,7 @@ fmt: venv ## Format the code with ruff
 	$(BIN)/ruff check --fix .
 
 bench: venv ## Run the ingest benchmark against the real servers (results in docs/benchmarks.md)
-	bash infra/with-servers.sh $(BIN)/python bench/ingest_bench.py
+	bash infra/with-servers.sh $(BIN)/python bench/ingest_bench.py --write
 
 clean: ## Remove the virtualenv, local data and caches of the checkout (not .infra/)
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

@@ -9,10 +9,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from platform_api import dev_oidc, observability, portal, reference_endpoints
+from platform_api import observability, portal, reference_endpoints
+from platform_api.identity import dev_oidc
 from platform_api.identity_setup import build_token_verifier
 from platform_api.proxy import ServiceProxy
+from platform_api.ratelimit import install_rate_limits
 from platform_api.registry import load_services
+from services.kit import audit
 from services.kit.clients import ServiceClient
 from services.kit.db import Database
 from services.kit.errors import install_error_handlers
@@ -53,6 +56,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         app.state.db = Database(settings.sqlalchemy_url)
+        audit.install(app.state.db.sessions)
         if run_migrations:
             await run_in_threadpool(migrate, app.state.db, specs)
         app.state.token_verifier = await run_in_threadpool(build_token_verifier, app, settings)
@@ -95,6 +99,9 @@ def create_app(
         # Remote services stay in the merged OpenAPI document; the proxy answers their requests.
         app.include_router(spec.router, prefix=spec.prefix, tags=[spec.name])
     app.state.proxy.install(app)
+    if services is None:
+        # The process clients talk to (gateway or embedded); outermost, so proxied requests count too.
+        install_rate_limits(app, settings)
     return app
 
 

@@ -14,10 +14,17 @@ def build_token_verifier(app: FastAPI, settings: PlatformSettings) -> TokenVerif
     if settings.oidc_issuer:
         discovery = httpx.get(f"{settings.oidc_issuer}/.well-known/openid-configuration", timeout=10.0)
         discovery.raise_for_status()
+        document = discovery.json()
+        if document.get("issuer") != settings.oidc_issuer:
+            # Every token would then fail the issuer check: refuse to start rather than answer 401s.
+            raise RuntimeError(
+                f"SMARTMFG_OIDC_ISSUER is {settings.oidc_issuer!r} but the provider calls itself "
+                f"{document.get('issuer')!r}"
+            )
         return JwksVerifier(
             issuer=settings.oidc_issuer,
             audience=settings.oidc_audience,
-            fetch_jwks=http_jwks_fetcher(discovery.json()["jwks_uri"]),
+            fetch_jwks=http_jwks_fetcher(document["jwks_uri"]),
         )
     if not settings.embedded:
         raise RuntimeError("the development token issuer runs only in the embedded topology")

@@ -8,15 +8,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.companies.brn import problem
+from services.kit.bodies import InputModel, PatchModel
 from services.kit.fields import IndustryCode, RegionCode, Slug, SubFieldCode
 from services.kit.i18n import LocalizedText
 from services.kit.reference import GrowthStage
 
 Kind = Literal["sme", "vendor"]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _brn(value: str | None) -> str | None:
@@ -43,7 +40,7 @@ _COMPANY_EXAMPLE: dict[str, Any] = {
 }
 
 
-class CompanyIn(_In):
+class CompanyIn(InputModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_COMPANY_EXAMPLE]})
 
     id: Slug = Field(description="the organisation id (org_id claim of its users)")
@@ -63,7 +60,9 @@ class CompanyIn(_In):
     _check_brn = field_validator("business_registration_number")(_brn)
 
 
-class CompanyPatch(_In):
+class CompanyPatch(PatchModel):
+    clearable = frozenset({"representative", "address", "founded_year", "employees"})
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -102,7 +101,7 @@ class CompanyOut(BaseModel):
     created_at: datetime
 
 
-class Equipment(_In):
+class Equipment(InputModel):
     equipment_id: str = Field(pattern=r"^[A-Za-z0-9._:-]{1,64}$")
     name: str | None = Field(default=None, max_length=200)
     model_id: str = Field(pattern=r"^[a-z][a-z0-9-]{2,63}$")
@@ -117,7 +116,7 @@ def _unique_equipment(equipment: list[Equipment] | None) -> list[Equipment] | No
     return equipment
 
 
-class FactoryIn(_In):
+class FactoryIn(InputModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -151,7 +150,9 @@ class FactoryIn(_In):
     _unique = field_validator("equipment")(_unique_equipment)
 
 
-class FactoryPatch(_In):
+class FactoryPatch(PatchModel):
+    clearable = frozenset({"address"})
+
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "대성정밀 창원공장"}]})
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -172,14 +173,14 @@ class FactoryOut(BaseModel):
     created_at: datetime
 
 
-class Diagnosis(_In):
+class Diagnosis(InputModel):
     technology: float = Field(ge=0, le=100)
     track_record: float = Field(ge=0, le=100)
     organisation: float = Field(ge=0, le=100)
     finance: float = Field(ge=0, le=100)
 
 
-class DesignationIn(_In):
+class DesignationIn(InputModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -196,7 +197,7 @@ class DesignationIn(_In):
     diagnosis: Diagnosis
 
 
-class DecisionIn(_In):
+class DecisionIn(InputModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.kit.bodies import InputModel, PatchModel
 from services.kit.fields import IndustryCode, RegionCode, Slug, SubFieldCode
 from services.kit.i18n import LocalizedText
 from services.kit.reference import KpiKind, SystemLevel
@@ -57,24 +58,20 @@ _EXAMPLE: dict[str, Any] = {
 }
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-class FactorySite(_In):
+class FactorySite(InputModel):
     name: str = Field(min_length=1, max_length=200)
     region_code: RegionCode
     address: str | None = Field(default=None, max_length=500)
     industry_code: IndustryCode
 
 
-class SolutionIn(_In):
+class SolutionIn(InputModel):
     subfield_code: SubFieldCode
     name: LocalizedText
     supplier_company_id: Slug | None = None
 
 
-class StageIn(_In):
+class StageIn(InputModel):
     code: str = Field(examples=["BUILD"])
     planned_start: date
     planned_end: date
@@ -82,7 +79,7 @@ class StageIn(_In):
     actual_end: date | None = None
 
 
-class KpiIn(_In):
+class KpiIn(InputModel):
     kind: KpiKind
     baseline: float = Field(ge=0)
     after: float = Field(ge=0)
@@ -91,7 +88,7 @@ class KpiIn(_In):
     telemetry_ref: str | None = Field(default=None, max_length=200)
 
 
-class DeploymentIn(_In):
+class DeploymentIn(InputModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [_EXAMPLE]})
 
     owner_org_id: Slug | None = Field(default=None, description="defaults to the caller's organisation")
@@ -109,7 +106,7 @@ class DeploymentIn(_In):
     kpis: list[KpiIn] = Field(default_factory=list, max_length=10)
 
 
-class DeploymentPatch(_In):
+class DeploymentPatch(PatchModel):
     """Fields to change; the merged record is validated as a whole."""
 
     model_config = ConfigDict(
@@ -131,7 +128,7 @@ class DeploymentPatch(_In):
     kpis: list[KpiIn] | None = Field(default=None, max_length=10)
 
 
-class KpiPut(_In):
+class KpiPut(InputModel):
     model_config = ConfigDict(
         extra="forbid",
         allow_inf_nan=False,

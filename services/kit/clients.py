@@ -6,8 +6,20 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.kit.errors import NotFound, ServiceUnavailable
+
+# Set in the ASGI scope of in-process calls between services: no HTTP client can set a scope key, so the
+# rate limiter (platform_api.ratelimit) can tell a sibling service's call from a client's.
+INTERNAL_CALL = "smartmfg.internal_call"
+
+
+def _marked_internal(app: ASGIApp) -> ASGIApp:
+    async def internal(scope: Scope, receive: Receive, send: Send) -> None:
+        await app({**scope, INTERNAL_CALL: True}, receive, send)
+
+    return internal
 
 
 class ServiceClient:
@@ -15,7 +27,9 @@ class ServiceClient:
 
     def __init__(self, app: FastAPI, service_urls: dict[str, str], gateway_url: str | None = None) -> None:
         self._in_process = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://platform.internal", timeout=30.0
+            transport=httpx.ASGITransport(app=_marked_internal(app)),
+            base_url="http://platform.internal",
+            timeout=30.0,
         )
         self._remote = httpx.AsyncClient(timeout=30.0)
         self._urls = {name: url.rstrip("/") for name, url in service_urls.items() if url}
@@ -34,6 +48,9 @@ class ServiceClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             response = await client.get(url, params=params, headers=headers)
+        except httpx.InvalidURL as exc:
+            # An id with characters no URL carries (control characters) names nothing there.
+            raise NotFound(f"not found in {service}: {exc}") from exc
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(
                 f"{service} service unreachable: {exc}", headers={"Retry-After": "5"}

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.kit.i18n import prefers_korean
+
+log = logging.getLogger(__name__)
 
 
 class PlatformError(Exception):
@@ -97,7 +101,49 @@ def _loc(parts: tuple[Any, ...] | list[Any]) -> str:
     return text
 
 
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error", "detail"],
+    "properties": {
+        "error": {"type": "string", "examples": ["ValidationFailed"]},
+        "detail": {"type": "string"},
+        "fields": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg"],
+                "properties": {"loc": {"type": "string"}, "msg": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def _document_error_shape(app: FastAPI) -> None:
+    """FastAPI documents every 422 as its own ``HTTPValidationError``; the handler below answers ours."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schemas = generate().get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = ERROR_SCHEMA
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _is_duplicate(exc: IntegrityError) -> bool:
+    """A unique or primary-key violation (PostgreSQL's SQLSTATE 23505, SQLite's message)."""
+    if getattr(exc.orig, "sqlstate", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(exc.orig)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    _document_error_shape(app)
+
     @app.exception_handler(PlatformError)
     async def _platform(request: Request, exc: PlatformError) -> JSONResponse:
         return JSONResponse(exc.body(prefers_korean(request)), exc.status_code, headers=exc.headers)
@@ -110,6 +156,25 @@ def install_error_handlers(app: FastAPI) -> None:
             detail_ko="요청 값이 올바르지 않습니다: " + ", ".join(f["loc"] for f in fields),
             fields=fields,
         )
+        return JSONResponse(err.body(prefers_korean(request)), err.status_code)
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(IntegrityError)
+    async def _refused_by_the_database(request: Request, exc: DataError | IntegrityError) -> JSONResponse:
+        # A value validation let through and the database refused: a NUL character in PostgreSQL text, a
+        # number beyond the column's range, a null for a required column (422); or a duplicate that a
+        # concurrent request inserted first (409). The request is at fault, not the server. The database's
+        # own message names tables and values: it goes to the log, not to the caller.
+        log.warning("%s %s refused by the database: %s", request.method, request.url.path, exc.orig)
+        err: PlatformError
+        if isinstance(exc, IntegrityError) and _is_duplicate(exc):
+            err = Conflict("conflicts with an existing record", detail_ko="이미 있는 데이터와 충돌합니다")
+        else:
+            err = ValidationFailed(
+                "a value of the request cannot be stored (a number out of range, a NUL character, "
+                "or null for a required field)",
+                detail_ko="저장할 수 없는 값이 있습니다",
+            )
         return JSONResponse(err.body(prefers_korean(request)), err.status_code)
 
     @app.exception_handler(StarletteHTTPException)

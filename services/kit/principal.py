@@ -7,8 +7,10 @@ from enum import StrEnum
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from services.kit import audit
 from services.kit.errors import Forbidden, Unauthorized
 
 
@@ -89,38 +91,56 @@ class Principal:
 _bearer = HTTPBearer(auto_error=False, description="OIDC access token (Keycloak or the dev issuer)")
 
 
-def _verify(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal | None:
+async def _verify(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal | None:
+    """Verify the bearer token; the caller becomes the actor of every write this request makes.
+
+    The dependencies are ``async`` on purpose: the audit actor is a context variable, and only a value set
+    in the request's own task reaches the worker threads that run the endpoint and commit its session.
+    """
     if credentials is None:
         return None
     if credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("expected 'Authorization: Bearer <token>'", detail_ko="Bearer 토큰이 필요합니다")
     verifier: TokenVerifier = request.app.state.token_verifier
-    claims = verifier.verify(credentials.credentials)
+    # In a thread: an unknown key id makes the verifier fetch the issuer's JWKS over the network.
+    claims = await run_in_threadpool(verifier.verify, credentials.credentials)
     principal = Principal.from_claims(claims)
     request.state.principal = principal
+    audit.bind_actor(
+        audit.Actor(
+            subject=principal.subject,
+            username=principal.username,
+            org_id=principal.org_id,
+            client_id=principal.client_id,
+            request=f"{request.method} {request.url.path}",
+        )
+    )
     return principal
 
 
-def optional_principal(
+async def optional_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal | None:
     """For public endpoints: anonymous is fine, but a token that is sent must be valid."""
-    return _verify(request, credentials)
+    return await _verify(request, credentials)
 
 
-def current_principal(
+async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    principal = _verify(request, credentials)
+    principal = await _verify(request, credentials)
     if principal is None:
         raise Unauthorized("authentication required", detail_ko="로그인이 필요합니다")
     return principal
 
 
 def require_roles(*roles: Role) -> Any:
-    """A dependency admitting principals holding one of ``roles`` (admins always)."""
+    """A dependency admitting principals holding one of ``roles`` (admins always).
 
-    def _check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    The check function carries ``roles`` so tools (the generated security tests) can read what a route needs.
+    """
+
+    async def _check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not principal.has_any(*roles):
             raise Forbidden(
                 f"requires role {' or '.join(roles)}",
@@ -128,6 +148,7 @@ def require_roles(*roles: Role) -> Any:
             )
         return principal
 
+    _check.roles = frozenset(roles)  # type: ignore[attr-defined]
     return Depends(_check)
 
 

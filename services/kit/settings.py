@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
-from typing import Literal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,20 +42,10 @@ class PlatformSettings(BaseSettings):
     minio_secret_key: str = "smartmfg-minio-secret"
     lake_bucket: str = "smartmfg-lake"
 
-    lake_catalog_url: str | None = Field(
-        default=None, description="Iceberg SQL catalog; defaults to the metadata DB (distributed) or a SQLite file"
-    )
-    lake_warehouse: str | None = Field(
-        default=None, description="Iceberg warehouse; defaults to s3://<lake_bucket>/warehouse or a local directory"
-    )
     bus: Literal["local", "kafka"] | None = Field(
         default=None, description="event bus; defaults to a local log (embedded) or Kafka (distributed)"
     )
     topic_prefix: str = "smartmfg"
-    writer_group: str = "smartmfg-lake-writer"
-    run_writers: bool = Field(default=True, description="embedded: run the lake writers inside the app process")
-    writer_flush_seconds: float = 2.0
-    writer_flush_rows: int = 1_000_000
     future_tolerance_seconds: int = 300
 
     oidc_issuer: str | None = Field(default=None, description="Keycloak realm URL; None = dev issuer.")
@@ -82,7 +72,9 @@ class PlatformSettings(BaseSettings):
     )
     lake_namespace: str = "telemetry"
     writer_group: str = "smartmfg-lake-writer"
-    run_writers: bool = Field(default=True, description="embedded: run the lake writers inside the app process")
+    run_writers: bool = Field(
+        default=True, description="embedded: run the lake writers inside the app process"
+    )
     writer_flush_seconds: float = 1.0
     writer_flush_rows: int = 1_000_000
     standards_cache_seconds: float = 60.0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import math
 import threading
 import time
 import uuid
@@ -17,9 +19,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.kit.errors import ServiceUnavailable, Unauthorized
 
+log = logging.getLogger(__name__)
+
 JwksFetcher = Callable[[], dict[str, Any]]
 
+# An unknown ``kid`` refetches the JWKS at most this often (random kids must not hammer the issuer).
 _REFRESH_MIN_INTERVAL_S = 10.0
+# Keys are refetched at least this often, so a key the issuer removed stops being trusted.
+_MAX_AGE_S = 300.0
 
 
 def http_jwks_fetcher(jwks_url: str) -> JwksFetcher:
@@ -38,35 +45,66 @@ def http_jwks_fetcher(jwks_url: str) -> JwksFetcher:
 
 
 class JwksVerifier:
-    """Verifies RS256 tokens; keys are cached and refetched when a token names an unknown ``kid``."""
+    """Verifies RS256 access tokens against the issuer's JWKS.
 
-    def __init__(self, *, issuer: str, audience: str, fetch_jwks: JwksFetcher, leeway_s: int = 10) -> None:
+    Keys are cached; a token naming an unknown ``kid`` refetches them (the issuer rotated its keys), at most
+    once every ``refresh_min_interval_s``; and they are refetched anyway once older than ``max_age_s``, so a
+    key the issuer removed stops opening the API. If the issuer is unreachable then, the cached keys stay in
+    use until it answers again.
+    """
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        fetch_jwks: JwksFetcher,
+        leeway_s: int = 10,
+        refresh_min_interval_s: float = _REFRESH_MIN_INTERVAL_S,
+        max_age_s: float = _MAX_AGE_S,
+    ) -> None:
         self.issuer = issuer
         self.audience = audience
+        self.refresh_min_interval_s = refresh_min_interval_s
+        self.max_age_s = max_age_s
         self._fetch = fetch_jwks
         self._leeway = leeway_s
         self._keys: dict[str, Any] = {}
         self._fetched_at = 0.0
+        self._attempted_at = -math.inf
         self._lock = threading.Lock()
 
-    def _refresh(self, force: bool) -> None:
+    def _refresh(self, *, unknown_kid: bool) -> None:
         with self._lock:
-            if not force and self._keys:
+            now = time.monotonic()
+            stale = not self._keys or now - self._fetched_at >= self.max_age_s
+            if not stale and not unknown_kid:
                 return
-            if force and time.monotonic() - self._fetched_at < _REFRESH_MIN_INTERVAL_S:
+            if self._keys and now - self._attempted_at < self.refresh_min_interval_s:
                 return
-            jwks = jwt.PyJWKSet.from_dict(self._fetch())
+            self._attempted_at = now
+            try:
+                jwks = jwt.PyJWKSet.from_dict(self._fetch())
+            except (ServiceUnavailable, jwt.PyJWKSetError) as exc:
+                if not self._keys:
+                    raise ServiceUnavailable(
+                        f"no signing keys from the identity provider: {exc}", headers={"Retry-After": "5"}
+                    ) from exc
+                log.warning("JWKS refresh failed, keeping the cached keys: %s", exc)
+                return
             self._keys = {k.key_id: k for k in jwks.keys if k.key_id and k.public_key_use in (None, "sig")}
-            self._fetched_at = time.monotonic()
+            self._fetched_at = now
 
     def _key_for(self, kid: str) -> Any:
-        self._refresh(force=False)
+        self._refresh(unknown_kid=False)
         if kid not in self._keys:
-            self._refresh(force=True)  # the issuer may have rotated its keys
+            self._refresh(unknown_kid=True)  # the issuer may have rotated its keys
         try:
             return self._keys[kid].key
         except KeyError:
-            raise Unauthorized(f"token signed with unknown key '{kid}'") from None
+            raise Unauthorized(
+                f"token signed with unknown key '{kid}'", detail_ko="알 수 없는 키로 서명된 토큰입니다"
+            ) from None
 
     def verify(self, token: str) -> dict[str, Any]:
         try:
@@ -100,6 +138,11 @@ class JwksVerifier:
             ) from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"invalid token: {exc}", detail_ko="유효하지 않은 토큰입니다") from exc
+        # Keycloak ID tokens are RS256 too and name the client as audience: only access tokens open the API.
+        if claims.get("typ", "Bearer") != "Bearer":
+            raise Unauthorized(
+                f"a {claims['typ']} token is not an access token", detail_ko="액세스 토큰이 아닙니다"
+            )
         return claims
 
 
@@ -165,6 +208,7 @@ class DevIssuer:
             "nbf": now,
             "exp": now + ttl_s,
             "jti": uuid.uuid4().hex,
+            "typ": "Bearer",
             "realm_access": {"roles": roles},
             **extra,
         }

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.kit.bodies import InputModel, PatchModel
 from services.kit.i18n import LocalizedText
 from services.kit.units import UnitError, canonical_symbol
 
@@ -28,18 +29,14 @@ _ITEM_EXAMPLE: dict[str, Any] = {
 }
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-class Mappings(_In):
+class Mappings(InputModel):
     opcua_node_id: str | None = Field(default=None, max_length=200)
     opcua_browse_name: str | None = Field(default=None, max_length=200)
     mtconnect_type: str | None = Field(default=None, max_length=100)
     mtconnect_sub_type: str | None = Field(default=None, max_length=100)
 
 
-class DataItem(_In):
+class DataItem(InputModel):
     model_config = ConfigDict(
         extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [_ITEM_EXAMPLE]}
     )
@@ -93,7 +90,7 @@ def _unique_ids(items: list[DataItem] | None) -> list[DataItem] | None:
     return items
 
 
-class ModelCreate(_In):
+class ModelCreate(InputModel):
     model_config = ConfigDict(
         extra="forbid",
         allow_inf_nan=False,
@@ -122,7 +119,9 @@ class ModelCreate(_In):
     _unique = field_validator("items")(_unique_ids)
 
 
-class ModelPatch(_In):
+class ModelPatch(PatchModel):
+    clearable = frozenset({"description"})
+
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -135,7 +134,7 @@ class ModelPatch(_In):
     description: LocalizedText | None = None
 
 
-class VersionCreate(_In):
+class VersionCreate(InputModel):
     model_config = ConfigDict(
         extra="forbid",
         allow_inf_nan=False,
@@ -160,7 +159,9 @@ class VersionCreate(_In):
     _unique = field_validator("items")(_unique_ids)
 
 
-class VersionPatch(_In):
+class VersionPatch(PatchModel):
+    clearable = frozenset({"changelog"})
+
     model_config = ConfigDict(
         extra="forbid",
         allow_inf_nan=False,

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.kit.bodies import InputModel, PatchModel
 from services.kit.fields import IndustryCode, RegionCode, Slug
 from services.kit.i18n import LocalizedText
 from services.usecases.taxonomy import ProblemType, Technique
@@ -39,16 +40,12 @@ _EXAMPLE: dict[str, Any] = {
 }
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-class ModelRef(_In):
+class ModelRef(InputModel):
     model_id: Slug = Field(examples=["spot-welder"])
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$", examples=["1.0.0"])
 
 
-class EffectIn(_In):
+class EffectIn(InputModel):
     metric: LocalizedText
     unit: str = Field(min_length=1, max_length=16)
     before: float = Field(ge=0)
@@ -60,7 +57,7 @@ class EffectOut(EffectIn):
     improvement_pct: float | None = Field(description="improvement in % of `before`, positive = better")
 
 
-class UseCaseIn(_In):
+class UseCaseIn(InputModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [_EXAMPLE]})
 
     owner_org_id: Slug | None = Field(default=None, description="defaults to the caller's organisation")
@@ -79,8 +76,10 @@ class UseCaseIn(_In):
     )
 
 
-class UseCasePatch(_In):
+class UseCasePatch(PatchModel):
     """Fields to change; the merged case is validated as a whole. Published cases stay published."""
+
+    clearable = frozenset({"supplier_company_id", "deployment_id"})
 
     model_config = ConfigDict(
         extra="forbid",

@@ -151,6 +151,14 @@ def test_factories_are_tenant_data(client: TestClient, sme: dict[str, str], auth
     assert client.post(url, json={**factory, "id": "f-3"}, headers=other).status_code == 403
     patched = client.patch(f"{url}/factory-sme-1-a", json={"name": "창원공장"}, headers=sme).json()
     assert patched["name"] == "창원공장"
+    for nulled in ({"equipment": None}, {"name": None}):
+        refused = client.patch(f"{url}/factory-sme-1-a", json=nulled, headers=sme)
+        assert refused.status_code == 422 and refused.json()["fields"][0]["loc"] == f"body.{next(iter(nulled))}"
+    cleared = client.patch(f"{url}/factory-sme-1-a", json={"address": None}, headers=sme)
+    assert cleared.status_code == 200 and cleared.json()["address"] is None
+    company = client.patch(f"{URL}/org-sme-1", json={"name": None, "expertise": None}, headers=sme)
+    assert company.status_code == 422
+    assert {f["loc"] for f in company.json()["fields"]} == {"body.name", "body.expertise"}
     assert client.patch(f"{url}/factory-sme-1-a", json={"name": "x"}, headers=other).status_code == 403
     assert client.delete(f"{url}/factory-sme-1-a", headers=other).status_code == 403
     assert client.delete(f"{url}/factory-sme-1-a", headers=sme).status_code == 204

@@ -51,6 +51,8 @@ def test_draft_is_private_until_an_admin_publishes(
     assert [m["latest_published_version"] for m in listed] == ["1.0.0"]
     assert client.get(URL, params={"status": "draft"}).json()["items"] == []
     assert len(client.get(URL, params={"equipment_type": "CNC_LATHE", "q": "선반"}).json()["items"]) == 1
+    nulled = client.patch(f"{URL}/cnc-lathe", json={"name": None}, headers=vendor)
+    assert nulled.status_code == 422 and nulled.json()["fields"][0]["loc"] == "body.name"
 
 
 def test_version_contract_used_by_ingest(client: TestClient, published: str) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jwt
 import pytest
 from fastapi.testclient import TestClient
 
 from platform_api.app import create_app
-from services.kit.settings import PlatformSettings
+from services.kit.settings import PlatformSettings, Topology
 
 
 def test_password_grant_gives_a_verifiable_token(client: TestClient) -> None:
@@ -74,17 +76,15 @@ def test_unknown_grant_is_a_validation_error(client: TestClient) -> None:
     assert answer.status_code == 422 and answer.json()["fields"][0]["loc"] == "body.grant_type"
 
 
-def test_token_of_another_issuer_key_is_refused(client: TestClient, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    other = PlatformSettings(
-        data_dir=tmp_path / "other", public_url="http://testserver", database_url="sqlite://"
-    )
-    with TestClient(create_app(other)) as stranger:
+def test_token_of_another_issuer_key_is_refused(client: TestClient, tmp_path: Path) -> None:
+    other = PlatformSettings(data_dir=tmp_path / "other", public_url="http://testserver")
+    with TestClient(create_app(other, run_migrations=True)) as stranger:
         forged = stranger.app.state.dev_issuer.issue(subject="x", roles=["admin"], org_id="org-operator")  # type: ignore[attr-defined]
     answer = client.post("/api/v1/deployments", json={}, headers={"Authorization": f"Bearer {forged}"})
     assert answer.status_code == 401
 
 
-def test_distributed_topology_refuses_development_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_distributed_topology_refuses_development_settings(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="SMARTMFG_OIDC_ISSUER is required"):
         PlatformSettings(topology="distributed", allow_dev_secrets=True, data_dir=tmp_path)
     with pytest.raises(ValueError, match="SMARTMFG_MINIO_SECRET_KEY still has its development default"):
@@ -97,3 +97,21 @@ def test_distributed_topology_refuses_development_settings(tmp_path) -> None:  #
         data_dir=tmp_path,
     )
     assert not ok.embedded
+
+
+def test_the_development_issuer_refuses_to_start_outside_the_embedded_topology(
+    settings: PlatformSettings,
+) -> None:
+    """Even when the settings' own guard is bypassed (model_copy does not validate), the process refuses."""
+    distributed = settings.model_copy(update={"topology": Topology.DISTRIBUTED, "oidc_issuer": None})
+    app = create_app(distributed)
+    assert not any(getattr(r, "path", "").startswith("/dev-oidc") for r in app.routes)
+    with pytest.raises(RuntimeError, match="only in the embedded topology"), TestClient(app):
+        pass
+
+
+def test_a_misconfigured_issuer_url_refuses_to_start(settings: PlatformSettings) -> None:
+    """Keycloak names itself differently (e.g. another host name): every token would fail the issuer check."""
+    wrong = settings.model_copy(update={"oidc_issuer": "http://localhost:58080/realms/smartmfg"})
+    with pytest.raises(RuntimeError, match="provider calls itself"), TestClient(create_app(wrong)):
+        pass

@@ -1,0 +1,311 @@
+"""Routes of /api/v1/identity: organisations, their users and gateway clients, consents, audit, who am I."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from platform_api.identity import repository, service
+from platform_api.identity.directory import EmbeddedDirectory, IdentityDirectory
+from platform_api.identity.models import AuditEntry, Consent, GatewayClient, Organisation, User
+from platform_api.identity.schemas import (
+    AuditEntryOut,
+    ConsentCheck,
+    ConsentIn,
+    ConsentOut,
+    ConsentScope,
+    GatewayClientIn,
+    GatewayClientOut,
+    GatewayCredentials,
+    Me,
+    OrganisationIn,
+    OrganisationOut,
+    OrgKind,
+    UserIn,
+    UserOut,
+)
+from services.kit.clients import bearer_token, service_client
+from services.kit.db import SessionDep
+from services.kit.errors import Forbidden, NotFound, ValidationFailed, field_error
+from services.kit.fields import Slug
+from services.kit.pagination import Page, PageDep, paginate
+from services.kit.principal import AdminOnly, Authenticated, SmeOnly
+from services.kit.spec import Responses
+
+router = APIRouter()
+
+NOT_FOUND: Responses = {404: {"description": "no such organisation, client or consent"}}
+FORBIDDEN: Responses = {403: {"description": "another organisation's, or the role does not allow it"}}
+KEYCLOAK: Responses = {503: {"description": "Keycloak unreachable or refused the change; retry"}}
+
+
+def directory(request: Request, session: SessionDep) -> IdentityDirectory:
+    """The embedded tables when this process runs the development issuer, else Keycloak."""
+    if getattr(request.app.state, "dev_issuer", None) is not None:
+        return EmbeddedDirectory(session)
+    keycloak: IdentityDirectory = request.app.state.identity_directory
+    return keycloak
+
+
+DirectoryDep = Annotated[IdentityDirectory, Depends(directory)]
+
+
+def token_endpoint(request: Request) -> str:
+    issuer = getattr(request.app.state, "dev_issuer", None)
+    if issuer is not None:
+        return f"{issuer.issuer}/token"
+    return f"{request.app.state.settings.oidc_issuer}/protocol/openid-connect/token"
+
+
+@router.post(
+    "/organisations",
+    status_code=201,
+    summary="Create an organisation (admin)",
+    responses={409: {"description": "id taken"}, **FORBIDDEN},
+)
+def create_organisation(body: OrganisationIn, _admin: AdminOnly, session: SessionDep) -> OrganisationOut:
+    return service.organisation_out(service.create_organisation(session, body))
+
+
+@router.get("/organisations", summary="List organisations (signed-in users)")
+def list_organisations(
+    _principal: Authenticated, session: SessionDep, page: PageDep, kind: OrgKind | None = None
+) -> Page[OrganisationOut]:
+    return paginate(
+        session, repository.organisations(kind), (Organisation.id,), page, service.organisation_out
+    )
+
+
+@router.get("/organisations/{org_id}", summary="One organisation (signed-in users)", responses=NOT_FOUND)
+def get_organisation(org_id: str, _principal: Authenticated, session: SessionDep) -> OrganisationOut:
+    return service.organisation_out(repository.get_organisation(session, org_id))
+
+
+@router.post(
+    "/organisations/{org_id}/users",
+    status_code=201,
+    summary="Create a user of the organisation in the identity provider (admin)",
+    responses={**NOT_FOUND, **FORBIDDEN, **KEYCLOAK, 409: {"description": "username taken"}},
+)
+def create_user(
+    org_id: str, body: UserIn, _admin: AdminOnly, session: SessionDep, users: DirectoryDep
+) -> UserOut:
+    return service.user_out(service.create_user(session, users, org_id, body))
+
+
+@router.get(
+    "/organisations/{org_id}/users",
+    summary="Users created through the API for the organisation (its members, admin)",
+    responses={**NOT_FOUND, **FORBIDDEN},
+)
+def list_users(org_id: str, principal: Authenticated, session: SessionDep, page: PageDep) -> Page[UserOut]:
+    principal.require_org(org_id)
+    repository.get_organisation(session, org_id)
+    return paginate(session, repository.users_of(org_id), (User.username,), page, service.user_out)
+
+
+async def _require_factory_of(request: Request, org_id: str, factory_id: str) -> None:
+    """The companies service knows the factories; ask it with the caller's own token."""
+    try:
+        await service_client(request).get_json(
+            "companies", f"/{org_id}/factories/{factory_id}", token=bearer_token(request)
+        )
+    except NotFound as exc:
+        raise ValidationFailed(
+            f"'{factory_id}' is not a registered factory of '{org_id}'",
+            detail_ko="기관에 등록된 공장이 아닙니다",
+            fields=[field_error("body.factory_id", f"not a factory of {org_id} (companies service)")],
+        ) from exc
+
+
+@router.post(
+    "/organisations/{org_id}/gateway-clients",
+    status_code=201,
+    summary="Register an edge gateway client for one of the organisation's factories (its SME, admin)",
+    description="Answers the client secret once; the gateway exchanges it at `token_endpoint` "
+    "(grant_type=client_credentials) for tokens that upload only for that factory.",
+    responses={**NOT_FOUND, **FORBIDDEN, **KEYCLOAK, 409: {"description": "client id taken"}},
+)
+async def register_gateway(
+    request: Request,
+    org_id: str,
+    body: GatewayClientIn,
+    principal: SmeOnly,
+    session: SessionDep,
+    clients: DirectoryDep,
+) -> GatewayCredentials:
+    principal.require_org(org_id)
+    await run_in_threadpool(repository.get_organisation, session, org_id)
+    await _require_factory_of(request, org_id, body.factory_id)
+    client, secret = await run_in_threadpool(service.register_gateway, session, clients, org_id, body)
+    return GatewayCredentials(
+        client_id=client.client_id,
+        client_secret=secret,
+        org_id=org_id,
+        factory_id=client.factory_id,
+        token_endpoint=token_endpoint(request),
+    )
+
+
+@router.get(
+    "/organisations/{org_id}/gateway-clients",
+    summary="Gateway clients of the organisation (its members, admin)",
+    responses={**NOT_FOUND, **FORBIDDEN},
+)
+def list_gateways(
+    org_id: str,
+    principal: Authenticated,
+    session: SessionDep,
+    page: PageDep,
+    factory_id: Annotated[Slug | None, Query()] = None,
+) -> Page[GatewayClientOut]:
+    principal.require_org(org_id)
+    repository.get_organisation(session, org_id)
+    stmt = repository.gateways_of(org_id, factory_id)
+    return paginate(session, stmt, (GatewayClient.client_id,), page, service.gateway_out)
+
+
+@router.post(
+    "/organisations/{org_id}/gateway-clients/{client_id}/rotate-secret",
+    summary="Give a gateway client a new secret; the old one stops working (its SME, admin)",
+    responses={**NOT_FOUND, **FORBIDDEN, **KEYCLOAK, 409: {"description": "client disabled"}},
+)
+def rotate_secret(
+    request: Request,
+    org_id: str,
+    client_id: str,
+    principal: SmeOnly,
+    session: SessionDep,
+    clients: DirectoryDep,
+) -> GatewayCredentials:
+    principal.require_org(org_id)
+    client, secret = service.rotate_secret(session, clients, org_id, client_id)
+    return GatewayCredentials(
+        client_id=client.client_id,
+        client_secret=secret,
+        org_id=org_id,
+        factory_id=client.factory_id,
+        token_endpoint=token_endpoint(request),
+    )
+
+
+@router.post(
+    "/organisations/{org_id}/gateway-clients/{client_id}/disable",
+    summary="Disable a gateway client: it gets no more tokens (its SME, admin)",
+    responses={**NOT_FOUND, **FORBIDDEN, **KEYCLOAK, 409: {"description": "already disabled"}},
+)
+def disable_gateway(
+    org_id: str, client_id: str, principal: SmeOnly, session: SessionDep, clients: DirectoryDep
+) -> GatewayClientOut:
+    principal.require_org(org_id)
+    return service.gateway_out(service.disable_gateway(session, clients, org_id, client_id))
+
+
+@router.post(
+    "/consents",
+    status_code=201,
+    summary="Let a vendor organisation see the caller's data of one scope (SME; admin on its behalf)",
+    responses={**FORBIDDEN, 409: {"description": "the same consent is active"}},
+)
+def grant_consent(body: ConsentIn, principal: SmeOnly, session: SessionDep) -> ConsentOut:
+    return service.consent_out(service.grant_consent(session, principal, body))
+
+
+@router.get("/consents", summary="Consents the caller's organisation gave or received (admin: all)")
+def list_consents(
+    principal: Authenticated,
+    session: SessionDep,
+    page: PageDep,
+    owner_org_id: Annotated[Slug | None, Query()] = None,
+    grantee_org_id: Annotated[Slug | None, Query()] = None,
+    scope: ConsentScope | None = None,
+    active: bool | None = None,
+) -> Page[ConsentOut]:
+    if not principal.is_admin and principal.org_id is None:
+        raise Forbidden("the token names no organisation", detail_ko="토큰에 기관 정보가 없습니다")
+    filters = repository.ConsentFilters(
+        visible_to=None if principal.is_admin else principal.org_id,
+        owner_org_id=owner_org_id,
+        grantee_org_id=grantee_org_id,
+        scope=scope,
+        active=active,
+    )
+    return paginate(session, repository.consents(filters), (Consent.id,), page, service.consent_out)
+
+
+@router.get(
+    "/consents/check",
+    summary="Does the owner let the grantee see this scope (and factory)? For other services",
+    responses=FORBIDDEN,
+)
+def check_consent(
+    principal: Authenticated,
+    session: SessionDep,
+    owner_org_id: Annotated[Slug, Query()],
+    grantee_org_id: Annotated[Slug, Query()],
+    scope: ConsentScope,
+    factory_id: Annotated[Slug | None, Query()] = None,
+) -> ConsentCheck:
+    if not (principal.acts_for(owner_org_id) or principal.acts_for(grantee_org_id)):
+        raise Forbidden(
+            "only the owner, the grantee or an admin may ask",
+            detail_ko="당사자나 관리자만 조회할 수 있습니다",
+        )
+    consent = repository.active_consent(
+        session, owner_org_id=owner_org_id, grantee_org_id=grantee_org_id, scope=scope, factory_id=factory_id
+    )
+    return ConsentCheck(granted=consent is not None, consent_id=consent.id if consent else None)
+
+
+@router.get("/consents/{consent_id}", summary="One consent (its owner, grantee, admin)", responses=NOT_FOUND)
+def get_consent(consent_id: str, principal: Authenticated, session: SessionDep) -> ConsentOut:
+    consent = repository.get_consent(session, consent_id)
+    if not (principal.acts_for(consent.owner_org_id) or principal.acts_for(consent.grantee_org_id)):
+        # Someone else's consent does not exist for the caller.
+        raise NotFound(f"consent '{consent_id}' does not exist", detail_ko="동의 내역을 찾을 수 없습니다")
+    return service.consent_out(consent)
+
+
+@router.delete(
+    "/consents/{consent_id}",
+    summary="Revoke a consent (its owner, admin)",
+    responses={**NOT_FOUND, **FORBIDDEN, 409: {"description": "already revoked"}},
+)
+def revoke_consent(consent_id: str, principal: SmeOnly, session: SessionDep) -> ConsentOut:
+    return service.consent_out(service.revoke_consent(session, principal, consent_id))
+
+
+@router.get("/audit", summary="Audit log of every write: who, when, what, before and after (admin)")
+def audit_log(
+    _admin: AdminOnly,
+    session: SessionDep,
+    page: PageDep,
+    actor: Annotated[str | None, Query(max_length=255, description="subject or username")] = None,
+    resource_type: Annotated[str | None, Query(max_length=64, examples=["dep_deployments"])] = None,
+    resource_id: Annotated[str | None, Query(max_length=255)] = None,
+    since: Annotated[datetime | None, Query(description="ISO 8601 with zone")] = None,
+) -> Page[AuditEntryOut]:
+    if since is not None and since.tzinfo is None:
+        raise ValidationFailed(
+            "since must carry a time zone",
+            fields=[field_error("query.since", "add a zone, e.g. +09:00 or Z")],
+        )
+    filters = repository.AuditFilters(actor, resource_type, resource_id, since)
+    return paginate(session, repository.audit(filters), (AuditEntry.id,), page, service.audit_out)
+
+
+@router.get("/me", summary="Who am I: the caller's token as the platform reads it")
+def me(principal: Authenticated, session: SessionDep) -> Me:
+    org = session.get(Organisation, principal.org_id) if principal.org_id else None
+    return Me(
+        subject=principal.subject,
+        username=principal.username,
+        roles=sorted(principal.roles),
+        org_id=principal.org_id,
+        client_id=principal.client_id,
+        factory_id=principal.factory_id,
+        organisation=service.organisation_out(org) if org else None,
+    )

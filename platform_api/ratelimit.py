@@ -1,0 +1,129 @@
+"""Per-client rate limits: token buckets on uploads and on anonymous use of the public API.
+
+Uploads (``POST /api/v1/ingest/...``) are keyed by the verified token's client (``azp``, else ``sub``), or the
+address when the token does not verify. Requests under ``/api/`` and ``/dev-oidc/`` without a valid token
+(anonymous reads, password guessing at the development token endpoint) are keyed by the client address;
+a request with a valid token is accountable and not limited there. A refused request gets 429 with
+``Retry-After`` and the platform's error body.
+
+The limiter is the outermost layer of the process that faces clients (the gateway, or the embedded
+process), so it also covers the requests the gateway proxies to service processes; service processes behind
+the gateway do not limit (they would see every client under the gateway's address), nor do in-process calls
+between services. Buckets live in the process: each gateway replica limits on its own. Behind a reverse
+proxy, let uvicorn take the client address from ``X-Forwarded-For`` (``FORWARDED_ALLOW_IPS``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from services.kit.clients import INTERNAL_CALL
+from services.kit.errors import PlatformError, RateLimited
+from services.kit.i18n import prefers_korean
+from services.kit.principal import TokenVerifier
+from services.kit.settings import PlatformSettings
+
+UPLOAD_PREFIX = "/api/v1/ingest/"
+PUBLIC_PREFIXES = ("/api/", "/dev-oidc/")
+
+
+class TokenBuckets:
+    """``per_minute`` requests a minute per key, bursts up to the same number; least recent keys are
+    forgotten beyond ``max_keys`` (a forgotten key starts with a full bucket)."""
+
+    def __init__(self, per_minute: int, *, max_keys: int = 100_000) -> None:
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self.max_keys = max_keys
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, key: str, now: float | None = None) -> float:
+        """Take one token for ``key``: 0 when granted, else the seconds until one is available."""
+        now = time.monotonic() if now is None else now
+        tokens, last = self._buckets.pop(key, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        wait = 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+        self._buckets[key] = (tokens - 1.0 if wait == 0.0 else tokens, now)
+        if len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+def _address(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"ip:{client[0]}" if client else "ip:unknown"
+
+
+def _authorization(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            return str(value.decode("latin-1"))
+    return None
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, uploads_per_minute: int, public_per_minute: int) -> None:
+        self.app = app
+        self.uploads = TokenBuckets(uploads_per_minute) if uploads_per_minute > 0 else None
+        self.public = TokenBuckets(public_per_minute) if public_per_minute > 0 else None
+
+    async def _verified_client(self, scope: Scope, authorization: str | None) -> str | None:
+        """The verified token's client; a token that does not verify cannot spend someone else's bucket."""
+        if not authorization or not authorization.lower().startswith("bearer "):
+            return None
+        verifier: TokenVerifier | None = getattr(scope["app"].state, "token_verifier", None)
+        if verifier is None:
+            return None
+        try:
+            claims: dict[str, Any] = await run_in_threadpool(verifier.verify, authorization[7:].strip())
+        except PlatformError:
+            return None
+        return f"client:{claims.get('azp') or claims.get('sub')}"
+
+    async def _wait(self, scope: Scope) -> float:
+        """Seconds the request must wait (0: it may pass now), taking a token from its bucket."""
+        method, path = scope["method"], scope["path"]
+        if self.uploads and method == "POST" and path.startswith(UPLOAD_PREFIX):
+            client = await self._verified_client(scope, _authorization(scope))
+            return self.uploads.take(client or _address(scope))
+        public = self.public if path.startswith(PUBLIC_PREFIXES) else None
+        if public is not None and await self._verified_client(scope, _authorization(scope)) is None:
+            return public.take(_address(scope))  # no valid token: the address's anonymous budget
+        return 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get(INTERNAL_CALL):
+            await self.app(scope, receive, send)
+            return
+        wait = await self._wait(scope)
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            error = RateLimited(
+                f"too many requests; retry in {seconds} s",
+                detail_ko=f"요청이 너무 많습니다. {seconds}초 후에 다시 시도하세요",
+                headers={"Retry-After": str(seconds)},
+            )
+            response = JSONResponse(
+                error.body(prefers_korean(Request(scope))), error.status_code, headers=error.headers
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def install_rate_limits(app: FastAPI, settings: PlatformSettings) -> None:
+    """Call last among the middlewares: the limiter must be the outermost layer (see the module doc)."""
+    app.add_middleware(
+        RateLimitMiddleware,
+        uploads_per_minute=settings.rate_limit_uploads_per_minute,
+        public_per_minute=settings.rate_limit_public_per_minute,
+    )

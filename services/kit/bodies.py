@@ -1,0 +1,30 @@
+"""Base classes of request bodies: strict inputs, and partial updates that refuse a meaningless null."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+
+
+class InputModel(BaseModel):
+    """A request body: unknown fields and NaN/Infinity are errors, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class PatchModel(InputModel):
+    """A partial update: a field left out keeps its value; ``null`` clears it only where ``clearable`` allows.
+
+    Every field of a patch is optional so that it can be left out, which would let an explicit ``null`` reach
+    columns and texts that must always hold a value.
+    """
+
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _null_only_where_clearable(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.clearable:
+            raise ValueError("may not be null; leave the field out to keep its value")
+        return value
