@@ -1,4 +1,4 @@
-"""Turning an uploaded body (JSON, CSV, Arrow IPC, Parquet; maybe gzip) into one Arrow table of raw readings."""
+"""An uploaded body (JSON, CSV, Arrow IPC, Parquet; maybe gzip) as one Arrow table of raw readings."""
 
 from __future__ import annotations
 
@@ -17,8 +17,12 @@ import pyarrow.parquet as pq
 from catalog.lake import UTC_US
 from services.kit.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, field_error
 
-JSON, CSV, ARROW, PARQUET = "application/json", "text/csv", "application/vnd.apache.arrow.stream", \
-    "application/vnd.apache.parquet"
+JSON, CSV, ARROW, PARQUET = (
+    "application/json",
+    "text/csv",
+    "application/vnd.apache.arrow.stream",
+    "application/vnd.apache.parquet",
+)
 CONTENT_TYPES = {JSON: JSON, CSV: CSV, ARROW: ARROW, PARQUET: PARQUET, "application/x-parquet": PARQUET}
 TEXT_COLUMNS = ("equipment_id", "model_id", "model_version", "item_id")
 MAX_FIELD_CHARS = 1000
@@ -32,8 +36,10 @@ def media_type(content_type: str | None) -> str:
     base = (content_type or "").split(";")[0].strip().lower()
     if base not in CONTENT_TYPES:
         raise UnsupportedMediaType(
-            f"Content-Type '{base or '(none)'}' is not accepted; use one of {', '.join(sorted(CONTENT_TYPES))}",
-            detail_ko="지원하지 않는 Content-Type입니다")
+            f"Content-Type '{base or '(none)'}' is not accepted; "
+            f"use one of {', '.join(sorted(CONTENT_TYPES))}",
+            detail_ko="지원하지 않는 Content-Type입니다",
+        )
     return CONTENT_TYPES[base]
 
 
@@ -49,8 +55,10 @@ def decompress(body: bytes, content_encoding: str | None, max_bytes: int) -> byt
     except zlib.error as exc:
         raise BadRequest(f"body is not valid gzip: {exc}", detail_ko="gzip 형식이 올바르지 않습니다") from exc
     if len(out) > max_bytes or decoder.unconsumed_tail:
-        raise PayloadTooLarge(f"decompressed body exceeds the limit of {max_bytes} bytes",
-                              detail_ko=f"압축 해제 크기가 한도({max_bytes} bytes)를 넘습니다")
+        raise PayloadTooLarge(
+            f"decompressed body exceeds the limit of {max_bytes} bytes",
+            detail_ko=f"압축 해제 크기가 한도({max_bytes} bytes)를 넘습니다",
+        )
     if not decoder.eof:
         raise BadRequest("gzip body is truncated", detail_ko="gzip 본문이 잘렸습니다")
     return out
@@ -99,6 +107,55 @@ def _frame(columns: dict[str, pa.Array]) -> pa.Table:
     return pa.table(out)
 
 
+def _json_value(row: int, value: Any) -> tuple[float | None, str | None, str]:
+    """One JSON value as (number, text, kind)."""
+    if isinstance(value, bool):
+        return (1.0 if value else 0.0), None, KIND_BOOL
+    if isinstance(value, int | float):
+        return float(value), None, KIND_NUM
+    if isinstance(value, str):
+        if len(value) > MAX_FIELD_CHARS:
+            raise _bad(f"value longer than {MAX_FIELD_CHARS} characters", f"body.readings[{row}].value")
+        return None, value, KIND_TEXT
+    if value is None:
+        return None, None, KIND_NULL
+    raise _bad("value must be a number, a string or a boolean", f"body.readings[{row}].value")
+
+
+def _json_values_row_by_row(values: list[Any]) -> dict[str, pa.Array]:
+    """The exact, slow reading of mixed values: numbers, strings, booleans and nulls in one column."""
+    nums, texts, kinds = zip(*(_json_value(row, value) for row, value in enumerate(values)), strict=True)
+    return {
+        "value_num": pa.array(nums, pa.float64()),
+        "value_text": pa.array(texts, pa.string()),
+        "value_kind": pa.array(kinds, pa.string()),
+    }
+
+
+def _json_values(values: list[Any]) -> dict[str, pa.Array]:
+    """A column of only numbers (the usual batch) is converted in C; anything else row by row."""
+    try:
+        array = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return _json_values_row_by_row(values)
+    if not (pa.types.is_integer(array.type) or pa.types.is_floating(array.type)):
+        return _json_values_row_by_row(values)
+    return {
+        "value_num": array.cast(pa.float64()),
+        "value_text": pa.nulls(len(array), pa.string()),
+        "value_kind": pc.if_else(pc.is_null(array), KIND_NULL, KIND_NUM),
+    }
+
+
+def _json_text_column(readings: list[dict[str, Any]], name: str) -> pa.Array:
+    values = [reading.get(name) for reading in readings]
+    try:
+        return pa.array(values, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        row = next(i for i, v in enumerate(values) if v is not None and not isinstance(v, str))
+        raise _bad(f"{name} must be a string", f"body.readings[{row}].{name}") from exc
+
+
 def _from_json(body: bytes) -> pa.Table:
     try:
         document = orjson.loads(body)
@@ -107,42 +164,22 @@ def _from_json(body: bytes) -> pa.Table:
     readings = document.get("readings") if isinstance(document, dict) else None
     if not isinstance(readings, list) or not readings:
         raise _bad('expected {"readings": [ ... ]} with at least one reading', "body.readings")
-    columns: dict[str, list[Any]] = {c: [] for c in (*TEXT_COLUMNS, "ts", "unit", "quality")}
-    nums: list[float | None] = []
-    texts: list[str | None] = []
-    kinds: list[str] = []
-    for row, reading in enumerate(readings):
-        if not isinstance(reading, dict):
-            raise _bad("each reading must be an object", f"body.readings[{row}]")
-        for name in columns:
-            value = reading.get(name)
-            if value is not None and not isinstance(value, str):
-                raise _bad(f"{name} must be a string", f"body.readings[{row}].{name}")
-            columns[name].append(value)
-        value = reading.get("value")
-        if isinstance(value, bool):
-            nums.append(1.0 if value else 0.0), texts.append(None), kinds.append(KIND_BOOL)
-        elif isinstance(value, int | float):
-            nums.append(float(value)), texts.append(None), kinds.append(KIND_NUM)
-        elif isinstance(value, str):
-            if len(value) > MAX_FIELD_CHARS:
-                raise _bad(f"value longer than {MAX_FIELD_CHARS} characters", f"body.readings[{row}].value")
-            nums.append(None), texts.append(value), kinds.append(KIND_TEXT)
-        elif value is None:
-            nums.append(None), texts.append(None), kinds.append(KIND_NULL)
-        else:
-            raise _bad("value must be a number, a string or a boolean", f"body.readings[{row}].value")
-    arrays = {name: pa.array(values, pa.string()) for name, values in columns.items()}
-    arrays |= {"value_num": pa.array(nums, pa.float64()), "value_text": pa.array(texts, pa.string()),
-               "value_kind": pa.array(kinds, pa.string())}
-    return _frame(arrays)
+    not_object = next((row for row, r in enumerate(readings) if not isinstance(r, dict)), None)
+    if not_object is not None:
+        raise _bad("each reading must be an object", f"body.readings[{not_object}]")
+    arrays = {name: _json_text_column(readings, name) for name in (*TEXT_COLUMNS, "ts", "unit", "quality")}
+    return _frame(arrays | _json_values([reading.get("value") for reading in readings]))
 
 
 def _from_csv(body: bytes) -> pa.Table:
     try:
-        table = pacsv.read_csv(io.BytesIO(body), convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in (*TEXT_COLUMNS, "ts", "value", "unit", "quality")},
-            strings_can_be_null=True))
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in (*TEXT_COLUMNS, "ts", "value", "unit", "quality")},
+                strings_can_be_null=True,
+            ),
+        )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _bad(f"body is not valid UTF-8 CSV: {exc}") from exc
     if "value" not in table.column_names:
@@ -160,8 +197,11 @@ def _from_arrow_table(table: pa.Table) -> pa.Table:
     columns = {name: table.column(name).combine_chunks() for name in table.column_names}
     value = columns.pop("value", None)
     if value is not None:
-        if not (pa.types.is_floating(value.type) or pa.types.is_integer(value.type)
-                or pa.types.is_boolean(value.type)):
+        if not (
+            pa.types.is_floating(value.type)
+            or pa.types.is_integer(value.type)
+            or pa.types.is_boolean(value.type)
+        ):
             raise _bad("column 'value' must be numeric or boolean; send text in 'value_text'")
         columns["value_num"] = value.cast(pa.float64())
         if pa.types.is_boolean(value.type):
@@ -183,11 +223,7 @@ def parse(kind: str, body: bytes) -> pa.Table:
     if kind == CSV:
         return _from_csv(body)
     try:
-        if kind == ARROW:
-            table = ipc.open_stream(body).read_all()
-        else:
-            table = pq.read_table(io.BytesIO(body))
+        table = ipc.open_stream(body).read_all() if kind == ARROW else pq.read_table(io.BytesIO(body))
     except (pa.ArrowInvalid, OSError) as exc:
         raise _bad(f"body is not a valid {kind} payload: {exc}") from exc
     return _from_arrow_table(table)
-

@@ -29,8 +29,12 @@ def make_bus(settings: PlatformSettings) -> Bus:
 def ensure_bucket(settings: PlatformSettings) -> None:
     if not settings.warehouse.startswith("s3://"):
         return
-    client = Minio(settings.minio_endpoint, access_key=settings.minio_access_key,
-                   secret_key=settings.minio_secret_key, secure=False)
+    client = Minio(
+        settings.minio_endpoint,
+        access_key=settings.minio_access_key,
+        secret_key=settings.minio_secret_key,
+        secure=False,
+    )
     if not client.bucket_exists(settings.lake_bucket):
         client.make_bucket(settings.lake_bucket)
 
@@ -58,7 +62,9 @@ class IngestRuntime:
     def start_writers(self) -> None:
         from ingest.writer import LakeWriter
 
-        thread = threading.Thread(target=LakeWriter(self).run, args=(self.stop,), name="lake-writer", daemon=True)
+        thread = threading.Thread(
+            target=LakeWriter(self).run, args=(self.stop,), name="lake-writer", daemon=True
+        )
         thread.start()
         self.threads.append(thread)
 

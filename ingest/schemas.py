@@ -8,9 +8,19 @@ from pydantic import BaseModel, ConfigDict
 
 
 class BatchReceipt(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"batch_id": "gw1-20251124-000123", "factory_id": "factory-sme-1-a", "accepted": 4998, "rejected": 2,
-         "duplicate": False}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "batch_id": "gw1-20251124-000123",
+                    "factory_id": "factory-sme-1-a",
+                    "accepted": 4998,
+                    "rejected": 2,
+                    "duplicate": False,
+                }
+            ]
+        }
+    )
 
     batch_id: str
     factory_id: str

@@ -9,8 +9,8 @@ import pyarrow as pa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ingest import messages, parsing
-from ingest.bus import BusUnavailable
+from ingest import messages
+from ingest.bus import BusUnavailable, Outgoing
 from ingest.models import Batch
 from ingest.runtime import IngestRuntime
 from ingest.schemas import BatchReceipt
@@ -28,24 +28,32 @@ class BatchRejected(PlatformError):
 
 
 def receipt(batch: Batch, duplicate: bool) -> BatchReceipt:
-    return BatchReceipt(batch_id=batch.batch_id, factory_id=batch.factory_id, accepted=batch.accepted,
-                        rejected=batch.rejected, duplicate=duplicate)
+    return BatchReceipt(
+        batch_id=batch.batch_id,
+        factory_id=batch.factory_id,
+        accepted=batch.accepted,
+        rejected=batch.rejected,
+        duplicate=duplicate,
+    )
 
 
 def previous(session: Session, factory_id: str, batch_id: str) -> Batch | None:
     return session.get(Batch, (factory_id, batch_id))
 
 
-def check(table: pa.Table, models: dict[tuple[str, str], dict[str, Any] | str], policy: str,
-          future_tolerance_s: int) -> Outcome:
+def check(
+    table: pa.Table, models: dict[tuple[str, str], dict[str, Any] | str], policy: str, future_tolerance_s: int
+) -> Outcome:
     outcome = validate(table, models, future_tolerance=timedelta(seconds=future_tolerance_s))
     if outcome.rejections and policy == "reject":
         shown = outcome.rejections[:MAX_LISTED_VIOLATIONS]
+        listed = f", first {len(shown)} listed" if len(shown) < len(outcome.rejections) else ""
         raise BatchRejected(
             f"{outcome.rejected_rows} of {table.num_rows} readings are invalid "
-            f"({len(outcome.rejections)} violations{', first 1000 listed' if len(shown) < len(outcome.rejections) else ''}); "
+            f"({len(outcome.rejections)} violations{listed}); "
             "nothing was accepted. Fix them or send with policy=partial",
-            detail_ko=f"{table.num_rows}건 중 {outcome.rejected_rows}건이 유효하지 않아 배치 전체를 거부했습니다",
+            detail_ko=f"{table.num_rows}건 중 {outcome.rejected_rows}건이 유효하지 않아 "
+            "배치 전체를 거부했습니다",
             fields=[field_error(f"rows[{r.row}].{r.field}", r.reason) for r in shown],
         )
     return outcome
@@ -53,45 +61,83 @@ def check(table: pa.Table, models: dict[tuple[str, str], dict[str, Any] | str], 
 
 def _dead_letters(table: pa.Table, rejections: list[Rejection], batch_id: str) -> pa.Table:
     raw = table.select(["equipment_id", "item_id", "value_num", "value_text", "unit"]).to_pylist()
-    return pa.table({
-        "batch_id": pa.array([batch_id] * len(rejections), pa.string()),
-        "row": pa.array([r.row for r in rejections], pa.int64()),
-        "field": pa.array([r.field for r in rejections], pa.string()),
-        "reason": pa.array([r.reason for r in rejections], pa.string()),
-        "raw": pa.array([repr(raw[r.row])[:1000] for r in rejections], pa.string()),
-    })
+    return pa.table(
+        {
+            "batch_id": pa.array([batch_id] * len(rejections), pa.string()),
+            "row": pa.array([r.row for r in rejections], pa.int64()),
+            "field": pa.array([r.field for r in rejections], pa.string()),
+            "reason": pa.array([r.reason for r in rejections], pa.string()),
+            "raw": pa.array([repr(raw[r.row])[:1000] for r in rejections], pa.string()),
+        }
+    )
 
 
-def publish(runtime: IngestRuntime, outcome: Outcome, table: pa.Table, *, factory_id: str, org_id: str,
-            batch_id: str) -> int:
+def publish(
+    runtime: IngestRuntime, outcome: Outcome, table: pa.Table, *, factory_id: str, org_id: str, batch_id: str
+) -> int:
     """Every slice durable on the bus before returning; the batch key makes a republish harmless."""
     topics = runtime.topics
     sends: list[tuple[str, pa.Table, str]] = []
     for index, chunk in enumerate(messages.chunks(outcome.valid)):
         key = f"{factory_id}/{batch_id}/{index}"
-        sends.append((topics.telemetry, stamped(chunk, factory_id=factory_id, org_id=org_id, batch_key=key,
-                                                column="ingested_at"), key))
+        sends.append(
+            (
+                topics.telemetry,
+                stamped(chunk, factory_id=factory_id, org_id=org_id, batch_key=key, column="ingested_at"),
+                key,
+            )
+        )
     if outcome.rejections:
         key = f"{factory_id}/{batch_id}/dead"
-        letters = stamped(_dead_letters(table, outcome.rejections, batch_id), factory_id=factory_id,
-                          org_id=org_id, batch_key=key, column="rejected_at")
+        letters = stamped(
+            _dead_letters(table, outcome.rejections, batch_id),
+            factory_id=factory_id,
+            org_id=org_id,
+            batch_key=key,
+            column="rejected_at",
+        )
         sends.append((topics.dead_letters, letters, key))
     try:
-        for topic, data, key in sends:
-            runtime.bus.publish(topic, factory_id.encode(), messages.encode(data),
-                                {"batch_key": key, "factory_id": factory_id, "org_id": org_id})
+        runtime.bus.publish(
+            [
+                Outgoing(
+                    topic,
+                    factory_id.encode(),
+                    messages.encode(data),
+                    {"batch_key": key, "factory_id": factory_id, "org_id": org_id},
+                )
+                for topic, data, key in sends
+            ]
+        )
     except BusUnavailable as exc:
-        raise ServiceUnavailable(f"the event bus is unavailable, nothing was accepted: {exc}",
-                                 detail_ko="이벤트 버스에 연결할 수 없습니다. 잠시 후 다시 보내세요",
-                                 headers={"Retry-After": "5"}) from exc
+        raise ServiceUnavailable(
+            f"the event bus is unavailable, nothing was accepted: {exc}",
+            detail_ko="이벤트 버스에 연결할 수 없습니다. 잠시 후 다시 보내세요",
+            headers={"Retry-After": "5"},
+        ) from exc
     return len(sends)
 
 
-def record(session: Session, *, factory_id: str, batch_id: str, org_id: str, policy: str, outcome: Outcome,
-           chunks: int) -> tuple[Batch, bool]:
-    batch = Batch(factory_id=factory_id, batch_id=batch_id, org_id=org_id, policy=policy,
-                  accepted=outcome.valid.num_rows, rejected=outcome.rejected_rows, chunks=chunks,
-                  received_at=datetime.now(UTC))
+def record(
+    session: Session,
+    *,
+    factory_id: str,
+    batch_id: str,
+    org_id: str,
+    policy: str,
+    outcome: Outcome,
+    chunks: int,
+) -> tuple[Batch, bool]:
+    batch = Batch(
+        factory_id=factory_id,
+        batch_id=batch_id,
+        org_id=org_id,
+        policy=policy,
+        accepted=outcome.valid.num_rows,
+        rejected=outcome.rejected_rows,
+        chunks=chunks,
+        received_at=datetime.now(UTC),
+    )
     try:
         with session.begin_nested():
             session.add(batch)

@@ -41,14 +41,18 @@ class _Range:
 
     def describe(self, row: int) -> str:
         unit = self.units[row].as_py() or ""
-        return f"{self.values[row].as_py():g} {unit} is {self.text} {self.bounds[row].as_py():g}".replace("  ", " ")
+        return f"{self.values[row].as_py():g} {unit} is {self.text} {self.bounds[row].as_py():g}".replace(
+            "  ", " "
+        )
 
 
 def _key(*columns: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(*columns, SEP)
 
 
-def _item_table(models: dict[tuple[str, str], dict[str, Any] | str]) -> tuple[dict[str, list[Any]], list[str]]:
+def _item_table(
+    models: dict[tuple[str, str], dict[str, Any] | str],
+) -> tuple[dict[str, list[Any]], list[str]]:
     """One row per data item of every usable model version, and the allowed ``key|value`` pairs."""
     items: dict[str, list[Any]] = {k: [] for k in ("key", "data_type", "unit", "min", "max")}
     allowed: list[str] = []
@@ -82,8 +86,12 @@ def _unit_maps(pairs: pa.Array, candidates: pa.Array) -> tuple[pa.Array, pa.Arra
     return pc.take(scales, index), pc.take(offsets, index), pc.fill_null(pc.take(ok, index), True)
 
 
-def validate(table: pa.Table, models: dict[tuple[str, str], dict[str, Any] | str],
-             now: datetime | None = None, future_tolerance: timedelta = timedelta(minutes=5)) -> Outcome:
+def validate(
+    table: pa.Table,
+    models: dict[tuple[str, str], dict[str, Any] | str],
+    now: datetime | None = None,
+    future_tolerance: timedelta = timedelta(minutes=5),
+) -> Outcome:
     """``models`` maps (model_id, version) to the standards service's version document, or to the reason
     it cannot be used (unknown, unpublished)."""
     n = table.num_rows
@@ -101,7 +109,9 @@ def validate(table: pa.Table, models: dict[tuple[str, str], dict[str, Any] | str
         model_ok = pc.invert(unusable)
     item_key = _key(table["model_id"], table["model_version"], table["item_id"])
     index = pc.index_in(item_key, pa.array(items["key"], pa.string()))
-    failures.append((pc.and_(model_ok, pc.is_null(index)), "item_id", "unknown data item for this model version"))
+    failures.append(
+        (pc.and_(model_ok, pc.is_null(index)), "item_id", "unknown data item for this model version")
+    )
 
     data_type = pc.take(pa.array(items["data_type"], pa.string()), index)
     canonical = pc.take(pa.array(items["unit"], pa.string()), index)
@@ -126,28 +136,56 @@ def validate(table: pa.Table, models: dict[tuple[str, str], dict[str, Any] | str
     checked = pc.and_(pc.and_(num_ok, pc.invert(not_finite)), pc.invert(bad_unit))
     lo = pc.take(pa.array(items["min"], pa.float64()), index)
     hi = pc.take(pa.array(items["max"], pa.float64()), index)
-    failures.append((pc.and_(checked, pc.less(converted, lo)), "value",
-                     _Range("below the minimum", converted, lo, canonical)))
-    failures.append((pc.and_(checked, pc.greater(converted, hi)), "value",
-                     _Range("above the maximum", converted, hi, canonical)))
-    failures.append((pc.and_(pc.and_(checked, int_item), pc.not_equal(converted, pc.round(converted))), "value",
-                     "expected an integer"))
+    failures.append(
+        (
+            pc.and_(checked, pc.less(converted, lo)),
+            "value",
+            _Range("below the minimum", converted, lo, canonical),
+        )
+    )
+    failures.append(
+        (
+            pc.and_(checked, pc.greater(converted, hi)),
+            "value",
+            _Range("above the maximum", converted, hi, canonical),
+        )
+    )
+    failures.append(
+        (
+            pc.and_(pc.and_(checked, int_item), pc.not_equal(converted, pc.round(converted))),
+            "value",
+            "expected an integer",
+        )
+    )
 
     if allowed:
         with_list = pa.array(sorted({a.rsplit(SEP, 1)[0] for a in allowed}), pa.string())
         text_key = _key(item_key, pc.fill_null(table["value_text"], ""))
-        not_allowed = pc.and_(pc.and_(is_text, pc.is_in(item_key, with_list)),
-                              pc.invert(pc.is_in(text_key, pa.array(allowed, pa.string()))))
+        not_allowed = pc.and_(
+            pc.and_(is_text, pc.is_in(item_key, with_list)),
+            pc.invert(pc.is_in(text_key, pa.array(allowed, pa.string()))),
+        )
         failures.append((not_allowed, "value", "not one of the item's allowed values"))
 
     ts = table["ts"]
     failures.append((pc.is_null(ts), "ts", "timestamp missing, unparsable or without a time zone"))
-    failures.append((pc.greater(ts, pa.scalar(now + future_tolerance, type=ts.type)), "ts",
-                     "timestamp is in the future"))
-    failures.append((pc.invert(pc.is_in(table["quality"], pa.array(QUALITIES))), "quality",
-                     f"quality must be one of {', '.join(QUALITIES)}"))
-    failures.append((pc.fill_null(pc.equal(pc.utf8_length(table["equipment_id"]), 0), True), "equipment_id",
-                     "equipment_id is required"))
+    failures.append(
+        (pc.greater(ts, pa.scalar(now + future_tolerance, type=ts.type)), "ts", "timestamp is in the future")
+    )
+    failures.append(
+        (
+            pc.invert(pc.is_in(table["quality"], pa.array(QUALITIES))),
+            "quality",
+            f"quality must be one of {', '.join(QUALITIES)}",
+        )
+    )
+    failures.append(
+        (
+            pc.fill_null(pc.equal(pc.utf8_length(table["equipment_id"]), 0), True),
+            "equipment_id",
+            "equipment_id is required",
+        )
+    )
 
     rejections: list[Rejection] = []
     bad = pa.repeat(False, n)
@@ -157,14 +195,21 @@ def validate(table: pa.Table, models: dict[tuple[str, str], dict[str, Any] | str
             continue
         bad = pc.or_(bad, mask)
         for row in pc.indices_nonzero(mask).to_pylist():
-            text = reason if isinstance(reason, str) else (
-                reason.describe(row) if isinstance(reason, _Range) else str(reason[row]))
+            text = (
+                reason
+                if isinstance(reason, str)
+                else (reason.describe(row) if isinstance(reason, _Range) else str(reason[row]))
+            )
             rejections.append(Rejection(row, field, text))
     rejections.sort(key=lambda r: r.row)
-    valid = pa.table({
-        **{c: table[c] for c in ("equipment_id", "model_id", "model_version", "item_id", "ts", "quality")},
-        "value_num": pc.if_else(num_ok, converted, pc.if_else(is_bool, value, None)),
-        "value_text": pc.if_else(is_text, table["value_text"], None),
-        "unit": pc.if_else(numeric, canonical, None),
-    }).filter(pc.invert(bad))
+    valid = pa.table(
+        {
+            **{
+                c: table[c] for c in ("equipment_id", "model_id", "model_version", "item_id", "ts", "quality")
+            },
+            "value_num": pc.if_else(num_ok, converted, pc.if_else(is_bool, value, None)),
+            "value_text": pc.if_else(is_text, table["value_text"], None),
+            "unit": pc.if_else(numeric, canonical, None),
+        }
+    ).filter(pc.invert(bad))
     return Outcome(valid, rejections, n - valid.num_rows)

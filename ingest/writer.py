@@ -68,8 +68,12 @@ class Sink:
             keys = table.scan(selected_fields=("batch_key",)).to_arrow()["batch_key"]
             self.seen = set(pc.unique(keys).to_pylist())
             self.seen_loaded = True
-        log.info("%s: resuming partitions %s from lake offsets (%d batch keys known)", self.name,
-                 self.next_offsets, len(self.seen))
+        log.info(
+            "%s: resuming partitions %s from lake offsets (%d batch keys known)",
+            self.name,
+            self.next_offsets,
+            len(self.seen),
+        )
         return self.next_offsets
 
     def add(self, record: Record) -> None:
@@ -103,8 +107,13 @@ class Sink:
         else:
             raise RuntimeError(f"{self.name}: could not commit after {COMMIT_ATTEMPTS} attempts")
         self.committed_rows += self.pending_rows
-        log.info("%s: committed %d rows (total %d), offsets %s", self.name, self.pending_rows, self.committed_rows,
-                 self.next_offsets)
+        log.info(
+            "%s: committed %d rows (total %d), offsets %s",
+            self.name,
+            self.pending_rows,
+            self.committed_rows,
+            self.next_offsets,
+        )
         self.pending, self.pending_rows, self.oldest = [], 0, None
 
 
@@ -161,10 +170,12 @@ class LakeWriter:
 def stamped(table: pa.Table, *, factory_id: str, org_id: str, batch_key: str, column: str) -> pa.Table:
     """Add the tenant columns and the ingestion time that every lake row carries."""
     n = table.num_rows
-    return (table.append_column("factory_id", pa.array([factory_id] * n, pa.string()))
-            .append_column("org_id", pa.array([org_id] * n, pa.string()))
-            .append_column("batch_key", pa.array([batch_key] * n, pa.string()))
-            .append_column(column, pa.array([datetime.now(UTC)] * n, UTC_US)))
+    return (
+        table.append_column("factory_id", pa.repeat(pa.scalar(factory_id, pa.string()), n))
+        .append_column("org_id", pa.repeat(pa.scalar(org_id, pa.string()), n))
+        .append_column("batch_key", pa.repeat(pa.scalar(batch_key, pa.string()), n))
+        .append_column(column, pa.repeat(pa.scalar(datetime.now(UTC), UTC_US), n))
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,6 +40,14 @@ TopicPartition = tuple[str, int]
 OnAssign = Callable[[set[TopicPartition]], None]
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    topic: str
+    key: bytes
+    value: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 class Consumer(Protocol):
     def poll(self, timeout_s: float, max_records: int) -> list[Record]: ...
 
@@ -55,8 +63,8 @@ class Bus(Protocol):
 
     def ensure_topics(self, topics: list[str]) -> None: ...
 
-    def publish(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> None:
-        """Return only once the message is durable (Kafka acks=all, local log fsynced)."""
+    def publish(self, outgoing: Sequence[Outgoing]) -> None:
+        """Return only once every message is durable (Kafka acks=all, local log fsynced)."""
 
     def consumer(self, topics: list[str], group: str, on_assign: OnAssign) -> Consumer: ...
 

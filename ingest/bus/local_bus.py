@@ -7,9 +7,10 @@ import os
 import struct
 import threading
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
-from ingest.bus import BusUnavailable, OnAssign, Record
+from ingest.bus import BusUnavailable, OnAssign, Outgoing, Record
 
 _FRAME = struct.Struct(">III")  # meta length, value length, crc32 of both
 
@@ -31,7 +32,7 @@ class _PartitionLog:
         while pos + _FRAME.size <= len(data):
             meta_len, value_len, crc = _FRAME.unpack_from(data, pos)
             end = pos + _FRAME.size + meta_len + value_len
-            if end > len(data) or zlib.crc32(data[pos + _FRAME.size:end]) != crc:
+            if end > len(data) or zlib.crc32(data[pos + _FRAME.size : end]) != crc:
                 break
             self.positions.append(pos)
             pos = end
@@ -81,12 +82,13 @@ class LocalBus:
                 for partition in range(self.partitions):
                     self._log(topic, partition)
 
-    def publish(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> None:
-        partition = zlib.crc32(key) % self.partitions
-        meta = json.dumps({"key": key.decode(), "headers": headers}).encode()
+    def publish(self, outgoing: Sequence[Outgoing]) -> None:
         try:
             with self._appended:
-                self._log(topic, partition).append(meta, value)
+                for message in outgoing:
+                    partition = zlib.crc32(message.key) % self.partitions
+                    meta = json.dumps({"key": message.key.decode(), "headers": message.headers}).encode()
+                    self._log(message.topic, partition).append(meta, message.value)
                 self._appended.notify_all()
         except OSError as exc:
             raise BusUnavailable(f"local bus could not write: {exc}") from exc
@@ -117,9 +119,13 @@ class LocalConsumer:
     def _read(self, max_records: int) -> list[Record]:
         records: list[Record] = []
         for (topic, partition), offset in self.offsets.items():
-            for index, meta, value in self.bus._log(topic, partition).read(offset, max_records - len(records)):
+            for index, meta, value in self.bus._log(topic, partition).read(
+                offset, max_records - len(records)
+            ):
                 decoded = json.loads(meta)
-                records.append(Record(topic, partition, index, decoded["key"].encode(), value, decoded["headers"]))
+                records.append(
+                    Record(topic, partition, index, decoded["key"].encode(), value, decoded["headers"])
+                )
                 self.offsets[(topic, partition)] = index + 1
             if len(records) >= max_records:
                 break

@@ -26,12 +26,19 @@ GATEWAY = {"roles": ("gateway",), "org_id": "org-sme-1", "factory_id": "factory-
 
 @pytest.fixture
 def lake_settings(database_url: str, tmp_path: Path) -> PlatformSettings:
-    """Embedded identity, but the distributed data path: Kafka topics, Iceberg on MinIO, catalog in PostgreSQL."""
+    """Embedded identity with the distributed data path: Kafka, Iceberg on MinIO, catalog in PostgreSQL."""
     run = uuid.uuid4().hex[:8]
     return PlatformSettings(
-        topology="embedded", database_url=database_url, data_dir=tmp_path / "data", public_url="http://testserver",
-        bus="kafka", topic_prefix=f"test-{run}", lake_catalog_url=database_url,
-        lake_warehouse=f"s3://smartmfg-lake/test-{run}", run_writers=False, writer_flush_seconds=0.5,
+        topology="embedded",
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        public_url="http://testserver",
+        bus="kafka",
+        topic_prefix=f"test-{run}",
+        lake_catalog_url=database_url,
+        lake_warehouse=f"s3://smartmfg-lake/test-{run}",
+        run_writers=False,
+        writer_flush_seconds=0.5,
         writer_group=f"test-{run}",
     )
 
@@ -44,8 +51,18 @@ def lake_client(lake_settings: PlatformSettings) -> Iterator[TestClient]:
 
 def writer_env(settings: PlatformSettings) -> dict[str, str]:
     env = {**os.environ}
-    for name in ("database_url", "bus", "topic_prefix", "lake_catalog_url", "lake_warehouse",
-                 "writer_flush_seconds", "writer_group", "kafka_bootstrap", "minio_endpoint", "data_dir"):
+    for name in (
+        "database_url",
+        "bus",
+        "topic_prefix",
+        "lake_catalog_url",
+        "lake_warehouse",
+        "writer_flush_seconds",
+        "writer_group",
+        "kafka_bootstrap",
+        "minio_endpoint",
+        "data_dir",
+    ):
         env[f"SMARTMFG_{name.upper()}"] = str(getattr(settings, name))
     env["SMARTMFG_TOPOLOGY"] = "embedded"
     return env
@@ -58,8 +75,13 @@ class WriterProcess:
 
     def start(self) -> None:
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "ingest.writer"], env=self.env, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "ingest.writer"],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -85,8 +107,13 @@ def writer(lake_settings: PlatformSettings, tmp_path: Path) -> Iterator[WriterPr
 @pytest.fixture
 def gateway(lake_client: TestClient) -> dict[str, str]:
     issuer = lake_client.app.state.dev_issuer  # type: ignore[attr-defined]
-    token = issuer.issue(subject="service-account-edge-gw-demo-1", roles=list(GATEWAY["roles"]),
-                         org_id=GATEWAY["org_id"], factory_id=GATEWAY["factory_id"], client_id="edge-gw-demo-1")
+    token = issuer.issue(
+        subject="service-account-edge-gw-demo-1",
+        roles=list(GATEWAY["roles"]),
+        org_id=GATEWAY["org_id"],
+        factory_id=GATEWAY["factory_id"],
+        client_id="edge-gw-demo-1",
+    )
     return {"Authorization": f"Bearer {token}", "X-Factory-Id": str(GATEWAY["factory_id"])}
 
 
@@ -95,14 +122,26 @@ def published_model(lake_client: TestClient) -> str:
     issuer = lake_client.app.state.dev_issuer  # type: ignore[attr-defined]
     admin = {"Authorization": "Bearer " + issuer.issue(subject="a", roles=["admin"], org_id="org-operator")}
     assert lake_client.post("/api/v1/standards", json=model_body(), headers=admin).status_code == 201
-    assert lake_client.post("/api/v1/standards/cnc-lathe/versions/1.0.0/publish", headers=admin).status_code == 200
+    assert (
+        lake_client.post("/api/v1/standards/cnc-lathe/versions/1.0.0/publish", headers=admin).status_code
+        == 200
+    )
     return "cnc-lathe"
 
 
 def readings(n: int, *, start: int = 0, item: str = "spindle_speed", **extra: Any) -> list[dict[str, Any]]:
-    return [{"equipment_id": f"eq-{i % 7}", "model_id": "cnc-lathe", "model_version": "1.0.0", "item_id": item,
-             "ts": f"2025-11-{1 + i % 20:02d}T{i % 24:02d}:00:00+09:00", "value": float(i % 5000), **extra}
-            for i in range(start, start + n)]
+    return [
+        {
+            "equipment_id": f"eq-{i % 7}",
+            "model_id": "cnc-lathe",
+            "model_version": "1.0.0",
+            "item_id": item,
+            "ts": f"2025-11-{1 + i % 20:02d}T{i % 24:02d}:00:00+09:00",
+            "value": float(i % 5000),
+            **extra,
+        }
+        for i in range(start, start + n)
+    ]
 
 
 Upload = Callable[..., Any]
@@ -111,8 +150,12 @@ Upload = Callable[..., Any]
 @pytest.fixture
 def upload(lake_client: TestClient, gateway: dict[str, str]) -> Upload:
     def send(batch_id: str, rows: list[dict[str, Any]], **params: str) -> Any:
-        return lake_client.post("/api/v1/ingest/batches", params=params, content=orjson.dumps({"readings": rows}),
-                                headers={**gateway, "X-Batch-Id": batch_id, "Content-Type": "application/json"})
+        return lake_client.post(
+            "/api/v1/ingest/batches",
+            params=params,
+            content=orjson.dumps({"readings": rows}),
+            headers={**gateway, "X-Batch-Id": batch_id, "Content-Type": "application/json"},
+        )
 
     return send
 

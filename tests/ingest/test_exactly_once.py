@@ -26,8 +26,9 @@ def _assert_exactly_once(settings: PlatformSettings, expected: dict[str, int]) -
     assert table.num_rows == sum(expected.values())
 
 
-def test_upload_lands_once_and_retries_are_harmless(published_model: str, upload: Upload, writer: WriterProcess,
-                                                    lake_settings: PlatformSettings) -> None:
+def test_upload_lands_once_and_retries_are_harmless(
+    published_model: str, upload: Upload, writer: WriterProcess, lake_settings: PlatformSettings
+) -> None:
     writer.start()
     first = upload("b-1", readings(3000))
     assert first.status_code == 202 and first.json()["accepted"] == 3000
@@ -41,8 +42,9 @@ def test_upload_lands_once_and_retries_are_harmless(published_model: str, upload
     assert pc.min(table["ts"]).as_py().isoformat() == "2025-10-31T15:00:00+00:00"  # +09:00 stored as UTC
 
 
-def test_sigkilled_writer_resumes_from_the_table(published_model: str, upload: Upload, writer: WriterProcess,
-                                                 lake_settings: PlatformSettings) -> None:
+def test_sigkilled_writer_resumes_from_the_table(
+    published_model: str, upload: Upload, writer: WriterProcess, lake_settings: PlatformSettings
+) -> None:
     expected: dict[str, int] = {}
     rng = random.Random(7)
     for round_ in range(4):
@@ -57,9 +59,9 @@ def test_sigkilled_writer_resumes_from_the_table(published_model: str, upload: U
     _assert_exactly_once(lake_settings, expected)
 
 
-def test_kafka_restart_refuses_uploads_then_loses_nothing(published_model: str, upload: Upload,
-                                                          writer: WriterProcess,
-                                                          lake_settings: PlatformSettings) -> None:
+def test_kafka_restart_refuses_uploads_then_loses_nothing(
+    published_model: str, upload: Upload, writer: WriterProcess, lake_settings: PlatformSettings
+) -> None:
     writer.start()
     assert upload("before", readings(500)).status_code == 202
     wait_for_rows(lake_settings, 500)
@@ -77,9 +79,13 @@ def test_kafka_restart_refuses_uploads_then_loses_nothing(published_model: str, 
     _assert_exactly_once(lake_settings, {"before": 500, "during": 500})
 
 
-def test_minio_outage_of_30s_delays_but_loses_nothing(published_model: str, upload: Upload,
-                                                      writer: WriterProcess, lake_settings: PlatformSettings,
-                                                      lake_client: TestClient) -> None:
+def test_minio_outage_of_30s_delays_but_loses_nothing(
+    published_model: str,
+    upload: Upload,
+    writer: WriterProcess,
+    lake_settings: PlatformSettings,
+    lake_client: TestClient,
+) -> None:
     writer.start()
     assert upload("m-0", readings(300)).status_code == 202
     wait_for_rows(lake_settings, 300)

@@ -30,14 +30,30 @@ def gateway(client: TestClient, auth: Auth) -> dict[str, str]:
 
 
 def reading(item: str = "spindle_speed", value: Any = 1200.0, **extra: Any) -> dict[str, Any]:
-    return {"equipment_id": "eq-1", "model_id": "cnc-lathe", "model_version": "1.0.0", "item_id": item,
-            "ts": "2025-11-24T09:00:00+09:00", "value": value, **extra}
+    return {
+        "equipment_id": "eq-1",
+        "model_id": "cnc-lathe",
+        "model_version": "1.0.0",
+        "item_id": item,
+        "ts": "2025-11-24T09:00:00+09:00",
+        "value": value,
+        **extra,
+    }
 
 
-def post(client: TestClient, headers: dict[str, str], body: bytes, batch: str = "b-1",
-         content_type: str = "application/json", **extra_headers: str) -> Any:
-    return client.post(URL, content=body, headers={**headers, "X-Batch-Id": batch, "Content-Type": content_type,
-                                                   **extra_headers})
+def post(
+    client: TestClient,
+    headers: dict[str, str],
+    body: bytes,
+    batch: str = "b-1",
+    content_type: str = "application/json",
+    **extra_headers: str,
+) -> Any:
+    return client.post(
+        URL,
+        content=body,
+        headers={**headers, "X-Batch-Id": batch, "Content-Type": content_type, **extra_headers},
+    )
 
 
 def as_json(*rows: dict[str, Any]) -> bytes:
@@ -54,57 +70,108 @@ def lake(client: TestClient, expected: int) -> pa.Table:
 
 
 def test_json_is_normalised_into_the_lake(client: TestClient, gateway: dict[str, str]) -> None:
-    rows = [reading("coolant_temp", 122, unit="°F"), reading("feed_rate", 600, unit="mm/min"),
-            reading("execution", "RUNNING"), reading("part_count", 12)]
+    rows = [
+        reading("coolant_temp", 122, unit="°F"),
+        reading("feed_rate", 600, unit="mm/min"),
+        reading("execution", "RUNNING"),
+        reading("part_count", 12),
+    ]
     answer = post(client, gateway, as_json(*rows))
     assert answer.status_code == 202, answer.text
-    assert answer.json() == {"batch_id": "b-1", "factory_id": FACTORY, "accepted": 4, "rejected": 0,
-                             "duplicate": False}
+    assert answer.json() == {
+        "batch_id": "b-1",
+        "factory_id": FACTORY,
+        "accepted": 4,
+        "rejected": 0,
+        "duplicate": False,
+    }
     table = lake(client, 4).sort_by("item_id").to_pylist()
     assert table[0]["value_num"] == pytest.approx(50.0)
-    assert [(r["item_id"], r["value_num"], r["value_text"], r["unit"]) for r in table[1:]] == [ ("execution", None, "RUNNING", None),
-        ("feed_rate", 10.0, None, "mm/s"), ("part_count", 12.0, None, "count")]
+    assert [(r["item_id"], r["value_num"], r["value_text"], r["unit"]) for r in table[1:]] == [
+        ("execution", None, "RUNNING", None),
+        ("feed_rate", 10.0, None, "mm/s"),
+        ("part_count", 12.0, None, "count"),
+    ]
     assert {r["factory_id"] for r in table} == {FACTORY} and {r["org_id"] for r in table} == {"org-sme-1"}
 
 
 def test_csv_arrow_parquet_and_gzip(client: TestClient, gateway: dict[str, str]) -> None:
-    csv = ("equipment_id,model_id,model_version,item_id,ts,value,unit,quality\n"
-           "eq-1,cnc-lathe,1.0.0,spindle_speed,2025-11-24T00:00:00Z,1500,rpm,good\n"
-           "eq-1,cnc-lathe,1.0.0,execution,2025-11-24T00:00:01Z,IDLE,,\n").encode()
+    csv = (
+        b"equipment_id,model_id,model_version,item_id,ts,value,unit,quality\n"
+        b"eq-1,cnc-lathe,1.0.0,spindle_speed,2025-11-24T00:00:00Z,1500,rpm,good\n"
+        b"eq-1,cnc-lathe,1.0.0,execution,2025-11-24T00:00:01Z,IDLE,,\n"
+    )
     assert post(client, gateway, csv, "c-1", "text/csv").json()["accepted"] == 2
-    table = pa.table({"equipment_id": ["eq-2"] * 3, "model_id": ["cnc-lathe"] * 3, "model_version": ["1.0.0"] * 3,
-                      "item_id": ["spindle_speed"] * 3,
-                      "ts": pa.array([1_763_942_400_000_000 + i for i in range(3)], pa.timestamp("us", tz="UTC")),
-                      "value": [1.0, 2.0, 3.0]})
+    table = pa.table(
+        {
+            "equipment_id": ["eq-2"] * 3,
+            "model_id": ["cnc-lathe"] * 3,
+            "model_version": ["1.0.0"] * 3,
+            "item_id": ["spindle_speed"] * 3,
+            "ts": pa.array([1_763_942_400_000_000 + i for i in range(3)], pa.timestamp("us", tz="UTC")),
+            "value": [1.0, 2.0, 3.0],
+        }
+    )
     arrow = gzip.compress(messages.encode(table))
-    answer = post(client, gateway, arrow, "a-1", "application/vnd.apache.arrow.stream", **{"Content-Encoding": "gzip"})
+    answer = post(
+        client, gateway, arrow, "a-1", "application/vnd.apache.arrow.stream", **{"Content-Encoding": "gzip"}
+    )
     assert answer.status_code == 202 and answer.json()["accepted"] == 3
     sink = io.BytesIO()
     pq.write_table(table, sink)
-    assert post(client, gateway, sink.getvalue(), "p-1", "application/vnd.apache.parquet").json()["accepted"] == 3
+    assert (
+        post(client, gateway, sink.getvalue(), "p-1", "application/vnd.apache.parquet").json()["accepted"]
+        == 3
+    )
     assert lake(client, 8).num_rows == 8
 
 
-def test_reject_policy_lists_every_violation_and_accepts_nothing(client: TestClient,
-                                                                 gateway: dict[str, str]) -> None:
-    rows = [reading(), reading(value=99999), reading("nope", 1), reading("execution", "DANCING"),
-            reading(value=True), reading(ts="2999-01-01T00:00:00Z"), reading(ts="2025-01-01T00:00:00"),
-            reading(value="1200"), reading(quality="great")]
+def test_reject_policy_lists_every_violation_and_accepts_nothing(
+    client: TestClient, gateway: dict[str, str]
+) -> None:
+    rows = [
+        reading(),
+        reading(value=99999),
+        reading("nope", 1),
+        reading("execution", "DANCING"),
+        reading(value=True),
+        reading(ts="2999-01-01T00:00:00Z"),
+        reading(ts="2025-01-01T00:00:00"),
+        reading(value="1200"),
+        reading(quality="great"),
+    ]
     answer = post(client, gateway, as_json(*rows))
     assert answer.status_code == 400
     assert answer.json()["error"] == "ValidationFailed"
     assert [f["loc"] for f in answer.json()["fields"]] == [
-        "rows[1].value", "rows[2].item_id", "rows[3].value", "rows[4].value", "rows[5].ts", "rows[6].ts",
-        "rows[7].value", "rows[8].quality"]
+        "rows[1].value",
+        "rows[2].item_id",
+        "rows[3].value",
+        "rows[4].value",
+        "rows[5].ts",
+        "rows[6].ts",
+        "rows[7].value",
+        "rows[8].quality",
+    ]
     assert "99999 rpm is above the maximum 6000" in answer.json()["fields"][0]["msg"]
     time.sleep(1)
     assert lake(client, 0).num_rows == 0
-    partial = client.post(URL, params={"policy": "partial"}, content=as_json(*rows),
-                          headers={**gateway, "X-Batch-Id": "b-2", "Content-Type": "application/json"})
+    partial = client.post(
+        URL,
+        params={"policy": "partial"},
+        content=as_json(*rows),
+        headers={**gateway, "X-Batch-Id": "b-2", "Content-Type": "application/json"},
+    )
     assert partial.status_code == 202 and partial.json()["accepted"] == 1 and partial.json()["rejected"] == 8
     deadline = time.monotonic() + 20
-    while not (letters := client.get("/api/v1/ingest/dead-letters", params={"factory_id": FACTORY},
-                                     headers=gateway).json()["items"]) and time.monotonic() < deadline:
+    while (
+        not (
+            letters := client.get(
+                "/api/v1/ingest/dead-letters", params={"factory_id": FACTORY}, headers=gateway
+            ).json()["items"]
+        )
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.2)
     assert [(d["row"], d["field"]) for d in letters][:2] == [(1, "value"), (2, "item_id")]
     assert len(letters) == 8
@@ -112,32 +179,42 @@ def test_reject_policy_lists_every_violation_and_accepts_nothing(client: TestCli
     assert status["policy"] == "partial" and status["rejected"] == 8
 
 
-@pytest.mark.parametrize(("body", "headers", "status"), [
-    (gzip.compress(as_json(reading()))[:-10], {"Content-Encoding": "gzip"}, 400),
-    (b"<xml/>", {"Content-Type": "application/xml"}, 415),
-    (as_json(reading()), {"Content-Encoding": "br"}, 415),
-    (as_json(reading(value="x" * 10_000_000)), {}, 400),
-    (b'{"readings": [{"value": NaN}]}', {}, 400),
-    (b'{"readings": [' + orjson.dumps(reading())[:-1] + b', "v": Infinity}]}', {}, 400),
-    ("{\"readings\": [\"caf\xe9\"]}".encode("latin-1"), {}, 400),
-    (as_json(reading(equipment_id="'; DROP TABLE ing_batches; --")), {}, 202),
-    (as_json(reading(item_id="x' OR 1=1 --")), {}, 400),
-    (b"", {}, 400),
-    (b'{"readings": []}', {}, 400),
-    (b'{"readings": [1, 2]}', {}, 400),
-    (b"\x00\x01garbage", {"Content-Type": "application/vnd.apache.arrow.stream"}, 400),
-    (b"PAR1garbage", {"Content-Type": "application/vnd.apache.parquet"}, 400),
-    (b"a,b\n1,2\n", {"Content-Type": "text/csv"}, 400),
-])
-def test_hostile_payloads_get_4xx_and_keep_earlier_data(client: TestClient, gateway: dict[str, str], body: bytes,
-                                                        headers: dict[str, str], status: int) -> None:
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        (gzip.compress(as_json(reading()))[:-10], {"Content-Encoding": "gzip"}, 400),
+        (b"<xml/>", {"Content-Type": "application/xml"}, 415),
+        (as_json(reading()), {"Content-Encoding": "br"}, 415),
+        (as_json(reading(value="x" * 10_000_000)), {}, 400),
+        (b'{"readings": [{"value": NaN}]}', {}, 400),
+        (b'{"readings": [' + orjson.dumps(reading())[:-1] + b', "v": Infinity}]}', {}, 400),
+        ('{"readings": ["caf\xe9"]}'.encode("latin-1"), {}, 400),
+        (as_json(reading(equipment_id="'; DROP TABLE ing_batches; --")), {}, 202),
+        (as_json(reading(item_id="x' OR 1=1 --")), {}, 400),
+        (b"", {}, 400),
+        (b'{"readings": []}', {}, 400),
+        (b'{"readings": [1, 2]}', {}, 400),
+        (b"\x00\x01garbage", {"Content-Type": "application/vnd.apache.arrow.stream"}, 400),
+        (b"PAR1garbage", {"Content-Type": "application/vnd.apache.parquet"}, 400),
+        (b"a,b\n1,2\n", {"Content-Type": "text/csv"}, 400),
+    ],
+)
+def test_hostile_payloads_get_4xx_and_keep_earlier_data(
+    client: TestClient, gateway: dict[str, str], body: bytes, headers: dict[str, str], status: int
+) -> None:
     assert post(client, gateway, as_json(reading()), "kept").status_code == 202
-    answer = client.post(URL, content=body, headers={"Content-Type": "application/json", **gateway,
-                                                     "X-Batch-Id": "hostile", **headers})
+    answer = client.post(
+        URL,
+        content=body,
+        headers={"Content-Type": "application/json", **gateway, "X-Batch-Id": "hostile", **headers},
+    )
     assert answer.status_code == status, answer.text[:300]
     assert "error" in answer.json() or status == 202
     assert lake(client, 1).num_rows >= 1
-    assert client.get("/api/v1/ingest/batches/kept", params={"factory_id": FACTORY}, headers=gateway).status_code == 200
+    assert (
+        client.get("/api/v1/ingest/batches/kept", params={"factory_id": FACTORY}, headers=gateway).status_code
+        == 200
+    )
 
 
 def test_size_limits_say_the_limit(client: TestClient, gateway: dict[str, str]) -> None:
@@ -149,20 +226,34 @@ def test_size_limits_say_the_limit(client: TestClient, gateway: dict[str, str]) 
     assert answer.status_code == 413 and "decompressed" in answer.json()["detail"]
 
 
-def test_gateways_upload_only_for_their_factory(client: TestClient, gateway: dict[str, str], auth: Auth) -> None:
+def test_gateways_upload_only_for_their_factory(
+    client: TestClient, gateway: dict[str, str], auth: Auth
+) -> None:
     other = {**gateway, "X-Factory-Id": "factory-sme-2-a"}
     assert post(client, other, as_json(reading())).status_code == 403
     person = {**auth("sme", org_id="org-sme-1"), "X-Factory-Id": FACTORY}
     assert post(client, person, as_json(reading())).status_code == 403
-    assert client.post(URL, content=as_json(reading()), headers={"X-Batch-Id": "x", "X-Factory-Id": FACTORY,
-                                                                 "Content-Type": "application/json"}).status_code == 401
+    assert (
+        client.post(
+            URL,
+            content=as_json(reading()),
+            headers={"X-Batch-Id": "x", "X-Factory-Id": FACTORY, "Content-Type": "application/json"},
+        ).status_code
+        == 401
+    )
     bad_id = post(client, gateway, as_json(reading()), batch="no spaces allowed")
     assert bad_id.status_code == 422 and bad_id.json()["fields"][0]["loc"] == "header.x-batch-id"
     assert post(client, gateway, as_json(reading())).status_code == 202
     stranger = auth("sme", org_id="org-sme-2")
-    assert client.get("/api/v1/ingest/batches/b-1", params={"factory_id": FACTORY}, headers=stranger).status_code == 404
+    assert (
+        client.get("/api/v1/ingest/batches/b-1", params={"factory_id": FACTORY}, headers=stranger).status_code
+        == 404
+    )
     owner = auth("sme", org_id="org-sme-1")
-    assert client.get("/api/v1/ingest/batches/b-1", params={"factory_id": FACTORY}, headers=owner).status_code == 200
+    assert (
+        client.get("/api/v1/ingest/batches/b-1", params={"factory_id": FACTORY}, headers=owner).status_code
+        == 200
+    )
 
 
 def test_unpublished_model_versions_take_no_data(client: TestClient, gateway: dict[str, str]) -> None:
