@@ -60,6 +60,17 @@ def token_endpoint(request: Request) -> str:
     return f"{request.app.state.settings.oidc_issuer}/protocol/openid-connect/token"
 
 
+def _credentials(request: Request, org_id: str, client: GatewayClient, secret: str) -> GatewayCredentials:
+    """Shown once, when the secret is made: the platform keeps only what verifies it."""
+    return GatewayCredentials(
+        client_id=client.client_id,
+        client_secret=secret,
+        org_id=org_id,
+        factory_id=client.factory_id,
+        token_endpoint=token_endpoint(request),
+    )
+
+
 @router.post(
     "/organisations",
     status_code=201,
@@ -141,13 +152,7 @@ async def register_gateway(
     await run_in_threadpool(repository.get_organisation, session, org_id)
     await _require_factory_of(request, org_id, body.factory_id)
     client, secret = await run_in_threadpool(service.register_gateway, session, clients, org_id, body)
-    return GatewayCredentials(
-        client_id=client.client_id,
-        client_secret=secret,
-        org_id=org_id,
-        factory_id=client.factory_id,
-        token_endpoint=token_endpoint(request),
-    )
+    return _credentials(request, org_id, client, secret)
 
 
 @router.get(
@@ -183,13 +188,7 @@ def rotate_secret(
 ) -> GatewayCredentials:
     principal.require_org(org_id)
     client, secret = service.rotate_secret(session, clients, org_id, client_id)
-    return GatewayCredentials(
-        client_id=client.client_id,
-        client_secret=secret,
-        org_id=org_id,
-        factory_id=client.factory_id,
-        token_endpoint=token_endpoint(request),
-    )
+    return _credentials(request, org_id, client, secret)
 
 
 @router.post(

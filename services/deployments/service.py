@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from services.deployments import repository
@@ -31,6 +30,7 @@ from services.deployments.schemas import (
     TrackRecord,
 )
 from services.kit import reference as ref
+from services.kit.bodies import merged
 from services.kit.errors import ValidationFailed, field_error
 from services.kit.principal import Principal
 
@@ -169,12 +169,7 @@ def update(
 ) -> DeploymentRecord:
     record = repository.get(session, record_id)
     principal.require_org(record.owner_org_id)
-    merged = _as_input(record) | patch.model_dump(exclude_unset=True, mode="json")
-    try:
-        data = DeploymentIn.model_validate(merged)
-    except ValidationError as exc:
-        fields = [field_error("body." + ".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-        raise ValidationFailed("the changed record is invalid", fields=fields) from exc
+    data = merged(DeploymentIn, _as_input(record), patch, "record")
     _check(data)
     _apply(record, data)
     session.flush()

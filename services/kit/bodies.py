@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+
+from services.kit.errors import ValidationFailed, field_error
+
+Full = TypeVar("Full", bound=BaseModel)
 
 
 class InputModel(BaseModel):
@@ -28,3 +32,12 @@ class PatchModel(InputModel):
         if value is None and info.field_name not in cls.clearable:
             raise ValueError("may not be null; leave the field out to keep its value")
         return value
+
+
+def merged(full: type[Full], current: dict[str, Any], patch: PatchModel, what: str) -> Full:
+    """The stored record with the patch applied, validated as a whole as if it were created anew."""
+    try:
+        return full.model_validate(current | patch.model_dump(exclude_unset=True, mode="json"))
+    except ValidationError as exc:
+        fields = [field_error("body." + ".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+        raise ValidationFailed(f"the changed {what} is invalid", fields=fields) from exc

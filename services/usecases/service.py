@@ -7,10 +7,10 @@ import math
 from collections import defaultdict
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from services.kit import reference as ref
+from services.kit.bodies import merged
 from services.kit.db import utcnow
 from services.kit.errors import BadRequest, Conflict, ValidationFailed, field_error
 from services.kit.principal import Principal
@@ -118,12 +118,7 @@ def _owned(session: Session, principal: Principal, case_id: str) -> UseCase:
 
 def update(session: Session, principal: Principal, case_id: str, patch: UseCasePatch) -> UseCase:
     case = _owned(session, principal, case_id)
-    merged = _as_input(case) | patch.model_dump(exclude_unset=True, mode="json")
-    try:
-        data = UseCaseIn.model_validate(merged)
-    except ValidationError as exc:
-        fields = [field_error("body." + ".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-        raise ValidationFailed("the changed use case is invalid", fields=fields) from exc
+    data = merged(UseCaseIn, _as_input(case), patch, "use case")
     if case.status == "published":
         _require_bilingual(data)
     _apply(session, case, data)
