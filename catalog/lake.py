@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -21,33 +22,37 @@ READINGS = f"{NAMESPACE}.readings"
 DEAD_LETTERS = f"{NAMESPACE}.dead_letters"
 UTC_US = pa.timestamp("us", tz="UTC")
 
-READINGS_SCHEMA = pa.schema([
-    pa.field("factory_id", pa.string(), nullable=False),
-    pa.field("org_id", pa.string(), nullable=False),
-    pa.field("equipment_id", pa.string(), nullable=False),
-    pa.field("model_id", pa.string(), nullable=False),
-    pa.field("model_version", pa.string(), nullable=False),
-    pa.field("item_id", pa.string(), nullable=False),
-    pa.field("ts", UTC_US, nullable=False),
-    pa.field("value_num", pa.float64()),
-    pa.field("value_text", pa.string()),
-    pa.field("unit", pa.string()),
-    pa.field("quality", pa.string(), nullable=False),
-    pa.field("batch_key", pa.string(), nullable=False),
-    pa.field("ingested_at", UTC_US, nullable=False),
-])
+READINGS_SCHEMA = pa.schema(
+    [
+        pa.field("factory_id", pa.string(), nullable=False),
+        pa.field("org_id", pa.string(), nullable=False),
+        pa.field("equipment_id", pa.string(), nullable=False),
+        pa.field("model_id", pa.string(), nullable=False),
+        pa.field("model_version", pa.string(), nullable=False),
+        pa.field("item_id", pa.string(), nullable=False),
+        pa.field("ts", UTC_US, nullable=False),
+        pa.field("value_num", pa.float64()),
+        pa.field("value_text", pa.string()),
+        pa.field("unit", pa.string()),
+        pa.field("quality", pa.string(), nullable=False),
+        pa.field("batch_key", pa.string(), nullable=False),
+        pa.field("ingested_at", UTC_US, nullable=False),
+    ]
+)
 
-DEAD_LETTER_SCHEMA = pa.schema([
-    pa.field("factory_id", pa.string(), nullable=False),
-    pa.field("org_id", pa.string(), nullable=False),
-    pa.field("batch_id", pa.string(), nullable=False),
-    pa.field("row", pa.int64(), nullable=False),
-    pa.field("field", pa.string(), nullable=False),
-    pa.field("reason", pa.string(), nullable=False),
-    pa.field("raw", pa.string()),
-    pa.field("batch_key", pa.string(), nullable=False),
-    pa.field("rejected_at", UTC_US, nullable=False),
-])
+DEAD_LETTER_SCHEMA = pa.schema(
+    [
+        pa.field("factory_id", pa.string(), nullable=False),
+        pa.field("org_id", pa.string(), nullable=False),
+        pa.field("batch_id", pa.string(), nullable=False),
+        pa.field("row", pa.int64(), nullable=False),
+        pa.field("field", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("raw", pa.string()),
+        pa.field("batch_key", pa.string(), nullable=False),
+        pa.field("rejected_at", UTC_US, nullable=False),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -59,12 +64,16 @@ class LakeConfig:
 
     @classmethod
     def from_settings(cls, settings: PlatformSettings, namespace: str = NAMESPACE) -> LakeConfig:
-        s3 = {
-            "s3.endpoint": f"http://{settings.minio_endpoint}",
-            "s3.access-key-id": settings.minio_access_key,
-            "s3.secret-access-key": settings.minio_secret_key,
-            "s3.region": "us-east-1",
-        } if settings.warehouse.startswith("s3://") else {}
+        s3 = (
+            {
+                "s3.endpoint": f"http://{settings.minio_endpoint}",
+                "s3.access-key-id": settings.minio_access_key,
+                "s3.secret-access-key": settings.minio_secret_key,
+                "s3.region": "us-east-1",
+            }
+            if settings.warehouse.startswith("s3://")
+            else {}
+        )
         return cls(settings.catalog_url, settings.warehouse, s3, namespace)
 
 
@@ -78,11 +87,11 @@ class Lake:
         self.dead_letters_id = f"{config.namespace}.dead_letters"
 
     def ensure_tables(self) -> None:
-        try:
+        with contextlib.suppress(NamespaceAlreadyExistsError):
             self.catalog.create_namespace(self.config.namespace)
-        except NamespaceAlreadyExistsError:
-            pass
-        self._ensure(self.readings_id, READINGS_SCHEMA, [("ts", "ts_day", True), ("model_id", "model_id", False)])
+        self._ensure(
+            self.readings_id, READINGS_SCHEMA, [("ts", "ts_day", True), ("model_id", "model_id", False)]
+        )
         self._ensure(self.dead_letters_id, DEAD_LETTER_SCHEMA, [("rejected_at", "rejected_day", True)])
 
     def _ensure(self, identifier: str, schema: pa.Schema, partitions: list[tuple[str, str, bool]]) -> None:
@@ -93,9 +102,15 @@ class Lake:
             pass
         try:
             table = self.catalog.create_table(
-                identifier, schema=schema,
-                properties={"write.target-file-size-bytes": str(128 * 1024 * 1024),
-                            "write.parquet.compression-codec": "zstd"},
+                identifier,
+                schema=schema,
+                properties={
+                    "write.target-file-size-bytes": str(128 * 1024 * 1024),
+                    "write.parquet.compression-codec": "zstd",
+                    # pyiceberg's own retry would rebase a commit but keep the snapshot properties it
+                    # started with (stale bus offsets); the writer and compaction retry themselves instead.
+                    "commit.retry.num-retries": "0",
+                },
             )
         except TableAlreadyExistsError:
             return  # another writer won the race

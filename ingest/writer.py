@@ -51,7 +51,6 @@ class Sink:
     pending_rows: int = 0
     next_offsets: dict[int, int] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
-    seen_loaded: bool = False
     oldest: float | None = None
     committed_rows: int = 0
 
@@ -64,10 +63,10 @@ class Sink:
         stored = table_offsets(table)
         self.pending, self.pending_rows, self.oldest = [], 0, None
         self.next_offsets = {p: stored.get(p, 0) for p in partitions}
-        if not self.seen_loaded:
-            keys = table.scan(selected_fields=("batch_key",)).to_arrow()["batch_key"]
-            self.seen = set(pc.unique(keys).to_pylist())
-            self.seen_loaded = True
+        # The keys of what the table holds now, not what this writer had buffered: the buffer was just
+        # dropped and will be consumed again, and other writers may have committed these partitions.
+        keys = table.scan(selected_fields=("batch_key",)).to_arrow()["batch_key"]
+        self.seen = set(pc.unique(keys).to_pylist())
         log.info(
             "%s: resuming partitions %s from lake offsets (%d batch keys known)",
             self.name,

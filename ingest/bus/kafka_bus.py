@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -131,7 +132,17 @@ class KafkaGroupConsumer:
             heartbeat_interval_ms=3000,
             max_poll_interval_ms=300000,
         )
+        self._await_metadata(topics)
         self._consumer.subscribe(topics, listener=_Listener(on_assign))
+
+    def _await_metadata(self, topics: list[str], timeout_s: float = 30.0) -> None:
+        """Join the group only once the topics' partitions are known: a member that joins right after the
+        topics were created can be handed no partitions and then miss the next assignment for minutes."""
+        deadline = time.monotonic() + timeout_s
+        while any(not self._consumer.partitions_for_topic(t) for t in topics):
+            if time.monotonic() > deadline:
+                raise BusUnavailable(f"no partition metadata for {topics} after {timeout_s:.0f} s")
+            time.sleep(0.2)
 
     def poll(self, timeout_s: float, max_records: int) -> list[Record]:
         batches = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)

@@ -1,0 +1,76 @@
+"""DuckDB for the lake: one in-memory database per process, reading Parquet locally or from S3 (MinIO).
+
+DuckDB cannot download extensions here (and a server should not fetch code at run time anyway): httpfs is
+loaded from the ``duckdb-extension-httpfs`` wheel installed beside duckdb. Connections are blocking; callers
+run them in a worker thread, one cursor per query.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import duckdb
+
+
+def extension_file(name: str) -> Path:
+    """The ``<name>.duckdb_extension`` shipped by the ``duckdb_extension_<name>`` wheel for this duckdb."""
+    import importlib
+
+    package = importlib.import_module(f"duckdb_extension_{name}")
+    root = Path(package.__file__ or "").parent / "extensions"
+    path = root / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    if path.exists():
+        return path
+    found = sorted(root.glob(f"*/{name}.duckdb_extension"))
+    if not found:
+        raise RuntimeError(f"no {name}.duckdb_extension under {root}; install duckdb-extension-{name}")
+    return found[-1]
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def connect(
+    s3: dict[str, str], *, threads: int | None = None, memory_limit: str = "1GB"
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory database able to read the warehouse; its configuration is locked once set up.
+
+    ``s3`` is the pyiceberg FileIO configuration of the lake (empty for a local warehouse).
+    """
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "threads": threads or min(4, os.cpu_count() or 1),
+            "memory_limit": memory_limit,
+        },
+    )
+    con.execute("SET TimeZone = 'UTC'")
+    if s3:
+        con.execute(f"LOAD {_quote(str(extension_file('httpfs')))}")
+        endpoint = urlparse(s3.get("s3.endpoint", ""))
+        options = [
+            "TYPE S3",
+            f"KEY_ID {_quote(s3.get('s3.access-key-id', ''))}",
+            f"SECRET {_quote(s3.get('s3.secret-access-key', ''))}",
+            f"REGION {_quote(s3.get('s3.region', 'us-east-1'))}",
+        ]
+        if endpoint.netloc:  # MinIO or another S3-compatible store: path-style URLs on its own endpoint
+            options += [
+                f"ENDPOINT {_quote(endpoint.netloc)}",
+                "URL_STYLE 'path'",
+                f"USE_SSL {'true' if endpoint.scheme == 'https' else 'false'}",
+            ]
+        con.execute(f"CREATE SECRET lake ({', '.join(options)})")
+    # Queries only take parameters, never SQL text from callers; locking is the second fence.
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def readable_path(file_path: str) -> str:
+    """A data file location of the Iceberg metadata as DuckDB reads it (``file://`` URIs as plain paths)."""
+    return file_path.removeprefix("file://")

@@ -1,0 +1,319 @@
+"""Routes of /api/v1/analytics: raw readings, time series and cross-factory benchmarks over the lake."""
+
+from __future__ import annotations
+
+import base64
+import zoneinfo
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Annotated, Any, Literal, TypeVar
+
+import duckdb
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import AfterValidator, AwareDatetime, StringConstraints
+from sqlalchemy.exc import OperationalError
+
+from catalog import tenancy
+from catalog.query import BUCKET_SECONDS, Position, QueryEngine, ReadingFilter, SnapshotGone
+from catalog.runtime import Analytics
+from catalog.schemas import Benchmarks, Bucket, ReadingsPage, ScanStats, Series, Tables
+from services.kit.errors import BadRequest, ServiceUnavailable, field_error
+from services.kit.principal import AdminOnly, Authenticated, Principal, Role, require_roles
+from services.kit.spec import Responses
+
+router = APIRouter()
+T = TypeVar("T")
+
+MAX_READINGS_PAGE = 1000
+MAX_BUCKETS = 10_000
+MAX_FACTORIES = 50
+FACTORY = r"^[a-z0-9][a-z0-9-]{2,63}$"
+MODEL = r"^[a-z][a-z0-9-]{2,63}$"
+ITEM = r"^[a-z][a-z0-9_]{0,63}$"
+
+FactoryStr = Annotated[str, StringConstraints(pattern=FACTORY)]
+ItemStr = Annotated[str, StringConstraints(pattern=ITEM)]
+Analyst = Annotated[Principal, require_roles(Role.SME, Role.VENDOR)]
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _zone(value: str) -> str:
+    if value not in _zones():
+        raise ValueError(f"unknown time zone '{value}'; use an IANA name such as Asia/Seoul or UTC")
+    return value
+
+
+TimeZone = Annotated[
+    str,
+    AfterValidator(_zone),
+    Query(
+        max_length=64, description="IANA time zone that day and week buckets follow", examples=["Asia/Seoul"]
+    ),
+]
+From = Annotated[
+    AwareDatetime,
+    Query(
+        alias="from",
+        description="inclusive start, ISO 8601 with zone",
+        examples=["2025-11-01T00:00:00+09:00"],
+    ),
+]
+To = Annotated[
+    AwareDatetime,
+    Query(description="exclusive end, ISO 8601 with zone", examples=["2025-11-08T00:00:00+09:00"]),
+]
+ModelId = Annotated[
+    str, Query(pattern=MODEL, description="equipment model (data standard) id", examples=["cnc-lathe"])
+]
+ItemId = Annotated[str, Query(pattern=ITEM, description="data item of the model", examples=["spindle_speed"])]
+EquipmentId = Annotated[str | None, Query(min_length=1, max_length=128, examples=["eq-1-01"])]
+
+COMMON: Responses = {
+    400: {"description": "inconsistent parameters (`to` before `from`, a stale cursor); `fields` names them"},
+    401: {"description": "no or invalid bearer token"},
+    422: {"description": "a parameter is malformed; `fields[].loc` names it (e.g. query.factory_id)"},
+    503: {"description": "the lake (object store or catalog) is unreachable; retry after Retry-After"},
+}
+FORBIDDEN: Responses = {403: {"description": "the caller may not read this factory's rows"}}
+
+
+async def _engine(request: Request) -> QueryEngine:
+    analytics: Analytics | None = getattr(request.app.state, "analytics", None)
+    if analytics is None:
+        raise ServiceUnavailable(
+            "the analytics service is not started in this process", headers={"Retry-After": "5"}
+        )
+    return await _run(analytics.engine)
+
+
+async def _run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Blocking lake I/O in a worker thread; an unreachable store or catalog is a 503, not a 500."""
+    try:
+        return await run_in_threadpool(fn, *args, **kwargs)
+    except (OSError, duckdb.IOException, duckdb.HTTPException, OperationalError) as exc:
+        raise ServiceUnavailable(
+            f"the lake is unreachable: {type(exc).__name__}",
+            detail_ko="데이터 레이크에 연결할 수 없습니다. 잠시 후 다시 시도하세요",
+            headers={"Retry-After": "5"},
+        ) from exc
+
+
+def _check_range(start: datetime | None, end: datetime | None, bucket: str | None = None) -> None:
+    if start is not None and end is not None and end <= start:
+        raise BadRequest(
+            "`to` must be after `from`", fields=[field_error("query.to", "must be after `from`")]
+        )
+    if bucket is not None and start is not None and end is not None:
+        buckets = (end - start) / timedelta(seconds=BUCKET_SECONDS[bucket])
+        if buckets > MAX_BUCKETS:
+            raise BadRequest(
+                f"{int(buckets)} buckets of {bucket} in this range; at most {MAX_BUCKETS}",
+                detail_ko="구간이 너무 많습니다. 더 큰 bucket이나 더 짧은 기간을 고르세요",
+                fields=[
+                    field_error("query.bucket", f"too fine for the range: at most {MAX_BUCKETS} buckets")
+                ],
+            )
+
+
+def _encode_cursor(position: Position) -> str:
+    raw = orjson.dumps(
+        [
+            position.snapshot_id,
+            position.ts.isoformat(),
+            position.equipment_id,
+            position.item_id,
+            position.file,
+            position.row,
+        ]
+    )
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> Position:
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        snapshot_id, ts, equipment_id, item_id, file, row = values
+        position = Position(
+            int(snapshot_id), datetime.fromisoformat(ts), str(equipment_id), str(item_id), str(file), int(row)
+        )
+    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+        raise BadRequest(
+            "cursor is not a cursor returned by this list",
+            fields=[field_error("query.cursor", "malformed cursor")],
+        ) from exc
+    if position.ts.tzinfo is None:
+        raise BadRequest(
+            "cursor is not a cursor returned by this list",
+            fields=[field_error("query.cursor", "malformed cursor")],
+        )
+    return position
+
+
+@router.get(
+    "/readings",
+    summary="Raw readings of one factory, filtered and paginated (its organisation, consented vendors, "
+    "its gateway, admin)",
+    response_model=ReadingsPage,
+    responses={**COMMON, **FORBIDDEN},
+)
+async def readings(
+    request: Request,
+    principal: Authenticated,
+    factory_id: Annotated[
+        str, Query(pattern=FACTORY, description="the factory", examples=["factory-sme-1-a"])
+    ],
+    model_id: Annotated[str | None, Query(pattern=MODEL, examples=["cnc-lathe"])] = None,
+    item_id: Annotated[
+        list[ItemStr] | None,
+        Query(max_length=50, description="one or more data items", examples=[["spindle_speed"]]),
+    ] = None,
+    equipment_id: EquipmentId = None,
+    start: Annotated[
+        AwareDatetime | None,
+        Query(
+            alias="from",
+            description="inclusive start, ISO 8601 with zone",
+            examples=["2025-11-24T00:00:00+09:00"],
+        ),
+    ] = None,
+    to: Annotated[
+        AwareDatetime | None,
+        Query(description="exclusive end, ISO 8601 with zone", examples=["2025-11-25T00:00:00+09:00"]),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_READINGS_PAGE, description="rows per page (1-1000)")] = 100,
+    cursor: Annotated[
+        str | None, Query(max_length=2048, description="`next_cursor` of the previous page")
+    ] = None,
+) -> ReadingsPage:
+    """Rows in (ts, equipment_id, item_id) order. Every page of one listing reads the Iceberg snapshot of
+    its first page, so rows committed meanwhile neither shift nor repeat the pages."""
+    _check_range(start, to)
+    after = _decode_cursor(cursor) if cursor else None
+    engine = await _engine(request)
+    scope = await tenancy.scope_for(request, engine, principal, [factory_id])
+    flt = ReadingFilter(
+        factory_ids=(factory_id,),
+        model_id=model_id,
+        item_ids=tuple(item_id or ()),
+        equipment_id=equipment_id,
+        start=start,
+        end=to,
+    )
+    try:
+        rows, position, plan = await _run(engine.readings, flt, scope, limit, after)
+    except SnapshotGone as exc:
+        raise BadRequest(
+            "the snapshot this cursor reads was expired; start the listing again",
+            detail_ko="커서가 가리키는 스냅샷이 만료되었습니다. 처음부터 다시 조회하세요",
+            fields=[field_error("query.cursor", "expired snapshot")],
+        ) from exc
+    return ReadingsPage(
+        items=rows,
+        next_cursor=_encode_cursor(position) if position else None,
+        scan=ScanStats(**plan.stats()),
+    )
+
+
+@router.get(
+    "/series",
+    summary="Time-bucketed statistics of one data item for the caller's factories (owner, consented vendor, "
+    "gateway, admin)",
+    response_model=Series,
+    responses={**COMMON, **FORBIDDEN},
+)
+async def series(
+    request: Request,
+    principal: Authenticated,
+    item_id: ItemId,
+    start: From,
+    to: To,
+    factory_id: Annotated[
+        list[FactoryStr] | None,
+        Query(
+            max_length=MAX_FACTORIES,
+            description="factories to include; none = every factory of the caller "
+            "(vendors must name consented factories)",
+            examples=[["factory-sme-1-a"]],
+        ),
+    ] = None,
+    model_id: Annotated[str | None, Query(pattern=MODEL, examples=["cnc-lathe"])] = None,
+    equipment_id: EquipmentId = None,
+    bucket: Annotated[Bucket, Query(description="bucket width")] = "1h",
+    tz: TimeZone = "UTC",
+    group_by: Annotated[
+        Literal["factory", "equipment"], Query(description="one series per factory or per equipment")
+    ] = "factory",
+) -> Series:
+    """Count, mean, min, max, median and p95 of the numeric values per factory (or equipment) and bucket."""
+    factories = list(dict.fromkeys(factory_id or []))
+    _check_range(start, to, bucket)
+    engine = await _engine(request)
+    scope = await tenancy.scope_for(request, engine, principal, factories)
+    flt = ReadingFilter(
+        factory_ids=tuple(factories),
+        model_id=model_id,
+        item_ids=(item_id,),
+        equipment_id=equipment_id,
+        start=start,
+        end=to,
+    )
+    rows, plan = await _run(engine.series, flt, scope, bucket, tz, group_by == "equipment")
+    return Series(
+        item_id=item_id,
+        bucket=bucket,
+        tz=tz,
+        items=rows,
+        scan=ScanStats(**plan.stats()),
+    )
+
+
+@router.get(
+    "/benchmarks",
+    summary="Anonymous cross-factory statistics of one data item per time bucket (SME, vendor, admin)",
+    response_model=Benchmarks,
+    responses={**COMMON, 403: {"description": "requires the sme or vendor role"}},
+)
+async def benchmarks(
+    request: Request,
+    principal: Analyst,
+    model_id: ModelId,
+    item_id: ItemId,
+    start: From,
+    to: To,
+    bucket: Annotated[Bucket, Query(description="bucket width")] = "1d",
+    tz: TimeZone = "UTC",
+) -> Benchmarks:
+    """Aggregates only, never rows: a bucket is shown only when at least `min_group_size` distinct factories
+    contribute to it (setting `SMARTMFG_MIN_GROUP_SIZE`); the others are counted in `suppressed_groups`."""
+    _check_range(start, to, bucket)
+    engine = await _engine(request)
+    k = request.app.state.settings.min_group_size
+    flt = ReadingFilter(model_id=model_id, item_ids=(item_id,), start=start, end=to)
+    rows, suppressed, plan = await _run(engine.benchmarks, flt, bucket, tz, k)
+    return Benchmarks(
+        model_id=model_id,
+        item_id=item_id,
+        bucket=bucket,
+        tz=tz,
+        min_group_size=k,
+        suppressed_groups=suppressed,
+        items=rows,
+        scan=ScanStats(**plan.stats()),
+    )
+
+
+@router.get(
+    "/tables",
+    summary="Lake tables: snapshots, data files, rows, last commit and stored bus offsets (admin)",
+    response_model=Tables,
+    responses={401: COMMON[401], 403: {"description": "admins only"}, 503: COMMON[503]},
+)
+async def tables(request: Request, principal: AdminOnly) -> Tables:
+    return Tables(items=await _run((await _engine(request)).tables))

@@ -1,0 +1,390 @@
+"""The analytics query engine: pyiceberg plans which data files can match, DuckDB reads only those.
+
+Every query goes the same way:
+1. the filter (factories, organisations, model, items, time range) becomes a pyiceberg row filter; scan
+   planning prunes by partition (day of ``ts``, ``model_id``) and by the per-file column statistics;
+2. DuckDB reads the remaining Parquet files (``s3://`` through httpfs, or local paths) and applies the
+   same filter in SQL, with parameters only: no caller text ever becomes SQL.
+
+The engine is blocking (pyiceberg I/O, DuckDB); the API runs it in worker threads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+from pyiceberg.expressions import (
+    AlwaysFalse,
+    AlwaysTrue,
+    And,
+    BooleanExpression,
+    EqualTo,
+    GreaterThanOrEqual,
+    In,
+    LessThan,
+    NotNull,
+    Or,
+)
+from pyiceberg.table import Table
+from pyiceberg.table.snapshots import Summary
+
+from catalog import duck
+from catalog.lake import Lake
+from ingest.writer import table_offsets
+
+READ_OPTIONS = "filename = true, file_row_number = true, hive_partitioning = false, union_by_name = true"
+# Whitelisted bucket widths: the only values spliced into SQL text, and never from the caller verbatim.
+BUCKETS: dict[str, str] = {
+    "1m": "INTERVAL 1 MINUTE",
+    "5m": "INTERVAL 5 MINUTE",
+    "15m": "INTERVAL 15 MINUTE",
+    "1h": "INTERVAL 1 HOUR",
+    "6h": "INTERVAL 6 HOUR",
+    "1d": "INTERVAL 1 DAY",
+    "7d": "INTERVAL 7 DAY",
+}
+BUCKET_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "6h": 21600, "1d": 86400, "7d": 604800}
+OWNERS_TTL_S = 60.0
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Rows a caller may read: of one factory (or every factory) of one organisation (or any)."""
+
+    factory_id: str | None
+    org_id: str | None
+
+
+Scope = list[Grant] | None
+"""``None``: every row (admins); a list: the union of its grants (empty: nothing)."""
+
+
+@dataclass(frozen=True)
+class ReadingFilter:
+    factory_ids: tuple[str, ...] = ()
+    model_id: str | None = None
+    item_ids: tuple[str, ...] = ()
+    equipment_id: str | None = None
+    start: datetime | None = None  # inclusive
+    end: datetime | None = None  # exclusive
+    numeric: bool = False  # only readings with a numeric value
+
+    def iceberg(self, scope: Scope) -> BooleanExpression:
+        terms: list[BooleanExpression] = []
+        if self.factory_ids:
+            terms.append(In(term="factory_id", literals=set(self.factory_ids)))
+        if self.model_id:
+            terms.append(EqualTo(term="model_id", value=self.model_id))
+        if self.item_ids:
+            terms.append(In(term="item_id", literals=set(self.item_ids)))
+        if self.equipment_id:
+            terms.append(EqualTo(term="equipment_id", value=self.equipment_id))
+        if self.start:
+            terms.append(GreaterThanOrEqual(term="ts", value=self.start.astimezone(UTC).isoformat()))
+        if self.end:
+            terms.append(LessThan(term="ts", value=self.end.astimezone(UTC).isoformat()))
+        if self.numeric:
+            terms.append(NotNull(term="value_num"))
+        if scope is not None:
+            grants: list[BooleanExpression] = [_grant_expression(g) for g in scope]
+            terms.append(_any(grants))
+        return _all(terms)
+
+    def sql(self, scope: Scope) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.factory_ids:
+            clauses.append(f"factory_id IN ({', '.join('?' * len(self.factory_ids))})")
+            params += self.factory_ids
+        if self.model_id:
+            clauses.append("model_id = ?")
+            params.append(self.model_id)
+        if self.item_ids:
+            clauses.append(f"item_id IN ({', '.join('?' * len(self.item_ids))})")
+            params += self.item_ids
+        if self.equipment_id:
+            clauses.append("equipment_id = ?")
+            params.append(self.equipment_id)
+        if self.start:
+            clauses.append("ts >= ?")
+            params.append(self.start)
+        if self.end:
+            clauses.append("ts < ?")
+            params.append(self.end)
+        if self.numeric:
+            clauses.append("value_num IS NOT NULL")
+        if scope is not None:
+            grants = []
+            for grant in scope:
+                parts = []
+                for column, value in (("factory_id", grant.factory_id), ("org_id", grant.org_id)):
+                    if value is not None:
+                        parts.append(f"{column} = ?")
+                        params.append(value)
+                grants.append("(" + (" AND ".join(parts) or "TRUE") + ")")
+            clauses.append("(" + (" OR ".join(grants) or "FALSE") + ")")
+        return " AND ".join(clauses) or "TRUE", params
+
+
+def _grant_expression(grant: Grant) -> BooleanExpression:
+    terms: list[BooleanExpression] = []
+    if grant.factory_id is not None:
+        terms.append(EqualTo(term="factory_id", value=grant.factory_id))
+    if grant.org_id is not None:
+        terms.append(EqualTo(term="org_id", value=grant.org_id))
+    return _all(terms)
+
+
+def _all(terms: Sequence[BooleanExpression]) -> BooleanExpression:
+    return And(*terms) if len(terms) > 1 else (terms[0] if terms else AlwaysTrue())
+
+
+def _any(terms: Sequence[BooleanExpression]) -> BooleanExpression:
+    return Or(*terms) if len(terms) > 1 else (terms[0] if terms else AlwaysFalse())
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """The data files a query reads after pruning, and how many the snapshot has in total."""
+
+    snapshot_id: int | None
+    files: list[str]
+    files_total: int
+    bytes_scanned: int
+    rows_in_files: int
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "snapshot_id": self.snapshot_id,
+            "files_scanned": len(self.files),
+            "files_total": self.files_total,
+            "bytes_scanned": self.bytes_scanned,
+            "rows_in_scanned_files": self.rows_in_files,
+        }
+
+
+class SnapshotGone(LookupError):
+    """A cursor names a snapshot that was expired meanwhile."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page of readings ends: the snapshot it reads and the last row's sort key."""
+
+    snapshot_id: int
+    ts: datetime
+    equipment_id: str
+    item_id: str
+    file: str
+    row: int
+
+
+READING_COLUMNS = (
+    "factory_id",
+    "equipment_id",
+    "model_id",
+    "model_version",
+    "item_id",
+    "ts",
+    "value_num",
+    "value_text",
+    "unit",
+    "quality",
+    "ingested_at",
+)
+# Unique within a snapshot: a row is identified by its file and its position in it.
+READING_ORDER = "ts, equipment_id, item_id, parse_filename(filename), file_row_number"
+
+
+@dataclass
+class QueryEngine:
+    lake: Lake
+    threads: int | None = None
+    memory_limit: str = "1GB"
+    _db: duckdb.DuckDBPyConnection | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _owners: dict[str, tuple[float, frozenset[str]]] = field(default_factory=dict)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            if self._db is None:
+                self._db = duck.connect(
+                    self.lake.config.s3, threads=self.threads, memory_limit=self.memory_limit
+                )
+            return self._db.cursor()
+
+    def _query(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cursor = self._cursor()
+        try:
+            rows: list[dict[str, Any]] = cursor.execute(sql, params).to_arrow_table().to_pylist()
+            return rows
+        finally:
+            cursor.close()
+
+    # -- planning ------------------------------------------------------------------------------------
+
+    def plan(self, table: Table, condition: BooleanExpression, snapshot_id: int | None = None) -> ScanPlan:
+        snapshot = table.snapshot_by_id(snapshot_id) if snapshot_id is not None else table.current_snapshot()
+        if snapshot_id is not None and snapshot is None:
+            raise SnapshotGone(f"snapshot {snapshot_id} no longer exists")
+        if snapshot is None:
+            return ScanPlan(None, [], 0, 0, 0)
+        tasks = list(table.scan(row_filter=condition, snapshot_id=snapshot.snapshot_id).plan_files())
+        if any(task.delete_files for task in tasks):
+            # pyiceberg writes copy-on-write only; merge-on-read deletes from another engine would be ignored.
+            raise RuntimeError(
+                f"{table.name()} has delete files; the DuckDB engine reads copy-on-write tables only"
+            )
+        return ScanPlan(
+            snapshot.snapshot_id,
+            [duck.readable_path(task.file.file_path) for task in tasks],
+            _total(snapshot.summary, "total-data-files"),
+            sum(task.file.file_size_in_bytes for task in tasks),
+            sum(task.file.record_count for task in tasks),
+        )
+
+    # -- queries -------------------------------------------------------------------------------------
+
+    def readings(
+        self, flt: ReadingFilter, scope: Scope, limit: int, after: Position | None = None
+    ) -> tuple[list[dict[str, Any]], Position | None, ScanPlan]:
+        """One page of raw readings in (ts, equipment, item) order, read from one snapshot throughout."""
+        table = self.lake.readings()
+        pruning = flt
+        if after is not None and (flt.start is None or after.ts > flt.start):
+            pruning = ReadingFilter(**{**flt.__dict__, "start": after.ts})  # later pages skip earlier files
+        plan = self.plan(table, pruning.iceberg(scope), after.snapshot_id if after else None)
+        if not plan.files:
+            return [], None, plan
+        where, params = flt.sql(scope)
+        if after is not None:
+            where += f" AND ({READING_ORDER}) > (?, ?, ?, ?, ?)"
+            params += [after.ts, after.equipment_id, after.item_id, after.file, after.row]
+        sql = (
+            f"SELECT {', '.join(READING_COLUMNS)}, "
+            "parse_filename(filename) AS _file, file_row_number AS _row "
+            f"FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} ORDER BY {READING_ORDER} LIMIT ?"
+        )
+        rows = self._query(sql, [plan.files, *params, limit + 1])
+        position = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            last = rows[-1]
+            assert plan.snapshot_id is not None
+            position = Position(
+                plan.snapshot_id,
+                last["ts"],
+                last["equipment_id"],
+                last["item_id"],
+                last["_file"],
+                last["_row"],
+            )
+        for row in rows:
+            del row["_file"], row["_row"]
+        return rows, position, plan
+
+    def series(
+        self, flt: ReadingFilter, scope: Scope, bucket: str, tz: str, by_equipment: bool = False
+    ) -> tuple[list[dict[str, Any]], ScanPlan]:
+        """Per factory (or equipment) and time bucket: count, mean, min, max, median, p95 of the values."""
+        flt = ReadingFilter(**{**flt.__dict__, "numeric": True})
+        plan = self.plan(self.lake.readings(), flt.iceberg(scope))
+        if not plan.files:
+            return [], plan
+        where, params = flt.sql(scope)
+        keys = "factory_id, equipment_id" if by_equipment else "factory_id"
+        sql = (
+            f"SELECT {keys}, time_bucket({BUCKETS[bucket]}, ts, ?) AS bucket, count(*) AS readings, "
+            "avg(value_num) AS mean, min(value_num) AS min, max(value_num) AS max, "
+            "quantile_cont(value_num, 0.5) AS median, quantile_cont(value_num, 0.95) AS p95 "
+            f"FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} "
+            f"GROUP BY {keys}, bucket ORDER BY {keys}, bucket"
+        )
+        return self._query(sql, [tz, plan.files, *params]), plan
+
+    def benchmarks(
+        self, flt: ReadingFilter, bucket: str, tz: str, min_group_size: int
+    ) -> tuple[list[dict[str, Any]], int, ScanPlan]:
+        """Cross-factory aggregates per time bucket; groups of fewer than ``min_group_size`` factories are
+        dropped here, before anything leaves the engine, and only counted."""
+        flt = ReadingFilter(**{**flt.__dict__, "numeric": True})
+        plan = self.plan(self.lake.readings(), flt.iceberg(None))
+        if not plan.files:
+            return [], 0, plan
+        where, params = flt.sql(None)
+        sql = (
+            f"SELECT time_bucket({BUCKETS[bucket]}, ts, ?) AS bucket, "
+            "count(DISTINCT factory_id) AS factories, count(*) AS readings, avg(value_num) AS mean, "
+            "quantile_cont(value_num, 0.5) AS median, "
+            "quantile_cont(value_num, 0.95) AS p95 "
+            f"FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} GROUP BY bucket ORDER BY bucket"
+        )
+        groups = self._query(sql, [tz, plan.files, *params])
+        shown = [g for g in groups if g["factories"] >= min_group_size]
+        return shown, len(groups) - len(shown), plan
+
+    def owners(self, factory_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """The organisations whose rows a factory's readings carry (cached a minute once known)."""
+        now = time.monotonic()
+        known: dict[str, frozenset[str]] = {}
+        for factory_id in factory_ids:
+            hit = self._owners.get(factory_id)
+            if hit is not None and hit[0] > now:
+                known[factory_id] = hit[1]
+        missing = tuple(f for f in factory_ids if f not in known)
+        if missing:
+            flt = ReadingFilter(factory_ids=missing)
+            plan = self.plan(self.lake.readings(), flt.iceberg(None))
+            found: dict[str, set[str]] = {}
+            if plan.files:
+                where, params = flt.sql(None)
+                sql = f"SELECT DISTINCT factory_id, org_id FROM read_parquet(?, {READ_OPTIONS}) WHERE {where}"
+                for row in self._query(sql, [plan.files, *params]):
+                    found.setdefault(row["factory_id"], set()).add(row["org_id"])
+            for factory_id in missing:
+                orgs = frozenset(found.get(factory_id, ()))
+                if orgs:  # a factory without data yet is looked up again next time
+                    self._owners[factory_id] = (now + OWNERS_TTL_S, orgs)
+                known[factory_id] = orgs
+        return known
+
+    def tables(self) -> list[dict[str, Any]]:
+        """What the lake holds: per table its snapshots, files, rows, last commit and the bus offsets."""
+        out = []
+        for table in (self.lake.readings(), self.lake.dead_letters()):
+            snapshot = table.current_snapshot()
+            summary = snapshot.summary if snapshot else None
+            out.append(
+                {
+                    "table": ".".join(table.name()),
+                    "location": table.location(),
+                    "partitioning": [f"{f.name}={f.transform}" for f in table.spec().fields],
+                    "snapshots": len(table.snapshots()),
+                    "current_snapshot_id": snapshot.snapshot_id if snapshot else None,
+                    "last_commit_at": (
+                        datetime.fromtimestamp(snapshot.timestamp_ms / 1000, tz=UTC) if snapshot else None
+                    ),
+                    "last_operation": summary.operation.value if summary is not None else None,
+                    "data_files": _total(summary, "total-data-files"),
+                    "records": _total(summary, "total-records"),
+                    "size_bytes": _total(summary, "total-files-size"),
+                    "bus_offsets": {str(p): o for p, o in sorted(table_offsets(table).items())},
+                }
+            )
+        return out
+
+
+def _total(summary: Summary | None, key: str) -> int:
+    value = summary[key] if summary is not None else None
+    return int(value) if value else 0

@@ -1,0 +1,37 @@
+"""The analytics machinery of one process: the query engine over the lake, opened when first reachable."""
+
+from __future__ import annotations
+
+import threading
+
+from catalog.lake import Lake, LakeConfig
+from catalog.query import QueryEngine
+from ingest.runtime import ensure_bucket
+from services.kit.settings import PlatformSettings
+
+
+class Analytics:
+    """The process's query engine, opened at start-up or, if the lake was unreachable then, on first use."""
+
+    def __init__(self, settings: PlatformSettings) -> None:
+        self.settings = settings
+        self._engine: QueryEngine | None = None
+        self._lock = threading.Lock()
+
+    def engine(self) -> QueryEngine:
+        """Blocking: may connect to the catalog and the object store."""
+        with self._lock:
+            if self._engine is None:
+                ensure_bucket(self.settings)
+                lake = Lake(LakeConfig.from_settings(self.settings))
+                lake.ensure_tables()  # an empty lake answers empty results rather than errors
+                self._engine = QueryEngine(lake)
+            return self._engine
+
+    def ready(self) -> None:
+        self.engine().lake.catalog.list_namespaces()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.close()

@@ -1,0 +1,39 @@
+"""The analytics service: DuckDB over the Iceberg lake, mounted at /api/v1/analytics."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from catalog.endpoints import router
+from catalog.runtime import Analytics
+from services.kit.spec import ServiceSpec
+
+log = logging.getLogger(__name__)
+
+
+async def startup(app: FastAPI) -> None:
+    analytics = Analytics(app.state.settings)
+    app.state.analytics = analytics
+    app.state.readiness["analytics"] = analytics.ready
+    try:
+        await run_in_threadpool(analytics.engine)
+    except Exception:  # the rest of the process still serves; analytics answers 503 until the lake is back
+        log.exception("the lake is unreachable; analytics will retry on the next request")
+
+
+async def shutdown(app: FastAPI) -> None:
+    analytics: Analytics | None = getattr(app.state, "analytics", None)
+    if analytics is not None:
+        await run_in_threadpool(analytics.close)
+
+
+SPEC = ServiceSpec(
+    name="analytics",
+    router=router,
+    description="데이터 분석 — raw readings, time series and cross-factory benchmarks over the lake (DuckDB)",
+    startup=[startup],
+    shutdown=[shutdown],
+)
