@@ -153,7 +153,8 @@ def test_factories_are_tenant_data(client: TestClient, sme: dict[str, str], auth
     assert patched["name"] == "창원공장"
     for nulled in ({"equipment": None}, {"name": None}):
         refused = client.patch(f"{url}/factory-sme-1-a", json=nulled, headers=sme)
-        assert refused.status_code == 422 and refused.json()["fields"][0]["loc"] == f"body.{next(iter(nulled))}"
+        assert refused.status_code == 422
+        assert refused.json()["fields"][0]["loc"] == f"body.{next(iter(nulled))}"
     cleared = client.patch(f"{url}/factory-sme-1-a", json={"address": None}, headers=sme)
     assert cleared.status_code == 200 and cleared.json()["address"] is None
     company = client.patch(f"{URL}/org-sme-1", json={"name": None, "expertise": None}, headers=sme)
