@@ -269,7 +269,7 @@ def main() -> int:
     parser.add_argument("--json-rows", type=int, default=50_000)
     parser.add_argument("--freshness-samples", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--uploaders", type=int, default=4, help="concurrent gateway uploads")
+    parser.add_argument("--uploaders", type=int, default=2, help="concurrent gateway uploads")
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks.md")
     args = parser.parse_args()
 
@@ -352,10 +352,11 @@ def write_report(
     )
     text_ = f"""# Benchmarks
 
-Measured by `bench/ingest_bench.py` ({datetime.now(UTC):%Y-%m-%d}, this 2-core machine, real Kafka, MinIO
-and PostgreSQL started by `infra/`; `make bench` reruns it). Each run uploads through the API, one lake
-writer process commits to Iceberg on MinIO, and a run ends when the snapshot holds every row. Medians of
-{args.runs} runs; the Kafka ceiling is a produce+consume of the same Arrow messages in the same run.
+Measured by `bench/ingest_bench.py` ({datetime.now(UTC):%Y-%m-%d}, this 2-core machine, real Kafka,
+MinIO and PostgreSQL started by `infra/`; `make bench` reruns it). Each run uploads through the API
+({args.uploaders} concurrent uploaders calling the ASGI app in-process, no TCP), one lake writer process
+commits to Iceberg on MinIO, and a run ends when the snapshot holds every row. Medians of {args.runs} runs;
+the Kafka ceiling is a produce+consume of the same Arrow messages in the same run.
 
 ## Ingest throughput (readings per second, upload to committed snapshot)
 | path | median | runs | target |
