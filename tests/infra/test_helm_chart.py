@@ -61,7 +61,10 @@ def test_every_service_gets_a_deployment_and_the_gateway_routes_to_it() -> None:
     writer = deployments["demo-smartmfg-writer"]
     assert writer["spec"]["template"]["spec"]["containers"][0]["command"][-1] == "ingest.writer"
     kinds = {d["kind"] for d in docs}
-    assert {"Deployment", "Service", "Job", "Secret"} <= kinds
+    assert {"Deployment", "Service", "Job", "Secret", "CronJob"} <= kinds
+    compaction = next(d for d in docs if d["kind"] == "CronJob")
+    command = compaction["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert command[:3] == ["python", "-m", "catalog.compaction"]
 
 
 def test_existing_secret_replaces_the_generated_one() -> None:
