@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import zoneinfo
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -10,7 +9,6 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal, TypeVar
 
 import duckdb
-import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator, AwareDatetime, StringConstraints
@@ -21,6 +19,7 @@ from catalog.query import BUCKET_SECONDS, Position, QueryEngine, ReadingFilter, 
 from catalog.runtime import Analytics
 from catalog.schemas import Benchmarks, Bucket, ReadingsPage, ScanStats, Series, Tables
 from services.kit.errors import BadRequest, ServiceUnavailable, field_error
+from services.kit.pagination import decode_cursor, encode_cursor, malformed_cursor
 from services.kit.principal import AdminOnly, Authenticated, Principal, Role, require_roles
 from services.kit.spec import Responses
 
@@ -123,36 +122,28 @@ def _check_range(start: datetime | None, end: datetime | None, bucket: str | Non
 
 
 def _encode_cursor(position: Position) -> str:
-    raw = orjson.dumps(
+    return encode_cursor(
         [
             position.snapshot_id,
-            position.ts.isoformat(),
+            position.ts,
             position.equipment_id,
             position.item_id,
             position.file,
             position.row,
         ]
     )
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def _decode_cursor(cursor: str) -> Position:
+    snapshot_id, ts, equipment_id, item_id, file, row = decode_cursor(cursor, 6)
     try:
-        values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        snapshot_id, ts, equipment_id, item_id, file, row = values
         position = Position(
             int(snapshot_id), datetime.fromisoformat(ts), str(equipment_id), str(item_id), str(file), int(row)
         )
-    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
-        raise BadRequest(
-            "cursor is not a cursor returned by this list",
-            fields=[field_error("query.cursor", "malformed cursor")],
-        ) from exc
+    except (ValueError, TypeError) as exc:
+        raise malformed_cursor() from exc
     if position.ts.tzinfo is None:
-        raise BadRequest(
-            "cursor is not a cursor returned by this list",
-            fields=[field_error("query.cursor", "malformed cursor")],
-        )
+        raise malformed_cursor()
     return position
 
 

@@ -17,7 +17,7 @@ from ingest.schemas import BatchReceipt, BatchStatus, DeadLetter
 from services.kit.clients import service_client
 from services.kit.db import SessionDep
 from services.kit.errors import Forbidden, NotFound, PayloadTooLarge
-from services.kit.pagination import Page, PageDep
+from services.kit.pagination import Page, PageDep, decode_offset, encode_cursor
 from services.kit.principal import Authenticated, Gateway, Principal
 from services.kit.spec import Responses
 
@@ -225,9 +225,10 @@ def dead_letters(
     ordered = rows.sort_by(
         [("batch_id", "ascending"), ("row", "ascending"), ("field", "ascending")]
     ).to_pylist()
-    start = int(page.cursor) if page.cursor and page.cursor.isdigit() else 0
+    start = decode_offset(page.cursor)
     chunk = ordered[start : start + page.limit]
     more = start + page.limit < len(ordered)
     return Page[DeadLetter](
-        items=[DeadLetter(**r) for r in chunk], next_cursor=str(start + page.limit) if more else None
+        items=[DeadLetter(**r) for r in chunk],
+        next_cursor=encode_cursor([start + page.limit]) if more else None,
     )

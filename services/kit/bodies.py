@@ -6,7 +6,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
-from services.kit.errors import ValidationFailed, field_error
+from services.kit.errors import ValidationFailed, fields_of
 
 Full = TypeVar("Full", bound=BaseModel)
 
@@ -39,5 +39,6 @@ def merged(full: type[Full], current: dict[str, Any], patch: PatchModel, what: s
     try:
         return full.model_validate(current | patch.model_dump(exclude_unset=True, mode="json"))
     except ValidationError as exc:
-        fields = [field_error("body." + ".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-        raise ValidationFailed(f"the changed {what} is invalid", fields=fields) from exc
+        raise ValidationFailed(
+            f"the changed {what} is invalid", fields=fields_of(exc.errors(), prefix=("body",))
+        ) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -94,11 +95,16 @@ def field_error(loc: str, msg: str) -> dict[str, str]:
     return {"loc": loc, "msg": msg}
 
 
-def _loc(parts: tuple[Any, ...] | list[Any]) -> str:
+def _loc(parts: Sequence[Any]) -> str:
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+def fields_of(errors: Iterable[Mapping[str, Any]], prefix: tuple[str, ...] = ()) -> list[dict[str, str]]:
+    """Pydantic's errors as ``fields`` entries: ``loc`` spelled ``body.kpis[0].after``."""
+    return [field_error(_loc((*prefix, *e.get("loc", ()))), str(e.get("msg", ""))) for e in errors]
 
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -150,7 +156,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [field_error(_loc(e.get("loc", ())), str(e.get("msg", ""))) for e in exc.errors()]
+        fields = fields_of(exc.errors())
         err = ValidationFailed(
             "; ".join(f"{f['loc']}: {f['msg']}" for f in fields) or "invalid request",
             detail_ko="요청 값이 올바르지 않습니다: " + ", ".join(f["loc"] for f in fields),

@@ -41,25 +41,41 @@ def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def _encode(values: Sequence[Any]) -> str:
+def malformed_cursor() -> BadRequest:
+    return BadRequest(
+        "cursor is not a cursor returned by this list",
+        fields=[field_error("query.cursor", "malformed cursor")],
+    )
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    """An opaque cursor holding ``values`` (JSON types and datetimes)."""
     plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
     return base64.urlsafe_b64encode(orjson.dumps(plain)).decode().rstrip("=")
 
 
-def _decode(cursor: str, count: int) -> list[Any]:
+def decode_cursor(cursor: str, count: int) -> list[Any]:
+    """The ``count`` values of a cursor made by :func:`encode_cursor`, else 400 naming ``query.cursor``."""
     try:
         values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, orjson.JSONDecodeError) as exc:
-        raise BadRequest(
-            "cursor is not a cursor returned by this list",
-            fields=[field_error("query.cursor", "malformed cursor")],
-        ) from exc
+        raise malformed_cursor() from exc
     if not isinstance(values, list) or len(values) != count:
         raise BadRequest(
             "cursor does not belong to this list",
             fields=[field_error("query.cursor", "cursor of another list")],
         )
     return values
+
+
+def decode_offset(cursor: str | None) -> int:
+    """Where a list cut by position (ranked or in-memory results) resumes: 0 without a cursor."""
+    if not cursor:
+        return 0
+    (offset,) = decode_cursor(cursor, 1)
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise malformed_cursor()
+    return offset
 
 
 def _coerce(key: InstrumentedAttribute[Any], value: Any) -> Any:
@@ -86,9 +102,9 @@ def paginate(
 ) -> Page[T]:
     """Run ``stmt`` ordered by the unique key tuple ``keys`` and cut one page after ``params.cursor``."""
     if params.cursor:
-        stmt = stmt.where(_after(keys, _decode(params.cursor, len(keys))))
+        stmt = stmt.where(_after(keys, decode_cursor(params.cursor, len(keys))))
     rows = list(session.scalars(stmt.order_by(*keys).limit(params.limit + 1)))
     more = len(rows) > params.limit
     rows = rows[: params.limit]
-    next_cursor = _encode([getattr(rows[-1], k.key) for k in keys]) if more and rows else None
+    next_cursor = encode_cursor([getattr(rows[-1], k.key) for k in keys]) if more and rows else None
     return Page[T](items=[convert(r) for r in rows], next_cursor=next_cursor)

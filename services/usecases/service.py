@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import math
 from collections import defaultdict
 from typing import Any
@@ -12,7 +11,8 @@ from sqlalchemy.orm import Session
 from services.kit import reference as ref
 from services.kit.bodies import merged
 from services.kit.db import utcnow
-from services.kit.errors import BadRequest, Conflict, ValidationFailed, field_error
+from services.kit.errors import Conflict, ValidationFailed, field_error
+from services.kit.pagination import decode_offset, encode_cursor
 from services.kit.principal import Principal
 from services.usecases import repository
 from services.usecases.models import Effect, ModelRef, UseCase
@@ -221,25 +221,6 @@ def taxonomy(session: Session) -> Taxonomy:
     )
 
 
-def _offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        offset = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().removeprefix("o:"))
-    except ValueError:
-        offset = -1
-    if offset < 0:
-        raise BadRequest(
-            "cursor is not a cursor returned by this search",
-            fields=[field_error("query.cursor", "malformed cursor")],
-        )
-    return offset
-
-
-def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
-
-
 def search(
     session: Session, principal: Principal | None, query: str, limit: int, cursor: str | None
 ) -> SearchResults:
@@ -251,7 +232,7 @@ def search(
             detail_ko="검색어에 검색할 수 있는 단어가 없습니다",
             fields=[field_error("query.q", "no Korean, English or numeric word")],
         )
-    offset = _offset(cursor)
+    offset = decode_offset(cursor)
     total = max(1, repository.case_count(session))
     rarity = {t: math.log(1 + total / n) for t, n in repository.document_frequencies(session, wanted).items()}
     scores: dict[str, float] = defaultdict(float)
@@ -275,5 +256,5 @@ def search(
             )
             for cid in page
         ],
-        next_cursor=_cursor(offset + limit) if offset + limit < len(ranked) else None,
+        next_cursor=encode_cursor([offset + limit]) if offset + limit < len(ranked) else None,
     )
