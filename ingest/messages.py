@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.ipc as ipc
+
+from ingest import dictionaries
 
 MAX_CHUNK_BYTES = 8 * 1024 * 1024
 
 
-# Readings repeat their factory, model, item and unit strings on every row: dictionary-encoded and
-# zstd-compressed inside Arrow (multithreaded C++), a message is ~8x smaller than plain IPC, so the bus
-# itself needs no compression of its own.
+# Readings repeat their factory, model, item and unit strings on every row: dictionary-encoded (as
+# ingest.dictionaries keeps them) and zstd-compressed inside Arrow (multithreaded C++), a message is ~8x
+# smaller than plain IPC, so the bus itself needs no compression of its own.
 _OPTIONS = ipc.IpcWriteOptions(compression="zstd")
 
 
 def encode(table: pa.Table) -> bytes:
     compact = pa.table(
         {
-            name: pc.dictionary_encode(column) if pa.types.is_string(column.type) else column
+            name: dictionaries.as_dictionary(column) if pa.types.is_string(column.type) else column
             for name, column in zip(table.column_names, table.columns, strict=True)
         }
     )
@@ -29,7 +30,7 @@ def encode(table: pa.Table) -> bytes:
 
 
 def decode(value: bytes) -> pa.Table:
-    """The table as sent, with dictionary columns (``cast`` to the lake schema turns them back to strings)."""
+    """The table as sent, text still in dictionary columns (the lake writer writes them as they are)."""
     return ipc.open_stream(value).read_all()
 
 

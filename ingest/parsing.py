@@ -15,6 +15,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from catalog.lake import UTC_US
+from ingest import dictionaries
 from services.kit.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, field_error
 
 JSON, CSV, ARROW, PARQUET = (
@@ -29,6 +30,7 @@ MAX_FIELD_CHARS = 1000
 
 # value_kind tells which JSON type a value had, so "1" and 1 and true stay distinguishable.
 KIND_NUM, KIND_TEXT, KIND_BOOL, KIND_NULL = "num", "text", "bool", "null"
+KINDS = (KIND_NUM, KIND_TEXT, KIND_BOOL, KIND_NULL)
 _NUMBER = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
 
 
@@ -87,23 +89,42 @@ def _timestamps(values: pa.Array) -> pa.Array:
         return pa.array(parsed, UTC_US)
 
 
+def _text(columns: dict[str, pa.Array], name: str) -> pa.DictionaryArray:
+    try:
+        return dictionaries.as_dictionary(columns[name])
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise _bad(f"column '{name}' must hold text", f"body.{name}") from exc
+
+
+def _kinds(*cases: tuple[pa.Array, str], otherwise: str) -> pa.DictionaryArray:
+    """value_kind per row: the kind of the first case whose mask holds, else ``otherwise``."""
+    codes: pa.Array | pa.Scalar = pa.scalar(KINDS.index(otherwise), pa.int32())
+    for mask, kind in reversed(cases):
+        codes = pc.if_else(pc.fill_null(mask, False), pa.scalar(KINDS.index(kind), pa.int32()), codes)
+    return dictionaries.from_codes(codes, KINDS)
+
+
 def _frame(columns: dict[str, pa.Array]) -> pa.Table:
     missing = [c for c in (*TEXT_COLUMNS, "ts") if c not in columns]
     if missing:
         raise _bad(f"missing column(s): {', '.join(missing)}")
     rows = len(columns["item_id"])
-    out = {c: columns[c].cast(pa.string()) for c in TEXT_COLUMNS}
+    out: dict[str, pa.Array] = {c: _text(columns, c) for c in TEXT_COLUMNS}
     for name in TEXT_COLUMNS:
-        too_long = pc.greater(pc.utf8_length(out[name]), 128)
+        too_long = dictionaries.per_row(out[name], lambda values: pc.greater(pc.utf8_length(values), 128))
         if pc.any(too_long).as_py():
             row = pc.index(too_long, True).as_py()
             raise _bad(f"{name} longer than 128 characters", f"rows[{row}].{name}")
     out["ts"] = _timestamps(columns["ts"])
-    for name in ("value_num", "value_text", "value_kind", "unit", "quality"):
-        out[name] = columns[name] if name in columns else pa.nulls(rows, pa.string())
-    out["value_num"] = out["value_num"].cast(pa.float64())
-    out["quality"] = pc.fill_null(out["quality"].cast(pa.string()), "good")
-    out["unit"] = out["unit"].cast(pa.string())
+    try:
+        out["value_num"] = columns.get("value_num", pa.nulls(rows, pa.float64())).cast(pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise _bad("column 'value_num' must be numeric", "body.value_num") from exc
+    for name in ("value_text", "unit", "quality"):
+        out[name] = _text(columns, name) if name in columns else dictionaries.constant(None, rows)
+    if out["quality"].null_count:
+        out["quality"] = dictionaries.as_dictionary(pc.fill_null(out["quality"].dictionary_decode(), "good"))
+    out["value_kind"] = columns["value_kind"]
     return pa.table(out)
 
 
@@ -128,7 +149,7 @@ def _json_values_row_by_row(values: list[Any]) -> dict[str, pa.Array]:
     return {
         "value_num": pa.array(nums, pa.float64()),
         "value_text": pa.array(texts, pa.string()),
-        "value_kind": pa.array(kinds, pa.string()),
+        "value_kind": dictionaries.as_dictionary(pa.array(kinds, pa.string())),
     }
 
 
@@ -143,7 +164,7 @@ def _json_values(values: list[Any]) -> dict[str, pa.Array]:
     return {
         "value_num": array.cast(pa.float64()),
         "value_text": pa.nulls(len(array), pa.string()),
-        "value_kind": pc.if_else(pc.is_null(array), KIND_NULL, KIND_NUM),
+        "value_kind": _kinds((pc.is_null(array), KIND_NULL), otherwise=KIND_NUM),
     }
 
 
@@ -189,12 +210,13 @@ def _from_csv(body: bytes) -> pa.Table:
     columns = {name: table.column(name).combine_chunks() for name in table.column_names}
     columns["value_num"] = pc.if_else(numeric, raw, None).cast(pa.float64())
     columns["value_text"] = pc.if_else(numeric, None, raw)
-    columns["value_kind"] = pc.if_else(numeric, KIND_NUM, pc.if_else(pc.is_null(raw), KIND_NULL, KIND_TEXT))
+    columns["value_kind"] = _kinds((numeric, KIND_NUM), (pc.is_null(raw), KIND_NULL), otherwise=KIND_TEXT)
     return _frame(columns)
 
 
 def _from_arrow_table(table: pa.Table) -> pa.Table:
     columns = {name: table.column(name).combine_chunks() for name in table.column_names}
+    columns.pop("value_kind", None)  # derived from the values below, never taken from the client
     value = columns.pop("value", None)
     if value is not None:
         if not (
@@ -205,13 +227,13 @@ def _from_arrow_table(table: pa.Table) -> pa.Table:
             raise _bad("column 'value' must be numeric or boolean; send text in 'value_text'")
         columns["value_num"] = value.cast(pa.float64())
         if pa.types.is_boolean(value.type):
-            columns["value_kind"] = pc.if_else(pc.is_null(value), KIND_NULL, KIND_BOOL)
+            columns["value_kind"] = _kinds((pc.is_null(value), KIND_NULL), otherwise=KIND_BOOL)
     if "value_kind" not in columns:
         text = columns.get("value_text")
         num = columns.get("value_num")
         has_num = pc.is_valid(num) if num is not None else pa.repeat(False, table.num_rows)
         has_text = pc.is_valid(text) if text is not None else pa.repeat(False, table.num_rows)
-        columns["value_kind"] = pc.if_else(has_num, KIND_NUM, pc.if_else(has_text, KIND_TEXT, KIND_NULL))
+        columns["value_kind"] = _kinds((has_num, KIND_NUM), (has_text, KIND_TEXT), otherwise=KIND_NULL)
     return _frame(columns)
 
 

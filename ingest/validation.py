@@ -9,11 +9,22 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingest import dictionaries
 from ingest.parsing import KIND_BOOL, KIND_NUM, KIND_TEXT
 from services.kit.units import UnitError, converter
 
 QUALITIES = ("good", "uncertain", "bad")
-SEP = "\x1f"
+_TEXT = (
+    "equipment_id",
+    "model_id",
+    "model_version",
+    "item_id",
+    "unit",
+    "quality",
+    "value_text",
+    "value_kind",
+)
+_NOT_ALLOWED = "not one of the item's allowed values"
 
 
 @dataclass(frozen=True)
@@ -46,44 +57,66 @@ class _Range:
         )
 
 
-def _key(*columns: pa.Array) -> pa.Array:
-    return pc.binary_join_element_wise(*columns, SEP)
+@dataclass(frozen=True)
+class _Items:
+    """What the rows' (model, version, item, sent unit) combinations mean, one entry per combination."""
+
+    unusable: list[str | None]  # why the model version cannot take data
+    known: list[bool]  # the item exists in a usable model version
+    data_type: list[str | None]
+    canonical: list[str | None]
+    lo: list[float | None]
+    hi: list[float | None]
+    scale: list[float]
+    offset: list[float]
+    convertible: list[bool]  # the sent unit converts to the canonical one (or none was sent)
+    choices: list[frozenset[str] | None]  # allowed text values, where the item restricts them
 
 
-def _item_table(
-    models: dict[tuple[str, str], dict[str, Any] | str],
-) -> tuple[dict[str, list[Any]], list[str]]:
-    """One row per data item of every usable model version, and the allowed ``key|value`` pairs."""
-    items: dict[str, list[Any]] = {k: [] for k in ("key", "data_type", "unit", "min", "max")}
-    allowed: list[str] = []
-    for (model_id, version), doc in models.items():
-        if isinstance(doc, str):
-            continue
-        for item in doc["items"]:
-            key = SEP.join((model_id, version, item["id"]))
-            items["key"].append(key)
-            items["data_type"].append(item["data_type"])
-            items["unit"].append(item.get("unit"))
-            items["min"].append(item.get("min"))
-            items["max"].append(item.get("max"))
-            allowed.extend(f"{key}{SEP}{v}" for v in item.get("allowed_values") or [])
-    return items, allowed
+def _conversion(sent: str | None, canonical: str | None) -> tuple[float, float] | None:
+    if not sent or not canonical or sent == canonical:
+        return 1.0, 0.0
+    try:
+        return converter(sent, canonical)
+    except UnitError:
+        return None
 
 
-def _unit_maps(pairs: pa.Array, candidates: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """Per row: scale, offset and whether (sent unit -> canonical unit) converts at all."""
-    known: dict[str, tuple[float, float] | None] = {}
-    for pair in pc.unique(candidates).to_pylist():
-        src, dst = pair.split(SEP)
-        try:
-            known[pair] = converter(src, dst) if src and dst and src != dst else (1.0, 0.0)
-        except UnitError:
-            known[pair] = None
-    index = pc.index_in(pairs, pa.array(list(known), pa.string()))
-    scales = pa.array([(s or (1.0, 0.0))[0] for s in known.values()], pa.float64())
-    offsets = pa.array([(s or (1.0, 0.0))[1] for s in known.values()], pa.float64())
-    ok = pa.array([s is not None for s in known.values()], pa.bool_())
-    return pc.take(scales, index), pc.take(offsets, index), pc.fill_null(pc.take(ok, index), True)
+def _describe(combos: list[tuple[Any, ...]], models: dict[tuple[str, str], dict[str, Any] | str]) -> _Items:
+    fields: dict[str, list[Any]] = {name: [] for name in _Items.__dataclass_fields__}
+    for model_id, version, item_id, sent in combos:
+        doc = models.get((model_id or "", version or ""), "")
+        item = next((i for i in doc["items"] if i["id"] == item_id), None) if isinstance(doc, dict) else None
+        item = item or {}
+        canonical = item.get("unit")
+        conversion = _conversion(sent, canonical)
+        allowed = item.get("allowed_values")
+        fields["unusable"].append(doc if isinstance(doc, str) else None)
+        fields["known"].append(bool(item))
+        fields["data_type"].append(item.get("data_type"))
+        fields["canonical"].append(canonical)
+        fields["lo"].append(item.get("min"))
+        fields["hi"].append(item.get("max"))
+        fields["scale"].append((conversion or (1.0, 0.0))[0])
+        fields["offset"].append((conversion or (1.0, 0.0))[1])
+        fields["convertible"].append(conversion is not None)
+        fields["choices"].append(frozenset(str(v) for v in allowed) if allowed else None)
+    return _Items(**fields)
+
+
+def _spread(values: list[Any], group: pa.Array, type_: pa.DataType) -> pa.Array:
+    return pc.take(pa.array(values, type_), group)
+
+
+def _not_allowed(text: pa.DictionaryArray, group: pa.Array, items: _Items, is_text: pa.Array) -> pa.Array:
+    """Text values outside their item's list of allowed values, judged once per (item, text) pair."""
+    groups = dictionaries.from_codes(group, [str(g) for g in range(len(items.choices))])
+    pair, combos = dictionaries.factorize([groups, text])
+    outside = []
+    for g, value in combos:
+        choices = items.choices[int(g)]
+        outside.append(choices is not None and value not in choices)
+    return pc.and_(is_text, _spread(outside, pair, pa.bool_()))
 
 
 def validate(
@@ -93,79 +126,75 @@ def validate(
     future_tolerance: timedelta = timedelta(minutes=5),
 ) -> Outcome:
     """``models`` maps (model_id, version) to the standards service's version document, or to the reason
-    it cannot be used (unknown, unpublished)."""
+    it cannot be used (unknown, unpublished). Text columns are dictionary arrays (``ingest.parsing``): every
+    check on a model, item or unit is made once per distinct combination and spread to its rows."""
     n = table.num_rows
     now = now or datetime.now(UTC)
     failures: list[tuple[pa.Array, str, str | list[str | None] | _Range]] = []
-    items, allowed = _item_table(models)
+    columns = {name: dictionaries.as_dictionary(table[name]) for name in _TEXT}
+    group, combos = dictionaries.factorize(
+        [columns[c] for c in ("model_id", "model_version", "item_id", "unit")]
+    )
+    items = _describe(combos, models)
 
-    model_ok = pa.repeat(True, n)
-    unusable_docs = {f"{m}{SEP}{v}": doc for (m, v), doc in models.items() if isinstance(doc, str)}
-    if unusable_docs:
-        model_key = _key(table["model_id"], table["model_version"])
-        unusable = pc.is_in(model_key, pa.array(list(unusable_docs), pa.string()))
-        reasons = [unusable_docs.get(k) for k in model_key.to_pylist()] if pc.any(unusable).as_py() else []
+    unusable = _spread([r is not None for r in items.unusable], group, pa.bool_())
+    if any(r is not None for r in items.unusable):
+        reasons = [items.unusable[g] for g in group.to_pylist()]
         failures.append((unusable, "model_version", reasons))
-        model_ok = pc.invert(unusable)
-    item_key = _key(table["model_id"], table["model_version"], table["item_id"])
-    index = pc.index_in(item_key, pa.array(items["key"], pa.string()))
+    known = _spread(items.known, group, pa.bool_())
     failures.append(
-        (pc.and_(model_ok, pc.is_null(index)), "item_id", "unknown data item for this model version")
+        (
+            pc.and_(pc.invert(unusable), pc.invert(known)),
+            "item_id",
+            "unknown data item for this model version",
+        )
     )
 
-    data_type = pc.take(pa.array(items["data_type"], pa.string()), index)
-    canonical = pc.take(pa.array(items["unit"], pa.string()), index)
-    kind, value = table["value_kind"], table["value_num"]
-    numeric = pc.fill_null(pc.is_in(data_type, pa.array(["float", "int"])), False)
-    is_bool = pc.fill_null(pc.equal(data_type, "bool"), False)
-    is_text = pc.fill_null(pc.equal(data_type, "string"), False)
-    failures.append((pc.and_(numeric, pc.not_equal(kind, KIND_NUM)), "value", "expected a number"))
-    failures.append((pc.and_(is_bool, pc.not_equal(kind, KIND_BOOL)), "value", "expected a boolean"))
-    failures.append((pc.and_(is_text, pc.not_equal(kind, KIND_TEXT)), "value", "expected a string"))
-    num_ok = pc.and_(numeric, pc.equal(kind, KIND_NUM))
+    def kind_is(kind: str) -> pa.Array:
+        return dictionaries.per_row(columns["value_kind"], lambda values: pc.equal(values, kind))
+
+    data_types = items.data_type
+    numeric = _spread([t in ("float", "int") for t in data_types], group, pa.bool_())
+    is_bool = _spread([t == "bool" for t in data_types], group, pa.bool_())
+    is_text = _spread([t == "string" for t in data_types], group, pa.bool_())
+    is_num_kind = kind_is(KIND_NUM)
+    value = table["value_num"]
+    failures.append((pc.and_(numeric, pc.invert(is_num_kind)), "value", "expected a number"))
+    failures.append((pc.and_(is_bool, pc.invert(kind_is(KIND_BOOL))), "value", "expected a boolean"))
+    failures.append((pc.and_(is_text, pc.invert(kind_is(KIND_TEXT))), "value", "expected a string"))
+    num_ok = pc.and_(numeric, is_num_kind)
     not_finite = pc.and_(num_ok, pc.invert(pc.fill_null(pc.is_finite(value), False)))
     failures.append((not_finite, "value", "NaN and Infinity are not values"))
 
-    sent = pc.if_else(pc.is_null(table["unit"]), canonical, table["unit"])
-    pairs = _key(pc.fill_null(sent, ""), pc.fill_null(canonical, ""))
-    scale, offset, convertible = _unit_maps(pairs, pc.filter(pairs, num_ok))
-    bad_unit = pc.and_(num_ok, pc.invert(convertible))
+    bad_unit = pc.and_(num_ok, pc.invert(_spread(items.convertible, group, pa.bool_())))
     failures.append((bad_unit, "unit", "unit cannot be converted to the item's canonical unit"))
-    converted = pc.add(pc.multiply(value, scale), offset)
-    int_item = pc.fill_null(pc.equal(data_type, "int"), False)
+    converted = value
+    if any(s != 1.0 for s in items.scale) or any(o != 0.0 for o in items.offset):
+        scale = _spread(items.scale, group, pa.float64())
+        converted = pc.add(pc.multiply(value, scale), _spread(items.offset, group, pa.float64()))
     checked = pc.and_(pc.and_(num_ok, pc.invert(not_finite)), pc.invert(bad_unit))
-    lo = pc.take(pa.array(items["min"], pa.float64()), index)
-    hi = pc.take(pa.array(items["max"], pa.float64()), index)
-    failures.append(
-        (
-            pc.and_(checked, pc.less(converted, lo)),
-            "value",
-            _Range("below the minimum", converted, lo, canonical),
+    units = sorted({c for c in items.canonical if c})
+    unit_codes = _spread([units.index(c) if c else None for c in items.canonical], group, pa.int32())
+    canonical = dictionaries.from_codes(pc.if_else(numeric, unit_codes, None), units)
+    if any(v is not None for v in items.lo):
+        lo = _spread(items.lo, group, pa.float64())
+        below = _Range("below the minimum", converted, lo, canonical)
+        failures.append((pc.and_(checked, pc.less(converted, lo)), "value", below))
+    if any(v is not None for v in items.hi):
+        hi = _spread(items.hi, group, pa.float64())
+        above = _Range("above the maximum", converted, hi, canonical)
+        failures.append((pc.and_(checked, pc.greater(converted, hi)), "value", above))
+    if "int" in data_types:
+        int_item = _spread([t == "int" for t in data_types], group, pa.bool_())
+        failures.append(
+            (
+                pc.and_(pc.and_(checked, int_item), pc.not_equal(converted, pc.round(converted))),
+                "value",
+                "expected an integer",
+            )
         )
-    )
-    failures.append(
-        (
-            pc.and_(checked, pc.greater(converted, hi)),
-            "value",
-            _Range("above the maximum", converted, hi, canonical),
-        )
-    )
-    failures.append(
-        (
-            pc.and_(pc.and_(checked, int_item), pc.not_equal(converted, pc.round(converted))),
-            "value",
-            "expected an integer",
-        )
-    )
-
-    if allowed:
-        with_list = pa.array(sorted({a.rsplit(SEP, 1)[0] for a in allowed}), pa.string())
-        text_key = _key(item_key, pc.fill_null(table["value_text"], ""))
-        not_allowed = pc.and_(
-            pc.and_(is_text, pc.is_in(item_key, with_list)),
-            pc.invert(pc.is_in(text_key, pa.array(allowed, pa.string()))),
-        )
-        failures.append((not_allowed, "value", "not one of the item's allowed values"))
+    if any(items.choices):
+        failures.append((_not_allowed(columns["value_text"], group, items, is_text), "value", _NOT_ALLOWED))
 
     ts = table["ts"]
     failures.append((pc.is_null(ts), "ts", "timestamp missing, unparsable or without a time zone"))
@@ -174,18 +203,17 @@ def validate(
     )
     failures.append(
         (
-            pc.invert(pc.is_in(table["quality"], pa.array(QUALITIES))),
+            pc.invert(
+                dictionaries.per_row(columns["quality"], lambda values: pc.is_in(values, pa.array(QUALITIES)))
+            ),
             "quality",
             f"quality must be one of {', '.join(QUALITIES)}",
         )
     )
-    failures.append(
-        (
-            pc.fill_null(pc.equal(pc.utf8_length(table["equipment_id"]), 0), True),
-            "equipment_id",
-            "equipment_id is required",
-        )
+    no_equipment = dictionaries.per_row(
+        columns["equipment_id"], lambda values: pc.equal(pc.utf8_length(values), 0)
     )
+    failures.append((pc.fill_null(no_equipment, True), "equipment_id", "equipment_id is required"))
 
     rejections: list[Rejection] = []
     bad = pa.repeat(False, n)
@@ -204,12 +232,12 @@ def validate(
     rejections.sort(key=lambda r: r.row)
     valid = pa.table(
         {
-            **{
-                c: table[c] for c in ("equipment_id", "model_id", "model_version", "item_id", "ts", "quality")
-            },
+            **{c: columns[c] for c in ("equipment_id", "model_id", "model_version", "item_id")},
+            "ts": ts,
+            "quality": columns["quality"],
             "value_num": pc.if_else(num_ok, converted, pc.if_else(is_bool, value, None)),
-            "value_text": pc.if_else(is_text, table["value_text"], None),
-            "unit": pc.if_else(numeric, canonical, None),
+            "value_text": pc.if_else(is_text, columns["value_text"], None),
+            "unit": canonical,
         }
     ).filter(pc.invert(bad))
     return Outcome(valid, rejections, n - valid.num_rows)

@@ -24,7 +24,7 @@ from pyiceberg.exceptions import CommitFailedException
 from pyiceberg.table import Table
 
 from catalog.lake import DEAD_LETTER_SCHEMA, READINGS_SCHEMA, UTC_US, snapshot_property
-from ingest import messages
+from ingest import appends, dictionaries, messages
 from ingest.bus import Consumer, Record, TopicPartition
 from ingest.runtime import IngestRuntime
 from services.kit.settings import PlatformSettings
@@ -47,21 +47,25 @@ class Sink:
     catalog: Catalog
     table_id: str
     schema: pa.Schema
-    pending: list[pa.Table] = field(default_factory=list)
+    pending: dict[appends.PartitionValues, list[pa.Table]] = field(default_factory=dict)
     pending_rows: int = 0
     next_offsets: dict[int, int] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
     oldest: float | None = None
     committed_rows: int = 0
+    layout: Table | None = None  # the table as last loaded, for its partition spec
+
+    def __post_init__(self) -> None:
+        self.wire = appends.wire_schema(self.schema)
 
     def table(self) -> Table:
         return self.catalog.load_table(self.table_id)
 
     def assign(self, partitions: set[int]) -> dict[int, int]:
         """Drop what is buffered and return where every owned partition resumes: the table's offsets."""
-        table = self.table()
+        table = self.layout = self.table()
         stored = table_offsets(table)
-        self.pending, self.pending_rows, self.oldest = [], 0, None
+        self.pending, self.pending_rows, self.oldest = {}, 0, None
         self.next_offsets = {p: stored.get(p, 0) for p in partitions}
         # The keys of what the table holds now, not what this writer had buffered: the buffer was just
         # dropped and will be consumed again, and other writers may have committed these partitions.
@@ -76,16 +80,17 @@ class Sink:
         return self.next_offsets
 
     def add(self, record: Record) -> None:
-        if record.partition not in self.next_offsets:
+        if record.partition not in self.next_offsets or self.layout is None:
             return  # revoked meanwhile
         self.next_offsets[record.partition] = record.offset + 1
         key = record.headers.get("batch_key", "")
         if key in self.seen:
             return  # a retried batch: already in the table or in this buffer
         self.seen.add(key)
-        table = messages.decode(record.value)
-        self.pending.append(table.select(self.schema.names).cast(self.schema))
-        self.pending_rows += table.num_rows
+        rows = appends.conform(messages.decode(record.value), self.wire)
+        for partition, part in appends.split(self.layout, rows):
+            self.pending.setdefault(partition, []).append(part)
+        self.pending_rows += rows.num_rows
         self.oldest = self.oldest or time.monotonic()
 
     def due(self, flush_rows: int, flush_seconds: float) -> bool:
@@ -94,26 +99,28 @@ class Sink:
         return self.oldest is not None and time.monotonic() - self.oldest >= flush_seconds
 
     def commit(self) -> None:
-        data = pa.concat_tables(self.pending)
+        table = self.table()
+        files = [appends.write(table, partition, parts) for partition, parts in self.pending.items()]
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
-            table = self.table()
             offsets = table_offsets(table) | self.next_offsets
             try:
-                table.append(data, snapshot_properties={OFFSETS_KEY: json.dumps(offsets)})
+                appends.commit(table, files, {OFFSETS_KEY: json.dumps(offsets)})
                 break
             except CommitFailedException:
                 log.info("%s: another writer committed first, retrying (%d)", self.name, attempt)
+                table = self.table()  # the files written stay valid: only the snapshot is made again
         else:
             raise RuntimeError(f"{self.name}: could not commit after {COMMIT_ATTEMPTS} attempts")
         self.committed_rows += self.pending_rows
         log.info(
-            "%s: committed %d rows (total %d), offsets %s",
+            "%s: committed %d rows in %d files (total %d), offsets %s",
             self.name,
             self.pending_rows,
+            len(files),
             self.committed_rows,
             self.next_offsets,
         )
-        self.pending, self.pending_rows, self.oldest = [], 0, None
+        self.pending, self.pending_rows, self.oldest = {}, 0, None
 
 
 class LakeWriter:
@@ -143,9 +150,15 @@ class LakeWriter:
             while not stop.is_set():
                 records = consumer.poll(timeout_s=0.2, max_records=500)
                 if self._new_assignment is not None:
-                    assigned, self._new_assignment = self._new_assignment, None
-                    self._position(consumer, assigned)
-                    continue  # what this poll fetched predates the positions just taken from the lake
+                    # What this poll fetched predates the positions taken from the lake: never used.
+                    try:
+                        self._position(consumer, self._new_assignment)
+                    except Exception:  # the lake is unreachable: consume nothing until it answers
+                        log.exception("cannot read the lake's offsets for new partitions; retrying")
+                        stop.wait(2.0)
+                        continue
+                    self._new_assignment = None
+                    continue
                 for record in records:
                     self.sinks[record.topic].add(record)
                 for sink in self.sinks.values():
@@ -170,9 +183,9 @@ def stamped(table: pa.Table, *, factory_id: str, org_id: str, batch_key: str, co
     """Add the tenant columns and the ingestion time that every lake row carries."""
     n = table.num_rows
     return (
-        table.append_column("factory_id", pa.repeat(pa.scalar(factory_id, pa.string()), n))
-        .append_column("org_id", pa.repeat(pa.scalar(org_id, pa.string()), n))
-        .append_column("batch_key", pa.repeat(pa.scalar(batch_key, pa.string()), n))
+        table.append_column("factory_id", dictionaries.constant(factory_id, n))
+        .append_column("org_id", dictionaries.constant(org_id, n))
+        .append_column("batch_key", dictionaries.constant(batch_key, n))
         .append_column(column, pa.repeat(pa.scalar(datetime.now(UTC), UTC_US), n))
     )
 

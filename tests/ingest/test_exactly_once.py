@@ -85,16 +85,26 @@ def test_minio_outage_of_30s_delays_but_loses_nothing(
     writer: WriterProcess,
     lake_settings: PlatformSettings,
     lake_client: TestClient,
+    tmp_path: Path,
 ) -> None:
+    # Two writers share the partitions; one dies during the outage, and the survivor must take over its
+    # partitions while the lake (which holds their offsets) cannot be read.
+    dying = WriterProcess(lake_settings, tmp_path / "writer-2.log")
     writer.start()
+    dying.start()
     assert upload("m-0", readings(300)).status_code == 202
     wait_for_rows(lake_settings, 300)
     subprocess.run(["bash", str(CTL), "down", "minio"], check=True, capture_output=True)
     try:
         for n in range(1, 4):
             assert upload(f"m-{n}", readings(300)).status_code == 202  # Kafka still takes them
+        dying.kill()
         time.sleep(30)
         assert lake_client.get("/readyz").status_code in (200, 503)
     finally:
         subprocess.run(["bash", str(CTL), "up", "minio"], check=True, capture_output=True)
-    _assert_exactly_once(lake_settings, {f"m-{n}": 300 for n in range(4)})
+    try:
+        _assert_exactly_once(lake_settings, {f"m-{n}": 300 for n in range(4)})
+        assert writer.proc is not None and writer.proc.poll() is None, "the surviving writer died"
+    finally:
+        dying.kill()

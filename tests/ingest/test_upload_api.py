@@ -93,6 +93,16 @@ def test_json_is_normalised_into_the_lake(client: TestClient, gateway: dict[str,
         ("part_count", 12.0, None, "count"),
     ]
     assert {r["factory_id"] for r in table} == {FACTORY} and {r["org_id"] for r in table} == {"org-sme-1"}
+    # The writer's own Parquet files, read by DuckDB through the analytics API: text comes back as text.
+    answer = client.get("/api/v1/analytics/readings", params={"factory_id": FACTORY}, headers=gateway)
+    assert answer.status_code == 200, answer.text
+    via_duckdb = sorted(answer.json()["items"], key=lambda r: r["item_id"])
+    assert [(r["item_id"], r["value_num"], r["value_text"], r["unit"]) for r in via_duckdb] == [
+        ("coolant_temp", pytest.approx(50.0), None, "°C"),
+        ("execution", None, "RUNNING", None),
+        ("feed_rate", 10.0, None, "mm/s"),
+        ("part_count", 12.0, None, "count"),
+    ]
 
 
 def test_csv_arrow_parquet_and_gzip(client: TestClient, gateway: dict[str, str]) -> None:
