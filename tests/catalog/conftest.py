@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from catalog.lake import READINGS_SCHEMA, Lake, LakeConfig
+from ingest.runtime import ensure_bucket
 from ingest.writer import OFFSETS_KEY
 from platform_api.app import create_app
 from services.kit.settings import PlatformSettings
@@ -146,6 +147,7 @@ class LakeSetup:
     settings: PlatformSettings
 
     def lake(self) -> Lake:
+        ensure_bucket(self.settings)  # on a fresh MinIO the platform's start has not made it yet
         return Lake(LakeConfig.from_settings(self.settings))
 
 
