@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.kit.clients import INTERNAL_CALL
 from services.kit.errors import PlatformError, RateLimited
 from services.kit.i18n import prefers_korean
-from services.kit.principal import TokenVerifier
+from services.kit.principal import VERIFIED_TOKEN, TokenVerifier
 from services.kit.settings import PlatformSettings
 
 UPLOAD_PREFIX = "/api/v1/ingest/"
@@ -83,10 +83,13 @@ class RateLimitMiddleware:
         verifier: TokenVerifier | None = getattr(scope["app"].state, "token_verifier", None)
         if verifier is None:
             return None
+        token = authorization[7:].strip()
         try:
-            claims: dict[str, Any] = await run_in_threadpool(verifier.verify, authorization[7:].strip())
+            claims: dict[str, Any] = await run_in_threadpool(verifier.verify, token)
         except PlatformError:
             return None
+        # The route's own authentication takes these claims instead of verifying the signature again.
+        scope.setdefault("state", {})[VERIFIED_TOKEN] = (token, claims)
         return f"client:{claims.get('azp') or claims.get('sub')}"
 
     async def _wait(self, scope: Scope) -> float:

@@ -88,6 +88,8 @@ class Principal:
             )
 
 
+# Request state key of (token, claims) verified earlier in the same request.
+VERIFIED_TOKEN = "verified_token"
 _bearer = HTTPBearer(auto_error=False, description="OIDC access token (Keycloak or the dev issuer)")
 
 
@@ -101,9 +103,13 @@ async def _verify(request: Request, credentials: HTTPAuthorizationCredentials | 
         return None
     if credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("expected 'Authorization: Bearer <token>'", detail_ko="Bearer 토큰이 필요합니다")
-    verifier: TokenVerifier = request.app.state.token_verifier
-    # In a thread: an unknown key id makes the verifier fetch the issuer's JWKS over the network.
-    claims = await run_in_threadpool(verifier.verify, credentials.credentials)
+    verified = getattr(request.state, VERIFIED_TOKEN, None)  # left by the rate limiter, in front of us
+    if verified is not None and verified[0] == credentials.credentials:
+        claims = verified[1]
+    else:
+        verifier: TokenVerifier = request.app.state.token_verifier
+        # In a thread: an unknown key id makes the verifier fetch the issuer's JWKS over the network.
+        claims = await run_in_threadpool(verifier.verify, credentials.credentials)
     principal = Principal.from_claims(claims)
     request.state.principal = principal
     audit.bind_actor(

@@ -120,3 +120,25 @@ def test_service_processes_behind_the_gateway_do_not_limit(settings: PlatformSet
     service = settings.model_copy(update={"rate_limit_public_per_minute": 1})
     with TestClient(create_app(service, services=["deployments"])) as client:
         assert [client.get("/api/v1/deployments").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_an_upload_token_is_verified_once(limited: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limiter's verification is handed to the route; only a different token is verified again."""
+    app = limited.app
+    verifier = app.state.token_verifier  # type: ignore[attr-defined]
+    verified: list[str] = []
+    real = verifier.verify
+
+    def counting(token: str) -> dict[str, object]:
+        verified.append(token)
+        return real(token)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(verifier, "verify", counting)
+    token = app.state.dev_issuer.issue(  # type: ignore[attr-defined]
+        subject="sa-edge-1", roles=["gateway"], org_id="org-sme-1", factory_id="factory-sme-1-a"
+    )
+    assert _upload(limited, {"Authorization": f"Bearer {token}"}) == 400  # verified, then the body refused
+    assert verified == [token]
+    # Anything the route sees that the limiter did not verify is verified by the route itself.
+    assert limited.get("/api/v1/identity/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert verified == [token, token]
