@@ -15,12 +15,13 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import CommitFailedException
+from pyiceberg.expressions import GreaterThanOrEqual
 from pyiceberg.table import Table
 
 from catalog.lake import DEAD_LETTER_SCHEMA, READINGS_SCHEMA, UTC_US, snapshot_property
@@ -47,6 +48,8 @@ class Sink:
     catalog: Catalog
     table_id: str
     schema: pa.Schema
+    stamped_at: str  # the column holding when the lake got a row
+    dedupe_window: timedelta
     pending: dict[appends.PartitionValues, list[pa.Table]] = field(default_factory=dict)
     pending_rows: int = 0
     next_offsets: dict[int, int] = field(default_factory=dict)
@@ -68,8 +71,12 @@ class Sink:
         self.pending, self.pending_rows, self.oldest = {}, 0, None
         self.next_offsets = {p: stored.get(p, 0) for p in partitions}
         # The keys of what the table holds now, not what this writer had buffered: the buffer was just
-        # dropped and will be consumed again, and other writers may have committed these partitions.
-        keys = table.scan(selected_fields=("batch_key",)).to_arrow()["batch_key"]
+        # dropped and will be consumed again, and other writers may have committed these partitions. Only
+        # recent rows: a batch is republished within minutes (publish went through, the ledger write did
+        # not), and the files' statistics on the stamp column keep this read from growing with the lake.
+        since = datetime.now(UTC) - self.dedupe_window
+        recent = GreaterThanOrEqual(term=self.stamped_at, value=since.isoformat())
+        keys = table.scan(row_filter=recent, selected_fields=("batch_key",)).to_arrow()["batch_key"]
         self.seen = set(pc.unique(keys).to_pylist())
         log.info(
             "%s: resuming partitions %s from lake offsets (%d batch keys known)",
@@ -128,9 +135,14 @@ class LakeWriter:
         settings, lake, topics = runtime.settings, runtime.lake, runtime.topics
         self.runtime = runtime
         self.flush_rows, self.flush_seconds = settings.writer_flush_rows, settings.writer_flush_seconds
+        window = timedelta(hours=settings.writer_dedupe_hours)
         self.sinks = {
-            topics.telemetry: Sink("readings", lake.catalog, lake.readings_id, READINGS_SCHEMA),
-            topics.dead_letters: Sink("dead-letters", lake.catalog, lake.dead_letters_id, DEAD_LETTER_SCHEMA),
+            topics.telemetry: Sink(
+                "readings", lake.catalog, lake.readings_id, READINGS_SCHEMA, "ingested_at", window
+            ),
+            topics.dead_letters: Sink(
+                "dead-letters", lake.catalog, lake.dead_letters_id, DEAD_LETTER_SCHEMA, "rejected_at", window
+            ),
         }
         self._new_assignment: set[TopicPartition] | None = None
 

@@ -77,6 +77,11 @@ class PlatformSettings(BaseSettings):
     )
     writer_flush_seconds: float = 1.0
     writer_flush_rows: int = 1_000_000
+    writer_dedupe_hours: float = Field(
+        default=168.0,
+        description="a lake writer skips bus messages whose batch key the lake got within this many hours "
+        "(a republished batch); older retries are caught by the upload ledger",
+    )
     standards_cache_seconds: float = 60.0
     rate_limit_uploads_per_minute: int = 600
     rate_limit_public_per_minute: int = 1200

@@ -14,12 +14,21 @@ from pyiceberg.expressions import EqualTo, GreaterThanOrEqual
 
 from catalog.lake import READINGS_SCHEMA, Lake
 from ingest import appends, dictionaries, messages
+from ingest.bus import Record
+from ingest.writer import Sink
 from tests.catalog.conftest import LAKES, make_setup
 
 START = datetime(2025, 11, 3, tzinfo=UTC)
 
 
-def readings(rows: int, *, days: int = 1, models: tuple[str, ...] = ("cnc-lathe",)) -> pa.Table:
+def readings(
+    rows: int,
+    *,
+    days: int = 1,
+    models: tuple[str, ...] = ("cnc-lathe",),
+    batch_key: str = "factory-a/b1/0",
+    ingested_at: datetime = START,
+) -> pa.Table:
     """Rows as a lake writer receives them: decoded from a bus message, text as dictionaries."""
     step = (timedelta(days=days) if days > 1 else timedelta(hours=1)) / rows
     table = pa.table(
@@ -35,8 +44,8 @@ def readings(rows: int, *, days: int = 1, models: tuple[str, ...] = ("cnc-lathe"
             "value_text": [None] * rows,
             "unit": ["rpm"] * rows,
             "quality": ["good"] * rows,
-            "batch_key": ["factory-a/b1/0"] * rows,
-            "ingested_at": [START] * rows,
+            "batch_key": [batch_key] * rows,
+            "ingested_at": [ingested_at] * rows,
         },
         schema=READINGS_SCHEMA,
     )
@@ -93,6 +102,27 @@ def test_written_files_read_back_as_text_with_statistics_that_prune(lake: Lake) 
         local = files[0].file_path.removeprefix("file://")
         kinds = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{local}')").fetchall()
         assert {name: kind for name, kind, *_ in kinds}["factory_id"] == "VARCHAR"
+
+
+def test_a_writer_taking_over_partitions_knows_the_batch_keys_of_its_window(lake: Lake) -> None:
+    now = datetime.now(UTC)
+    table = lake.readings()
+    for key, age in (("factory-a/old/0", timedelta(days=10)), ("factory-a/new/0", timedelta(hours=1))):
+        rows = readings(20, batch_key=key, ingested_at=now - age)
+        appends.commit(table, [appends.write(table, v, [p]) for v, p in appends.split(table, rows)], {})
+        table = lake.readings()
+    sink = Sink("readings", lake.catalog, lake.readings_id, READINGS_SCHEMA, "ingested_at", timedelta(days=7))
+    assert sink.assign({0}) == {0: 0}
+    assert sink.seen == {"factory-a/new/0"}  # the 10-day-old batch is outside the window
+
+    def message(offset: int, key: str) -> Record:
+        return Record(
+            "t", 0, offset, b"factory-a", messages.encode(readings(5, batch_key=key)), {"batch_key": key}
+        )
+
+    sink.add(message(0, "factory-a/new/0"))  # republished: skipped
+    sink.add(message(1, "factory-a/next/0"))
+    assert sink.pending_rows == 5 and sink.next_offsets == {0: 2}
 
 
 def test_factorize_gives_the_same_groups_when_codes_would_overflow(monkeypatch: pytest.MonkeyPatch) -> None:
