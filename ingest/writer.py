@@ -14,6 +14,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -161,34 +162,42 @@ class LakeWriter:
         try:
             while not stop.is_set():
                 records = consumer.poll(timeout_s=0.2, max_records=500)
-                if self._new_assignment is not None:
-                    # What this poll fetched predates the positions taken from the lake: never used.
-                    try:
-                        self._position(consumer, self._new_assignment)
-                    except Exception:  # the lake is unreachable: consume nothing until it answers
-                        log.exception("cannot read the lake's offsets for new partitions; retrying")
-                        stop.wait(2.0)
-                        continue
-                    self._new_assignment = None
+                if (assigned := self._new_assignment) is not None:
+                    # What this poll fetched predates the positions taken from the lake: never used, and
+                    # nothing is consumed until the lake has answered where the new partitions resume.
+                    if _attempt(
+                        lambda: self._position(consumer, assigned),
+                        "cannot read the lake's offsets for new partitions; retrying",
+                        stop,
+                    ):
+                        self._new_assignment = None
                     continue
                 for record in records:
                     self.sinks[record.topic].add(record)
                 for sink in self.sinks.values():
+                    # Nothing counts as written before it is committed: the buffer is kept until then.
                     if sink.due(self.flush_rows, self.flush_seconds):
-                        self._commit_or_wait(sink, stop)
+                        _attempt(
+                            sink.commit,
+                            f"{sink.name}: commit failed; keeping {sink.pending_rows} rows and retrying",
+                            stop,
+                        )
             for sink in self.sinks.values():
                 if sink.pending:
                     sink.commit()
         finally:
             consumer.close()
 
-    def _commit_or_wait(self, sink: Sink, stop: threading.Event) -> None:
-        """Keep the buffer when the lake is unreachable; nothing counts as written before it is committed."""
-        try:
-            sink.commit()
-        except Exception:  # the object store or catalog may be down for a while: keep the rows, retry
-            log.exception("%s: commit failed; keeping %d rows and retrying", sink.name, sink.pending_rows)
-            stop.wait(2.0)
+
+def _attempt(action: Callable[[], object], failure: str, stop: threading.Event) -> bool:
+    """Run ``action``; if the object store or catalog is down, log, pause and say so (the caller retries)."""
+    try:
+        action()
+    except Exception:  # the lake may be unreachable for a while; the writer outlives it
+        log.exception(failure)
+        stop.wait(2.0)
+        return False
+    return True
 
 
 def stamped(table: pa.Table, *, factory_id: str, org_id: str, batch_key: str, column: str) -> pa.Table:
