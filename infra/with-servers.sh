@@ -10,6 +10,10 @@ done
 # helm (for the chart tests) builds from its Go module on first use: start it while the servers come up.
 mkdir -p "$here/../.infra/logs"
 bash "$here/helm.sh" version >"$here/../.infra/logs/helm-build.log" 2>&1 &
+if ! bash "$here/os-packages.sh"; then
+  echo "with-servers: could not install the Debian packages of infra/os-packages.txt" >&2
+  exit 1
+fi
 if ! bash "$here/ctl.sh" up; then
   echo "with-servers: the real servers did not come up; see .infra/logs/" >&2
   exit 1

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from platform_api import observability, portal, reference_endpoints
-from platform_api.identity import dev_oidc
+from services.identity import dev_oidc
 from platform_api.identity_setup import build_token_verifier
 from platform_api.proxy import ServiceProxy
 from platform_api.ratelimit import install_rate_limits

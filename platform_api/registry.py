@@ -12,7 +12,7 @@ SERVICE_MODULES: dict[str, str] = {
     "standards": "services.standards.spec",
     "usecases": "services.usecases.spec",
     "companies": "services.companies.spec",
-    "identity": "platform_api.identity.spec",
+    "identity": "services.identity.spec",
     "ingest": "ingest.spec",
     "analytics": "catalog.spec",
 }

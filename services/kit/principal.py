@@ -20,6 +20,10 @@ class Role(StrEnum):
     VENDOR = "vendor"
     PUBLIC = "public"
     GATEWAY = "gateway"
+    # 스마트제조혁신추진단 or a regional centre's reviewer: verifies records of the regions it is scoped to.
+    AGENCY = "agency"
+    # A designation evaluator (평가위원): scores the specialist-company applications assigned to them.
+    EVALUATOR = "evaluator"
 
 
 class TokenVerifier(Protocol):
@@ -36,6 +40,8 @@ class Principal:
     client_id: str | None = None
     factory_id: str | None = None
     username: str | None = None
+    # 시·도 codes an agency reviewer or regional-centre staff member is scoped to (claim ``regions``).
+    regions: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Principal:
@@ -47,11 +53,16 @@ class Principal:
             client_id=claims.get("azp") or claims.get("client_id"),
             factory_id=claims.get("factory_id"),
             username=claims.get("preferred_username"),
+            regions=frozenset(str(r) for r in claims.get("regions") or ()),
         )
 
     @property
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
+
+    def covers_region(self, region_code: str | None) -> bool:
+        """Admins cover every region; an agency reviewer only those of its ``regions`` claim."""
+        return self.is_admin or (region_code is not None and region_code in self.regions)
 
     def has_any(self, *roles: Role) -> bool:
         return self.is_admin or any(r in self.roles for r in roles)
@@ -165,3 +176,5 @@ Writer = Annotated[Principal, require_roles(Role.SME, Role.VENDOR)]
 SmeOnly = Annotated[Principal, require_roles(Role.SME)]
 VendorOnly = Annotated[Principal, require_roles(Role.VENDOR)]
 Gateway = Annotated[Principal, require_roles(Role.GATEWAY)]
+AgencyOnly = Annotated[Principal, require_roles(Role.AGENCY)]
+EvaluatorOnly = Annotated[Principal, require_roles(Role.EVALUATOR)]

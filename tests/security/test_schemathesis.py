@@ -22,8 +22,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 from sqlalchemy import select
 
-from platform_api.identity.directory import KeycloakDirectory
-from platform_api.identity.models import GatewayClient, User
+from services.identity.directory import KeycloakDirectory
+from services.identity.models import GatewayClient, User
 from tests.security.conftest import SecurityReport, Tokens
 from tests.security.world import Tenant
 

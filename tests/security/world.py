@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from platform_api.identity.models import GatewayClient
+from services.identity.models import GatewayClient
 from tests.factories import company_body, deployment_body, model_body, usecase_body
 
 if TYPE_CHECKING:  # conftest imports this module's fixture

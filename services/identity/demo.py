@@ -11,8 +11,8 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
-from platform_api.identity.directory import hash_secret
-from platform_api.identity.models import DevCredential, GatewayClient, Organisation, User
+from services.identity.directory import hash_secret
+from services.identity.models import DevCredential, GatewayClient, Organisation, User
 from services.kit.db import Database
 
 

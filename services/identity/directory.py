@@ -19,7 +19,7 @@ from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakConnectionError, KeycloakError
 from sqlalchemy.orm import Session
 
-from platform_api.identity.models import DevCredential
+from services.identity.models import DevCredential
 from services.kit.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed, field_error
 from services.kit.settings import PlatformSettings
 

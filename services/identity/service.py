@@ -6,10 +6,10 @@ import secrets
 
 from sqlalchemy.orm import Session
 
-from platform_api.identity import repository
-from platform_api.identity.directory import IdentityDirectory, NewUser
-from platform_api.identity.models import AuditEntry, Consent, GatewayClient, Organisation, User
-from platform_api.identity.schemas import (
+from services.identity import repository
+from services.identity.directory import IdentityDirectory, NewUser
+from services.identity.models import AuditEntry, Consent, GatewayClient, Organisation, User
+from services.identity.schemas import (
     ROLES_OF_KIND,
     AuditEntryOut,
     ConsentIn,

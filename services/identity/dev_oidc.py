@@ -12,9 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 
-from platform_api.identity import repository
-from platform_api.identity.directory import secret_matches
-from platform_api.identity.schemas import TokenOut
+from services.identity import repository
+from services.identity.directory import secret_matches
+from services.identity.schemas import TokenOut
 from services.kit.db import SessionDep
 from services.kit.errors import Unauthorized
 from services.kit.settings import PlatformSettings

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
-from platform_api.identity.models import AuditEntry, Consent, DevCredential, GatewayClient, Organisation, User
+from services.identity.models import AuditEntry, Consent, DevCredential, GatewayClient, Organisation, User
 from services.kit.errors import NotFound
 
 

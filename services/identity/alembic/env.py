@@ -1,4 +1,4 @@
-from platform_api.identity.models import Base
+from services.identity.models import Base
 from services.kit.migrations import run_env
 
 run_env(Base.metadata)

@@ -5,9 +5,9 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import DBAPIError
 
-from platform_api.identity.demo import seed_database
-from platform_api.identity.directory import KeycloakDirectory
-from platform_api.identity.endpoints import router
+from services.identity.demo import seed_database
+from services.identity.directory import KeycloakDirectory
+from services.identity.endpoints import router
 from services.kit.spec import ServiceSpec
 
 log = logging.getLogger(__name__)

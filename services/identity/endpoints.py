@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from platform_api.identity import repository, service
-from platform_api.identity.directory import EmbeddedDirectory, IdentityDirectory
-from platform_api.identity.models import AuditEntry, Consent, GatewayClient, Organisation, User
-from platform_api.identity.schemas import (
+from services.identity import repository, service
+from services.identity.directory import EmbeddedDirectory, IdentityDirectory
+from services.identity.models import AuditEntry, Consent, GatewayClient, Organisation, User
+from services.identity.schemas import (
     AuditEntryOut,
     ConsentCheck,
     ConsentIn,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from platform_api.identity import demo
+from services.identity import demo
 from tests.conftest import Auth
 from tests.factories import company_body
 
