@@ -44,10 +44,15 @@ fmt: venv ## Format the code with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: venv ## Run the ingest benchmark against the real servers (results in docs/benchmarks.md)
-	bash infra/with-servers.sh $(BIN)/python bench/ingest_bench.py --write
+BENCH_ARGS ?=
+
+bench: venv ## Run every benchmark of bench/ on the real servers: docs/benchmarks.md + bench/baseline.json (~1 h)
+	bash infra/with-servers.sh $(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-check: venv ## Rerun the benchmarks; fail if a figure is > 30 % worse than bench/baseline.json
+	bash infra/with-servers.sh $(BIN)/python bench/run.py --check $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, local data and caches of the checkout (not .infra/)
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help venv run test infra-up infra-down infra-status lint fmt bench clean
+.PHONY: help venv run test infra-up infra-down infra-status lint fmt bench bench-check clean

@@ -4,7 +4,7 @@ Measures, in one run on this machine:
   * the raw Kafka produce+consume rate of the same Arrow messages (the ceiling),
   * sustained readings/s from the first upload to the snapshot holding every row, for Arrow and for JSON,
   * freshness: time from a 202 answer to the rows being queryable, p50/p95.
-Writes the figures to docs/benchmarks.md (``--write``). Needs `make infra-up`.
+Saves its figures for bench/report.py (``bench/run.py`` runs it with the others). Needs `make infra-up`.
 """
 
 from __future__ import annotations
@@ -18,90 +18,57 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import orjson
-import pyarrow as pa
+from benchkit import KAFKA, PG, Result, committed_rows, exit_on_sigterm, percentile, wait_rows
 from fastapi.testclient import TestClient
+from readings import ARROW, arrow_batch, json_batch, model
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from catalog import appends
+from catalog.appends import stamped
 from catalog.lake import READINGS_SCHEMA, Lake, LakeConfig
-from ingest import appends, messages, parsing
+from ingest import messages, parsing
 from ingest.bus.kafka_bus import KafkaBus
-from ingest.validation import validate
-from ingest.writer import stamped
 from platform_api.app import create_app
+from platform_api.demo_data import brn_with_checksum
 from services.kit.settings import PlatformSettings
-
-ROOT = Path(__file__).resolve().parents[1]
-PG = "postgresql+psycopg://smartmfg:smartmfg@127.0.0.1:55432/smartmfg"
-ITEMS = ["spindle_speed", "spindle_load", "feed_rate", "coolant_temp"]
+from services.standards.schemas import DataItem
+from services.standards.validation import validate
 
 
-def model() -> dict[str, Any]:
-    def item(item_id: str, unit: str, hi: float) -> dict[str, Any]:
-        return {
-            "id": item_id,
-            "name": {"ko": item_id},
-            "category": "SAMPLE",
-            "data_type": "float",
-            "unit": unit,
-            "min": 0,
-            "max": hi,
-        }
-
-    return {
-        "id": "bench-lathe",
-        "equipment_type": "CNC_LATHE",
-        "name": {"ko": "벤치 선반"},
-        "version": "1.0.0",
-        "items": [
-            item("spindle_speed", "rpm", 6000),
-            item("spindle_load", "%", 150),
-            item("feed_rate", "mm/s", 500),
-            item("coolant_temp", "°C", 80),
+def register_factory(
+    org_id: str = "org-b", factory_id: str = "factory-bench"
+) -> list[tuple[str, dict[str, Any]]]:
+    """The company and factory the gateways upload for, with the equipment the batches name."""
+    company = {
+        "id": org_id,
+        "kind": "sme",
+        "name": {"ko": "벤치정밀(주)", "en": "Bench Precision Co."},
+        "business_registration_number": brn_with_checksum("123860001"),
+        "region_code": "48",
+        "industry_code": "C29",
+    }
+    factory = {
+        "id": factory_id,
+        "name": "벤치 제1공장",
+        "region_code": "48",
+        "industry_code": "C29",
+        "equipment": [
+            {"equipment_id": f"eq-{n}", "model_id": "bench-lathe", "model_version": "1.0.0"}
+            for n in range(50)
         ],
     }
-
-
-def arrow_batch(rows: int, seed: int) -> pa.Table:
-    rng = np.random.default_rng(seed)
-    start = int(datetime(2025, 11, 24, tzinfo=UTC).timestamp() * 1e6)
-    return pa.table(
-        {
-            "equipment_id": pa.array([f"eq-{i}" for i in rng.integers(0, 50, rows)]),
-            "model_id": pa.array(["bench-lathe"] * rows),
-            "model_version": pa.array(["1.0.0"] * rows),
-            "item_id": pa.array([ITEMS[i] for i in rng.integers(0, 4, rows)]),
-            "ts": pa.array(start + np.arange(rows) * 1000, pa.timestamp("us", tz="UTC")),
-            "value": pa.array(rng.uniform(0, 80, rows)),
-        }
-    )
-
-
-def json_batch(rows: int, seed: int) -> bytes:
-    table = arrow_batch(rows, seed)
-    out = table.to_pydict()
-    readings = [
-        {
-            "equipment_id": e,
-            "model_id": "bench-lathe",
-            "model_version": "1.0.0",
-            "item_id": i,
-            "ts": t.isoformat(),
-            "value": v,
-        }
-        for e, i, t, v in zip(out["equipment_id"], out["item_id"], out["ts"], out["value"], strict=True)
-    ]
-    return orjson.dumps({"readings": readings})
+    return [("/api/v1/companies", company), (f"/api/v1/companies/{org_id}/factories", factory)]
 
 
 class Bench:
-    def __init__(self, flush_seconds: float, uploaders: int) -> None:
+    """The platform in-process (embedded app on PostgreSQL, Kafka, MinIO) plus one lake writer process."""
+
+    def __init__(self, flush_seconds: float, uploaders: int, *, writer: bool = True) -> None:
         self.uploaders = uploaders
         run = uuid.uuid4().hex[:8]
         self.db = f"smartmfg_bench_{run}"
@@ -123,7 +90,11 @@ class Bench:
             writer_flush_rows=2_000_000,
             upload_max_bytes=256 * 1024 * 1024,
         )
-        self.app_cm = TestClient(create_app(self.settings, run_migrations=True))
+        # Only what an upload goes through: fewer migrations and start-up hooks than the whole gateway.
+        app = create_app(
+            self.settings, services=["identity", "standards", "companies", "ingest"], run_migrations=True
+        )
+        self.app_cm = TestClient(app)
         self.client = self.app_cm.__enter__()
         issuer = self.client.app.state.dev_issuer  # type: ignore[attr-defined]
         admin_h = {"Authorization": "Bearer " + issuer.issue(subject="b", roles=["admin"], org_id="op")}
@@ -131,11 +102,19 @@ class Bench:
         self.client.post(
             "/api/v1/standards/bench-lathe/versions/1.0.0/publish", headers=admin_h
         ).raise_for_status()
+        for path, body in register_factory():
+            self.client.post(path, json=body, headers=admin_h).raise_for_status()
         self.headers = {
             "Authorization": "Bearer "
             + issuer.issue(subject="g", roles=["gateway"], org_id="org-b", factory_id="factory-bench"),
             "X-Factory-Id": "factory-bench",
         }
+        self.lake = Lake(LakeConfig.from_settings(self.settings))
+        self.writer: subprocess.Popen[bytes] | None = None
+        if writer:
+            self.start_writer()
+
+    def start_writer(self) -> subprocess.Popen[bytes]:
         env = {
             f"SMARTMFG_{k.upper()}": str(getattr(self.settings, k))
             for k in (
@@ -157,21 +136,13 @@ class Bench:
             stdout=subprocess.DEVNULL,
             stderr=self.writer_log,
         )
-        self.lake = Lake(LakeConfig.from_settings(self.settings))
+        return self.writer
 
     def committed_rows(self) -> int:
-        snapshot = self.lake.readings().current_snapshot()
-        if snapshot is None or snapshot.summary is None:
-            return 0
-        return int(snapshot.summary.additional_properties.get("total-records", 0))
+        return committed_rows(self.lake)
 
     def wait_rows(self, expected: int, timeout_s: float = 600) -> float:
-        deadline = time.monotonic() + timeout_s
-        while self.committed_rows() < expected:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"only {self.committed_rows()} of {expected} rows committed")
-            time.sleep(0.05)
-        return time.monotonic()
+        return wait_rows(self.lake, expected, timeout_s)
 
     def upload(self, batch_id: str, body: bytes, content_type: str) -> None:
         answer = self.client.post(
@@ -196,15 +167,16 @@ class Bench:
         for n in range(samples):
             expected = self.committed_rows() + rows
             body = messages.encode(arrow_batch(rows, 10_000 + n))
-            self.upload(f"fresh-{n}", body, "application/vnd.apache.arrow.stream")
+            self.upload(f"fresh-{n}", body, ARROW)
             accepted = time.monotonic()
             out.append(self.wait_rows(expected) - accepted)
         return out
 
     def close(self) -> None:
-        self.writer.terminate()
-        self.writer.wait(30)
-        self.writer_log.close()
+        if self.writer is not None:
+            self.writer.terminate()
+            self.writer.wait(30)
+            self.writer_log.close()
         self.app_cm.__exit__(None, None, None)
         admin = create_engine(PG, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -213,10 +185,11 @@ class Bench:
 
 def stage_rates(rows: int) -> dict[str, float]:
     """Readings/s of each step an Arrow batch goes through, one thread, best of 3, no servers involved."""
-    doc = model()
+    models = {("bench-lathe", "1.0.0"): [DataItem.model_validate(i) for i in model()["items"]]}
+    now = datetime.now(UTC)
     body = messages.encode(arrow_batch(rows, 7))
     parsed = parsing.parse(parsing.ARROW, body)
-    valid = validate(parsed, {("bench-lathe", "1.0.0"): doc}).valid
+    valid = validate(parsed, models, now, timedelta(minutes=5)).valid
     message = messages.encode(stamped(valid, factory_id="f", org_id="o", batch_key="k", column="ingested_at"))
     wire = appends.wire_schema(READINGS_SCHEMA)
     with tempfile.TemporaryDirectory() as scratch:
@@ -231,7 +204,7 @@ def stage_rates(rows: int) -> dict[str, float]:
 
         steps = {
             "parse (Arrow IPC body)": lambda: parsing.parse(parsing.ARROW, body),
-            "validate + normalise": lambda: validate(parsed, {("bench-lathe", "1.0.0"): doc}),
+            "validate + normalise": lambda: validate(parsed, models, now, timedelta(minutes=5)),
             "stamp + encode for the bus": lambda: messages.encode(
                 stamped(valid, factory_id="f", org_id="o", batch_key="k", column="ingested_at")
             ),
@@ -252,7 +225,7 @@ def stage_rates(rows: int) -> dict[str, float]:
 
 
 def kafka_ceiling(bodies: list[bytes], rows_each: int) -> float:
-    bus = KafkaBus("127.0.0.1:59092")
+    bus = KafkaBus(KAFKA)
     topic = f"bench-raw-{uuid.uuid4().hex[:8]}"
     bus.ensure_topics([topic])
     started = time.monotonic()
@@ -279,8 +252,13 @@ def main() -> int:
     parser.add_argument("--freshness-samples", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--uploaders", type=int, default=2, help="concurrent gateway uploads")
-    parser.add_argument("--write", action="store_true", help="write docs/benchmarks.md")
+    parser.add_argument("--conditions", default="", help="what else ran on the machine, for the report")
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run: validates the harness")
     args = parser.parse_args()
+    exit_on_sigterm()
+    if args.quick:
+        args.arrow_batches, args.arrow_rows, args.json_batches, args.json_rows = 4, 100_000, 4, 20_000
+        args.runs, args.freshness_samples = 1, 5
 
     arrow_bodies = [messages.encode(arrow_batch(args.arrow_rows, n)) for n in range(args.arrow_batches)]
     json_bodies = [json_batch(args.json_rows, n) for n in range(args.json_batches)]
@@ -291,11 +269,7 @@ def main() -> int:
         bench = Bench(flush_seconds=1.0, uploaders=args.uploaders)
         try:
             bench.wait_rows(0)
-            results["arrow"].append(
-                bench.sustained(
-                    f"arrow{run}", arrow_bodies, args.arrow_rows, "application/vnd.apache.arrow.stream"
-                )
-            )
+            results["arrow"].append(bench.sustained(f"arrow{run}", arrow_bodies, args.arrow_rows, ARROW))
             results["json"].append(
                 bench.sustained(f"json{run}", json_bodies, args.json_rows, "application/json")
             )
@@ -307,87 +281,39 @@ def main() -> int:
             f"json {results['json'][-1]:,.0f}/s",
             flush=True,
         )
-    stages = stage_rates(args.arrow_rows)
-    for name, rate in stages.items():
-        print(f"  {name}: {rate:,.0f} readings/s (one thread)")
-    fresh.sort()
-    p50, p95 = statistics.median(fresh), fresh[int(0.95 * (len(fresh) - 1))]
-    summary = {k: statistics.median(v) for k, v in results.items()}
-    print(
-        f"median of {args.runs} runs: kafka ceiling {summary['kafka']:,.0f} readings/s, "
-        f"arrow {summary['arrow']:,.0f}/s, json {summary['json']:,.0f}/s; "
-        f"freshness p50 {p50:.2f} s p95 {p95:.2f} s"
+    result = Result(
+        "ingest_inprocess",
+        sizes={
+            "arrow": f"{args.arrow_batches} x {args.arrow_rows}",
+            "json": f"{args.json_batches} x {args.json_rows}",
+            "uploaders": args.uploaders,
+            "runs": args.runs,
+            "freshness_samples": args.freshness_samples,
+        },
+        conditions=args.conditions,
     )
-    if args.write:
-        write_report(args, results, summary, p50, p95, stages)
+    result.add(
+        "Kafka produce+consume of the same bytes (ceiling)", results["kafka"], "readings/s", higher=True
+    )
+    result.add(
+        f"Arrow IPC batches of {args.arrow_rows:,} readings",
+        results["arrow"],
+        "readings/s",
+        higher=True,
+        target="≥ 1,000,000",
+    )
+    result.add(
+        f"JSON batches of {args.json_rows:,} readings",
+        results["json"],
+        "readings/s",
+        higher=True,
+        target="≥ 200,000",
+    )
+    result.add("freshness p50", [statistics.median(fresh)], "s", higher=False)
+    result.add("freshness p95", [percentile(fresh, 95)], "s", higher=False, target="≤ 5 s")
+    result.details = {"stages": stage_rates(args.arrow_rows)}
+    print(f"wrote {result.save()}")
     return 0
-
-
-def write_report(
-    args: argparse.Namespace,
-    results: dict[str, list[float]],
-    summary: dict[str, float],
-    p50: float,
-    p95: float,
-    stages: dict[str, float],
-) -> None:
-    def row(name: str, key: str, target: str) -> str:
-        runs = ", ".join(f"{v:,.0f}" for v in results[key])
-        return f"| {name} | {summary[key]:,.0f} | {runs} | {target} |"
-
-    stage_rows = "\n".join(f"| {name} | {rate:,.0f} |" for name, rate in stages.items())
-    per_core = 1 / sum(1 / rate for rate in stages.values())
-    slowest = min(stages, key=lambda name: stages[name])
-    verdicts = {
-        "Arrow (≥ 1,000,000/s)": summary["arrow"] >= 1_000_000,
-        "JSON (≥ 200,000/s)": summary["json"] >= 200_000,
-        "freshness (p95 ≤ 5 s)": p95 <= 5.0,
-    }
-    met = ", ".join(name for name, ok in verdicts.items() if ok) or "none"
-    missed = ", ".join(name for name, ok in verdicts.items() if not ok) or "none"
-    analysis = (
-        f"Targets met in this run: {met}; missed: {missed}. Every reading costs the sum of the steps "
-        f"above: {per_core:,.0f} readings/s per core for the platform's own work, before Kafka, MinIO and "
-        "PostgreSQL take their share of the same two cores and before HTTP and the batch ledger. The upload "
-        "side (parse, validate, encode) and the lake writer (decode, split, write, commit) run in different "
-        f"processes, so they overlap. The slowest step is {slowest}. Text columns stay dictionary-encoded "
-        "from the upload to the Parquet file (`ingest/dictionaries.py`): validation looks at each distinct "
-        "model/item/unit once, the bus message needs no re-encoding, and the writer writes dictionary pages "
-        "as they are, after finding a message's partition from the min/max of its columns "
-        "(`ingest/appends.py`). The Kafka ceiling shows the bus is not the limit. Horizontal scale is the "
-        "designed answer beyond one machine: upload replicas are stateless, and lake writers form one "
-        "consumer group over 6 partitions keyed by factory."
-    )
-    text_ = f"""# Benchmarks
-
-Measured by `bench/ingest_bench.py` ({datetime.now(UTC):%Y-%m-%d}, this 2-core machine, real Kafka,
-MinIO and PostgreSQL started by `infra/`; `make bench` reruns it). Each run uploads through the API
-({args.uploaders} concurrent uploaders calling the ASGI app in-process, no TCP), one lake writer process
-commits to Iceberg on MinIO, and a run ends when the snapshot holds every row. Medians of {args.runs} runs;
-the Kafka ceiling is a produce+consume of the same Arrow messages in the same run.
-
-## Ingest throughput (readings per second, upload to committed snapshot)
-| path | median | runs | target |
-|---|---|---|---|
-{row("Kafka produce+consume of the same bytes (ceiling)", "kafka", "-")}
-{row(f"Arrow IPC batches of {args.arrow_rows:,} readings", "arrow", "≥ 1,000,000")}
-{row(f"JSON batches of {args.json_rows:,} readings", "json", "≥ 200,000")}
-
-## Freshness (202 answer to rows in a committed snapshot), {args.freshness_samples * args.runs} samples
-| p50 | p95 | target |
-|---|---|---|
-| {p50:.2f} s | {p95:.2f} s | p95 ≤ 5 s |
-
-The writer flushes every second or every 2,000,000 buffered rows, whichever comes first.
-
-## Where the time goes (one thread, {args.arrow_rows:,}-reading Arrow batch, best of 3, same run)
-| step | readings/s |
-|---|---|
-{stage_rows}
-
-{analysis}
-"""
-    (ROOT / "docs" / "benchmarks.md").write_text(text_, encoding="utf-8")
 
 
 if __name__ == "__main__":

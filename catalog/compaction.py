@@ -19,27 +19,22 @@ of operation ``replace`` that
 from __future__ import annotations
 
 import argparse
-import itertools
 import logging
 import random
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pyarrow as pa
 from pyiceberg.exceptions import CommitFailedException, ValidationException
-from pyiceberg.expressions import AlwaysTrue
-from pyiceberg.io.pyarrow import ArrowScan, _dataframe_to_data_files
 from pyiceberg.manifest import DataFile
-from pyiceberg.table import FileScanTask, Table, TableProperties
-from pyiceberg.table.snapshots import Operation, Snapshot, Summary
-from pyiceberg.table.update.snapshot import _OverwriteFiles
-from pyiceberg.typedef import EMPTY_DICT, Record
+from pyiceberg.table import Table, TableProperties
+from pyiceberg.table.snapshots import Operation, Snapshot
+from pyiceberg.typedef import Record
 
+from catalog import iceberg_internals
 from catalog.lake import Lake, LakeConfig
 from services.kit.settings import PlatformSettings
 
@@ -50,29 +45,6 @@ SORT_KEYS = {
     "readings": ["factory_id", "item_id", "equipment_id", "ts"],
     "dead_letters": ["factory_id", "rejected_at", "batch_id", "row"],
 }
-
-
-class ConcurrentCommit(ValidationException):
-    """Another commit landed after the snapshot the rewrite was planned on."""
-
-
-class _RewriteFiles(_OverwriteFiles):
-    """A ``replace`` snapshot: the same rows in other files, committed only on its own base snapshot.
-
-    pyiceberg retries a failed commit by rebuilding the snapshot on the newer head with the summary
-    properties given at the start; for this table those include the bus offsets, which would then go back in
-    time. The rebuild validates first, and this validation refuses any newer head: the caller then makes a
-    new attempt on that head, with its properties.
-    """
-
-    def _validate_concurrency(self) -> None:
-        if self._commit_window is not None and not self._commit_window.is_empty():
-            raise ConcurrentCommit("another commit landed first; the rewrite is committed again on it")
-
-    def _summary(self, snapshot_properties: dict[str, str] = EMPTY_DICT) -> Summary:
-        # The totals are computed as for an overwrite (pyiceberg knows no other); the operation is replace.
-        summary = super()._summary(snapshot_properties)
-        return Summary(Operation.REPLACE, **summary.additional_properties)
 
 
 @dataclass(frozen=True)
@@ -151,17 +123,6 @@ def _small_files_by_partition(table: Table, threshold: int) -> dict[tuple[int, R
     return {key: files for key, files in groups.items() if key not in with_deletes}
 
 
-def _read(table: Table, files: Iterable[DataFile]) -> pa.Table:
-    scan = ArrowScan(table.metadata, table.io, table.schema(), AlwaysTrue())
-    return scan.to_table([FileScanTask(data_file) for data_file in files])
-
-
-def _write(table: Table, rows: pa.Table, target: int) -> list[DataFile]:
-    properties = {**table.metadata.properties, TableProperties.WRITE_TARGET_FILE_SIZE_BYTES: str(target)}
-    metadata = table.metadata.model_copy(update={"properties": properties})
-    return list(_dataframe_to_data_files(metadata, rows, table.io, uuid.uuid4(), itertools.count(0)))
-
-
 def _carried(table: Table) -> dict[str, str]:
     snapshot = table.current_snapshot()
     if snapshot is None or snapshot.summary is None:
@@ -191,14 +152,14 @@ def compact_partition(
         if table.current_snapshot() is None or len(files) < options.min_files:
             progress("skipped", {"table": table.name()[-1], "partition": name, "files": len(files)})
             return None
-        rows = _read(table, files)
+        rows = iceberg_internals.read_files(table, files)
         expected = sum(f.record_count for f in files)
         if rows.num_rows != expected:
             raise RuntimeError(f"{name}: read {rows.num_rows} rows from files declaring {expected}")
         sort_keys = [k for k in SORT_KEYS.get(table.name()[-1], []) if k in rows.column_names]
         if sort_keys:
             rows = rows.sort_by([(k, "ascending") for k in sort_keys])
-        new_files = _write(table, rows, target)
+        new_files = iceberg_internals.write_files(table, rows, target)
         details = {
             "table": table.name()[-1],
             "partition": name,
@@ -246,7 +207,7 @@ def _commit_rewrite(
     base = table.current_snapshot()
     carried = _carried(table)
     transaction = table.transaction()
-    rewrite = _RewriteFiles(
+    rewrite = iceberg_internals.RewriteFiles(
         operation=Operation.OVERWRITE, transaction=transaction, io=table.io, snapshot_properties=carried
     )
     for data_file in files:
@@ -271,7 +232,7 @@ def _commit_rewrite(
         or snapshot.parent_snapshot_id != base.snapshot_id
         or _carried(committed) != carried
     ):
-        # Cannot happen given the validation of _RewriteFiles; should pyiceberg change, stop loudly.
+        # Cannot happen given the validation of RewriteFiles; should pyiceberg change, stop loudly.
         raise RuntimeError("the compaction snapshot does not sit on its base with the base's offsets")
     return snapshot
 

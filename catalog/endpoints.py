@@ -83,16 +83,16 @@ COMMON: Responses = {
 FORBIDDEN: Responses = {403: {"description": "the caller may not read this factory's rows"}}
 
 
-async def _engine(request: Request) -> QueryEngine:
+async def lake_engine(request: Request) -> QueryEngine:
     analytics: Analytics | None = getattr(request.app.state, "analytics", None)
     if analytics is None:
         raise ServiceUnavailable(
             "the analytics service is not started in this process", headers={"Retry-After": "5"}
         )
-    return await _run(analytics.engine)
+    return await run_blocking(analytics.engine)
 
 
-async def _run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+async def run_blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Blocking lake I/O in a worker thread; an unreachable store or catalog is a 503, not a 500."""
     try:
         return await run_in_threadpool(fn, *args, **kwargs)
@@ -104,7 +104,7 @@ async def _run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         ) from exc
 
 
-def _check_range(start: datetime | None, end: datetime | None, bucket: str | None = None) -> None:
+def check_range(start: datetime | None, end: datetime | None, bucket: str | None = None) -> None:
     if start is not None and end is not None and end <= start:
         raise BadRequest(
             "`to` must be after `from`", fields=[field_error("query.to", "must be after `from`")]
@@ -185,9 +185,9 @@ async def readings(
 ) -> ReadingsPage:
     """Rows in (ts, equipment_id, item_id) order. Every page of one listing reads the Iceberg snapshot of
     its first page, so rows committed meanwhile neither shift nor repeat the pages."""
-    _check_range(start, to)
+    check_range(start, to)
     after = _decode_cursor(cursor) if cursor else None
-    engine = await _engine(request)
+    engine = await lake_engine(request)
     scope = await tenancy.scope_for(request, engine, principal, [factory_id])
     flt = ReadingFilter(
         factory_ids=(factory_id,),
@@ -198,7 +198,7 @@ async def readings(
         end=to,
     )
     try:
-        rows, position, plan = await _run(engine.readings, flt, scope, limit, after)
+        rows, position, plan = await run_blocking(engine.readings, flt, scope, limit, after)
     except SnapshotGone as exc:
         raise BadRequest(
             "the snapshot this cursor reads was expired; start the listing again",
@@ -244,8 +244,8 @@ async def series(
 ) -> Series:
     """Count, mean, min, max, median and p95 of the numeric values per factory (or equipment) and bucket."""
     factories = list(dict.fromkeys(factory_id or []))
-    _check_range(start, to, bucket)
-    engine = await _engine(request)
+    check_range(start, to, bucket)
+    engine = await lake_engine(request)
     scope = await tenancy.scope_for(request, engine, principal, factories)
     flt = ReadingFilter(
         factory_ids=tuple(factories),
@@ -255,7 +255,7 @@ async def series(
         start=start,
         end=to,
     )
-    rows, plan = await _run(engine.series, flt, scope, bucket, tz, group_by == "equipment")
+    rows, plan = await run_blocking(engine.series, flt, scope, bucket, tz, group_by == "equipment")
     return Series(
         item_id=item_id,
         bucket=bucket,
@@ -283,11 +283,11 @@ async def benchmarks(
 ) -> Benchmarks:
     """Aggregates only, never rows: a bucket is shown only when at least `min_group_size` distinct factories
     contribute to it (setting `SMARTMFG_MIN_GROUP_SIZE`); the others are counted in `suppressed_groups`."""
-    _check_range(start, to, bucket)
-    engine = await _engine(request)
+    check_range(start, to, bucket)
+    engine = await lake_engine(request)
     k = request.app.state.settings.min_group_size
     flt = ReadingFilter(model_id=model_id, item_ids=(item_id,), start=start, end=to)
-    rows, suppressed, plan = await _run(engine.benchmarks, flt, bucket, tz, k)
+    rows, suppressed, plan = await run_blocking(engine.benchmarks, flt, bucket, tz, k)
     return Benchmarks(
         model_id=model_id,
         item_id=item_id,
@@ -307,4 +307,4 @@ async def benchmarks(
     responses={401: COMMON[401], 403: {"description": "admins only"}, 503: COMMON[503]},
 )
 async def tables(request: Request, principal: AdminOnly) -> Tables:
-    return Tables(items=await _run((await _engine(request)).tables))
+    return Tables(items=await run_blocking((await lake_engine(request)).tables))

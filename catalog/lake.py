@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+from minio import Minio
 from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.exceptions import NamespaceAlreadyExistsError, NoSuchTableError, TableAlreadyExistsError
 from pyiceberg.table import Table
 from pyiceberg.transforms import DayTransform
 
+from services.kit.arrow import UTC_US
 from services.kit.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
@@ -20,7 +22,6 @@ log = logging.getLogger(__name__)
 NAMESPACE = "telemetry"
 READINGS = f"{NAMESPACE}.readings"
 DEAD_LETTERS = f"{NAMESPACE}.dead_letters"
-UTC_US = pa.timestamp("us", tz="UTC")
 
 READINGS_SCHEMA = pa.schema(
     [
@@ -63,7 +64,7 @@ class LakeConfig:
     namespace: str = NAMESPACE
 
     @classmethod
-    def from_settings(cls, settings: PlatformSettings, namespace: str = NAMESPACE) -> LakeConfig:
+    def from_settings(cls, settings: PlatformSettings) -> LakeConfig:
         s3 = (
             {
                 "s3.endpoint": f"http://{settings.minio_endpoint}",
@@ -74,7 +75,7 @@ class LakeConfig:
             if settings.warehouse.startswith("s3://")
             else {}
         )
-        return cls(settings.catalog_url, settings.warehouse, s3, namespace)
+        return cls(settings.catalog_url, settings.warehouse, s3, settings.lake_namespace)
 
 
 class Lake:
@@ -134,3 +135,17 @@ def snapshot_property(table: Table, key: str) -> Any:
     if snapshot is None or snapshot.summary is None:
         return None
     return snapshot.summary.additional_properties.get(key)
+
+
+def ensure_bucket(settings: PlatformSettings) -> None:
+    """The lake's bucket on MinIO, made on first use (a fresh MinIO has none)."""
+    if not settings.warehouse.startswith("s3://"):
+        return
+    client = Minio(
+        settings.minio_endpoint,
+        access_key=settings.minio_access_key,
+        secret_key=settings.minio_secret_key,
+        secure=False,
+    )
+    if not client.bucket_exists(settings.lake_bucket):
+        client.make_bucket(settings.lake_bucket)

@@ -35,8 +35,9 @@ from pyiceberg.table import Table
 from pyiceberg.table.snapshots import Summary
 
 from catalog import duck
+from catalog.appends import table_offsets
 from catalog.lake import Lake
-from ingest.writer import table_offsets
+from catalog.states import register_role_functions
 
 READ_OPTIONS = "filename = true, file_row_number = true, hive_partitioning = false, union_by_name = true"
 # Whitelisted bucket widths: the only values spliced into SQL text, and never from the caller verbatim.
@@ -216,16 +217,18 @@ class QueryEngine:
             self._db.close()
             self._db = None
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of the process's database (close it after use); KPI functions are registered on it."""
         with self._lock:
             if self._db is None:
                 self._db = duck.connect(
                     self.lake.config.s3, threads=self.threads, memory_limit=self.memory_limit
                 )
+                register_role_functions(self._db)
             return self._db.cursor()
 
-    def _query(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        cursor = self._cursor()
+    def query(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cursor = self.cursor()
         try:
             rows: list[dict[str, Any]] = cursor.execute(sql, params).to_arrow_table().to_pylist()
             return rows
@@ -276,7 +279,7 @@ class QueryEngine:
             "parse_filename(filename) AS _file, file_row_number AS _row "
             f"FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} ORDER BY {READING_ORDER} LIMIT ?"
         )
-        rows = self._query(sql, [plan.files, *params, limit + 1])
+        rows = self.query(sql, [plan.files, *params, limit + 1])
         position = None
         if len(rows) > limit:
             rows = rows[:limit]
@@ -311,7 +314,7 @@ class QueryEngine:
             f"FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} "
             f"GROUP BY {keys}, bucket ORDER BY {keys}, bucket"
         )
-        return self._query(sql, [tz, plan.files, *params]), plan
+        return self.query(sql, [tz, plan.files, *params]), plan
 
     def benchmarks(
         self, flt: ReadingFilter, bucket: str, tz: str, min_group_size: int
@@ -330,7 +333,7 @@ class QueryEngine:
             "quantile_cont(value_num, 0.95) AS p95 "
             f"FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} GROUP BY bucket ORDER BY bucket"
         )
-        groups = self._query(sql, [tz, plan.files, *params])
+        groups = self.query(sql, [tz, plan.files, *params])
         shown = [g for g in groups if g["factories"] >= min_group_size]
         return shown, len(groups) - len(shown), plan
 
@@ -350,7 +353,7 @@ class QueryEngine:
             if plan.files:
                 where, params = flt.sql(None)
                 sql = f"SELECT DISTINCT factory_id, org_id FROM read_parquet(?, {READ_OPTIONS}) WHERE {where}"
-                for row in self._query(sql, [plan.files, *params]):
+                for row in self.query(sql, [plan.files, *params]):
                     found.setdefault(row["factory_id"], set()).add(row["org_id"])
             for factory_id in missing:
                 orgs = frozenset(found.get(factory_id, ()))

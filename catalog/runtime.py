@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from catalog.lake import Lake, LakeConfig
+from catalog.lake import Lake, LakeConfig, ensure_bucket
 from catalog.query import QueryEngine
-from ingest.runtime import ensure_bucket
 from services.kit.settings import PlatformSettings
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from catalog.endpoints import router
+from catalog import endpoints, export_endpoints, kpi_endpoints, rollups
 from catalog.runtime import Analytics
 from services.kit.spec import ServiceSpec
 
 log = logging.getLogger(__name__)
+router = APIRouter()
+for part in (endpoints.router, kpi_endpoints.router, export_endpoints.router):
+    router.include_router(part)
 
 
 async def startup(app: FastAPI) -> None:
@@ -22,9 +25,15 @@ async def startup(app: FastAPI) -> None:
         await run_in_threadpool(analytics.engine)
     except Exception:  # the rest of the process still serves; analytics answers 503 until the lake is back
         log.exception("the lake is unreachable; analytics will retry on the next request")
+    if app.state.settings.rollup_refresh_seconds > 0:
+        app.state.rollups = rollups.Refresher(analytics.engine, app.state.settings.rollup_refresh_seconds)
+        app.state.rollups.start()
 
 
 async def shutdown(app: FastAPI) -> None:
+    refresher: rollups.Refresher | None = getattr(app.state, "rollups", None)
+    if refresher is not None:
+        refresher.stop()
     analytics: Analytics | None = getattr(app.state, "analytics", None)
     if analytics is not None:
         await run_in_threadpool(analytics.close)

@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pyiceberg.expressions import And, BooleanExpression, EqualTo
 
+from catalog import dead_letters as dead_letter_pages
 from ingest import parsing, service
+from ingest.models import Batch
 from ingest.runtime import IngestRuntime
 from ingest.schemas import BatchReceipt, BatchStatus, DeadLetter
-from services.kit.clients import service_client
+from services.kit import arrow
+from services.kit.bodies import read_limited
+from services.kit.clients import bearer_token, service_client
 from services.kit.db import SessionDep
-from services.kit.errors import Forbidden, NotFound, PayloadTooLarge
-from services.kit.pagination import Page, PageDep, decode_offset, encode_cursor
+from services.kit.errors import Forbidden, NotFound, ValidationFailed, field_error
+from services.kit.pagination import Page, PageDep, decode_cursor, encode_cursor, malformed_cursor, paginate
 from services.kit.principal import Authenticated, Gateway, Principal
 from services.kit.spec import Responses
+from services.standards.schemas import DataItem, VersionOut
+from services.standards.validation import Models
 
 router = APIRouter()
-MODEL_CACHE_S = 60.0
 BATCH_ID = r"^[A-Za-z0-9._:-]{1,128}$"
 
 UPLOAD_RESPONSES: Responses = {
@@ -30,9 +36,10 @@ UPLOAD_RESPONSES: Responses = {
     400: {
         "description": "undecodable body, or (policy=reject) every violation as fields[].loc rows[i].field"
     },
-    403: {"description": "the token's factory is not X-Factory-Id"},
+    403: {"description": "the token's factory is not X-Factory-Id, or the factory is another organisation's"},
     413: {"description": "body or decompressed body above the limit"},
     415: {"description": "unsupported Content-Type or Content-Encoding"},
+    422: {"description": "X-Factory-Id is not a registered factory, or rows name unregistered equipment"},
     503: {"description": "bus unavailable; retry after Retry-After seconds"},
 }
 _BODY_DOC = {
@@ -40,6 +47,33 @@ _BODY_DOC = {
         "required": True,
         "content": {
             parsing.JSON: {
+                "schema": {
+                    "type": "object",
+                    "required": ["readings"],
+                    "properties": {
+                        "readings": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {
+                                "type": "object",
+                                "required": ["equipment_id", "model_id", "model_version", "item_id", "ts"],
+                                "properties": {
+                                    "equipment_id": {"type": "string", "maxLength": 128},
+                                    "model_id": {"type": "string", "maxLength": 128},
+                                    "model_version": {"type": "string", "maxLength": 128},
+                                    "item_id": {"type": "string", "maxLength": 128},
+                                    "ts": {"type": "string", "format": "date-time"},
+                                    "value": {"type": ["number", "string", "boolean", "null"]},
+                                    "unit": {"type": ["string", "null"]},
+                                    "quality": {
+                                        "type": ["string", "null"],
+                                        "enum": ["good", "uncertain", "bad", None],
+                                    },
+                                },
+                            },
+                        }
+                    },
+                },
                 "example": {
                     "readings": [
                         {
@@ -53,11 +87,12 @@ _BODY_DOC = {
                             "quality": "good",
                         }
                     ]
-                }
+                },
             },
             parsing.CSV: {
+                "schema": {"type": "string"},
                 "example": "equipment_id,model_id,model_version,item_id,ts,value,unit,quality\n"
-                "eq-1-01,cnc-lathe,1.0.0,coolant_temp,2025-11-24T00:00:00Z,98.6,°F,good\n"
+                "eq-1-01,cnc-lathe,1.0.0,coolant_temp,2025-11-24T00:00:00Z,98.6,°F,good\n",
             },
             parsing.ARROW: {"schema": {"type": "string", "format": "binary"}},
             parsing.PARQUET: {"schema": {"type": "string", "format": "binary"}},
@@ -71,49 +106,41 @@ def _runtime(request: Request) -> IngestRuntime:
     return runtime
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(
-            f"body of {declared} bytes exceeds the limit of {limit} bytes",
-            detail_ko=f"본문이 한도({limit} bytes)를 넘습니다",
-        )
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(
-                f"body exceeds the limit of {limit} bytes", detail_ko=f"본문이 한도({limit} bytes)를 넘습니다"
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _models(request: Request, table: pa.Table) -> dict[tuple[str, str], dict[str, Any] | str]:
-    """The version document of every model version the batch names, or why it cannot be used."""
-    cache: dict[tuple[str, str], tuple[float, dict[str, Any] | str]] = _runtime(request).model_cache
+async def _models(request: Request, table: pa.Table) -> tuple[Models, list[str]]:
+    """The data items of every model version the batch names, or why it cannot be used; and which of
+    them are deprecated (still taking data, flagged in the receipt)."""
+    cache: dict[tuple[str, str], tuple[float, list[DataItem] | str, bool]] = _runtime(request).model_cache
     pairs = table.select(["model_id", "model_version"]).group_by(["model_id", "model_version"]).aggregate([])
-    out: dict[tuple[str, str], dict[str, Any] | str] = {}
+    out: dict[tuple[str, str], list[DataItem] | str] = {}
+    deprecated: list[str] = []
     for model_id, version in zip(
         pairs["model_id"].to_pylist(), pairs["model_version"].to_pylist(), strict=True
     ):
         key = (model_id or "", version or "")
         hit = cache.get(key)
         if hit is None or hit[0] < time.monotonic():
+            contract: list[DataItem] | str
+            status = None
             try:
-                doc: dict[str, Any] | str = await service_client(request).get_json(
-                    "standards", f"/{key[0]}/versions/{key[1]}"
-                )
+                doc = await service_client(request).get_json("standards", f"/{key[0]}/versions/{key[1]}")
             except NotFound:
-                doc = f"equipment model {key[0]} {key[1]} is not a published data standard"
-            if isinstance(doc, dict) and doc.get("status") != "published":
-                doc = (
-                    f"version {key[1]} of {key[0]} is {doc.get('status')}; only published versions take data"
+                contract = f"equipment model {key[0]} {key[1]} is not a published data standard"
+            else:
+                found = VersionOut.model_validate(doc)
+                status = found.status
+                # A deprecated version still takes data: gateways in the field move to the new one over time.
+                contract = (
+                    found.items
+                    if status in ("published", "deprecated")
+                    else f"version {key[1]} of {key[0]} is {status}; only published ones take data"
                 )
-            hit = (time.monotonic() + MODEL_CACHE_S, doc)
+            expiry = time.monotonic() + request.app.state.settings.standards_cache_seconds
+            hit = (expiry, contract, status == "deprecated")
             cache[key] = hit
         out[key] = hit[1]
-    return out
+        if hit[2]:
+            deprecated.append(f"{key[0]}@{key[1]}")
+    return out, sorted(deprecated)
 
 
 def _require_factory(principal: Principal, factory_id: str) -> None:
@@ -121,6 +148,53 @@ def _require_factory(principal: Principal, factory_id: str) -> None:
         raise Forbidden(
             f"this client uploads for factory '{principal.factory_id}', not '{factory_id}'",
             detail_ko="등록된 공장의 데이터만 올릴 수 있습니다",
+        )
+
+
+async def _registered_factory(request: Request, principal: Principal, factory_id: str) -> dict[str, Any]:
+    """The factory as the companies service registers it; it must belong to the caller's organisation.
+
+    Cached by id (the upload path is hot): the document is the same whoever fetched it, and ownership is
+    checked against each caller. An unknown factory is not cached, so registering it takes effect at once.
+    """
+    cache = _runtime(request).factory_cache
+    hit = cache.get(factory_id)
+    if hit is None or hit[0] < time.monotonic():
+        try:
+            doc = await service_client(request).get_json(
+                "companies", f"/factories/{factory_id}", token=bearer_token(request)
+            )
+        except NotFound:
+            raise ValidationFailed(
+                f"factory '{factory_id}' is not registered in the companies service",
+                detail_ko=f"등록되지 않은 공장입니다: {factory_id}",
+                fields=[field_error("header.x-factory-id", "not a registered factory")],
+            ) from None
+        hit = (time.monotonic() + request.app.state.settings.standards_cache_seconds, doc)
+        cache[factory_id] = hit
+    factory = hit[1]
+    if factory["company_id"] != principal.org_id:
+        raise Forbidden(
+            f"factory '{factory_id}' belongs to another organisation",
+            detail_ko="다른 기관의 공장에는 데이터를 올릴 수 없습니다",
+        )
+    return factory
+
+
+def _require_known_equipment(factory: dict[str, Any], table: pa.Table) -> None:
+    """Where the factory lists its equipment, every reading must come from one of them."""
+    registry = {e["equipment_id"] for e in factory.get("equipment") or ()}
+    if not registry:
+        return
+    column = arrow.as_dictionary(table["equipment_id"])
+    unknown = arrow.per_row(column, lambda ids: pc.invert(pc.is_in(ids, pa.array(sorted(registry)))))
+    rows = pc.indices_nonzero(pc.fill_null(unknown, False)).to_pylist()
+    if rows:
+        shown = rows[: service.MAX_LISTED_VIOLATIONS]
+        raise ValidationFailed(
+            f"{len(rows)} readings name equipment that factory '{factory['id']}' does not register",
+            detail_ko="공장에 등록되지 않은 설비의 데이터입니다",
+            fields=[field_error(f"rows[{r}].equipment_id", "not equipment of this factory") for r in shown],
         )
 
 
@@ -145,15 +219,19 @@ async def upload_batch(
     ] = "reject",
 ) -> Any:
     _require_factory(principal, x_factory_id)
+    factory = await _registered_factory(request, principal, x_factory_id)
     settings = request.app.state.settings
     kind = parsing.media_type(content_type)
     earlier = await run_in_threadpool(service.previous, session, x_factory_id, x_batch_id)
     if earlier is not None:
         return JSONResponse(service.receipt(earlier, duplicate=True).model_dump(), status_code=200)
-    body = await _read_body(request, settings.upload_max_bytes)
-    raw = await run_in_threadpool(parsing.decompress, body, content_encoding, settings.upload_max_bytes * 4)
+    body = await read_limited(request, settings.upload_max_bytes)
+    raw = await run_in_threadpool(
+        parsing.decompress, body, content_encoding, settings.upload_max_decompressed_bytes
+    )
     table = await run_in_threadpool(parsing.parse, kind, raw)
-    models = await _models(request, table)
+    _require_known_equipment(factory, table)
+    models, deprecated = await _models(request, table)
     outcome = await run_in_threadpool(service.check, table, models, policy, settings.future_tolerance_seconds)
     org_id = principal.org_id or ""
     chunks = await run_in_threadpool(
@@ -176,7 +254,25 @@ async def upload_batch(
             chunks=chunks,
         )
     )
-    return JSONResponse(service.receipt(batch, duplicate).model_dump(), status_code=200 if duplicate else 202)
+    answer = service.receipt(batch, duplicate).model_copy(update={"deprecated_versions": deprecated})
+    return JSONResponse(answer.model_dump(), status_code=200 if duplicate else 202)
+
+
+@router.get(
+    "/batches",
+    summary="Batches a factory uploaded, newest first (its gateway, organisation, admin)",
+    responses={400: {"description": "malformed cursor"}},
+)
+def list_batches(
+    principal: Authenticated,
+    session: SessionDep,
+    page: PageDep,
+    factory_id: Annotated[str, Query(max_length=64)],
+) -> Page[BatchStatus]:
+    keys = (Batch.received_at, Batch.batch_id)
+    return paginate(
+        session, service.batches_of(factory_id, principal), keys, page, service.status, descending=True
+    )
 
 
 @router.get(
@@ -193,42 +289,35 @@ def batch_status(
     batch = service.previous(session, factory_id, batch_id)
     if batch is None or not (principal.acts_for(batch.org_id) or principal.factory_id == factory_id):
         raise NotFound(f"batch '{batch_id}' of factory '{factory_id}' does not exist")
-    return BatchStatus(
-        **service.receipt(batch, duplicate=False).model_dump(),
-        policy=batch.policy,
-        chunks=batch.chunks,
-        received_at=batch.received_at,
-    )
+    return service.status(batch)
 
 
 @router.get(
     "/dead-letters",
     summary="Rejected readings of a factory with the reason (its gateway, organisation, admin)",
+    responses={400: {"description": "malformed cursor"}, 403: {"description": "another organisation's"}},
 )
-def dead_letters(
+async def dead_letters(
     request: Request,
     principal: Authenticated,
     page: PageDep,
     factory_id: Annotated[str, Query(max_length=64)],
     batch_id: Annotated[str | None, Query(max_length=128)] = None,
 ) -> Page[DeadLetter]:
-    condition: BooleanExpression = EqualTo(term="factory_id", value=factory_id)
-    if batch_id:
-        condition = And(condition, EqualTo(term="batch_id", value=batch_id))
-    rows = _runtime(request).lake.dead_letters().scan(row_filter=condition).to_arrow()
-    if (
-        rows.num_rows
-        and principal.factory_id != factory_id
-        and not all(principal.acts_for(org) for org in set(rows["org_id"].to_pylist()))
-    ):
+    after = None
+    if page.cursor:
+        batch, row, field, rejected_at = decode_cursor(page.cursor, 4)
+        try:
+            after = dead_letter_pages.After(batch, int(row), field, datetime.fromisoformat(rejected_at))
+        except (TypeError, ValueError):
+            raise malformed_cursor() from None
+    engine = await run_in_threadpool(_runtime(request).query_engine)
+    rows, last = await run_in_threadpool(
+        dead_letter_pages.page, engine, factory_id, batch_id, page.limit, after
+    )
+    if principal.factory_id != factory_id and not all(principal.acts_for(r["org_id"]) for r in rows):
         raise Forbidden("these dead letters belong to another organisation")
-    ordered = rows.sort_by(
-        [("batch_id", "ascending"), ("row", "ascending"), ("field", "ascending")]
-    ).to_pylist()
-    start = decode_offset(page.cursor)
-    chunk = ordered[start : start + page.limit]
-    more = start + page.limit < len(ordered)
     return Page[DeadLetter](
-        items=[DeadLetter(**r) for r in chunk],
-        next_cursor=encode_cursor([start + page.limit]) if more else None,
+        items=[DeadLetter(**r) for r in rows],
+        next_cursor=encode_cursor([last.batch_id, last.row, last.field, last.rejected_at]) if last else None,
     )

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from ingest import dictionaries
+from services.kit import arrow
 
 MAX_CHUNK_BYTES = 8 * 1024 * 1024
 
 
 # Readings repeat their factory, model, item and unit strings on every row: dictionary-encoded (as
-# ingest.dictionaries keeps them) and zstd-compressed inside Arrow (multithreaded C++), a message is ~8x
+# services.kit.arrow keeps them) and zstd-compressed inside Arrow (multithreaded C++), a message is ~8x
 # smaller than plain IPC, so the bus itself needs no compression of its own.
 _OPTIONS = ipc.IpcWriteOptions(compression="zstd")
 
@@ -19,7 +19,7 @@ _OPTIONS = ipc.IpcWriteOptions(compression="zstd")
 def encode(table: pa.Table) -> bytes:
     compact = pa.table(
         {
-            name: dictionaries.as_dictionary(column) if pa.types.is_string(column.type) else column
+            name: arrow.as_dictionary(column) if pa.types.is_string(column.type) else column
             for name, column in zip(table.column_names, table.columns, strict=True)
         }
     )

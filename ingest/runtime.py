@@ -1,4 +1,4 @@
-"""The ingest machinery of one process: bus, topics, lake and (embedded) the lake writers."""
+"""What the upload path of one process needs: the bus, its topics, the lake, and lookups it caches."""
 
 from __future__ import annotations
 
@@ -7,11 +7,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.concurrency import run_in_threadpool
-from minio import Minio
-
-from catalog.lake import Lake, LakeConfig
+from catalog.lake import Lake, LakeConfig, ensure_bucket
+from catalog.query import QueryEngine
 from ingest.bus import Bus, Topics
 from ingest.bus.kafka_bus import KafkaBus
 from ingest.bus.local_bus import LocalBus
@@ -22,21 +19,8 @@ log = logging.getLogger(__name__)
 
 def make_bus(settings: PlatformSettings) -> Bus:
     if (settings.bus or ("local" if settings.embedded else "kafka")) == "local":
-        return LocalBus(settings.data_dir / "bus")
-    return KafkaBus(settings.kafka_bootstrap)
-
-
-def ensure_bucket(settings: PlatformSettings) -> None:
-    if not settings.warehouse.startswith("s3://"):
-        return
-    client = Minio(
-        settings.minio_endpoint,
-        access_key=settings.minio_access_key,
-        secret_key=settings.minio_secret_key,
-        secure=False,
-    )
-    if not client.bucket_exists(settings.lake_bucket):
-        client.make_bucket(settings.lake_bucket)
+        return LocalBus(settings.data_dir / "bus", settings.bus_partitions)
+    return KafkaBus(settings.kafka_bootstrap, settings.bus_partitions)
 
 
 @dataclass
@@ -45,9 +29,10 @@ class IngestRuntime:
     bus: Bus
     topics: Topics
     lake: Lake
-    stop: threading.Event = field(default_factory=threading.Event)
-    model_cache: dict[tuple[str, str], tuple[float, Any]] = field(default_factory=dict)
-    threads: list[threading.Thread] = field(default_factory=list)
+    model_cache: dict[tuple[str, str], tuple[float, Any, bool]] = field(default_factory=dict)
+    factory_cache: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    _engine: QueryEngine | None = None
+    _engine_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, settings: PlatformSettings) -> IngestRuntime:
@@ -59,34 +44,14 @@ class IngestRuntime:
         lake.ensure_tables()
         return cls(settings, bus, topics, lake)
 
-    def start_writers(self) -> None:
-        from ingest.writer import LakeWriter
-
-        thread = threading.Thread(
-            target=LakeWriter(self).run, args=(self.stop,), name="lake-writer", daemon=True
-        )
-        thread.start()
-        self.threads.append(thread)
+    def query_engine(self) -> QueryEngine:
+        """Blocking: DuckDB over this process's lake, opened on first use (dead-letter pages)."""
+        with self._engine_lock:
+            if self._engine is None:
+                self._engine = QueryEngine(self.lake, threads=1, memory_limit="256MB")
+            return self._engine
 
     def close(self) -> None:
-        self.stop.set()
-        for thread in self.threads:
-            thread.join(timeout=30)
+        if self._engine is not None:
+            self._engine.close()
         self.bus.close()
-
-
-async def startup(app: FastAPI) -> None:
-    settings: PlatformSettings = app.state.settings
-    runtime = await run_in_threadpool(IngestRuntime.open, settings)
-    app.state.ingest = runtime
-    app.state.readiness["bus"] = runtime.bus.check
-    app.state.readiness["lake"] = lambda: runtime.lake.catalog.list_namespaces()
-    if settings.embedded and settings.run_writers:
-        # One process is the whole platform: its lake writers run beside the API.
-        runtime.start_writers()
-
-
-async def shutdown(app: FastAPI) -> None:
-    runtime: IngestRuntime | None = getattr(app.state, "ingest", None)
-    if runtime is not None:
-        await run_in_threadpool(runtime.close)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class BatchReceipt(BaseModel):
@@ -27,6 +27,11 @@ class BatchReceipt(BaseModel):
     accepted: int
     rejected: int
     duplicate: bool
+    deprecated_versions: list[str] = Field(
+        default_factory=list,
+        description="model@version named by the batch that are deprecated: accepted, but move on",
+        examples=[["cnc-lathe@1.0.0"]],
+    )
 
 
 class BatchStatus(BatchReceipt):

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pyarrow as pa
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.appends import stamped
 from ingest import messages
 from ingest.bus import BusUnavailable, Outgoing
 from ingest.models import Batch
 from ingest.runtime import IngestRuntime
-from ingest.schemas import BatchReceipt
-from ingest.validation import Outcome, Rejection, validate
-from ingest.writer import stamped
+from ingest.schemas import BatchReceipt, BatchStatus
 from services.kit.errors import PlatformError, ServiceUnavailable, field_error
+from services.kit.principal import Principal
+from services.standards.validation import Models, Outcome, Rejection, validate
 
 MAX_LISTED_VIOLATIONS = 1000
 
@@ -37,14 +38,29 @@ def receipt(batch: Batch, duplicate: bool) -> BatchReceipt:
     )
 
 
+def batches_of(factory_id: str, principal: Principal) -> Select[Batch]:
+    """A factory's batches the caller may see: its gateway's and its organisation's (admins: all)."""
+    stmt = select(Batch).where(Batch.factory_id == factory_id)
+    if principal.is_admin or principal.factory_id == factory_id:
+        return stmt
+    return stmt.where(Batch.org_id == (principal.org_id or ""))
+
+
+def status(batch: Batch) -> BatchStatus:
+    return BatchStatus(
+        **receipt(batch, duplicate=False).model_dump(),
+        policy=batch.policy,
+        chunks=batch.chunks,
+        received_at=batch.received_at,
+    )
+
+
 def previous(session: Session, factory_id: str, batch_id: str) -> Batch | None:
     return session.get(Batch, (factory_id, batch_id))
 
 
-def check(
-    table: pa.Table, models: dict[tuple[str, str], dict[str, Any] | str], policy: str, future_tolerance_s: int
-) -> Outcome:
-    outcome = validate(table, models, future_tolerance=timedelta(seconds=future_tolerance_s))
+def check(table: pa.Table, models: Models, policy: str, future_tolerance_s: int) -> Outcome:
+    outcome = validate(table, models, datetime.now(UTC), timedelta(seconds=future_tolerance_s))
     if outcome.rejections and policy == "reject":
         shown = outcome.rejections[:MAX_LISTED_VIOLATIONS]
         listed = f", first {len(shown)} listed" if len(shown) < len(outcome.rejections) else ""

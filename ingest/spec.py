@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from ingest.endpoints import router
-from ingest.runtime import shutdown, startup
+from ingest.lifecycle import shutdown, startup
 from services.kit.spec import ServiceSpec
 
 SPEC = ServiceSpec(

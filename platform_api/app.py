@@ -10,13 +10,14 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from platform_api import observability, portal, reference_endpoints
-from services.identity import dev_oidc
 from platform_api.identity_setup import build_token_verifier
 from platform_api.proxy import ServiceProxy
 from platform_api.ratelimit import install_rate_limits
 from platform_api.registry import load_services
+from services.identity import dev_oidc
 from services.kit import audit
 from services.kit.clients import ServiceClient
+from services.kit.contract import document_access
 from services.kit.db import Database
 from services.kit.errors import install_error_handlers
 from services.kit.migrations import upgrade
@@ -89,6 +90,7 @@ def create_app(
     app.state.readiness = {}
     app.state.proxy = ServiceProxy(settings.service_urls)
     install_error_handlers(app)
+    document_access(app)
     observability.install_metrics(app)
     app.include_router(observability.router)
     app.include_router(reference_endpoints.router)

@@ -11,7 +11,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.companies.brn import check_digit
+from services.deployments.service import planned_stages, process_for
 from services.kit import reference as ref
+from services.kit.particles import with_particle
+from services.standards.library import CATALOGUE
 
 SEED = 20241002  # the plan's announcement date
 
@@ -79,6 +82,52 @@ def brn_with_checksum(first9: str) -> str:
     return first9 + str(check_digit(first9))
 
 
+# Companies-service reference world: regional AI centres with their main industries, one support centre per
+# function with a programme, and the plan's technology-level figure (74.9 against leading countries' 100).
+_CENTRE_ROWS = (
+    ("aic-gyeongnam", "경남 제조AI센터", "Gyeongnam", ["48"], ["C29", "C30", "C31"]),
+    ("aic-daegyeong", "대구·경북 제조AI센터", "Daegu-Gyeongbuk", ["27", "47"], ["C24", "C26", "C30"]),
+    ("aic-ulsan", "울산 제조AI센터", "Ulsan", ["31"], ["C20", "C30", "C31"]),
+    ("aic-gyeonggi", "경기 제조AI센터", "Gyeonggi", ["41"], ["C26", "C29", "C30"]),
+    ("aic-honam", "광주·전남 제조AI센터", "Gwangju-Jeonnam", ["29", "46"], ["C20", "C24", "C30"]),
+)
+REGIONAL_CENTRES: tuple[dict[str, Any], ...] = tuple(
+    {
+        "id": cid,
+        "name": {"ko": ko, "en": f"{en} Manufacturing AI Centre"},
+        "regions": regions,
+        "industries": industries,
+    }
+    for cid, ko, en, regions, industries in _CENTRE_ROWS
+)
+SUPPORT_CENTRES: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = tuple(
+    (
+        {
+            "id": f"sc-{key}",
+            "function": function,
+            "name": {"ko": f"스마트제조 {function} 지원센터", "en": en},
+        },
+        {
+            "id": f"prog-{key}-2026",
+            "name": {"ko": f"2026 {function} 지원사업", "en": f"2026 {en} programme"},
+            "stages": stages,
+            "opens_on": "2026-01-02",
+            "closes_on": "2026-12-31",
+            "budget_krw": budget,
+        },
+    )
+    for key, function, en, stages, budget in (
+        ("rnd", "기술개발", "R&D support", ["창업", "성장", "글로벌"], 5_000_000_000),
+        ("startup", "창업기업 육성", "Start-up incubation", ["창업"], 1_500_000_000),
+        ("talent", "인력양성", "Workforce training", ["창업", "성장"], 800_000_000),
+        ("export", "해외진출", "Overseas expansion", ["성장", "글로벌"], 2_000_000_000),
+    )
+)
+TECH_LEVEL_SURVEYS: tuple[tuple[int, dict[str, Any]], ...] = (
+    (2024, {"level": 74.9, "source": "중소기업연구원·네모아이씨지 (스마트제조산업 육성전략, 2024.10)"}),
+)
+
+
 @dataclass
 class DemoWorld:
     companies: list[dict[str, Any]] = field(default_factory=list)
@@ -86,6 +135,13 @@ class DemoWorld:
     models: list[dict[str, Any]] = field(default_factory=list)
     deployments: list[dict[str, Any]] = field(default_factory=list)
     usecases: list[dict[str, Any]] = field(default_factory=list)
+    regional_centres: list[dict[str, Any]] = field(default_factory=lambda: list(REGIONAL_CENTRES))
+    support_centres: list[tuple[dict[str, Any], dict[str, Any]]] = field(
+        default_factory=lambda: list(SUPPORT_CENTRES)
+    )
+    tech_level_surveys: list[tuple[int, dict[str, Any]]] = field(
+        default_factory=lambda: list(TECH_LEVEL_SURVEYS)
+    )
 
 
 def _item(
@@ -98,6 +154,7 @@ def _item(
     lo: float | None = None,
     hi: float | None = None,
     allowed: list[str] | None = None,
+    role: str | None = None,
 ) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": item_id,
@@ -111,11 +168,41 @@ def _item(
         item["min"], item["max"] = lo, hi
     if allowed:
         item["allowed_values"] = allowed
+    if role:
+        item["role"] = role
     return item
 
 
 _STATE = ["RUNNING", "IDLE", "STOPPED", "ALARM"]
 _COND = ["normal", "warning", "fault"]
+
+
+def _output_counters(
+    part_item: tuple[str, str, str] | None = None, rejects: bool = True
+) -> list[dict[str, Any]]:
+    """Counters of a producing machine: with its execution state they give OEE, quality and energy per good
+    part (catalog.kpis); ``part_item`` adds the part count (id, ko, en) when the model has none yet."""
+    items = []
+    if part_item:
+        items.append(_item(*part_item, "EVENT", "int", "count", 0, 10_000_000, role="part_count"))
+    if rejects:
+        items.append(
+            _item(
+                "reject_count",
+                "불량 수량",
+                "Reject count",
+                "EVENT",
+                "int",
+                "count",
+                0,
+                10_000_000,
+                role="reject_count",
+            )
+        )
+    items.append(_item("energy", "누적 전력량", "Energy", "SAMPLE", "float", "kWh", 0, 1e9, role="energy"))
+    return items
+
+
 MODELS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
     (
         "cnc-lathe",
@@ -127,8 +214,27 @@ MODELS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
             _item("spindle_load", "주축 부하", "Spindle load", "SAMPLE", "float", "%", 0, 150),
             _item("feed_rate", "이송 속도", "Feed rate", "SAMPLE", "float", "mm/s", 0, 500),
             _item("coolant_temp", "절삭유 온도", "Coolant temperature", "SAMPLE", "float", "°C", -10, 80),
-            _item("execution", "가동 상태", "Execution state", "EVENT", "string", allowed=_STATE),
-            _item("part_count", "생산 수량", "Part count", "EVENT", "int", "count", 0, 1_000_000),
+            _item(
+                "execution",
+                "가동 상태",
+                "Execution state",
+                "EVENT",
+                "string",
+                allowed=_STATE,
+                role="execution_state",
+            ),
+            _item(
+                "part_count",
+                "생산 수량",
+                "Part count",
+                "EVENT",
+                "int",
+                "count",
+                0,
+                1_000_000,
+                role="part_count",
+            ),
+            *_output_counters(),
         ],
     ),
     (
@@ -140,8 +246,19 @@ MODELS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
             _item("barrel_temp", "실린더 온도", "Barrel temperature", "SAMPLE", "float", "°C", 0, 400),
             _item("mold_temp", "금형 온도", "Mold temperature", "SAMPLE", "float", "°C", 0, 200),
             _item("injection_pressure", "사출 압력", "Injection pressure", "SAMPLE", "float", "bar", 0, 2500),
-            _item("cycle_time", "사이클 타임", "Cycle time", "SAMPLE", "float", "s", 0, 300),
-            _item("execution", "가동 상태", "Execution state", "EVENT", "string", allowed=_STATE),
+            _item(
+                "cycle_time", "사이클 타임", "Cycle time", "SAMPLE", "float", "s", 0, 300, role="cycle_time"
+            ),
+            _item(
+                "execution",
+                "가동 상태",
+                "Execution state",
+                "EVENT",
+                "string",
+                allowed=_STATE,
+                role="execution_state",
+            ),
+            *_output_counters(("shot_count", "사출 횟수", "Shot count")),
         ],
     ),
     (
@@ -153,7 +270,15 @@ MODELS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
             _item("weld_current", "용접 전류", "Weld current", "SAMPLE", "float", "A", 0, 20000),
             _item("electrode_force", "가압력", "Electrode force", "SAMPLE", "float", "kN", 0, 10),
             _item("weld_time", "통전 시간", "Weld time", "SAMPLE", "float", "ms", 0, 1000),
-            _item("tip_condition", "팁 상태", "Tip condition", "CONDITION", "string", allowed=_COND),
+            _item(
+                "tip_condition",
+                "팁 상태",
+                "Tip condition",
+                "CONDITION",
+                "string",
+                allowed=_COND,
+                role="alarm",
+            ),
         ],
     ),
     (
@@ -165,7 +290,16 @@ MODELS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
             _item("tonnage", "가압 톤수", "Tonnage", "SAMPLE", "float", "kN", 0, 8000),
             _item("stroke_rate", "분당 타수", "Strokes per minute", "SAMPLE", "float", "Hz", 0, 20),
             _item("die_temp", "금형 온도", "Die temperature", "SAMPLE", "float", "°C", 0, 300),
-            _item("execution", "가동 상태", "Execution state", "EVENT", "string", allowed=_STATE),
+            _item(
+                "execution",
+                "가동 상태",
+                "Execution state",
+                "EVENT",
+                "string",
+                allowed=_STATE,
+                role="execution_state",
+            ),
+            *_output_counters(("stroke_count", "타수", "Stroke count"), rejects=False),
         ],
     ),
     (
@@ -177,7 +311,7 @@ MODELS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
             _item("discharge_pressure", "토출 압력", "Discharge pressure", "SAMPLE", "float", "bar", 0, 16),
             _item("motor_power", "모터 전력", "Motor power", "SAMPLE", "float", "kW", 0, 250),
             _item("oil_temp", "오일 온도", "Oil temperature", "SAMPLE", "float", "°C", 0, 120),
-            _item("energy", "누적 전력량", "Energy", "SAMPLE", "float", "kWh", 0, 1e9),
+            _item("energy", "누적 전력량", "Energy", "SAMPLE", "float", "kWh", 0, 1e9, role="energy"),
         ],
     ),
     (
@@ -201,7 +335,7 @@ MODELS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
             _item("belt_speed", "벨트 속도", "Belt speed", "SAMPLE", "float", "mm/s", 0, 3000),
             _item("motor_current", "모터 전류", "Motor current", "SAMPLE", "float", "A", 0, 100),
             _item("vibration", "진동", "Vibration", "SAMPLE", "float", "mm/s", 0, 50),
-            _item("jam", "걸림 상태", "Jam condition", "CONDITION", "string", allowed=_COND),
+            _item("jam", "걸림 상태", "Jam condition", "CONDITION", "string", allowed=_COND, role="alarm"),
         ],
     ),
     (
@@ -213,7 +347,9 @@ MODELS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
             _item("joint1_torque", "1축 토크", "Joint 1 torque", "SAMPLE", "float", "N·m", -2000, 2000),
             _item("tcp_speed", "TCP 속도", "TCP speed", "SAMPLE", "float", "mm/s", 0, 5000),
             _item("program", "실행 프로그램", "Program", "EVENT", "string"),
-            _item("servo", "서보 상태", "Servo condition", "CONDITION", "string", allowed=_COND),
+            _item(
+                "servo", "서보 상태", "Servo condition", "CONDITION", "string", allowed=_COND, role="alarm"
+            ),
         ],
     ),
     (
@@ -222,8 +358,28 @@ MODELS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
         "비전 검사기",
         "Vision inspection station",
         [
-            _item("inspected", "검사 수량", "Inspected count", "EVENT", "int", "count", 0, 10_000_000),
-            _item("defects", "불량 수량", "Defect count", "EVENT", "int", "count", 0, 10_000_000),
+            _item(
+                "inspected",
+                "검사 수량",
+                "Inspected count",
+                "EVENT",
+                "int",
+                "count",
+                0,
+                10_000_000,
+                role="part_count",
+            ),
+            _item(
+                "defects",
+                "불량 수량",
+                "Defect count",
+                "EVENT",
+                "int",
+                "count",
+                0,
+                10_000_000,
+                role="reject_count",
+            ),
             _item("confidence", "판정 신뢰도", "Confidence", "SAMPLE", "float", "%", 0, 100),
             _item("lighting", "조명 조도", "Lighting", "SAMPLE", "float", "lx", 0, 100000),
         ],
@@ -241,6 +397,23 @@ MODELS: tuple[tuple[str, str, str, str, list[dict[str, Any]]], ...] = (
         ],
     ),
 )
+
+# Design cycle times (s per part) of the models that count parts, for OEE performance.
+IDEAL_CYCLE_TIMES = {"cnc-lathe": 90.0, "injection-molding": 30.0, "press": 4.0, "vision-inspector": 1.5}
+
+# Technology sub-fields and KSIC divisions of the demo models (the catalogue's models carry their own).
+DEMO_TAXONOMY: dict[str, tuple[list[str], list[str]]] = {
+    "cnc-lathe": (["AUTO-EQUIP", "CONN-CTRL"], ["C25", "C29", "C30"]),
+    "injection-molding": (["AUTO-EQUIP", "INFO-MES"], ["C22", "C26", "C30"]),
+    "spot-welder": (["AUTO-EQUIP"], ["C30", "C25"]),
+    "press": (["AUTO-EQUIP"], ["C25", "C30"]),
+    "air-compressor": (["AUTO-EQUIP", "CONN-SENSOR"], ["C29", "C25", "C22", "C10"]),
+    "reflow-oven": (["AUTO-EQUIP"], ["C26", "C28"]),
+    "conveyor": (["INFO-LOG"], ["C10", "C22", "C30"]),
+    "robot-arm": (["AUTO-ROBOT"], ["C30", "C26", "C29"]),
+    "vision-inspector": (["AUTO-VISION", "INTL-AI"], ["C26", "C27", "C30"]),
+    "heat-treatment-furnace": (["AUTO-EQUIP"], ["C24", "C25"]),
+}
 
 _PROBLEMS = (
     (
@@ -326,8 +499,168 @@ _PROBLEMS = (
 )
 
 
+# Where each demo record ends up (n % 25): a few in every state before publication, one sent back with a
+# comment, one revised after publication, the rest published; the recent ones have after-care tickets.
+DEMO_STATES = {0: "draft", 1: "submitted", 2: "confirmed", 3: "verified", 4: "returned", 5: "revised"}
+# Vendors designated specialist companies since 2022 (demo_seed): their later projects run the 8 stages.
+DESIGNATED_VENDORS = ("org-vendor-1", "org-vendor-2", "org-vendor-3")
+DESIGNATED_SINCE = date(2022, 1, 1)
+# Published records of SMEs whose demo telemetry improves at a go-live (odd factories, demo_telemetry):
+# their KPIs are measured from the lake after it is loaded (demo_deployments.measure_demo_kpis).
+MEASURED = range(8, 24, 2)
+TELEMETRY_GO_LIVE = {f"org-sme-{k}": date(2025, 11, 1) + timedelta(days=13 + k % 5) for k in range(1, 25, 2)}
+
+
+def _programme(support_krw: int, subfield: str) -> str:
+    basic = {
+        "AUTO-VISION",
+        "CONN-SENSOR",
+        "CONN-NET",
+        "INFO-MES",
+        "INFO-LOG",
+        "INFO-ERP",
+        "INTL-CLOUD",
+        "INTL-SEC",
+    }
+    if support_krw > 200_000_000:
+        return "ADVANCED2"
+    return "ADVANCED1" if support_krw > 100_000_000 or subfield not in basic else "BASIC"
+
+
+def _deployment(
+    n: int,
+    rng: random.Random,
+    smes: list[dict[str, Any]],
+    vendors: list[dict[str, Any]],
+    subfields: list[str],
+) -> dict[str, Any]:
+    """One demo record: the create body, the state to bring it to, stage delays and after-care tickets."""
+    levels = list(ref.SystemLevel)
+    sme = smes[n % len(smes)] if n < len(smes) else rng.choice(smes)
+    vendor = vendors[n % 7] if n % 25 == 7 else rng.choice(vendors)
+    # Gone live about three months ago (inside the after-care period): signed so long before that the
+    # completion inspection, the 10th of 12 stages (about 583 days in) or the 6th of 8 (about 319), is then.
+    recent = n % 25 in (6, 7)
+    historic = date(2019 + n % 6, 1 + rng.randrange(12), 1 + rng.randrange(28))
+    into_inspection = 319 if vendor["id"] in DESIGNATED_VENDORS else 583
+    signed = date.today() - timedelta(days=90 + into_inspection) if recent else historic
+    before = rng.randrange(3)
+    after = min(3, before + rng.randint(1, 2))
+    sub = ref.SUBFIELD_BY_CODE[rng.sample(sorted(set(vendor["expertise"]) | {rng.choice(subfields)}), 1)[0]]
+    support = rng.randrange(20, 400) * 1_000_000
+    kpis = [
+        {
+            "kind": "productivity",
+            "baseline": 100.0,
+            "after": round(100 + rng.uniform(5, 45), 1),
+            "unit": "ea/h",
+        },
+        {
+            "kind": "defect_rate",
+            "baseline": round(rng.uniform(2, 8), 2),
+            "after": round(rng.uniform(0.5, 2), 2),
+            "unit": "%",
+        },
+    ]
+    if n % 3 == 0:
+        kpis.append(
+            {
+                "kind": "energy",
+                "baseline": 1000.0,
+                "after": round(1000 - rng.uniform(30, 200), 1),
+                "unit": "kWh",
+            }
+        )
+    body = {
+        "owner_org_id": sme["id"] if n % 2 == 0 else vendor["id"],
+        "title": {
+            "ko": f"{sme['name']['ko']} {sub.ko} 구축",
+            "en": f"{sme['name']['en']} {sub.en} deployment",
+        },
+        "sme_company_id": sme["id"],
+        "sme_name": sme["name"]["ko"],
+        "factory": {
+            "factory_id": f"factory-{sme['id'].removeprefix('org-')}-a",
+            "name": f"{sme['name']['ko']} 제1공장",
+            "region_code": sme["region_code"],
+            "address": sme["address"],
+            "industry_code": sme["industry_code"],
+        },
+        "supplier_company_ids": [vendor["id"]],
+        "solutions": [
+            {
+                "subfield_code": sub.code,
+                "name": {"ko": f"{sub.ko} 솔루션", "en": f"{sub.en} solution"},
+                "supplier_company_id": vendor["id"],
+            }
+        ],
+        "level_before": levels[before].value,
+        "level_after": levels[after].value,
+        "programme_code": _programme(support, sub.code),
+        "contract": {"number": f"{signed.year}-SF-{n + 1:04d}", "signed_on": signed.isoformat()},
+        "support_amount_krw": support,
+        "company_share_krw": support + rng.randrange(0, 50) * 1_000_000,
+        "kpis": kpis,
+    }
+    tickets = []
+    if recent:
+        for severity, answered, resolved in (
+            ("critical", True, True),
+            ("major", True, False),
+            ("minor", False, False),
+        ):
+            tickets.append(
+                {
+                    "ticket": {
+                        "title": {"critical": "라인 정지", "major": "리포트 오류", "minor": "화면 개선 요청"}[
+                            severity
+                        ],
+                        "description": f"{sub.ko} 사후관리 요청 ({severity})",
+                        "severity": severity,
+                    },
+                    "answer": "원인 확인 후 조치했습니다" if answered else None,
+                    "resolve": resolved,
+                }
+            )
+    # The process the service will apply: designated vendors run the simplified one (since DESIGNATED_SINCE).
+    designated = vendor["id"] in DESIGNATED_VENDORS and signed >= DESIGNATED_SINCE
+    delays = [rng.randint(-5, 20) for _ in range(12)]
+    live = TELEMETRY_GO_LIVE.get(sme["id"]) if n in MEASURED else None
+    if live is not None:
+        # Its completion inspection ends when the factory's telemetry improves: the KPIs are measured there.
+        process = process_for(vendor["id"] in DESIGNATED_VENDORS)
+        inspect = next(s for s in planned_stages(process, signed) if s.code == "INSPECT")
+        signed = live - (inspect.planned_end - signed)
+        body["contract"]["signed_on"] = signed.isoformat()
+        designated = process is process_for(True)
+        delays[[c for c, _, _ in ref.PROCESS_STAGES[process]].index("INSPECT")] = 0
+    body["stages"] = _done_stages(planned_stages(process_for(designated), signed), delays, 1 if recent else 0)
+    state = DEMO_STATES.get(n % 25, "published")
+    return {
+        "body": body,
+        "state": state,
+        "tickets": tickets,
+        "measure_from": live.isoformat() if live else None,
+    }
+
+
+def _done_stages(planned: list[Any], delays: list[int], open_stages: int) -> list[dict[str, Any]]:
+    """Each stage started as planned and ended ``delay`` days after its plan; the last ``open_stages`` run."""
+    stages = []
+    done = len(planned) - open_stages
+    for i, (stage, delay) in enumerate(zip(planned, delays, strict=False)):
+        row = stage.model_dump(mode="json")
+        if i < done:
+            end = max(stage.planned_start, stage.planned_end + timedelta(days=delay))
+            row |= {"actual_start": row["planned_start"], "actual_end": end.isoformat()}
+        elif i == done:
+            row["actual_start"] = row["planned_start"]
+        stages.append(row)
+    return stages
+
+
 def build_world(
-    sme_count: int = 40, vendor_count: int = 20, deployment_count: int = 220, usecase_count: int = 40
+    sme_count: int = 40, vendor_count: int = 20, deployment_count: int = 260, usecase_count: int = 40
 ) -> DemoWorld:
     rng = random.Random(SEED)
     world = DemoWorld()
@@ -412,91 +745,18 @@ def build_world(
                 "name": {"ko": ko, "en": en},
                 "version": "1.0.0",
                 "items": items,
+                "ideal_cycle_time_s": IDEAL_CYCLE_TIMES.get(model_id),
+                "subfields": DEMO_TAXONOMY[model_id][0],
+                "industries": DEMO_TAXONOMY[model_id][1],
             }
         )
+    # The catalogue of published equipment models written from the public specifications.
+    world.models.extend(dict(model) for model in CATALOGUE)
 
     smes = [c for c in world.companies if c["kind"] == "sme"]
     vendors = [c for c in world.companies if c["kind"] == "vendor"]
-    levels = list(ref.SystemLevel)
     for n in range(deployment_count):
-        sme = smes[n % len(smes)] if n < len(smes) else rng.choice(smes)
-        vendor = rng.choice(vendors)
-        start = date(2019 + n % 6, 1 + rng.randrange(12), 1 + rng.randrange(28))
-        before = rng.randrange(3)
-        after = min(3, before + rng.randint(1, 2))
-        stages, cursor = [], start
-        for code in ref.STAGE_CODES:
-            planned = rng.randint(20, 75)
-            actual = planned + rng.randint(-5, 20)
-            stages.append(
-                {
-                    "code": code,
-                    "planned_start": cursor.isoformat(),
-                    "planned_end": (cursor + timedelta(days=planned)).isoformat(),
-                    "actual_start": cursor.isoformat(),
-                    "actual_end": (cursor + timedelta(days=actual)).isoformat(),
-                }
-            )
-            cursor = cursor + timedelta(days=max(planned, actual) + 1)
-        fields_ = rng.sample(sorted(set(vendor["expertise"]) | {rng.choice(subfields)}), 1)
-        kpis = [
-            {
-                "kind": "productivity",
-                "baseline": 100.0,
-                "after": round(100 + rng.uniform(5, 45), 1),
-                "unit": "ea/h",
-                "source": "self_reported",
-            },
-            {
-                "kind": "defect_rate",
-                "baseline": round(rng.uniform(2, 8), 2),
-                "after": round(rng.uniform(0.5, 2), 2),
-                "unit": "%",
-                "source": "telemetry" if n % 4 == 0 else "self_reported",
-            },
-        ]
-        if n % 3 == 0:
-            kpis.append(
-                {
-                    "kind": "energy",
-                    "baseline": 1000.0,
-                    "after": round(1000 - rng.uniform(30, 200), 1),
-                    "unit": "kWh",
-                    "source": "self_reported",
-                }
-            )
-        sub = ref.SUBFIELD_BY_CODE[fields_[0]]
-        world.deployments.append(
-            {
-                "owner_org_id": sme["id"],
-                "title": {
-                    "ko": f"{sme['name']['ko']} {sub.ko} 구축",
-                    "en": f"{sme['name']['en']} {sub.en} deployment",
-                },
-                "sme_company_id": sme["id"],
-                "sme_name": sme["name"]["ko"],
-                "factory": {
-                    "name": f"{sme['name']['ko']} 제1공장",
-                    "region_code": sme["region_code"],
-                    "address": sme["address"],
-                    "industry_code": sme["industry_code"],
-                },
-                "supplier_company_ids": [vendor["id"]],
-                "solutions": [
-                    {
-                        "subfield_code": sub.code,
-                        "name": {"ko": f"{sub.ko} 솔루션", "en": f"{sub.en} solution"},
-                        "supplier_company_id": vendor["id"],
-                    }
-                ],
-                "level_before": levels[before].value,
-                "level_after": levels[after].value,
-                "stages": stages,
-                "after_service_months": ref.AFTER_SERVICE_MONTHS,
-                "support_amount_krw": rng.randrange(20, 400) * 1_000_000,
-                "kpis": kpis,
-            }
-        )
+        world.deployments.append(_deployment(n, rng, smes, vendors, subfields))
 
     for n in range(usecase_count):
         problem, technique, ko, en, model_id, metric_ko, metric_en, unit = _PROBLEMS[n % len(_PROBLEMS)]
@@ -513,7 +773,7 @@ def build_world(
                 "title": {"ko": f"{sme['name']['ko']} {ko} AI", "en": f"AI {en} at {sme['name']['en']}"},
                 "summary": {
                     "ko": f"{ref.REGION_BY_CODE[sme['region_code']].ko} {sme['name']['ko']}의 {ko} 사례: "
-                    f"설비 데이터를 수집해 {metric_ko}을(를) 개선했습니다.",
+                    f"설비 데이터를 수집해 {with_particle(metric_ko, '을/를')} 개선했습니다.",
                     "en": f"{en.capitalize()} at {sme['name']['en']}: data improved {metric_en.lower()}.",
                 },
                 "problem_type": problem,

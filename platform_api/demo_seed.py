@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from tqdm import tqdm
 
 from platform_api.app import create_app
-from platform_api.demo_data import DemoWorld, build_world
+from platform_api.demo_data import DESIGNATED_SINCE, DESIGNATED_VENDORS, DemoWorld, build_world
+from platform_api.demo_deployments import demo_deployment, designate_since, measure_demo_kpis
+from services.kit.db import Database
 from services.kit.settings import PlatformSettings
 
 
@@ -48,7 +52,7 @@ async def _post(
 
 
 def _sections(
-    world: DemoWorld,
+    world: DemoWorld, db: Database | None = None
 ) -> list[tuple[str, list[Any], Callable[[httpx.AsyncClient, Any], Awaitable[None]]]]:
     async def company(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
         await _post(client, "/api/v1/companies", body, ok_conflict=True)
@@ -63,8 +67,12 @@ def _sections(
             client, f"/api/v1/standards/{body['id']}/versions/{body['version']}/publish", {}, ok_conflict=True
         )
 
-    async def deployment(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
-        await _post(client, "/api/v1/deployments", body)
+    async def designation(client: httpx.AsyncClient, company_id: str) -> None:
+        if db is not None:
+            designate_since(db, company_id, DESIGNATED_SINCE)
+
+    async def deployment(client: httpx.AsyncClient, item: dict[str, Any]) -> None:
+        await demo_deployment(client, item)
 
     async def usecase(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
         response = await client.post("/api/v1/usecases", json=body)
@@ -72,19 +80,43 @@ def _sections(
             raise SeedError(f"POST /api/v1/usecases answered {response.status_code}: {response.text[:500]}")
         await _post(client, f"/api/v1/usecases/{response.json()['id']}/publish", {})
 
+    async def regional_centre(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
+        await _post(client, "/api/v1/companies/regional-centres", body, ok_conflict=True)
+
+    async def support_centre(client: httpx.AsyncClient, item: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        centre, programme = item
+        await _post(client, "/api/v1/companies/support-centres", centre, ok_conflict=True)
+        path = f"/api/v1/companies/support-centres/{centre['id']}/programmes"
+        await _post(client, path, programme, ok_conflict=True)
+
+    async def survey(client: httpx.AsyncClient, item: tuple[int, dict[str, Any]]) -> None:
+        year, body = item
+        response = await client.put(f"/api/v1/companies/dashboard/tech-level-surveys/{year}", json=body)
+        if response.status_code != 200:
+            raise SeedError(f"PUT survey {year} answered {response.status_code}: {response.text[:500]}")
+
     return [
         ("companies", world.companies, company),
         ("factories", world.factories, factory),
         ("standards", world.models, model),
+        ("designations", list(DESIGNATED_VENDORS) if db is not None else [], designation),
         ("deployments", world.deployments, deployment),
         ("usecases", world.usecases, usecase),
+        ("regional_centres", world.regional_centres, regional_centre),
+        ("support_centres", world.support_centres, support_centre),
+        ("tech_level_surveys", world.tech_level_surveys, survey),
     ]
 
 
-async def seed(client: httpx.AsyncClient, progress: SeedProgress, world: DemoWorld | None = None) -> int:
+async def seed(
+    client: httpx.AsyncClient,
+    progress: SeedProgress,
+    world: DemoWorld | None = None,
+    db: Database | None = None,
+) -> int:
     """Send every not-yet-sent item of the demo world; returns how many were sent now."""
     sent = 0
-    for section, items, send in _sections(world or build_world()):
+    for section, items, send in _sections(world or build_world(), db):
         start = progress.count(section)
         if start >= len(items):
             continue
@@ -95,8 +127,12 @@ async def seed(client: httpx.AsyncClient, progress: SeedProgress, world: DemoWor
     return sent
 
 
-async def _seed_in_process(settings: PlatformSettings) -> int:
-    app = create_app(settings)
+async def _as_admin(
+    settings: PlatformSettings, work: Callable[[httpx.AsyncClient, FastAPI], Awaitable[int]]
+) -> int:
+    """Run ``work`` against a short-lived in-process platform with an admin token."""
+    # a short-lived app: the server started next rolls the lake up, not this one
+    app = create_app(settings.model_copy(update={"rollup_refresh_seconds": 0}))
     async with app.router.lifespan_context(app):
         token = app.state.dev_issuer.issue(
             subject="demo-seed", roles=["admin"], org_id="org-operator", username="demo-seed"
@@ -107,10 +143,40 @@ async def _seed_in_process(settings: PlatformSettings) -> int:
             headers={"Authorization": f"Bearer {token}"},
             timeout=60.0,
         ) as client:
-            return await seed(client, SeedProgress(settings.data_dir / "demo-seed.json"))
+            return await work(client, app)
+
+
+async def _seed_in_process(settings: PlatformSettings) -> int:
+    progress = SeedProgress(settings.data_dir / "demo-seed.json")
+    return await _as_admin(settings, lambda client, app: seed(client, progress, db=app.state.db))
+
+
+def measure_telemetry_kpis(settings: PlatformSettings) -> None:
+    """Once the demo telemetry is in the lake: the KPIs of records at factories that improved, measured."""
+    from platform_api import demo_telemetry
+
+    start = demo_telemetry.START.date()
+    end = start + timedelta(days=demo_telemetry.DAYS)
+    items = build_world().deployments
+    count = asyncio.run(_as_admin(settings, lambda client, _: measure_demo_kpis(client, items, start, end)))
+    print(f"demo KPIs measured from telemetry: {count} records" if count else "demo KPIs already measured")
 
 
 def seed_embedded(settings: PlatformSettings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     sent = asyncio.run(_seed_in_process(settings))
     print("demo data already loaded" if sent == 0 else f"demo data loaded: {sent} items")
+    seed_telemetry(settings)
+    measure_telemetry_kpis(settings)
+
+
+def seed_telemetry(settings: PlatformSettings) -> None:
+    """Demo readings into the lake, once: the snapshot that holds them is marked."""
+    from catalog.lake import Lake, LakeConfig, ensure_bucket
+    from platform_api import demo_telemetry
+
+    ensure_bucket(settings)
+    lake = Lake(LakeConfig.from_settings(settings))
+    rows = demo_telemetry.load(lake)
+    print("demo telemetry already in the lake" if rows == 0 else f"demo telemetry loaded: {rows} readings")
+    # the server's rollup thread (SMARTMFG_ROLLUP_REFRESH_SECONDS) rolls them up once it runs

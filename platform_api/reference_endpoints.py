@@ -21,21 +21,65 @@ async def industries() -> list[dict[str, str]]:
     return [{"code": i.code, "ko": i.ko, "en": i.en} for i in ref.INDUSTRIES]
 
 
-@router.get("/taxonomy", summary="4 areas x 14 sub-fields; 7 strategic (public)")
+def _definition(pair: tuple[str, str] | None) -> dict[str, str] | None:
+    return {"ko": pair[0], "en": pair[1]} if pair else None
+
+
+def _products(subfield: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": p.code,
+            "ko": p.ko,
+            "en": p.en,
+            "definition": _definition((p.definition_ko, p.definition_en)),
+        }
+        for p in ref.INFO_PRODUCTS
+        if p.subfield == subfield
+    ]
+
+
+@router.get(
+    "/taxonomy",
+    summary="4 areas x 14 sub-fields (7 strategic) with the plan's definitions and products (public)",
+)
 async def taxonomy() -> list[dict[str, Any]]:
     return [
         {
             "code": a.code,
             "ko": a.ko,
             "en": a.en,
+            "definition": _definition(ref.AREA_DEFINITIONS.get(a.code)),
             "subfields": [
-                {"code": s.code, "ko": s.ko, "en": s.en, "strategic": s.strategic}
+                {
+                    "code": s.code,
+                    "ko": s.ko,
+                    "en": s.en,
+                    "strategic": s.strategic,
+                    "definition": _definition(ref.SUBFIELD_DEFINITIONS.get(s.code)),
+                    "products": _products(s.code),
+                    "ksic": list(ref.SPECIAL_CLASSIFICATION_KSIC[s.code]),
+                }
                 for s in ref.SUBFIELDS
                 if s.area == a.code
             ],
         }
         for a in ref.AREAS
     ]
+
+
+@router.get(
+    "/taxonomy/ksic",
+    summary="The 4 areas as a special classification (특수분류) over KSIC: sub-field -> KSIC codes (public)",
+)
+async def taxonomy_ksic() -> dict[str, Any]:
+    return {
+        "ksic_revision": 10,
+        "codes": [{"code": c, "ko": ko, "en": en} for c, (ko, en) in ref.KSIC_CODES.items()],
+        "mapping": [
+            {"area": s.area, "subfield": s.code, "ksic": list(ref.SPECIAL_CLASSIFICATION_KSIC[s.code])}
+            for s in ref.SUBFIELDS
+        ],
+    }
 
 
 @router.get("/levels", summary="Smart-factory system levels and KS X 9001 capability levels (public)")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import copy
+import zlib
 from typing import Any
 
 from services.companies.brn import check_digit
 from services.deployments.schemas import _EXAMPLE as DEPLOYMENT_EXAMPLE
-from services.kit.reference import STAGE_CODES
 
 
 def deployment_body(
@@ -29,10 +29,8 @@ def deployment_body(
     body["supplier_company_ids"] = [supplier]
     body["level_before"], body["level_after"] = level_before, level_after
     body["title"]["ko"] = title_ko
-    body["stages"] = [
-        {"code": code, "planned_start": f"{year}-{m:02d}-01", "planned_end": f"{year}-{m:02d}-25"}
-        for code, m in zip(STAGE_CODES, range(1, 9), strict=True)
-    ]
+    # No stages: the service plans those of the process that applies (the supplier's designation).
+    body["contract"]["signed_on"] = f"{year}-01-01"
     if kpis is not None:
         body["kpis"] = kpis
     body.update(overrides)
@@ -142,3 +140,31 @@ def usecase_body(
     body["equipment_model_refs"] = model_refs or []
     body.update(overrides)
     return body
+
+
+def register_factory(
+    client: Any,
+    headers: dict[str, str],
+    *,
+    company_id: str = "org-sme-1",
+    factory_id: str = "factory-sme-1-a",
+    region: str = "48",
+    equipment: list[dict[str, str]] | None = None,
+) -> None:
+    """An SME (made if new) and one of its factories: uploads name a registered factory of their org."""
+    first9 = f"{zlib.crc32(company_id.encode()) % 10**9:09d}"
+    made = client.post(
+        "/api/v1/companies",
+        json=company_body(company_id=company_id, kind="sme", brn_first9=first9, region=region),
+        headers=headers,
+    )
+    assert made.status_code in (201, 409), made.text
+    factory = {
+        "id": factory_id,
+        "name": f"{company_id} 공장",
+        "region_code": region,
+        "industry_code": "C29",
+        "equipment": equipment or [],
+    }
+    added = client.post(f"/api/v1/companies/{company_id}/factories", json=factory, headers=headers)
+    assert added.status_code == 201, added.text

@@ -1,4 +1,5 @@
-"""`smartmfg-edge`: 스마트제조 엣지 게이트웨이 — upload, stream and simulate equipment readings.
+"""`smartmfg-edge`: 스마트제조 엣지 게이트웨이 — run a gateway of OPC UA, MTConnect, MQTT and Modbus
+connectors, upload, stream and simulate equipment readings.
 
 Exit codes: 0 delivered, 1 bad input or configuration, 2 bad usage, 3 batches left pending (platform
 unreachable; they stay in the outbox), 4 batches refused for good (in the outbox's failed/), 5 credentials
@@ -11,12 +12,13 @@ import argparse
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 from pydantic import ValidationError
 
-from ingest.edge import payloads
+from ingest.edge import gwconfig, payloads
 from ingest.edge.auth import AuthError, TokenUnavailable
 from ingest.edge.commands import cmd_flush, cmd_outbox, cmd_status, cmd_upload
 from ingest.edge.config import EdgeSettings
@@ -31,6 +33,7 @@ from ingest.edge.gateway import (
 )
 from ingest.edge.live import cmd_send, cmd_simulate
 from ingest.edge.payloads import InputError
+from ingest.edge.runner import cmd_check, cmd_run, setup_logging
 
 
 def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -146,6 +149,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     box.add_argument("--json", action="store_true")
 
+    gateway_file = argparse.ArgumentParser(add_help=False)
+    gateway_file.add_argument(
+        "--config", required=True, help="gateway file: TOML, or YAML when it ends in .yaml/.yml"
+    )
+    gateway_file.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    command(
+        "run",
+        "게이트웨이 실행 / run the connectors of a gateway file until stopped (SIGTERM, Ctrl-C)",
+        cmd_run,
+        gateway_file,
+    )
+    command(
+        "check",
+        "설정 검사 / check a gateway file against the platform's equipment models",
+        cmd_check,
+        gateway_file,
+    )
+    browse = sub.add_parser(
+        "browse",
+        help="OPC UA 탐색 / print a mapping draft of an OPC UA server's variables",
+        description="Browse an OPC UA server and print [[connectors.points]] for its variables.",
+    )
+    browse.add_argument("url", help="opc.tcp://host:port")
+    browse.add_argument("--root", default="i=85", help="node to browse from (default: Objects)")
+    browse.add_argument("--depth", type=POSITIVE_INT, default=6, help="levels to descend (6)")
+    browse.add_argument("--model", help="equipment model id: match browse names to its items")
+    browse.add_argument("--api", help="platform URL for --model (SMARTMFG_EDGE_API)")
+    browse.set_defaults(run=None)
+
     status = command("status", "상태 확인 / platform readiness, token and outbox counts", cmd_status)
     status.add_argument("--json", action="store_true")
     return parser
@@ -156,7 +188,18 @@ def _settings(args: argparse.Namespace) -> EdgeSettings:
         name: getattr(args, name)
         for name in ("api", "token_url", "client_id", "client_secret", "token", "factory_id", "outbox")
     }
-    return EdgeSettings(**{name: value for name, value in flags.items() if value is not None})
+    settings = EdgeSettings(**{name: value for name, value in flags.items() if value is not None})
+    if getattr(args, "config", None) is None:
+        return settings
+    # The gateway file's [platform] and outbox are defaults: the environment and flags win.
+    file = gwconfig.load(Path(args.config))
+    args.gateway_file = file
+    defaults: dict[str, Any] = {k: v for k, v in file.platform.model_dump().items() if v is not None}
+    if file.gateway.outbox is not None:
+        defaults["outbox"] = file.gateway.outbox
+    return settings.model_copy(
+        update={k: v for k, v in defaults.items() if k not in settings.model_fields_set}
+    )
 
 
 def _stop_gracefully(signum: int, frame: Any) -> None:
@@ -168,7 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_gracefully)
     edge: Edge | None = None
+    if hasattr(args, "log_level"):
+        setup_logging(args.log_level)
     try:
+        if args.command == "browse":
+            from ingest.edge.connectors.opcua import cmd_browse
+
+            return cmd_browse(args, EdgeSettings(**({"api": args.api} if args.api else {})))
         edge = Edge(_settings(args), args)
         return int(args.run(edge, args))
     except (ConfigError, InputError, ValidationError) as exc:

@@ -43,6 +43,9 @@ class BatchMeta:
     content_encoding: str | None = None
     source: str = ""
     created_at: str = field(default_factory=_now)
+    # Where a gateway connector stood once this batch's readings were read (``smartmfg-edge run``): saved
+    # with the batch in one atomic write, so a restart resumes exactly after what was staged.
+    checkpoint: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,8 @@ class Outbox:
             "source": meta.source,
             "acked_at": _now(),
         }
+        if meta.checkpoint is not None:
+            entry["checkpoint"] = meta.checkpoint
         with open(self.log, "ab") as handle:
             handle.write(orjson.dumps(entry) + b"\n")
             handle.flush()
@@ -201,6 +206,31 @@ class Outbox:
             for path in directory.glob(f"{glob.escape(prefix)}*.batch")
         }
         return on_disk | {batch_id for batch_id in self.acked() if batch_id.startswith(prefix)}
+
+    def pending_bytes(self) -> int:
+        total = 0
+        for path in self.pending_dir.glob("*.batch"):
+            try:
+                total += path.stat().st_size
+            except FileNotFoundError:  # delivered meanwhile
+                continue
+        return total
+
+    def size(self, batch_id: str) -> int:
+        """Bytes of a pending batch on disk (0 once it is gone)."""
+        try:
+            return self._pending_path(batch_id).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def drop(self, batch_id: str) -> bool:
+        """Delete a pending batch unsent (a full outbox dropping its oldest data); False if it was gone."""
+        path = self._pending_path(batch_id)
+        if not path.exists():
+            return False
+        path.unlink(missing_ok=True)
+        _fsync_dir(self.pending_dir)
+        return True
 
     def counts(self) -> dict[str, int]:
         return {

@@ -14,7 +14,9 @@ from typing import Any
 
 import httpx
 
-STANDARDS = "/api/v1/standards"
+from ingest.edge.standards import STANDARDS, fetch_version, model_of
+from ingest.edge.standards import ModelItem as Item
+
 # Items without bounds still need a plausible range to wander in.
 DEFAULT_SPAN = 100.0
 # Per second: how often a state, a label or a flag changes, and how often a counter counts.
@@ -22,17 +24,6 @@ STATE_CHANGES_PER_S = 0.05
 LABEL_CHANGES_PER_S = 0.01
 COUNTS_PER_S = 0.5
 UNCERTAIN_SHARE = 0.002
-
-
-@dataclass(frozen=True)
-class Item:
-    item_id: str
-    data_type: str
-    category: str
-    unit: str | None
-    lo: float | None
-    hi: float | None
-    allowed: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -59,21 +50,8 @@ def fetch_models(http: httpx.Client, api: str, only: set[str] | None = None) -> 
             break
     models = []
     for model_id, version in ids:
-        answer = http.get(f"{api}{STANDARDS}/{model_id}/versions/{version}")
-        answer.raise_for_status()
-        items = tuple(
-            Item(
-                i["id"],
-                i["data_type"],
-                i["category"],
-                i.get("unit"),
-                i.get("min"),
-                i.get("max"),
-                tuple(i.get("allowed_values") or ()),
-            )
-            for i in answer.json()["items"]
-        )
-        models.append(EquipmentModel(model_id, version, items))
+        model = model_of(fetch_version(http, api, model_id, version))
+        models.append(EquipmentModel(model_id, version, tuple(model.items.values())))
     return models
 
 

@@ -56,6 +56,37 @@ def _body(response: httpx.Response) -> Any:
         return response.text
 
 
+class Pacer:
+    """Token buckets of readings and batches per second: a gateway back after a day offline sends its
+    backlog at this pace instead of all at once (the platform's 429s are honoured on top of it). A bucket
+    holds one second's worth, so a batch larger than that simply waits for its rows' time."""
+
+    def __init__(
+        self,
+        readings_per_s: float | None,
+        batches_per_s: float | None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.rates = (readings_per_s, batches_per_s)
+        self.clock, self.sleep = clock, sleep
+        self.levels = [readings_per_s or 0.0, batches_per_s or 0.0]
+        self.at = clock()
+
+    def wait(self, rows: int) -> None:
+        now = self.clock()
+        elapsed, self.at = now - self.at, now
+        delay = 0.0
+        for index, (rate, need) in enumerate(zip(self.rates, (rows, 1), strict=True)):
+            if rate is None:
+                continue
+            level = min(rate, self.levels[index] + elapsed * rate) - need
+            self.levels[index] = level
+            delay = max(delay, -level / rate)
+        if delay > 0:
+            self.sleep(delay)
+
+
 @dataclass(frozen=True)
 class Delivery:
     meta: BatchMeta
@@ -99,10 +130,11 @@ class Uploader:
         backoff_s: float = 0.5,
         backoff_cap_s: float = 30.0,
         on_retry: Callable[[BatchMeta, str, float], None] | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.http, self.url, self.tokens = http, f"{api.rstrip('/')}{UPLOAD_PATH}", tokens
         self.max_attempts, self.backoff_s, self.backoff_cap_s = max(1, max_attempts), backoff_s, backoff_cap_s
-        self.on_retry = on_retry
+        self.on_retry, self.pacer = on_retry, pacer
 
     def _delay(self, attempt: int, asked: float | None) -> float:
         # Exponential backoff with jitter, so gateways that lost the platform together do not come back
@@ -114,6 +146,8 @@ class Uploader:
         )
 
     def _post(self, meta: BatchMeta, body: bytes) -> httpx.Response:
+        if self.pacer is not None:
+            self.pacer.wait(meta.rows)
         headers = {
             "Authorization": f"Bearer {self.tokens.bearer()}",
             "X-Batch-Id": meta.batch_id,

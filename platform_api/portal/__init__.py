@@ -1,21 +1,35 @@
-"""The public case-sharing portal: a single page that browses the public API by region."""
+"""The case-sharing portal (사례 공유 포털): server-rendered pages over the platform's own public APIs.
+
+``pages`` holds the map, lists and detail pages; ``account`` the signed-in views (SME dashboard, supplier
+page, use-case form); ``auth`` the OIDC sign-in. Everything is read through ``api.PortalApi``; static
+files are served from this package, so ``make run`` needs no network and no build step.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse
+
+from platform_api.portal import account, auth, pages
+from services.kit.errors import NotFound
 
 router = APIRouter(tags=["portal"])
-_PAGE = (Path(__file__).parent / "index.html").read_text(encoding="utf-8")
+router.include_router(pages.router)
+router.include_router(auth.router)
+router.include_router(account.router)
+
+_STATIC = Path(__file__).parent / "static"
+_FILES = {p.name: p for p in _STATIC.iterdir() if p.is_file()}
+_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 
 
-@router.get(
-    "/",
-    response_class=HTMLResponse,
-    summary="Case-sharing portal (public)",
-    responses={200: {"content": {"text/html": {"example": "<!doctype html>..."}}}},
-)
-async def portal() -> HTMLResponse:
-    return HTMLResponse(_PAGE)
+@router.get("/portal/static/{name}", include_in_schema=False)
+def static_file(name: str) -> FileResponse:
+    path = _FILES.get(name)
+    if path is None:
+        raise NotFound(f"no static file {name!r}")
+    return FileResponse(
+        path, media_type=_TYPES.get(path.suffix), headers={"Cache-Control": "public, max-age=300"}
+    )

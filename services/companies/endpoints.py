@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.companies import repository, service
+from services.companies import (
+    centre_endpoints,
+    dashboard_endpoints,
+    designation_endpoints,
+    repository,
+    service,
+)
 from services.companies.brn import problem
-from services.companies.models import Company, Designation, Factory
+from services.companies.designation_status import DesignationStatus, status_on
+from services.companies.models import Company, Factory
 from services.companies.schemas import (
     BrnCheck,
     CompanyIn,
     CompanyOut,
     CompanyPatch,
-    DecisionIn,
-    DesignationIn,
-    DesignationOut,
     FactoryIn,
     FactoryOut,
     FactoryPatch,
@@ -26,11 +31,15 @@ from services.kit.clients import service_client
 from services.kit.db import SessionDep
 from services.kit.fields import IndustryCode, RegionCode, SubFieldCode
 from services.kit.pagination import Page, PageDep, paginate
-from services.kit.principal import AdminOnly, Authenticated, VendorOnly, Writer
+from services.kit.principal import Authenticated, Writer
 from services.kit.reference import GrowthStage
 from services.kit.spec import Responses
 
 router = APIRouter()
+# Fixed paths first: /{company_id} would otherwise take "registry" or "evaluators" for a company id.
+router.include_router(designation_endpoints.static)
+router.include_router(centre_endpoints.static)
+router.include_router(dashboard_endpoints.router)
 
 NOT_FOUND: Responses = {404: {"description": "no such company, factory or application"}}
 FORBIDDEN: Responses = {403: {"description": "belongs to another organisation"}}
@@ -88,6 +97,17 @@ def update_company(company_id: str, body: CompanyPatch, principal: Writer, sessi
     return service.company_out(service.update(session, principal, company_id, body))
 
 
+@router.get(
+    "/{company_id}/designation-status",
+    summary="Was the company a designated specialist company on a day (KST)? Decides 8 or 12 stages (public)",
+    responses=NOT_FOUND,
+)
+def designation_status(
+    company_id: str, session: SessionDep, on: Annotated[date, Query(description="e.g. a contract date")]
+) -> DesignationStatus:
+    return status_on(repository.get_company(session, company_id), on)
+
+
 def _company_for_track_record(company_id: str, session: SessionDep) -> CompanyOut:
     return service.company_out(repository.get_company(session, company_id))
 
@@ -104,6 +124,15 @@ async def track_record(
     return TrackRecordOut(
         **figures | {"company_id": company.id, "name": company.name, "designated": company.designated}
     )
+
+
+@router.get(
+    "/factories/{factory_id}",
+    summary="One factory by its id, with its company and equipment (the company, admin or its gateway)",
+    responses=NOT_FOUND,
+)
+def get_factory_by_id(factory_id: str, principal: Authenticated, session: SessionDep) -> FactoryOut:
+    return service.factory_out(service.visible_factory_by_id(session, principal, factory_id))
 
 
 @router.get(
@@ -161,42 +190,5 @@ def delete_factory(company_id: str, factory_id: str, principal: Writer, session:
     return Response(status_code=204)
 
 
-@router.post(
-    "/{company_id}/designations",
-    status_code=201,
-    summary="Apply for specialist designation with a capability diagnosis (the vendor)",
-    responses={**NOT_FOUND, **FORBIDDEN, 409: {"description": "not a vendor, or an application is pending"}},
-)
-def apply_for_designation(
-    company_id: str, body: DesignationIn, principal: VendorOnly, session: SessionDep
-) -> DesignationOut:
-    return service.designation_out(service.apply(session, principal, company_id, body))
-
-
-@router.get(
-    "/{company_id}/designations",
-    summary="Designation applications (the company or admin)",
-    responses={**NOT_FOUND, **FORBIDDEN},
-)
-def list_designations(
-    company_id: str, principal: Authenticated, session: SessionDep, page: PageDep
-) -> Page[DesignationOut]:
-    service.require_owner(session, principal, company_id)
-    return paginate(
-        session,
-        repository.designations_of(company_id),
-        (Designation.created_at, Designation.id),
-        page,
-        service.designation_out,
-    )
-
-
-@router.post(
-    "/{company_id}/designations/{application_id}/decision",
-    summary="Designate or reject an application (admin; a rejection needs a reason)",
-    responses={**NOT_FOUND, 409: {"description": "already decided"}},
-)
-def decide_designation(
-    company_id: str, application_id: str, body: DecisionIn, principal: AdminOnly, session: SessionDep
-) -> DesignationOut:
-    return service.designation_out(service.decide(session, principal, company_id, application_id, body))
+router.include_router(designation_endpoints.router)
+router.include_router(centre_endpoints.router)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.companies import diagnosis
 from services.companies.brn import problem
 from services.kit.bodies import InputModel, PatchModel
 from services.kit.fields import IndustryCode, RegionCode, Slug, SubFieldCode
@@ -56,12 +57,18 @@ class CompanyIn(InputModel):
     growth_stage: GrowthStage = GrowthStage.STARTUP
     expertise: list[SubFieldCode] = Field(default_factory=list, max_length=14)
     capability_level: int | None = Field(default=None, ge=1, le=5, description="KS X 9001 level")
+    revenue_krw: int | None = Field(
+        default=None, ge=0, le=10**15, description="last year's revenue; once given, the stage is computed"
+    )
+    export_krw: int | None = Field(default=None, ge=0, le=10**15, description="last year's exports")
 
     _check_brn = field_validator("business_registration_number")(_brn)
 
 
 class CompanyPatch(PatchModel):
-    clearable = frozenset({"representative", "address", "founded_year", "employees"})
+    clearable = frozenset(
+        {"representative", "address", "founded_year", "employees", "revenue_krw", "export_krw"}
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -80,6 +87,8 @@ class CompanyPatch(PatchModel):
     growth_stage: GrowthStage | None = None
     expertise: list[SubFieldCode] | None = Field(default=None, max_length=14)
     capability_level: int | None = Field(default=None, ge=1, le=5)
+    revenue_krw: int | None = Field(default=None, ge=0, le=10**15)
+    export_krw: int | None = Field(default=None, ge=0, le=10**15)
 
 
 class CompanyOut(BaseModel):
@@ -94,6 +103,9 @@ class CompanyOut(BaseModel):
     founded_year: int | None
     employees: int | None
     growth_stage: GrowthStage
+    growth_stage_basis: Literal["declared", "computed"] = Field(
+        description="computed from age, revenue, exports and overseas contracts once revenue is declared"
+    )
     expertise: list[str]
     capability_level: int | None
     designated: bool
@@ -173,11 +185,25 @@ class FactoryOut(BaseModel):
     created_at: datetime
 
 
-class Diagnosis(InputModel):
-    technology: float = Field(ge=0, le=100)
-    track_record: float = Field(ge=0, le=100)
-    organisation: float = Field(ge=0, le=100)
-    finance: float = Field(ge=0, le=100)
+def _declared_codes(value: dict[str, float]) -> dict[str, float]:
+    allowed = diagnosis.of_source("declared")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise ValueError(f"not declared indicators: {', '.join(unknown)}; one of: {', '.join(allowed)}")
+    return value
+
+
+class EvidenceDoc(InputModel):
+    indicator: str = Field(description="the declared indicator the document backs", max_length=40)
+    title: str = Field(min_length=2, max_length=200)
+    uri: str | None = Field(default=None, max_length=500, description="where the document is kept")
+    issued_on: date | None = None
+
+    @field_validator("indicator")
+    @classmethod
+    def _declared(cls, value: str) -> str:
+        _declared_codes({value: 0})
+        return value
 
 
 class DesignationIn(InputModel):
@@ -187,14 +213,75 @@ class DesignationIn(InputModel):
             "examples": [
                 {
                     "fields": ["INFO-MES", "INTL-AI"],
-                    "diagnosis": {"technology": 82, "track_record": 75, "organisation": 70, "finance": 64},
+                    "declared": {"patents": 3, "certifications": 2, "technical_staff": 24, "revenue": 6e9},
+                    "evidence": [
+                        {"indicator": "patents", "title": "특허 제10-2345678호 등록원부"},
+                        {"indicator": "certifications", "title": "GS인증서 1등급"},
+                        {"indicator": "technical_staff", "title": "4대보험 가입자 명부 (2026.10)"},
+                        {"indicator": "revenue", "title": "2025년 재무제표 (감사보고서)"},
+                    ],
                 }
             ]
         },
     )
 
     fields: list[SubFieldCode] = Field(min_length=1, max_length=14)
-    diagnosis: Diagnosis
+    declared: dict[str, Annotated[float, Field(ge=0, le=1e13)]] = Field(
+        default_factory=dict, description="declared indicator -> value (see GET /diagnosis-model)"
+    )
+    evidence: list[EvidenceDoc] = Field(default_factory=list, max_length=50)
+
+    _codes = field_validator("declared")(_declared_codes)
+
+
+class CompletenessIn(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"complete": True}, {"complete": False, "note": "재무제표 누락"}]},
+    )
+
+    complete: bool
+    note: str | None = Field(
+        default=None, min_length=2, max_length=2000, description="required when returning: what is missing"
+    )
+
+
+class AssignIn(InputModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"evaluator_id": "user-eval-1"}]}
+    )
+
+    evaluator_id: str = Field(min_length=1, max_length=100)
+
+
+class Judgement(InputModel):
+    score: float = Field(ge=0, le=100)
+    reason: str = Field(min_length=10, max_length=4000, description="the written reason (required)")
+
+
+class EvaluationIn(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "judgements": {
+                        "technology_judgement": {
+                            "score": 80,
+                            "reason": "MES 핵심 모듈을 자체 개발, 특허로 보호",
+                        },
+                        "organisation_judgement": {
+                            "score": 70,
+                            "reason": "사후관리 전담 인력 5명, 대응 체계 양호",
+                        },
+                        "finance_judgement": {"score": 60, "reason": "부채비율 150%, 3년 연속 흑자"},
+                    }
+                }
+            ]
+        },
+    )
+
+    judgements: dict[str, Judgement]
 
 
 class DecisionIn(InputModel):
@@ -202,16 +289,14 @@ class DecisionIn(InputModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"decision": "designated"},
+                {"decision": "designated", "reason": "위원회 심의 결과 역량 기준 충족"},
                 {"decision": "rejected", "reason": "역량진단 점수가 기준(70점)에 미달합니다"},
             ]
         },
     )
 
     decision: Literal["designated", "rejected"]
-    reason: str | None = Field(
-        default=None, min_length=2, max_length=2000, description="required for a rejection"
-    )
+    reason: str = Field(min_length=2, max_length=2000, description="the committee's reasons")
     override_reason: str | None = Field(
         default=None,
         min_length=2,
@@ -220,18 +305,163 @@ class DecisionIn(InputModel):
     )
 
 
+class ActionIn(InputModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "사후관리 지연 3건 (기한 초과 60일)"}]}
+    )
+
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+class AppealIn(InputModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"note": "지연 3건은 고객사 사정으로 일정 변경됨"}]}
+    )
+
+    note: str = Field(min_length=2, max_length=4000)
+
+
+DesignationStatus = Literal[
+    "submitted", "returned", "in_review", "evaluated", "designated", "rejected", "suspended", "revoked",
+    "renewed", "expired",
+]  # fmt: skip
+
+
+class AssignmentOut(BaseModel):
+    evaluator_id: str | None = Field(description="shown to admins only")
+    assigned_at: datetime
+    due_at: datetime
+    submitted_at: datetime | None
+
+
+class EventOut(BaseModel):
+    action: str
+    at: datetime
+    reason: str | None
+
+
+class IndicatorScore(BaseModel):
+    code: str
+    area: str
+    source: Literal["platform", "declared", "evaluator"]
+    name: LocalizedText
+    unit: str
+    value: float | None
+    points: float | None = Field(description="0-100 by the indicator's scoring rule")
+    weight: float
+    contribution: float = Field(description="points x weight / counted weight: its share of the total")
+    evidence: list[str]
+    reasons: list[str] = Field(description="evaluators' written reasons")
+    note: str | None
+
+
+class Breakdown(BaseModel):
+    model_version: str
+    total: float
+    counted_weight: float
+    areas: dict[str, float]
+    indicators: list[IndicatorScore]
+
+
+class Scoring(BaseModel):
+    rule: Literal["piecewise-linear"]
+    points: list[tuple[float, float]] = Field(description="(value, points) breakpoints; flat outside them")
+
+
+class IndicatorOut(BaseModel):
+    code: str
+    area: Literal["technology", "track_record", "organisation", "finance"]
+    source: Literal["platform", "declared", "evaluator"]
+    name: LocalizedText
+    definition: LocalizedText
+    unit: str
+    scoring: Scoring
+    weight: float
+
+
+class DiagnosisModelOut(BaseModel):
+    version: str
+    current: bool
+    areas: dict[str, LocalizedText]
+    indicators: list[IndicatorOut]
+
+
 class DesignationOut(BaseModel):
     id: str
     company_id: str
     fields: list[str]
-    diagnosis: Diagnosis
+    status: DesignationStatus
+    model_version: str | None
+    declared: dict[str, float]
+    evidence: list[dict[str, Any]]
+    platform: dict[str, Any] = Field(description="figures read from the other services at application")
+    platform_read_at: datetime | None
+    diagnosis: Breakdown | None
     total_score: float
-    status: Literal["submitted", "designated", "rejected"]
+    assignments: list[AssignmentOut]
+    events: list[EventOut]
+    renewal_of: str | None
     reason: str | None
     override_reason: str | None
+    appeal_note: str | None
+    due_at: datetime | None
     decided_at: datetime | None
+    valid_from: datetime | None
     valid_until: datetime | None
+    ended_at: datetime | None
     created_at: datetime
+
+
+class QueueItem(BaseModel):
+    designation_id: str
+    company_id: str
+    status: DesignationStatus
+    waiting_for: str
+    evaluators_assigned: int
+    evaluations_submitted: int
+    due_at: datetime | None
+    overdue: bool
+    total_score: float
+    created_at: datetime
+
+
+class RegistryEntry(BaseModel):
+    company_id: str
+    name: LocalizedText
+    region_code: str
+    growth_stage: GrowthStage
+    fields: list[str]
+    designation_id: str
+    valid_from: datetime | None
+    valid_until: datetime | None
+    renewal: bool
+
+
+class EvaluatorIn(InputModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "이평가", "expertise": ["INFO-MES"]}]}
+    )
+
+    name: str = Field(min_length=1, max_length=100)
+    expertise: list[SubFieldCode] = Field(default_factory=list, max_length=14)
+
+
+class EvaluatorOut(BaseModel):
+    id: str
+    name: str
+    org_id: str | None
+    expertise: list[str]
+    conflicts: list[str] = Field(description="companies with a declared conflict of interest")
+
+
+class ConflictIn(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"company_id": "org-vendor-3", "reason": "최근 3년 내 자문 계약"}]},
+    )
+
+    company_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=2, max_length=2000)
 
 
 class BrnCheck(BaseModel):
@@ -254,3 +484,7 @@ class TrackRecordOut(BaseModel):
     subfields: list[CodeCount]
     median_kpi_improvement_pct: dict[str, float]
     telemetry_backed_kpis: int
+    verified_kpis: int = 0
+    aftercare: dict[str, int] = Field(
+        default_factory=dict, description="after-care tickets: open, late, resolved"
+    )

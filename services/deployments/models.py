@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, MetaData, String
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.kit.db import UTCDateTime, new_id, utcnow
@@ -36,6 +36,25 @@ class DeploymentRecord(Base):
     year: Mapped[int] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The registered factory of the SME (companies service); its name/region/industry are copied above.
+    factory_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    programme_code: Mapped[str | None] = mapped_column(String(16))
+    # standard (12 stages / 23 months) or simplified (8 / 14): the lead supplier's designation at contract.
+    process: Mapped[str] = mapped_column(String(12))
+    supplier_designated: Mapped[bool] = mapped_column(Boolean)
+    company_share_krw: Mapped[int] = mapped_column(BigInteger)
+    contract: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Lifecycle (lifecycle.py): draft → submitted → confirmed → verified → published.
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    drafted_by: Mapped[str] = mapped_column(String(8))  # "sme" or "vendor": the other side confirms
+    factory_checked: Mapped[bool] = mapped_column(Boolean)  # checked with a token that may read the factory
+    return_comment: Mapped[str | None] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by every write (ETag); a concurrent write that flushes second fails instead of overwriting.
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as is)
 
     suppliers: Mapped[list[Supplier]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Supplier.position"
@@ -44,6 +63,9 @@ class DeploymentRecord(Base):
         cascade="all, delete-orphan", lazy="selectin", order_by="Solution.position"
     )
     kpis: Mapped[list[Kpi]] = relationship(cascade="all, delete-orphan", lazy="selectin", order_by="Kpi.kind")
+    documents: Mapped[list[Document]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Document.uploaded_at"
+    )
 
 
 class Supplier(Base):
@@ -75,3 +97,63 @@ class Kpi(Base):
     source: Mapped[str] = mapped_column(String(16))
     telemetry_ref: Mapped[str | None] = mapped_column(String(200))
     improvement_pct: Mapped[float | None] = mapped_column(Float)
+    # What a telemetry measurement used (periods, query, lake snapshot, volume): lets anyone re-run it.
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    verified_by: Mapped[str | None] = mapped_column(String(255))
+
+
+class HistoryEntry(Base):
+    """Every change of a record: edits, transitions, revisions; a publication keeps the published content."""
+
+    __tablename__ = "dep_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("dep_records.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(12))
+    actor_subject: Mapped[str] = mapped_column(String(255))
+    actor_org_id: Mapped[str | None] = mapped_column(String(64))
+    actor_username: Mapped[str | None] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[str | None] = mapped_column(Text)
+    changed: Mapped[list[str]] = mapped_column(JSON)
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Document(Base):
+    """Evidence document of a record (or of one of its stages); the bytes are in the object store."""
+
+    __tablename__ = "dep_documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    record_id: Mapped[str] = mapped_column(ForeignKey("dep_records.id", ondelete="CASCADE"), index=True)
+    stage_code: Mapped[str | None] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    uploaded_by: Mapped[str] = mapped_column(String(255))
+    uploader_org_id: Mapped[str | None] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Ticket(Base):
+    """An after-care (사후관리) ticket the SME opened; the supplier answers before ``due_at``."""
+
+    __tablename__ = "dep_tickets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    record_id: Mapped[str] = mapped_column(ForeignKey("dep_records.id", ondelete="CASCADE"), index=True)
+    supplier_company_id: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(8))
+    opened_by: Mapped[str] = mapped_column(String(255))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(255))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

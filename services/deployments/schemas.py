@@ -3,22 +3,41 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.kit.bodies import InputModel, PatchModel
 from services.kit.fields import IndustryCode, RegionCode, Slug, SubFieldCode
 from services.kit.i18n import LocalizedText
-from services.kit.reference import KpiKind, SystemLevel
+from services.kit.reference import KpiKind, ProjectProcess, SystemLevel
 
-KpiSource = Literal["self_reported", "telemetry"]
+# Project dates of the programmes' era: derived dates (plans, after-care ends) stay far from date.max.
+ProjectDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+KpiSource = Literal["self_reported", "telemetry", "verified"]
+RecordStatus = Literal["draft", "submitted", "confirmed", "verified", "published"]
+StageStatus = Literal["planned", "in_progress", "done", "approved"]
+Side = Literal["sme", "vendor"]
+Severity = Literal["critical", "major", "minor"]
+# The KPIs the analytics service measures from telemetry (ISO 22400 names).
+AnalyticsKpi = Literal[
+    "oee",
+    "availability",
+    "performance",
+    "quality",
+    "throughput",
+    "defect_rate",
+    "energy_per_good_unit",
+    "mtbf",
+    "mttr",
+]
 
 _EXAMPLE: dict[str, Any] = {
     "title": {"ko": "대성정밀 생산관리 시스템 구축", "en": "Daesung Precision MES deployment"},
     "sme_company_id": "org-sme-1",
     "sme_name": "대성정밀(주)",
     "factory": {
+        "factory_id": "factory-sme-1-a",
         "name": "대성정밀 제1공장",
         "region_code": "48",
         "address": "경상남도 창원시 성산구 공단로 1",
@@ -34,34 +53,21 @@ _EXAMPLE: dict[str, Any] = {
     ],
     "level_before": "기초",
     "level_after": "중간1",
-    "stages": [
-        {"code": code, "planned_start": f"2025-{m:02d}-01", "planned_end": f"2025-{m:02d}-25"}
-        for code, m in zip(
-            ("APPLY", "ASSESS", "SELECT", "DESIGN", "BUILD", "INSPECT", "SETTLE", "AFTER"),
-            range(1, 9),
-            strict=True,
-        )
-    ],
-    "after_service_months": 6,
+    "programme_code": "ADVANCED1",
+    "contract": {"number": "2025-SF-0142", "signed_on": "2025-01-01"},
     "support_amount_krw": 150000000,
+    "company_share_krw": 150000000,
     "kpis": [
         {"kind": "productivity", "baseline": 100, "after": 128, "unit": "ea/h", "source": "self_reported"},
-        {
-            "kind": "defect_rate",
-            "baseline": 4.2,
-            "after": 1.9,
-            "unit": "%",
-            "source": "telemetry",
-            "telemetry_ref": "telemetry.readings?factory=factory-sme-1-a",
-        },
     ],
 }
 
 
 class FactorySite(InputModel):
+    factory_id: Slug = Field(description="a factory of the SME registered in the companies service")
     name: str = Field(min_length=1, max_length=200)
     region_code: RegionCode
-    address: str | None = Field(default=None, max_length=500)
+    address: str | None = Field(default=None, max_length=500, description="private")
     industry_code: IndustryCode
 
 
@@ -71,12 +77,21 @@ class SolutionIn(InputModel):
     supplier_company_id: Slug | None = None
 
 
+class Contract(InputModel):
+    """Private: visible to the parties, the agency and admins (others through the SME's consent)."""
+
+    number: str = Field(min_length=1, max_length=64)
+    signed_on: ProjectDate = Field(
+        description="decides the process: the lead supplier's designation on this day"
+    )
+
+
 class StageIn(InputModel):
-    code: str = Field(examples=["BUILD"])
-    planned_start: date
-    planned_end: date
-    actual_start: date | None = None
-    actual_end: date | None = None
+    code: str = Field(max_length=16, examples=["BUILD"])
+    planned_start: ProjectDate
+    planned_end: ProjectDate
+    actual_start: ProjectDate | None = None
+    actual_end: ProjectDate | None = None
 
 
 class KpiIn(InputModel):
@@ -84,7 +99,10 @@ class KpiIn(InputModel):
     baseline: float = Field(ge=0)
     after: float = Field(ge=0)
     unit: str = Field(min_length=1, max_length=16)
-    source: KpiSource = "self_reported"
+    source: KpiSource = Field(
+        default="self_reported",
+        description="only self_reported here: telemetry comes from POST .../measure, verified from an agency",
+    )
     telemetry_ref: str | None = Field(default=None, max_length=200)
 
 
@@ -96,13 +114,22 @@ class DeploymentIn(InputModel):
     sme_company_id: Slug
     sme_name: str = Field(min_length=1, max_length=200)
     factory: FactorySite
-    supplier_company_ids: list[Slug] = Field(min_length=1, max_length=20)
+    supplier_company_ids: list[Slug] = Field(
+        min_length=1, max_length=20, description="registered vendors; the first is the lead supplier"
+    )
     solutions: list[SolutionIn] = Field(min_length=1, max_length=30)
     level_before: SystemLevel
     level_after: SystemLevel
-    stages: list[StageIn] = Field(min_length=8, max_length=8)
-    after_service_months: int = Field(default=6, ge=0, le=36)
-    support_amount_krw: int = Field(ge=0, le=10**12)
+    programme_code: str = Field(max_length=16, description="a support programme (GET .../programmes)")
+    contract: Contract
+    stages: list[StageIn] | None = Field(
+        default=None,
+        min_length=8,
+        max_length=12,
+        description="the stages of the record's process in order; left out = planned from the contract date",
+    )
+    support_amount_krw: int = Field(ge=0, le=10**12, description="government support (private)")
+    company_share_krw: int = Field(default=0, ge=0, le=10**12, description="the SME's own share (private)")
     kpis: list[KpiIn] = Field(default_factory=list, max_length=10)
 
 
@@ -112,7 +139,7 @@ class DeploymentPatch(PatchModel):
     model_config = ConfigDict(
         extra="forbid",
         allow_inf_nan=False,
-        json_schema_extra={"examples": [{"level_after": "중간2", "support_amount_krw": 180000000}]},
+        json_schema_extra={"examples": [{"level_after": "중간2", "support_amount_krw": 90000000}]},
     )
 
     title: LocalizedText | None = None
@@ -122,9 +149,11 @@ class DeploymentPatch(PatchModel):
     solutions: list[SolutionIn] | None = Field(default=None, min_length=1, max_length=30)
     level_before: SystemLevel | None = None
     level_after: SystemLevel | None = None
-    stages: list[StageIn] | None = Field(default=None, min_length=8, max_length=8)
-    after_service_months: int | None = Field(default=None, ge=0, le=36)
+    programme_code: str | None = Field(default=None, max_length=16)
+    contract: Contract | None = None
+    stages: list[StageIn] | None = Field(default=None, min_length=8, max_length=12)
     support_amount_krw: int | None = Field(default=None, ge=0, le=10**12)
+    company_share_krw: int | None = Field(default=None, ge=0, le=10**12)
     kpis: list[KpiIn] | None = Field(default=None, max_length=10)
 
 
@@ -132,17 +161,7 @@ class KpiPut(InputModel):
     model_config = ConfigDict(
         extra="forbid",
         allow_inf_nan=False,
-        json_schema_extra={
-            "examples": [
-                {
-                    "baseline": 4.2,
-                    "after": 1.7,
-                    "unit": "%",
-                    "source": "telemetry",
-                    "telemetry_ref": "telemetry.readings",
-                }
-            ]
-        },
+        json_schema_extra={"examples": [{"baseline": 4.2, "after": 1.7, "unit": "%"}]},
     )
 
     baseline: float = Field(ge=0)
@@ -152,37 +171,230 @@ class KpiPut(InputModel):
     telemetry_ref: str | None = Field(default=None, max_length=200)
 
 
+class TransitionIn(InputModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"comment": "설비 대수가 계약서와 다릅니다"}]}
+    )
+
+    comment: str | None = Field(default=None, max_length=2000, description="required to send a record back")
+
+
+class Period(InputModel):
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class KpiMeasureIn(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "baseline": {"start": "2025-09-01T00:00:00+09:00", "end": "2025-10-01T00:00:00+09:00"},
+                    "after": {"start": "2025-11-01T00:00:00+09:00", "end": "2025-12-01T00:00:00+09:00"},
+                    "metric": "defect_rate",
+                }
+            ]
+        },
+    )
+
+    baseline: Period = Field(description="before the project")
+    after: Period = Field(description="after go-live")
+    metric: AnalyticsKpi | None = Field(default=None, description="defaults to the KPI's usual measure")
+
+
+class Measurement(BaseModel):
+    before: float | None
+    after: float | None
+    snapshot_id: int
+    rows_used: int
+    readings_used: int
+
+
+class KpiEvidence(Measurement):
+    metric: AnalyticsKpi
+    unit: str
+    factory_id: str
+    baseline_period: Period
+    after_period: Period
+    query: str
+    measured_at: datetime
+    measured_by: str
+
+
+class RerunOut(BaseModel):
+    matches: bool = Field(description="the re-run on the stored snapshot gave the stored figures")
+    stored: Measurement
+    rerun: Measurement
+
+
 class StageOut(StageIn):
+    name: LocalizedText
+    status: StageStatus
+    approved_by: str | None
+    approved_at: datetime | None
     planned_days: int
     actual_days: int | None
+    document_ids: list[str]
 
 
-class KpiOut(KpiIn):
+class KpiOut(BaseModel):
+    kind: KpiKind
+    baseline: float
+    after: float
+    unit: str
+    source: KpiSource
+    telemetry_ref: str | None
     improvement_pct: float | None = Field(description="improvement in % of the baseline, positive = better")
+    evidence: KpiEvidence | None
+    verified_by: str | None
+
+
+class DocumentOut(BaseModel):
+    id: str
+    stage_code: str | None
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class ProgrammeRef(BaseModel):
+    code: str
+    name: LocalizedText
+
+
+class TicketCounts(BaseModel):
+    open: int = Field(description="not resolved yet")
+    late: int = Field(description="answered after the service level, or unanswered past it")
+    resolved: int
+
+
+class SiteOut(BaseModel):
+    factory_id: str | None
+    name: str
+    region_code: str
+    address: str | None = Field(description="private")
+    industry_code: str
 
 
 class DeploymentOut(BaseModel):
     id: str
     owner_org_id: str
+    status: RecordStatus
+    revision: int
+    version: int = Field(description="the ETag; send it back in If-Match")
+    drafted_by: Side
+    return_comment: str | None
     title: LocalizedText
     sme_company_id: str
     sme_name: str
-    factory: FactorySite
+    factory: SiteOut
     supplier_company_ids: list[str]
     solutions: list[SolutionIn]
     level_before: SystemLevel
     level_after: SystemLevel
+    programme: ProgrammeRef | None
+    process: ProjectProcess
+    supplier_designated: bool = Field(description="the lead supplier was designated on the contract date")
     stages: list[StageOut]
     planned_months: float
     actual_months: float | None
-    meets_target: bool | None = Field(description="finished within the 14-month target (None while running)")
-    after_service_months: int
-    after_service_end: date
-    support_amount_krw: int
+    target_months: int
+    meets_target: bool | None = Field(description="finished within the process's target (None while running)")
+    go_live: date | None = Field(description="end of the completion inspection")
+    after_service_months: int = Field(description="after-care duty from go-live (programme, designation)")
+    after_service_end: date | None
+    aftercare: TicketCounts
+    private_visible: bool = Field(description="whether the private fields below are shown to the caller")
+    support_amount_krw: int | None
+    company_share_krw: int | None
+    contract: Contract | None
+    documents: list[DocumentOut] | None
     year: int
     kpis: list[KpiOut]
     created_at: datetime
     updated_at: datetime
+    published_at: datetime | None
+
+
+class HistoryOut(BaseModel):
+    id: int
+    revision: int
+    action: str
+    status: RecordStatus
+    actor_org_id: str | None
+    actor_username: str | None
+    at: datetime
+    comment: str | None
+    changed: list[str]
+
+
+class TicketIn(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "MES 작업지시 화면 멈춤",
+                    "description": "2라인 작업지시 화면이 오전 9시부터 응답하지 않습니다.",
+                    "severity": "critical",
+                }
+            ]
+        },
+    )
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=4000)
+    severity: Severity
+
+
+class TicketAnswerIn(InputModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"answer": "서버 재기동 후 정상화, 원인 분석 중"}]}
+    )
+
+    answer: str = Field(min_length=1, max_length=4000)
+
+
+class TicketOut(BaseModel):
+    id: str
+    record_id: str
+    supplier_company_id: str
+    title: str
+    description: str
+    severity: Severity
+    opened_at: datetime
+    due_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+    resolved_at: datetime | None
+    late: bool
+
+
+class ProgrammeOut(BaseModel):
+    code: str
+    name: LocalizedText
+    cap_krw: int = Field(description="most government support per record")
+    government_share_pct: int = Field(description="most the government pays of the project cost")
+    company_share_pct: int = Field(description="least the SME pays of the project cost")
+    subfields: list[str]
+    required_stages: list[str] = Field(description="done, with evidence, before an agency verifies")
+    after_care_months: int
+    after_care_months_designated: int
+
+
+class StageName(BaseModel):
+    code: str
+    name: LocalizedText
+
+
+class ProcessOut(BaseModel):
+    code: ProjectProcess
+    target_months: int
+    stages: list[StageName]
 
 
 class Label(BaseModel):
@@ -195,11 +407,14 @@ class AggregateGroup(BaseModel):
     label: Label | None
     count: int
     median_kpi_improvement_pct: dict[str, float]
+    support_amount_krw_sum: int | None = Field(description="None when fewer records than min_group_size")
+    support_amount_krw_median: float | None
 
 
 class Aggregates(BaseModel):
     by: str
     total: int
+    min_group_size: int
     groups: list[AggregateGroup]
 
 
@@ -219,14 +434,18 @@ class TrackRecord(BaseModel):
                     "subfields": [{"code": "INFO-MES", "count": 9}],
                     "median_kpi_improvement_pct": {"productivity": 24.5, "defect_rate": 51.0},
                     "telemetry_backed_kpis": 3,
+                    "verified_kpis": 2,
+                    "aftercare": {"open": 1, "late": 2, "resolved": 14},
                 }
             ]
         }
     )
 
     company_id: str
-    deployment_count: int
+    deployment_count: int = Field(description="published records only")
     regions: list[CodeCount]
     subfields: list[CodeCount]
     median_kpi_improvement_pct: dict[str, float]
-    telemetry_backed_kpis: int
+    telemetry_backed_kpis: int = Field(description="KPIs measured from telemetry, with stored evidence")
+    verified_kpis: int
+    aftercare: TicketCounts = Field(description="after-care tickets of all its records, published or not")

@@ -1,54 +1,88 @@
-"""Rules of deployment records: consistency checks, derived figures, aggregates. Flushes, never commits."""
+"""Rules of deployment records: consistency and programme checks, changes and revisions, derived figures.
+
+Flushes, never commits. Every write goes through ``begin_change`` (who may change the record in which state,
+and whether the change opens a new revision) and ``finish_change`` (the version bump that is the ETag, and
+the history entry). A published record that changes becomes revision n+1, back in draft: it leaves the
+portal until its new revision is confirmed, verified and published again; what was published stays in the
+history.
+"""
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter, defaultdict
-from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from services.deployments import repository
-from services.deployments.models import DeploymentRecord, Kpi, Solution, Supplier
+from services.deployments import access, repository
+from services.deployments.models import DeploymentRecord, HistoryEntry, Kpi, Solution, Supplier
+from services.deployments.parties import Facts
+from services.deployments.programmes import PROGRAMME_BY_CODE, Programme
 from services.deployments.schemas import (
-    AggregateGroup,
-    Aggregates,
-    CodeCount,
+    Contract,
     DeploymentIn,
     DeploymentOut,
-    DeploymentPatch,
-    FactorySite,
+    DocumentOut,
+    KpiEvidence,
     KpiIn,
     KpiOut,
     KpiPut,
-    Label,
+    ProgrammeRef,
+    SiteOut,
     SolutionIn,
     StageIn,
     StageOut,
-    TrackRecord,
+    TicketCounts,
 )
 from services.kit import reference as ref
-from services.kit.bodies import merged
-from services.kit.errors import ValidationFailed, field_error
-from services.kit.principal import Principal
+from services.kit.db import utcnow
+from services.kit.errors import Conflict, Forbidden, PreconditionFailed, ValidationFailed, field_error
+from services.kit.principal import Principal, Role
 
 DAYS_PER_MONTH = 30.44
+REVIEW_STATES = ("submitted", "confirmed", "verified")
+STAGE_NAMES = {
+    code: {"ko": ko, "en": en} for stages in ref.PROCESS_STAGES.values() for code, ko, en in stages
+}
 
 
-def _consistency_errors(data: DeploymentIn) -> list[dict[str, str]]:
+def process_for(designated: bool) -> ref.ProjectProcess:
+    return ref.ProjectProcess.SIMPLIFIED if designated else ref.ProjectProcess.STANDARD
+
+
+def stage_codes(process: ref.ProjectProcess) -> tuple[str, ...]:
+    return tuple(code for code, _, _ in ref.PROCESS_STAGES[process])
+
+
+def planned_stages(process: ref.ProjectProcess, start: date) -> list[StageIn]:
+    """The process's stages spread evenly over its target duration from the contract date."""
+    codes = stage_codes(process)
+    days = round(ref.PROCESS_TARGET_MONTHS[process] * DAYS_PER_MONTH)
+    bounds = [start + timedelta(days=days * i // len(codes)) for i in range(len(codes) + 1)]
+    return [
+        StageIn(code=code, planned_start=bounds[i], planned_end=bounds[i + 1] - timedelta(days=1))
+        for i, code in enumerate(codes)
+    ]
+
+
+def _stage_errors(stages: list[StageIn], process: ref.ProjectProcess) -> list[dict[str, str]]:
+    codes = stage_codes(process)
+    if len(stages) != len(codes):
+        return [
+            field_error(
+                "body.stages",
+                f"the {process.value} process has {len(codes)} stages ({', '.join(codes)}), "
+                f"not {len(stages)}",
+            )
+        ]
     errors = []
-    if ref.SYSTEM_LEVEL_ORDER[data.level_after] < ref.SYSTEM_LEVEL_ORDER[data.level_before]:
-        errors.append(field_error("body.level_after", "must not be lower than level_before"))
     previous: StageIn | None = None
-    for i, (stage, code) in enumerate(zip(data.stages, ref.STAGE_CODES, strict=True)):
+    for i, (stage, code) in enumerate(zip(stages, codes, strict=True)):
         loc = f"body.stages[{i}]"
         if stage.code != code:
             errors.append(
-                field_error(
-                    f"{loc}.code", f"stage {i + 1} must be '{code}' (order: {', '.join(ref.STAGE_CODES)})"
-                )
+                field_error(f"{loc}.code", f"stage {i + 1} must be '{code}' (order: {', '.join(codes)})")
             )
         if stage.planned_end < stage.planned_start:
             errors.append(field_error(f"{loc}.planned_end", "must not be before planned_start"))
@@ -59,20 +93,95 @@ def _consistency_errors(data: DeploymentIn) -> list[dict[str, str]]:
         if previous is not None and stage.planned_start < previous.planned_start:
             errors.append(field_error(f"{loc}.planned_start", "stages must start in order"))
         previous = stage
+    return errors
+
+
+def _programme_errors(data: DeploymentIn, programme: Programme) -> list[dict[str, str]]:
+    errors = []
+    if data.support_amount_krw > programme.cap_krw:
+        errors.append(
+            field_error(
+                "body.support_amount_krw",
+                f"exceeds the cap of programme {programme.code} ({programme.cap_krw} KRW)",
+            )
+        )
+    total = data.support_amount_krw + data.company_share_krw
+    if data.support_amount_krw * 100 > total * programme.government_share_pct:
+        errors.append(
+            field_error(
+                "body.support_amount_krw",
+                f"government support may be at most {programme.government_share_pct}% of the project cost "
+                f"(support + company share = {total} KRW)",
+            )
+        )
+    if data.company_share_krw * 100 < total * programme.company_share_pct:
+        errors.append(
+            field_error(
+                "body.company_share_krw",
+                f"the company pays at least {programme.company_share_pct}% of the project cost",
+            )
+        )
+    for i, solution in enumerate(data.solutions):
+        if solution.subfield_code not in programme.subfields:
+            errors.append(
+                field_error(
+                    f"body.solutions[{i}].subfield_code",
+                    f"programme {programme.code} does not fund {solution.subfield_code}",
+                )
+            )
+    return errors
+
+
+def _unchanged(stored: Kpi | None, kpi: KpiIn) -> bool:
+    return stored is not None and (stored.baseline, stored.after, stored.unit) == (
+        kpi.baseline,
+        kpi.after,
+        kpi.unit,
+    )
+
+
+def consistency_errors(
+    data: DeploymentIn, process: ref.ProjectProcess, stored: dict[str, Kpi]
+) -> list[dict[str, str]]:
+    """Every violation at once; ``stored``: the record's KPIs (one sent back unchanged keeps its source)."""
+    errors = []
+    if ref.SYSTEM_LEVEL_ORDER[data.level_after] < ref.SYSTEM_LEVEL_ORDER[data.level_before]:
+        errors.append(field_error("body.level_after", "must not be lower than level_before"))
+    programme = PROGRAMME_BY_CODE.get(data.programme_code)
+    if programme is None:
+        errors.append(
+            field_error("body.programme_code", f"unknown programme; one of: {', '.join(PROGRAMME_BY_CODE)}")
+        )
+    else:
+        errors += _programme_errors(data, programme)
+    for i, solution in enumerate(data.solutions):
+        if solution.supplier_company_id and solution.supplier_company_id not in data.supplier_company_ids:
+            errors.append(
+                field_error(f"body.solutions[{i}].supplier_company_id", "not one of supplier_company_ids")
+            )
+    errors += _stage_errors(data.stages or [], process)
     seen: set[str] = set()
     for i, kpi in enumerate(data.kpis):
         if kpi.kind in seen:
             errors.append(field_error(f"body.kpis[{i}].kind", f"KPI '{kpi.kind}' given twice"))
         seen.add(kpi.kind)
+        if kpi.source != "self_reported" and not _unchanged(stored.get(kpi.kind), kpi):
+            errors.append(field_error(f"body.kpis[{i}].source", _SOURCE_RULE))
     return errors
 
 
-def _check(data: DeploymentIn) -> None:
-    errors = _consistency_errors(data)
+_SOURCE_RULE = (
+    "only self_reported can be set: telemetry is stored by POST .../kpis/{kind}/measure with its evidence, "
+    "verified by an agency reviewer (POST .../kpis/{kind}/verify)"
+)
+
+
+def _check(data: DeploymentIn, process: ref.ProjectProcess, stored: dict[str, Kpi]) -> None:
+    errors = consistency_errors(data, process, stored)
     if errors:
         raise ValidationFailed(
             "; ".join(f"{e['loc']}: {e['msg']}" for e in errors),
-            detail_ko="구축정보 값이 서로 맞지 않습니다",
+            detail_ko="구축정보 값이 서로 맞지 않거나 지원사업 기준을 벗어납니다",
             fields=errors,
         )
 
@@ -89,21 +198,45 @@ def _kpi_row(kind: str, kpi: KpiIn | KpiPut) -> Kpi:
     )
 
 
-def _apply(record: DeploymentRecord, data: DeploymentIn) -> None:
+def _stage_rows(stages: list[StageIn], old: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stages as stored; an approval stays only while the approved stage's dates are unchanged."""
+    approved = {s["code"]: s for s in old if s.get("approved_by")}
+    rows = []
+    for stage in stages:
+        row = stage.model_dump(mode="json")
+        before = approved.get(stage.code)
+        if before and all(before.get(k) == row[k] for k in ("actual_start", "actual_end")):
+            row |= {"approved_by": before["approved_by"], "approved_at": before["approved_at"]}
+        rows.append(row)
+    return rows
+
+
+def _apply(record: DeploymentRecord, data: DeploymentIn, facts: Facts) -> None:
+    programme = PROGRAMME_BY_CODE[data.programme_code]
+    stages = data.stages or []
     record.title = data.title.model_dump()
     record.search_text = " ".join(filter(None, (data.title.ko, data.title.en, data.sme_name))).lower()[:2000]
     record.sme_company_id = data.sme_company_id
     record.sme_name = data.sme_name
+    record.factory_id = data.factory.factory_id
     record.factory_name = data.factory.name
     record.region_code = data.factory.region_code
     record.address = data.factory.address
     record.industry_code = data.factory.industry_code
     record.level_before = data.level_before.value
     record.level_after = data.level_after.value
-    record.stages = [s.model_dump(mode="json") for s in data.stages]
-    record.after_service_months = data.after_service_months
+    record.programme_code = programme.code
+    record.process = process_for(facts.designated).value
+    record.supplier_designated = facts.designated
+    record.factory_checked = facts.factory_checked
+    record.contract = data.contract.model_dump(mode="json")
+    record.stages = _stage_rows(stages, record.stages or [])
+    record.after_service_months = (
+        programme.after_care_months_designated if facts.designated else programme.after_care_months
+    )
     record.support_amount_krw = data.support_amount_krw
-    record.year = data.stages[0].planned_start.year
+    record.company_share_krw = data.company_share_krw
+    record.year = stages[0].planned_start.year
     record.suppliers = [
         Supplier(company_id=c, position=i) for i, c in enumerate(dict.fromkeys(data.supplier_company_ids))
     ]
@@ -116,25 +249,152 @@ def _apply(record: DeploymentRecord, data: DeploymentIn) -> None:
         )
         for i, s in enumerate(data.solutions)
     ]
-    record.kpis = [_kpi_row(k.kind, k) for k in data.kpis]
+    # A KPI sent back unchanged keeps its source, evidence and verification; a changed one is self-reported.
+    stored = {k.kind: k for k in record.kpis}
+    record.kpis = [
+        stored[k.kind]
+        if _unchanged(stored.get(k.kind), k)
+        else _kpi_row(k.kind, k.model_copy(update={"source": "self_reported"}))
+        for k in data.kpis
+    ]
 
 
-def create(session: Session, principal: Principal, data: DeploymentIn) -> DeploymentRecord:
-    _check(data)
-    record = DeploymentRecord(owner_org_id=principal.owner_for(data.owner_org_id))
-    _apply(record, data)
-    session.add(record)
+def with_planned_stages(data: DeploymentIn, designated: bool) -> DeploymentIn:
+    if data.stages is not None:
+        return data
+    return data.model_copy(
+        update={"stages": planned_stages(process_for(designated), data.contract.signed_on)}
+    )
+
+
+def _drafting_side(principal: Principal, owner: str, data: DeploymentIn) -> str:
+    if owner == data.sme_company_id and (principal.is_admin or Role.SME in principal.roles):
+        return "sme"
+    if owner in data.supplier_company_ids and (principal.is_admin or Role.VENDOR in principal.roles):
+        return "vendor"
+    if principal.is_admin:
+        raise ValidationFailed(
+            "the owner must be the SME or one of the suppliers",
+            detail_ko="소유 기관은 수요기업이나 공급기업이어야 합니다",
+            fields=[
+                field_error("body.owner_org_id", "must be sme_company_id or one of supplier_company_ids")
+            ],
+        )
+    raise Forbidden(
+        "a vendor records only projects it supplied, an SME only its own projects",
+        detail_ko="공급기업은 자신이 공급한 사업만, 수요기업은 자기 사업만 등록할 수 있습니다",
+    )
+
+
+def record_history(
+    session: Session,
+    principal: Principal,
+    record: DeploymentRecord,
+    action: str,
+    *,
+    comment: str | None = None,
+    changed: list[str] | None = None,
+    snapshot: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        HistoryEntry(
+            record_id=record.id,
+            revision=record.revision,
+            action=action,
+            status=record.status,
+            actor_subject=principal.subject,
+            actor_org_id=principal.org_id,
+            actor_username=principal.username,
+            at=utcnow(),
+            comment=comment,
+            changed=changed or [],
+            snapshot=snapshot,
+        )
+    )
+
+
+def check_version(record: DeploymentRecord, expected: int | None) -> None:
+    if expected is not None and expected != record.version:
+        raise PreconditionFailed(
+            f"the record changed meanwhile (version {record.version}, If-Match {expected}): reload it",
+            detail_ko="그 사이 다른 사용자가 구축정보를 변경했습니다. 다시 불러오세요",
+        )
+
+
+def flush(session: Session) -> None:
+    """Flush; a concurrent transaction that changed the record first makes this write fail, not overwrite."""
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise PreconditionFailed(
+            "the record was changed by a concurrent request: reload it",
+            detail_ko="동시에 다른 변경이 저장되었습니다. 다시 불러오세요",
+        ) from exc
+
+
+def require_changeable(principal: Principal, record: DeploymentRecord, expected: int | None) -> None:
+    """A party changes a record in draft or published (a new revision), never while it is reviewed."""
+    access.require_party(principal, record)
+    check_version(record, expected)
+    if record.status in REVIEW_STATES:
+        raise Conflict(
+            f"the record is {record.status}: send it back to draft (POST .../return) before changing it",
+            detail_ko="검토 중인 구축정보입니다. 먼저 반려(초안으로 되돌리기)하세요",
+        )
+
+
+def begin_change(principal: Principal, record: DeploymentRecord, expected: int | None) -> str:
+    """May the caller change the record now? Returns the history action: "edit", or "revise" (published)."""
+    require_changeable(principal, record, expected)
+    if record.status == "published":
+        record.revision += 1
+        record.status = "draft"
+        record.published_at = None
+        return "revise"
+    return "edit"
+
+
+def finish_change(
+    session: Session,
+    principal: Principal,
+    record: DeploymentRecord,
+    action: str,
+    *,
+    comment: str | None = None,
+    changed: list[str] | None = None,
+    snapshot: dict[str, Any] | None = None,
+) -> DeploymentRecord:
+    record.updated_at = utcnow()  # an UPDATE of the row even when only children changed: the version moves
+    flush(session)
+    record_history(session, principal, record, action, comment=comment, changed=changed, snapshot=snapshot)
     session.flush()
     return record
 
 
-def _as_input(record: DeploymentRecord) -> dict[str, Any]:
+def create(session: Session, principal: Principal, data: DeploymentIn, facts: Facts) -> DeploymentRecord:
+    owner = principal.owner_for(data.owner_org_id)
+    drafted_by = _drafting_side(principal, owner, data)
+    data = with_planned_stages(data, facts.designated)
+    _check(data, process_for(facts.designated), {})
+    record = DeploymentRecord(
+        owner_org_id=owner, status="draft", drafted_by=drafted_by, revision=1, stages=[], kpis=[]
+    )
+    _apply(record, data, facts)
+    session.add(record)
+    flush(session)
+    record_history(session, principal, record, "create")
+    session.flush()
+    return record
+
+
+def as_input(record: DeploymentRecord) -> dict[str, Any]:
     return {
         "owner_org_id": record.owner_org_id,
         "title": record.title,
         "sme_company_id": record.sme_company_id,
         "sme_name": record.sme_name,
         "factory": {
+            "factory_id": record.factory_id,
             "name": record.factory_name,
             "region_code": record.region_code,
             "address": record.address,
@@ -147,16 +407,20 @@ def _as_input(record: DeploymentRecord) -> dict[str, Any]:
         ],
         "level_before": record.level_before,
         "level_after": record.level_after,
-        "stages": record.stages,
-        "after_service_months": record.after_service_months,
+        "programme_code": record.programme_code,
+        "contract": record.contract,
+        "stages": [
+            {k: s.get(k) for k in ("code", "planned_start", "planned_end", "actual_start", "actual_end")}
+            for s in record.stages
+        ],
         "support_amount_krw": record.support_amount_krw,
+        "company_share_krw": record.company_share_krw,
         "kpis": [
             {
                 "kind": k.kind,
                 "baseline": k.baseline,
                 "after": k.after,
                 "unit": k.unit,
-                "source": k.source,
                 "telemetry_ref": k.telemetry_ref,
             }
             for k in record.kpis
@@ -164,58 +428,142 @@ def _as_input(record: DeploymentRecord) -> dict[str, Any]:
     }
 
 
+def current_input(session: Session, principal: Principal, record_id: str) -> dict[str, Any]:
+    """The record as a create body, for a patch to merge into (the caller must be a party)."""
+    record = repository.get(session, record_id)
+    access.require_party(principal, record)
+    return as_input(record)
+
+
 def update(
-    session: Session, principal: Principal, record_id: str, patch: DeploymentPatch
+    session: Session,
+    principal: Principal,
+    record_id: str,
+    data: DeploymentIn,
+    facts: Facts,
+    expected: int | None,
 ) -> DeploymentRecord:
     record = repository.get(session, record_id)
-    principal.require_org(record.owner_org_id)
-    data = merged(DeploymentIn, _as_input(record), patch, "record")
-    _check(data)
-    _apply(record, data)
-    session.flush()
-    return record
+    action = begin_change(principal, record, expected)
+    before = as_input(record)
+    if not facts.factory_checked and data.factory.factory_id == record.factory_id and record.factory_checked:
+        facts = Facts(designated=facts.designated, factory_checked=True)  # same factory, checked before
+    data = with_planned_stages(data, facts.designated)
+    _check(data, process_for(facts.designated), {k.kind: k for k in record.kpis})
+    _apply(record, data, facts)
+    after = as_input(record)
+    changed = sorted(k for k in after if after[k] != before[k])
+    return finish_change(session, principal, record, action, changed=changed)
 
 
 def put_kpi(
-    session: Session, principal: Principal, record_id: str, kind: ref.KpiKind, kpi: KpiPut
+    session: Session,
+    principal: Principal,
+    record_id: str,
+    kind: ref.KpiKind,
+    kpi: KpiPut,
+    expected: int | None,
 ) -> DeploymentRecord:
+    if kpi.source != "self_reported":
+        raise ValidationFailed(_SOURCE_RULE, fields=[field_error("body.source", _SOURCE_RULE)])
     record = repository.get(session, record_id)
-    principal.require_org(record.owner_org_id)
+    action = begin_change(principal, record, expected)
     record.kpis = [k for k in record.kpis if k.kind != kind] + [_kpi_row(kind.value, kpi)]
-    session.flush()
-    return record
+    return finish_change(session, principal, record, action, changed=[f"kpis.{kind.value}"])
 
 
-def delete(session: Session, principal: Principal, record_id: str) -> None:
+def delete(session: Session, principal: Principal, record_id: str, expected: int | None) -> list[str]:
+    """Drafts are deleted by their parties, published records only by admins; returns the document keys."""
     record = repository.get(session, record_id)
-    principal.require_org(record.owner_org_id)
+    access.require_party(principal, record)
+    check_version(record, expected)
+    if (record.published_at is not None or record.revision > 1) and not principal.is_admin:
+        raise Forbidden(
+            "a record that was published is kept; only an admin deletes it",
+            detail_ko="공개된 적이 있는 구축정보는 관리자만 삭제할 수 있습니다",
+        )
+    keys = [d.storage_key for d in record.documents]
     session.delete(record)
     session.flush()
+    return keys
 
 
 def _days(start: date | None, end: date | None) -> int | None:
     return (end - start).days + 1 if start and end else None
 
 
-def to_out(record: DeploymentRecord) -> DeploymentOut:
-    stages = [StageIn.model_validate(s) for s in record.stages]
+def _add_months(day: date, months: int) -> date:
+    year, month = divmod(day.month - 1 + months, 12)
+    return date(day.year + year, month + 1, min(day.day, 28))
+
+
+def _stage_status(stage: dict[str, Any]) -> str:
+    if stage.get("approved_by"):
+        return "approved"
+    if stage.get("actual_end"):
+        return "done"
+    return "in_progress" if stage.get("actual_start") else "planned"
+
+
+def go_live(record: DeploymentRecord) -> date | None:
+    """End of the completion inspection: after-care runs from there."""
+    for stage in record.stages:
+        if stage["code"] == "INSPECT" and stage.get("actual_end"):
+            return date.fromisoformat(stage["actual_end"])
+    return None
+
+
+def after_service_end(record: DeploymentRecord) -> date | None:
+    live = go_live(record)
+    return _add_months(live, record.after_service_months) if live else None
+
+
+def _kpi_out(k: Kpi) -> KpiOut:
+    return KpiOut(
+        kind=ref.KpiKind(k.kind),
+        baseline=k.baseline,
+        after=k.after,
+        unit=k.unit,
+        source=k.source,
+        telemetry_ref=k.telemetry_ref,
+        improvement_pct=k.improvement_pct,
+        evidence=KpiEvidence.model_validate(k.evidence) if k.evidence else None,
+        verified_by=k.verified_by,
+    )
+
+
+def to_out(record: DeploymentRecord, *, private: bool, tickets: TicketCounts | None = None) -> DeploymentOut:
+    """The record as the caller may see it: without the private fields unless ``private``."""
+    stages = [
+        StageIn.model_validate({k: v for k, v in s.items() if k in StageIn.model_fields})
+        for s in record.stages
+    ]
+    process = ref.ProjectProcess(record.process)
     planned_days = (stages[-1].planned_end - stages[0].planned_start).days + 1
     finished = all(s.actual_end for s in stages) and stages[0].actual_start is not None
     actual_days = _days(stages[0].actual_start, stages[-1].actual_end) if finished else None
     actual_months = round(actual_days / DAYS_PER_MONTH, 1) if actual_days else None
-    last_end = stages[-1].actual_end or stages[-1].planned_end
-    year, month = divmod(last_end.month - 1 + record.after_service_months, 12)
-    after_service_end = date(last_end.year + year, month + 1, min(last_end.day, 28))
+    target = ref.PROCESS_TARGET_MONTHS[process]
+    documents_by_stage: dict[str, list[str]] = {}
+    for document in record.documents:
+        documents_by_stage.setdefault(document.stage_code or "", []).append(document.id)
+    programme = PROGRAMME_BY_CODE.get(record.programme_code or "")
     return DeploymentOut(
         id=record.id,
         owner_org_id=record.owner_org_id,
+        status=record.status,
+        revision=record.revision,
+        version=record.version,
+        drafted_by=record.drafted_by,
+        return_comment=record.return_comment,
         title=record.title,
         sme_company_id=record.sme_company_id,
         sme_name=record.sme_name,
-        factory=FactorySite(
+        factory=SiteOut(
+            factory_id=record.factory_id,
             name=record.factory_name,
             region_code=record.region_code,
-            address=record.address,
+            address=record.address if private else None,
             industry_code=record.industry_code,
         ),
         supplier_company_ids=[s.company_id for s in record.suppliers],
@@ -225,92 +573,42 @@ def to_out(record: DeploymentRecord) -> DeploymentOut:
         ],
         level_before=record.level_before,
         level_after=record.level_after,
+        programme=ProgrammeRef(code=programme.code, name={"ko": programme.ko, "en": programme.en})
+        if programme
+        else None,
+        process=process,
+        supplier_designated=record.supplier_designated,
         stages=[
             StageOut(
                 **s.model_dump(),
+                name=STAGE_NAMES[s.code],
+                status=_stage_status(row),
+                approved_by=row.get("approved_by"),
+                approved_at=row.get("approved_at"),
                 planned_days=(s.planned_end - s.planned_start).days + 1,
                 actual_days=_days(s.actual_start, s.actual_end),
+                document_ids=documents_by_stage.get(s.code, []) if private else [],
             )
-            for s in stages
+            for s, row in zip(stages, record.stages, strict=True)
         ],
         planned_months=round(planned_days / DAYS_PER_MONTH, 1),
         actual_months=actual_months,
-        meets_target=None if actual_months is None else actual_months <= ref.TARGET_PROJECT_MONTHS,
+        target_months=target,
+        meets_target=None if actual_months is None else actual_months <= target,
+        go_live=go_live(record),
         after_service_months=record.after_service_months,
-        after_service_end=after_service_end,
-        support_amount_krw=record.support_amount_krw,
+        after_service_end=after_service_end(record),
+        aftercare=tickets or TicketCounts(open=0, late=0, resolved=0),
+        private_visible=private,
+        support_amount_krw=record.support_amount_krw if private else None,
+        company_share_krw=record.company_share_krw if private else None,
+        contract=Contract.model_validate(record.contract) if private and record.contract else None,
+        documents=[DocumentOut.model_validate(d, from_attributes=True) for d in record.documents]
+        if private
+        else None,
         year=record.year,
-        kpis=[
-            KpiOut(
-                kind=k.kind,
-                baseline=k.baseline,
-                after=k.after,
-                unit=k.unit,
-                source=k.source,
-                telemetry_ref=k.telemetry_ref,
-                improvement_pct=k.improvement_pct,
-            )
-            for k in sorted(record.kpis, key=lambda k: k.kind)
-        ],
+        kpis=[_kpi_out(k) for k in sorted(record.kpis, key=lambda k: k.kind)],
         created_at=record.created_at,
         updated_at=record.updated_at,
-    )
-
-
-def _medians(values: Iterable[tuple[str, float]]) -> dict[str, float]:
-    by_kind: dict[str, list[float]] = defaultdict(list)
-    for kind, value in values:
-        by_kind[kind].append(value)
-    return {kind: round(statistics.median(v), 2) for kind, v in sorted(by_kind.items())}
-
-
-_LABELS: dict[str, dict[str, Label]] = {
-    "region": {r.code: Label(ko=r.ko, en=r.en) for r in ref.REGIONS},
-    "subfield": {s.code: Label(ko=s.ko, en=s.en) for s in ref.SUBFIELDS},
-    "industry": {i.code: Label(ko=i.ko, en=i.en) for i in ref.INDUSTRIES},
-}
-
-
-def aggregates(session: Session, by: str) -> Aggregates:
-    """Count and median KPI improvement per group; every region/sub-field/industry is listed, zeros too."""
-    keys = repository.group_keys(session, by)
-    improvements = repository.kpi_improvements(session)
-    per_record: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for record_id, kind, value in improvements:
-        per_record[record_id].append((kind, value))
-    members: dict[str, list[str]] = defaultdict(list)
-    for record_id, key in keys:
-        members[key].append(record_id)
-    labels = _LABELS.get(by, {})
-    ordered = list(labels) if labels else sorted(members)
-    groups = [
-        AggregateGroup(
-            key=key,
-            label=labels.get(key),
-            count=len(members.get(key, [])),
-            median_kpi_improvement_pct=_medians(v for rid in members.get(key, []) for v in per_record[rid]),
-        )
-        for key in ordered
-    ]
-    return Aggregates(by=by, total=len({rid for rid, _ in keys}), groups=groups)
-
-
-def _ranked(counts: Counter[str]) -> list[CodeCount]:
-    return [CodeCount(code=c, count=n) for c, n in sorted(counts.items(), key=lambda cn: (-cn[1], cn[0]))]
-
-
-def track_record(session: Session, company_id: str) -> TrackRecord:
-    records = repository.supplied_by(session, company_id)
-    regions = Counter(r.region_code for r in records)
-    subfields = Counter(s.subfield_code for r in records for s in r.solutions)
-    kpis = [k for r in records for k in r.kpis]
-    return TrackRecord(
-        company_id=company_id,
-        deployment_count=len(records),
-        regions=_ranked(regions),
-        subfields=_ranked(subfields),
-        median_kpi_improvement_pct=_medians(
-            (k.kind, k.improvement_pct) for k in kpis if k.improvement_pct is not None
-        ),
-        telemetry_backed_kpis=sum(1 for k in kpis if k.source == "telemetry"),
+        published_at=record.published_at,
     )

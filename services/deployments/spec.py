@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from services.deployments import storage
 from services.deployments.endpoints import router
 from services.kit.spec import ServiceSpec
 
@@ -8,4 +9,5 @@ SPEC = ServiceSpec(
     router=router,
     migrations=Path(__file__).parent / "alembic",
     description="구축정보 — smart-factory deployment records, stages and KPI outcomes",
+    startup=[storage.startup],
 )

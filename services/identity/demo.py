@@ -21,6 +21,7 @@ class DemoUser:
     username: str
     role: str
     org_id: str
+    regions: tuple[str, ...] = ()  # 시·도 codes of an agency reviewer (the token's ``regions`` claim)
 
     @property
     def password(self) -> str:
@@ -43,13 +44,19 @@ ORGANISATIONS = {
     "org-sme-1": ("sme", "데모 중소기업 1", "Demo SME 1"),
     "org-sme-2": ("sme", "데모 중소기업 2", "Demo SME 2"),
     "org-vendor-1": ("vendor", "데모 공급기업 1", "Demo vendor 1"),
+    "org-agency": ("operator", "스마트제조혁신추진단", "Smart Manufacturing Innovation Agency"),
+    "org-evaluators": ("operator", "전문기업 평가위원단", "Designation evaluators"),
 }
 USERS = [
     DemoUser("admin1", "admin", "org-operator"),
     DemoUser("sme1", "sme", "org-sme-1"),
     DemoUser("sme2", "sme", "org-sme-2"),
     DemoUser("vendor1", "vendor", "org-vendor-1"),
+    DemoUser("agency1", "agency", "org-agency", regions=("48", "26", "31")),
+    DemoUser("evaluator1", "evaluator", "org-evaluators"),
+    DemoUser("evaluator2", "evaluator", "org-evaluators"),
 ]
+REGIONS_OF = {u.username: list(u.regions) for u in USERS if u.regions}
 GATEWAYS = [DemoGateway(f"edge-gw-demo-{n}", f"org-sme-{n}", f"factory-sme-{n}-a") for n in (1, 2)]
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from starlette.requests import Request
 
-from services.kit.errors import ValidationFailed, fields_of
+from services.kit.errors import PayloadTooLarge, ValidationFailed, fields_of
 
 Full = TypeVar("Full", bound=BaseModel)
 
@@ -42,3 +43,22 @@ def merged(full: type[Full], current: dict[str, Any], patch: PatchModel, what: s
         raise ValidationFailed(
             f"the changed {what} is invalid", fields=fields_of(exc.errors(), prefix=("body",))
         ) from exc
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The raw request body, refused with 413 as soon as it passes ``limit`` bytes (declared or streamed)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(
+            f"body of {declared} bytes exceeds the limit of {limit} bytes",
+            detail_ko=f"본문이 한도({limit} bytes)를 넘습니다",
+        )
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(
+                f"body exceeds the limit of {limit} bytes", detail_ko=f"본문이 한도({limit} bytes)를 넘습니다"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)

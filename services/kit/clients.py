@@ -64,6 +64,19 @@ class ServiceClient:
         response.raise_for_status()
         return response.json()
 
+    async def send(
+        self, method: str, service: str, path: str, *, json: Any = None, token: str | None = None
+    ) -> httpx.Response:
+        """A write on the caller's behalf, its response returned as is (the caller shows its field errors)."""
+        client, url = self._target(service, path)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            return await client.request(method, url, json=json, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ServiceUnavailable(
+                f"{service} service unreachable: {exc}", headers={"Retry-After": "5"}
+            ) from exc
+
     async def aclose(self) -> None:
         await self._in_process.aclose()
         await self._remote.aclose()

@@ -72,7 +72,12 @@ class Database:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """Commit when the endpoint returns, roll back when it raises; services only flush."""
+    """Commit when the endpoint returns, roll back when it raises; services only flush.
+
+    Used with ``scope="function"``: the commit happens before the response is sent, so a commit that fails
+    (a deferred constraint, a lost connection, a locked SQLite file) answers an error, never a 2xx for a
+    write that was rolled back.
+    """
     database: Database = request.app.state.db
     session = database.session()
     try:
@@ -85,4 +90,4 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

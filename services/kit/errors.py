@@ -71,6 +71,12 @@ class Conflict(PlatformError):
     status_code, error = 409, "Conflict"
 
 
+class PreconditionFailed(PlatformError):
+    """An ``If-Match`` naming a version that is no longer the current one: someone else changed it first."""
+
+    status_code, error = 412, "PreconditionFailed"
+
+
 class PayloadTooLarge(PlatformError):
     status_code, error = 413, "PayloadTooLarge"
 
@@ -126,20 +132,6 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
-def _document_error_shape(app: FastAPI) -> None:
-    """FastAPI documents every 422 as its own ``HTTPValidationError``; the handler below answers ours."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schemas = generate().get("components", {}).get("schemas", {})
-            if "HTTPValidationError" in schemas:
-                schemas["HTTPValidationError"] = ERROR_SCHEMA
-        return app.openapi_schema or generate()
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
 def _is_duplicate(exc: IntegrityError) -> bool:
     """A unique or primary-key violation (PostgreSQL's SQLSTATE 23505, SQLite's message)."""
     if getattr(exc.orig, "sqlstate", None) == "23505":
@@ -148,7 +140,8 @@ def _is_duplicate(exc: IntegrityError) -> bool:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    _document_error_shape(app)
+    """One handler per kind of failure, each answering the one error shape (documented by
+    ``services.kit.contract``)."""
 
     @app.exception_handler(PlatformError)
     async def _platform(request: Request, exc: PlatformError) -> JSONResponse:

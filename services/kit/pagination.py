@@ -85,11 +85,16 @@ def _coerce(key: InstrumentedAttribute[Any], value: Any) -> Any:
     return value
 
 
-def _after(keys: Sequence[InstrumentedAttribute[Any]], values: list[Any]) -> Any:
-    """``(k1, k2, ...) > (v1, v2, ...)`` spelled out, so it works on every dialect and column type."""
+def _after(keys: Sequence[InstrumentedAttribute[Any]], values: list[Any], descending: bool) -> Any:
+    """``(k1, k2, ...) > (v1, v2, ...)`` (``<`` descending) spelled out, so it works on every dialect and
+    column type."""
     typed = [_coerce(key, value) for key, value in zip(keys, values, strict=True)]
+
+    def beyond(key: InstrumentedAttribute[Any], value: Any) -> Any:
+        return key < value if descending else key > value
+
     return or_(
-        *(and_(*(keys[j] == typed[j] for j in range(i)), keys[i] > typed[i]) for i in range(len(keys)))
+        *(and_(*(keys[j] == typed[j] for j in range(i)), beyond(keys[i], typed[i])) for i in range(len(keys)))
     )
 
 
@@ -99,11 +104,14 @@ def paginate(
     keys: Sequence[InstrumentedAttribute[Any]],
     params: PageParams,
     convert: Callable[[M], T],
+    *,
+    descending: bool = False,
 ) -> Page[T]:
     """Run ``stmt`` ordered by the unique key tuple ``keys`` and cut one page after ``params.cursor``."""
     if params.cursor:
-        stmt = stmt.where(_after(keys, decode_cursor(params.cursor, len(keys))))
-    rows = list(session.scalars(stmt.order_by(*keys).limit(params.limit + 1)))
+        stmt = stmt.where(_after(keys, decode_cursor(params.cursor, len(keys)), descending))
+    order = [key.desc() for key in keys] if descending else list(keys)
+    rows = list(session.scalars(stmt.order_by(*order).limit(params.limit + 1)))
     more = len(rows) > params.limit
     rows = rows[: params.limit]
     next_cursor = encode_cursor([getattr(rows[-1], k.key) for k in keys]) if more and rows else None

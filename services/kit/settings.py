@@ -41,11 +41,16 @@ class PlatformSettings(BaseSettings):
     minio_access_key: str = "smartmfg"
     minio_secret_key: str = "smartmfg-minio-secret"
     lake_bucket: str = "smartmfg-lake"
+    object_store: Literal["local", "minio"] | None = Field(
+        default=None, description="documents: a local directory (embedded default) or MinIO (distributed)"
+    )
+    documents_bucket: str = "smartmfg-documents"
+    document_max_bytes: int = Field(default=10 * 1024 * 1024, description="largest evidence document")
 
     bus: Literal["local", "kafka"] | None = Field(
         default=None, description="event bus; defaults to a local log (embedded) or Kafka (distributed)"
     )
-    topic_prefix: str = "smartmfg"
+    topic_prefix: str = Field(default="smartmfg", description="topics are <prefix>.telemetry.v1 ...")
     future_tolerance_seconds: int = 300
 
     oidc_issuer: str | None = Field(default=None, description="Keycloak realm URL; None = dev issuer.")
@@ -57,12 +62,9 @@ class PlatformSettings(BaseSettings):
 
     upload_max_bytes: int = 32 * 1024 * 1024
     upload_max_decompressed_bytes: int = Field(
-        default=256 * 1024 * 1024, description="Limit of a gzip-encoded upload once inflated (gzip bombs)."
+        default=128 * 1024 * 1024, description="Limit of a gzip-encoded upload once inflated (gzip bombs)."
     )
-    bus_topic_prefix: str = Field(
-        default="smartmfg", description="Kafka topics are <prefix>.telemetry.v1 ..."
-    )
-    bus_partitions: int = 6
+    bus_partitions: int = Field(default=6, description="partitions of each topic the platform creates")
     lake_catalog_url: str | None = Field(
         default=None, description="Iceberg SQL catalog; defaults to database_url (distributed) or SQLite."
     )
@@ -70,7 +72,7 @@ class PlatformSettings(BaseSettings):
         default=None,
         description="Iceberg warehouse; defaults to s3://<lake_bucket>/warehouse or data_dir/lake.",
     )
-    lake_namespace: str = "telemetry"
+    lake_namespace: str = Field(default="telemetry", description="Iceberg namespace of the lake's tables")
     writer_group: str = "smartmfg-lake-writer"
     run_writers: bool = Field(
         default=True, description="embedded: run the lake writers inside the app process"
@@ -86,6 +88,11 @@ class PlatformSettings(BaseSettings):
     rate_limit_uploads_per_minute: int = 600
     rate_limit_public_per_minute: int = 1200
     min_group_size: int = 3
+    rollup_refresh_seconds: float = Field(
+        default=30.0,
+        description="refresh the lake's rollups (catalog.rollups) in the platform process every N seconds; "
+        "0: not here (run `python -m catalog.rollups` as a job)",
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_settings_in_production(self) -> PlatformSettings:

@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse
 
+from services.kit.bodies import read_limited
 from services.kit.db import SessionDep
+from services.kit.errors import ValidationFailed, field_error
+from services.kit.i18n import prefers_korean
 from services.kit.pagination import Page, PageDep, paginate
 from services.kit.principal import AdminOnly, MaybePrincipal
 from services.kit.spec import Responses
-from services.standards import repository, service, validation
+from services.standards import documents, repository, service, validation
 from services.standards.auth import Curator
-from services.standards.exports import aas_submodel, json_schema
+from services.standards.exports import aas_environment, aas_submodel, json_schema
+from services.standards.imports import ImportFormat
 from services.standards.models import EquipmentModel
 from services.standards.schemas import (
+    SEMVER,
     DataItem,
+    ImportParams,
+    ImportResult,
+    KeyEquipmentOut,
     ModelCreate,
     ModelOut,
     ModelPatch,
+    ProposalCreate,
+    ReviewCreate,
+    ReviewOut,
+    Status,
     ValidateRequest,
     ValidateResult,
     VersionCreate,
+    VersionDiff,
     VersionOut,
     VersionPatch,
 )
@@ -29,6 +44,16 @@ from services.standards.schemas import (
 router = APIRouter()
 
 NOT_FOUND: Responses = {404: {"description": "no such model or version (drafts of others are not shown)"}}
+
+
+def _visible_version(
+    model_id: str, version: str, session: SessionDep, principal: MaybePrincipal
+) -> VersionOut:
+    return service.version_out(session, service.visible_version(session, principal, model_id, version))
+
+
+VisibleVersion = Annotated[VersionOut, Depends(_visible_version)]
+"""The version the path names, if the caller may see it (published, or the caller's own draft); else 404."""
 CONFLICT: Responses = {409: {"description": "version exists, is not newer, or is published (immutable)"}}
 
 
@@ -42,17 +67,48 @@ def create_model(body: ModelCreate, principal: Curator, session: SessionDep) -> 
     return service.model_out(service.create_model(session, principal, body))
 
 
-@router.get("", summary="List equipment models (public: published ones; owners also see their drafts)")
+@router.get(
+    "",
+    summary="List and search equipment models (public: published ones; owners also see their drafts)",
+)
 def list_models(
     session: SessionDep,
     page: PageDep,
     principal: MaybePrincipal,
     equipment_type: Annotated[str | None, Query(max_length=64)] = None,
-    status: Literal["draft", "published", "deprecated"] | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    status: Status | None = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="part of a model or data item name, ko or en")
+    ] = None,
+    subfield: Annotated[
+        str | None, Query(max_length=32, description="technology sub-field code, e.g. AUTO-EQUIP")
+    ] = None,
+    industry: Annotated[str | None, Query(max_length=8, description="KSIC division, e.g. C29")] = None,
+    item: Annotated[
+        str | None, Query(max_length=100, description="a data item id or MTConnect type, e.g. PART_COUNT")
+    ] = None,
+    semantic_id: Annotated[str | None, Query(max_length=200, description="an item's semantic id")] = None,
 ) -> Page[ModelOut]:
-    stmt = repository.visible_models(principal, equipment_type=equipment_type, status=status, q=q)
+    stmt = repository.visible_models(
+        principal,
+        equipment_type=equipment_type,
+        status=status,
+        q=q,
+        subfield=subfield,
+        industry=industry,
+        item=item,
+        semantic_id=semantic_id,
+    )
     return paginate(session, stmt, (EquipmentModel.id,), page, service.model_out)
+
+
+@router.get(
+    "/key-equipment",
+    summary="Progress toward the plan's 500 standardised key equipment types: published models per "
+    "equipment type, sub-field and KSIC industry (public)",
+)
+def key_equipment(session: SessionDep) -> KeyEquipmentOut:
+    return service.key_equipment(session)
 
 
 @router.get(
@@ -92,8 +148,8 @@ def add_version(model_id: str, body: VersionCreate, principal: Curator, session:
     summary="One model version with its data items (public when published)",
     responses=NOT_FOUND,
 )
-def get_version(model_id: str, version: str, session: SessionDep, principal: MaybePrincipal) -> VersionOut:
-    return service.version_out(session, service.visible_version(session, principal, model_id, version))
+def get_version(shown: VisibleVersion) -> VersionOut:
+    return shown
 
 
 @router.patch(
@@ -130,18 +186,73 @@ def deprecate_version(model_id: str, version: str, principal: AdminOnly, session
 
 
 @router.post(
+    "/{model_id}/versions/{version}/propose",
+    summary="Propose a draft for review by the operators; it is locked until they decide (owner or admin)",
+    responses={**NOT_FOUND, 409: {"description": "not a draft nor a version with requested changes"}},
+)
+def propose_version(
+    model_id: str, version: str, body: ProposalCreate, principal: Curator, session: SessionDep
+) -> VersionOut:
+    return service.version_out(session, service.propose(session, principal, model_id, version, body))
+
+
+@router.post(
+    "/{model_id}/versions/{version}/reviews",
+    summary="Review a proposed version: comment, request changes (back to the vendor) or approve (publish) "
+    "(admin)",
+    responses={**NOT_FOUND, 409: {"description": "published, or not proposed (for a decision)"}},
+)
+def review_version(
+    model_id: str, version: str, body: ReviewCreate, principal: AdminOnly, session: SessionDep
+) -> VersionOut:
+    return service.version_out(session, service.review(session, principal, model_id, version, body))
+
+
+@router.get(
+    "/{model_id}/versions/{version}/reviews",
+    summary="The review history of a version: proposals, comments, decisions (owner or admin)",
+    responses=NOT_FOUND,
+)
+def list_reviews(model_id: str, version: str, principal: Curator, session: SessionDep) -> list[ReviewOut]:
+    return service.reviews(session, principal, model_id, version)
+
+
+@router.get(
+    "/{model_id}/versions/{version}/diff",
+    summary="Items added, removed and changed since another version, and whether uploads stay valid "
+    "(public when published)",
+    responses=NOT_FOUND,
+)
+def version_diff(
+    model_id: str,
+    version: str,
+    session: SessionDep,
+    principal: MaybePrincipal,
+    against: Annotated[
+        str | None, Query(pattern=SEMVER, description="the older version; default: the one before")
+    ] = None,
+) -> VersionDiff:
+    return service.version_diff(session, principal, model_id, version, against)
+
+
+@router.post(
     "/{model_id}/versions/{version}/validate",
     summary="Check sample readings: every violation, valid ones normalised (public when published)",
     responses=NOT_FOUND,
 )
 def validate_readings(
-    model_id: str, version: str, body: ValidateRequest, session: SessionDep, principal: MaybePrincipal
+    model_id: str,
+    version: str,
+    body: ValidateRequest,
+    request: Request,
+    session: SessionDep,
+    principal: MaybePrincipal,
 ) -> ValidateResult:
     row = service.visible_version(session, principal, model_id, version)
-    violations, normalized = validation.validate(
-        [DataItem.model_validate(i) for i in row.items], body.readings
+    tolerance = timedelta(seconds=request.app.state.settings.future_tolerance_seconds)
+    return validation.validate_samples(
+        [DataItem.model_validate(i) for i in row.items], body.readings, datetime.now(UTC), tolerance
     )
-    return ValidateResult(valid=not violations, violations=violations, normalized=normalized)
 
 
 @router.get(
@@ -149,11 +260,8 @@ def validate_readings(
     summary="JSON Schema of one reading (public when published)",
     responses=NOT_FOUND,
 )
-def export_json_schema(
-    model_id: str, version: str, request: Request, session: SessionDep, principal: MaybePrincipal
-) -> dict[str, Any]:
-    row = service.visible_version(session, principal, model_id, version)
-    return json_schema(service.version_out(session, row), request.app.state.settings.public_url)
+def export_json_schema(shown: VisibleVersion, request: Request) -> dict[str, Any]:
+    return json_schema(shown, request.app.state.settings.public_url)
 
 
 @router.get(
@@ -161,8 +269,128 @@ def export_json_schema(
     summary="AAS submodel template (metamodel V3 JSON) of the version (public when published)",
     responses=NOT_FOUND,
 )
-def export_aas(
-    model_id: str, version: str, request: Request, session: SessionDep, principal: MaybePrincipal
-) -> dict[str, Any]:
-    row = service.visible_version(session, principal, model_id, version)
-    return aas_submodel(service.version_out(session, row), request.app.state.settings.public_url)
+def export_aas(shown: VisibleVersion, request: Request) -> dict[str, Any]:
+    return aas_submodel(shown, request.app.state.settings.public_url)
+
+
+@router.get(
+    "/{model_id}/versions/{version}/aas-environment",
+    summary="AAS V3 Environment: the submodel template and the IEC 61360 concept descriptions of its items "
+    "(public when published)",
+    responses=NOT_FOUND,
+)
+def export_aas_environment(shown: VisibleVersion, request: Request) -> dict[str, Any]:
+    return aas_environment(shown, request.app.state.settings.public_url)
+
+
+@router.get(
+    "/{model_id}/versions/{version}/arrow-schema",
+    summary="Arrow schema of the version's uploads: long (one row per reading) or wide (a column per item) "
+    "(public when published)",
+    description="`format=json` describes the fields; `format=ipc` answers the schema serialized as an Arrow "
+    "IPC message (`pyarrow.ipc.read_schema`), usable for Arrow and Parquet uploads.",
+    responses={
+        **NOT_FOUND,
+        200: {"content": {"application/json": {}, "application/vnd.apache.arrow.stream": {}}},
+    },
+)
+def export_arrow_schema(
+    shown: VisibleVersion,
+    layout: Literal["long", "wide"] = "long",
+    format: Literal["json", "ipc"] = "json",
+) -> Any:
+    schema = documents.arrow_schema(shown, layout)
+    if format == "ipc":
+        return Response(schema.serialize().to_pybytes(), media_type="application/vnd.apache.arrow.stream")
+    return documents.schema_document(schema, layout)
+
+
+@router.get(
+    "/{model_id}/versions/{version}/example-payload",
+    summary="An upload body with one valid reading per item, valid against the JSON Schema "
+    "(public when published)",
+    responses=NOT_FOUND,
+)
+def export_example_payload(shown: VisibleVersion) -> dict[str, Any]:
+    return documents.example_payload(shown)
+
+
+@router.get(
+    "/{model_id}/versions/{version}/page",
+    summary="The version as a readable HTML page, Korean or English by Accept-Language or ?lang "
+    "(public when published)",
+    response_class=HTMLResponse,
+    responses=NOT_FOUND,
+)
+def export_page(shown: VisibleVersion, request: Request) -> HTMLResponse:
+    return HTMLResponse(documents.html_page(shown, prefers_korean(request)))
+
+
+MAX_IMPORT_BYTES = 8 * 1024 * 1024
+IMPORT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "the document itself: AAS V3 JSON (Environment or Submodel), MTConnectDevices XML, "
+        f"or an OPC UA NodeSet2 XML; at most {MAX_IMPORT_BYTES} bytes; DTDs and entities are refused",
+        "content": {
+            "application/json": {
+                "schema": {"type": "object"},
+                "example": {
+                    "modelType": "Submodel",
+                    "id": "https://example.com/sm/press",
+                    "idShort": "Press",
+                    "submodelElements": [
+                        {
+                            "modelType": "Property",
+                            "idShort": "ram_force",
+                            "valueType": "xs:double",
+                            "qualifiers": [{"type": "Unit", "valueType": "xs:string", "value": "kN"}],
+                        }
+                    ],
+                },
+            },
+            "application/xml": {
+                "schema": {"type": "string"},
+                "example": '<MTConnectDevices xmlns="urn:mtconnect.org:MTConnectDevices:2.0"><Devices>'
+                '<Device id="d1" name="VMC"><DataItems><DataItem id="x" category="EVENT" type="EXECUTION"/>'
+                "</DataItems></Device></Devices></MTConnectDevices>",
+            },
+        },
+    }
+}
+
+
+async def _document(request: Request) -> bytes:
+    document = await read_limited(request, MAX_IMPORT_BYTES)
+    if not document.strip():
+        raise ValidationFailed(
+            "the body is empty: send the document", fields=[field_error("body", "empty document")]
+        )
+    return document
+
+
+@router.post(
+    "/imports/{source}",
+    status_code=201,
+    summary="Import an AAS, MTConnect Devices or OPC UA NodeSet document as a draft model (vendor, admin)",
+    description="Creates a draft model whose items are the document's data elements, and answers with the "
+    "mapping report: every element mapped (with notes on conversions) or dropped (with the reason). "
+    "Nothing is created when the document is malformed, hostile or maps to nothing.",
+    responses={
+        400: {"description": "not well-formed JSON/XML, or a DTD/entity/external reference"},
+        409: {"description": "model id taken"},
+        413: {"description": f"document larger than {MAX_IMPORT_BYTES} bytes"},
+        422: {"description": "not a document of that standard, nothing to import, or bad query values"},
+    },
+    openapi_extra=IMPORT_BODY,
+)
+def import_document(
+    source: ImportFormat,
+    params: Annotated[ImportParams, Query()],
+    principal: Curator,  # before the body: who may not import is refused without reading it
+    document: Annotated[bytes, Depends(_document)],
+    session: SessionDep,
+) -> ImportResult:
+    model, report = service.import_model(session, principal, source, document, params)
+    version = service.version_out(session, model.versions[-1])
+    return ImportResult(model=service.model_out(model), version=version, report=report)

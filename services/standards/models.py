@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.kit.db import UTCDateTime, utcnow
@@ -23,7 +23,10 @@ class EquipmentModel(Base):
     equipment_type: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[dict[str, Any]] = mapped_column(JSON)
     description: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    search_text: Mapped[str] = mapped_column(String(1000))
+    subfields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    industries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Lower-cased names of the model and of its newest version's items, for substring search (q).
+    search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -32,6 +35,8 @@ class EquipmentModel(Base):
         lazy="selectin",
         order_by="(ModelVersion.major, ModelVersion.minor, ModelVersion.patch)",
     )
+    # Loaded only to be rewritten (reindexing): reads never need them.
+    terms: Mapped[list[ModelTerm]] = relationship(cascade="all, delete-orphan")
 
 
 class ModelVersion(Base):
@@ -42,8 +47,38 @@ class ModelVersion(Base):
     major: Mapped[int] = mapped_column(Integer)
     minor: Mapped[int] = mapped_column(Integer)
     patch: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    # Deferred: lists and model pages show versions without their (up to 500) items.
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, deferred=True)
+    ideal_cycle_time_s: Mapped[float | None] = mapped_column(Float)
     changelog: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ModelTerm(Base):
+    """What a model is found by, besides its names: taxonomy codes, and the item ids, MTConnect types and
+    semantic ids of any of its versions. Rewritten whenever the model or one of its versions changes."""
+
+    __tablename__ = "std_model_terms"
+    __table_args__ = (Index("ix_std_model_terms_kind_term", "kind", "term"),)
+
+    model_id: Mapped[str] = mapped_column(ForeignKey("std_models.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class Review(Base):
+    """One step of a version's review: proposal, comment, request for changes, approval, deprecation."""
+
+    __tablename__ = "std_reviews"
+    __table_args__ = (Index("ix_std_reviews_version", "model_id", "version"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    model_id: Mapped[str] = mapped_column(ForeignKey("std_models.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(24))
+    comment: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    author_org_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

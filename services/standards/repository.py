@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from services.kit.errors import NotFound
 from services.kit.principal import Principal
-from services.standards.models import EquipmentModel, ModelVersion
+from services.standards.models import EquipmentModel, ModelTerm, ModelVersion, Review
+from services.standards.schemas import PUBLIC_STATUSES
 
 
 def _missing(what: str) -> NotFound:
@@ -28,13 +29,33 @@ def get_version(session: Session, model_id: str, version: str) -> ModelVersion:
     return row
 
 
+def _with_term(kind: str, term: str) -> ColumnElement[bool]:
+    return EquipmentModel.id.in_(
+        select(ModelTerm.model_id).where(ModelTerm.kind == kind, ModelTerm.term == term.strip().lower())
+    )
+
+
 def visible_models(
-    principal: Principal | None, *, equipment_type: str | None, status: str | None, q: str | None
+    principal: Principal | None,
+    *,
+    equipment_type: str | None,
+    status: str | None,
+    q: str | None,
+    subfield: str | None = None,
+    industry: str | None = None,
+    item: str | None = None,
+    semantic_id: str | None = None,
 ) -> Select[EquipmentModel]:
-    """Models with a published (or deprecated) version, plus the caller's own drafts; admins see all."""
+    """Models with a published (or deprecated) version, plus the caller's own drafts; admins see all.
+
+    ``q`` is a substring of the names (ko/en) of the model and of its newest version's items; the other
+    filters match exactly (``item``: an item id or MTConnect type of any version, case-insensitive).
+    """
     stmt = select(EquipmentModel)
     if principal is None or not principal.is_admin:
-        public = EquipmentModel.id.in_(select(ModelVersion.model_id).where(ModelVersion.status != "draft"))
+        public = EquipmentModel.id.in_(
+            select(ModelVersion.model_id).where(ModelVersion.status.in_(PUBLIC_STATUSES))
+        )
         own = EquipmentModel.owner_org_id == principal.org_id if principal and principal.org_id else None
         stmt = stmt.where(or_(public, own) if own is not None else public)
     if equipment_type:
@@ -45,4 +66,34 @@ def visible_models(
         )
     if q:
         stmt = stmt.where(EquipmentModel.search_text.contains(q.strip().lower(), autoescape=True))
+    if subfield:
+        stmt = stmt.where(_with_term("subfield", subfield))
+    if industry:
+        stmt = stmt.where(_with_term("industry", industry))
+    if item:
+        stmt = stmt.where(_with_term("item", item))
+    if semantic_id:
+        stmt = stmt.where(_with_term("semantic_id", semantic_id))
     return stmt
+
+
+def reviews(session: Session, row: ModelVersion) -> list[Review]:
+    stmt = (
+        select(Review)
+        .where(Review.model_id == row.model_id, Review.version == row.version)
+        .order_by(Review.created_at, Review.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def published_model_ids() -> Select[str]:
+    return select(ModelVersion.model_id).where(ModelVersion.status == "published").distinct()
+
+
+def published_taxonomy(session: Session) -> list[tuple[str, list[str], list[str]]]:
+    """(equipment type, sub-fields, industries) of every model with a published version: one small row per
+    model, counted by the caller (500 rows at the plan's target)."""
+    stmt = select(EquipmentModel.equipment_type, EquipmentModel.subfields, EquipmentModel.industries).where(
+        EquipmentModel.id.in_(published_model_ids())
+    )
+    return [(t, list(s or []), list(i or [])) for t, s, i in session.execute(stmt)]

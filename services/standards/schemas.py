@@ -9,11 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from services.kit.bodies import InputModel, PatchModel
 from services.kit.i18n import LocalizedText
+from services.kit.reference import INDUSTRY_BY_CODE, SUBFIELD_BY_CODE
 from services.kit.units import UnitError, canonical_symbol
+from services.standards.roles import REPEATABLE_ROLES, ItemRole, role_problem
 
 Category = Literal["SAMPLE", "EVENT", "CONDITION"]
 DataType = Literal["float", "int", "bool", "string"]
-Status = Literal["draft", "published", "deprecated"]
+Status = Literal["draft", "proposed", "changes_requested", "published", "deprecated"]
+PUBLIC_STATUSES = ("published", "deprecated")
+EDITABLE_STATUSES = ("draft", "changes_requested")
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"
 
 _ITEM_EXAMPLE: dict[str, Any] = {
@@ -26,7 +30,15 @@ _ITEM_EXAMPLE: dict[str, Any] = {
     "max": 6000,
     "semantic_id": "0173-1#02-BAA120#008",
     "mappings": {"mtconnect_type": "ROTARY_VELOCITY", "opcua_browse_name": "SpindleSpeed"},
+    "source": "MTConnect DataItem ROTARY_VELOCITY (Part 3); OPC UA Machine Tools",
 }
+
+
+def _ideal_cycle_time(description: str) -> Any:
+    return Field(default=None, gt=0, le=86400, description=description)
+
+
+_IDEAL = "ideal (design) cycle time of one part in s, the reference of OEE performance"
 
 
 class Mappings(InputModel):
@@ -51,6 +63,12 @@ class DataItem(InputModel):
     semantic_id: str | None = Field(default=None, max_length=200, examples=["0173-1#02-AAB713#005"])
     mappings: Mappings | None = None
     allowed_values: list[str] | None = Field(default=None, min_length=1, max_length=200)
+    role: ItemRole | None = Field(
+        default=None, description="what KPIs read this item as; at most one item per role except alarm"
+    )
+    source: str | None = Field(
+        default=None, max_length=200, description="the public specification the item comes from"
+    )
 
     @field_validator("unit")
     @classmethod
@@ -76,6 +94,12 @@ class DataItem(InputModel):
             raise ValueError("min must not exceed max")
         if self.allowed_values is not None and self.data_type != "string":
             raise ValueError("allowed_values apply to string items only")
+        if self.role is not None:
+            problem = role_problem(
+                self.role, category=self.category, data_type=self.data_type, unit=self.unit
+            )
+            if problem:
+                raise ValueError(problem)
         return self
 
 
@@ -83,11 +107,39 @@ def _unique_ids(items: list[DataItem] | None) -> list[DataItem] | None:
     if items is None:
         return None
     seen: set[str] = set()
+    roles: dict[str, str] = {}
     for item in items:
         if item.id in seen:
             raise ValueError(f"data item id '{item.id}' appears twice")
         seen.add(item.id)
+        if item.role is not None and item.role not in REPEATABLE_ROLES:
+            if item.role in roles:
+                raise ValueError(f"role '{item.role}' is held by both '{roles[item.role]}' and '{item.id}'")
+            roles[item.role] = item.id
     return items
+
+
+def _known_codes(codes: list[str] | None, known: dict[str, Any], what: str) -> list[str] | None:
+    if codes is None:
+        return None
+    for code in codes:
+        if code not in known:
+            raise ValueError(f"'{code}' is not a {what}; known: {', '.join(known)}")
+    if len(set(codes)) != len(codes):
+        raise ValueError(f"a {what} appears twice")
+    return codes
+
+
+def _subfields(codes: list[str] | None) -> list[str] | None:
+    return _known_codes(codes, SUBFIELD_BY_CODE, "technology sub-field code")
+
+
+def _industries(codes: list[str] | None) -> list[str] | None:
+    return _known_codes(codes, INDUSTRY_BY_CODE, "KSIC manufacturing division (C10-C34)")
+
+
+_SUBFIELDS_DOC = "technology sub-fields the model serves (GET /api/v1/reference: AUTO-EQUIP, INFO-MES, ...)"
+_INDUSTRIES_DOC = "KSIC manufacturing divisions whose factories run this equipment (C10-C34)"
 
 
 class ModelCreate(InputModel):
@@ -102,6 +154,9 @@ class ModelCreate(InputModel):
                     "name": {"ko": "CNC 선반", "en": "CNC lathe"},
                     "version": "1.0.0",
                     "items": [_ITEM_EXAMPLE],
+                    "subfields": ["AUTO-EQUIP"],
+                    "industries": ["C25", "C29"],
+                    "ideal_cycle_time_s": 90,
                 }
             ]
         },
@@ -112,11 +167,16 @@ class ModelCreate(InputModel):
     equipment_type: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")
     name: LocalizedText
     description: LocalizedText | None = None
+    subfields: list[str] = Field(default_factory=list, max_length=14, description=_SUBFIELDS_DOC)
+    industries: list[str] = Field(default_factory=list, max_length=25, description=_INDUSTRIES_DOC)
     version: str = Field(default="0.1.0", pattern=SEMVER)
     items: list[DataItem] = Field(min_length=1, max_length=500)
+    ideal_cycle_time_s: float | None = _ideal_cycle_time(_IDEAL)
     changelog: str | None = Field(default=None, max_length=4000)
 
     _unique = field_validator("items")(_unique_ids)
+    _known_subfields = field_validator("subfields")(_subfields)
+    _known_industries = field_validator("industries")(_industries)
 
 
 class ModelPatch(PatchModel):
@@ -132,6 +192,11 @@ class ModelPatch(PatchModel):
     equipment_type: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]{1,63}$")
     name: LocalizedText | None = None
     description: LocalizedText | None = None
+    subfields: list[str] | None = Field(default=None, max_length=14, description=_SUBFIELDS_DOC)
+    industries: list[str] | None = Field(default=None, max_length=25, description=_INDUSTRIES_DOC)
+
+    _known_subfields = field_validator("subfields")(_subfields)
+    _known_industries = field_validator("industries")(_industries)
 
 
 class VersionCreate(InputModel):
@@ -154,13 +219,14 @@ class VersionCreate(InputModel):
         default=None, pattern=SEMVER, description="copy the items of this version"
     )
     items: list[DataItem] | None = Field(default=None, min_length=1, max_length=500)
+    ideal_cycle_time_s: float | None = _ideal_cycle_time(_IDEAL + "; left out: the copied version's")
     changelog: str | None = Field(default=None, max_length=4000)
 
     _unique = field_validator("items")(_unique_ids)
 
 
 class VersionPatch(PatchModel):
-    clearable = frozenset({"changelog"})
+    clearable = frozenset({"changelog", "ideal_cycle_time_s"})
 
     model_config = ConfigDict(
         extra="forbid",
@@ -169,6 +235,7 @@ class VersionPatch(PatchModel):
     )
 
     items: list[DataItem] | None = Field(default=None, min_length=1, max_length=500)
+    ideal_cycle_time_s: float | None = _ideal_cycle_time(_IDEAL)
     changelog: str | None = Field(default=None, max_length=4000)
 
     _unique = field_validator("items")(_unique_ids)
@@ -186,6 +253,8 @@ class ModelOut(BaseModel):
     equipment_type: str
     name: LocalizedText
     description: LocalizedText | None
+    subfields: list[str]
+    industries: list[str]
     versions: list[VersionSummary]
     latest_published_version: str | None
     created_at: datetime
@@ -198,6 +267,7 @@ class VersionOut(BaseModel):
     equipment_type: str
     name: LocalizedText
     items: list[DataItem]
+    ideal_cycle_time_s: float | None
     changelog: str | None
     published_at: datetime | None
 
@@ -247,3 +317,138 @@ class ValidateResult(BaseModel):
     valid: bool
     violations: list[Violation]
     normalized: list[NormalizedReading]
+
+
+class MappedEntry(BaseModel):
+    source: str = Field(description="where the element sits in the document (path of ids or browse names)")
+    item_id: str
+    notes: list[str] = Field(description="what was converted, renamed or assumed")
+
+
+class DroppedEntry(BaseModel):
+    source: str
+    reason: str
+
+
+class ImportReport(BaseModel):
+    format: Literal["aas", "mtconnect", "opcua"]
+    document: str = Field(description="the title the document gives itself")
+    mapped: list[MappedEntry]
+    dropped: list[DroppedEntry]
+    notes: list[str]
+
+
+class ImportResult(BaseModel):
+    model: ModelOut
+    version: VersionOut
+    report: ImportReport
+
+
+class ImportParams(BaseModel):
+    """Query parameters of an import: the new model's id, and names or type the document lacks. Other
+    query parameters (``lang``) are not this model's business."""
+
+    model_id: str = Field(pattern=r"^[a-z][a-z0-9-]{2,63}$", description="id of the draft model to create")
+    equipment_type: str | None = Field(
+        default=None, pattern=r"^[A-Z][A-Z0-9_]{1,63}$", description="default: from the document"
+    )
+    name_ko: str | None = Field(
+        default=None, min_length=1, max_length=200, description="default: from the document"
+    )
+    name_en: str | None = Field(default=None, min_length=1, max_length=200)
+    version: str = Field(default="0.1.0", pattern=SEMVER)
+    owner_org_id: str | None = Field(default=None, max_length=64, description="admins only: the owner")
+
+
+class ItemChange(BaseModel):
+    item_id: str
+    fields: dict[str, dict[str, Any]] = Field(description="field -> {from, to}")
+    breaks_uploads: list[str] = Field(
+        description="why a reading valid before may now be refused (empty: none)"
+    )
+
+
+class VersionDiff(BaseModel):
+    model_id: str
+    from_version: str | None = Field(description="null for a first version: every item is added")
+    to_version: str
+    added: list[str]
+    removed: list[str]
+    changed: list[ItemChange]
+    backward_compatible: bool = Field(
+        description="every upload valid for from_version is valid for to_version"
+    )
+    incompatibilities: list[str]
+
+
+ReviewAction = Literal["proposed", "comment", "changes_requested", "approved", "published", "deprecated"]
+
+
+class ReviewCreate(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": "request_changes",
+                    "comment": "주축 부하 단위를 %로 / spindle load in %, please",
+                }
+            ]
+        },
+    )
+
+    decision: Literal["comment", "request_changes", "approve"] = Field(
+        description="comment: note only; request_changes: back to the vendor; approve: publish"
+    )
+    comment: str | None = Field(default=None, min_length=1, max_length=4000)
+
+    @model_validator(mode="after")
+    def _reasoned(self) -> ReviewCreate:
+        if self.decision != "approve" and not self.comment:
+            raise ValueError("a comment or a request for changes needs the comment")
+        return self
+
+
+class ProposalCreate(InputModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"comment": "검토 부탁드립니다 / please review"}]}
+    )
+
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class ReviewOut(BaseModel):
+    id: str
+    model_id: str
+    version: str
+    action: ReviewAction
+    comment: str | None
+    author: str
+    author_org_id: str | None
+    created_at: datetime
+
+
+KEY_EQUIPMENT_TARGET = 500
+"""The plan's target: data standards for 500 key equipment types (핵심장비 500개 데이터 표준화)."""
+
+
+class TypeProgress(BaseModel):
+    equipment_type: str
+    published_models: int
+
+
+class TaxonomyProgress(BaseModel):
+    code: str
+    name: LocalizedText
+    published_models: int
+    equipment_types: int
+
+
+class KeyEquipmentOut(BaseModel):
+    target_equipment_types: int = Field(description="the plan's target of standardised key equipment types")
+    equipment_types: int = Field(description="equipment types with at least one published model")
+    published_models: int
+    progress_pct: float = Field(description="equipment_types / target, in percent")
+    by_equipment_type: list[TypeProgress]
+    by_subfield: list[TaxonomyProgress] = Field(description="all 14 sub-fields, zero where none")
+    by_industry: list[TaxonomyProgress] = Field(description="KSIC divisions with published models")

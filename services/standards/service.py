@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from services.kit.db import utcnow
-from services.kit.errors import Conflict, NotFound
+from services.kit.db import new_id, utcnow
+from services.kit.errors import Conflict, NotFound, ValidationFailed, field_error, fields_of
+from services.kit.i18n import LocalizedText
 from services.kit.principal import Principal
-from services.standards import repository
-from services.standards.models import EquipmentModel, ModelVersion
+from services.kit.reference import INDUSTRIES, SUBFIELDS
+from services.standards import diff, index, repository
+from services.standards.imports import PARSERS
+from services.standards.models import EquipmentModel, ModelTerm, ModelVersion, Review
 from services.standards.schemas import (
+    EDITABLE_STATUSES,
+    KEY_EQUIPMENT_TARGET,
+    PUBLIC_STATUSES,
     DataItem,
+    ImportParams,
+    ImportReport,
+    KeyEquipmentOut,
     ModelCreate,
     ModelOut,
     ModelPatch,
+    ProposalCreate,
+    ReviewCreate,
+    ReviewOut,
+    TaxonomyProgress,
+    TypeProgress,
     VersionCreate,
+    VersionDiff,
     VersionOut,
     VersionPatch,
     VersionSummary,
@@ -26,15 +44,22 @@ def _semver(version: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
-def _search_text(model: EquipmentModel) -> str:
-    parts = [model.id, model.equipment_type, model.name.get("ko"), model.name.get("en")]
-    return " ".join(p for p in parts if p).lower()
+def _reindex(model: EquipmentModel) -> None:
+    """Refresh what the model is found by; call after any change of the model or of its versions."""
+    newest = model.versions[-1].items if model.versions else []
+    model.search_text = index.search_text(
+        model.id, model.equipment_type, model.name, model.description, newest
+    )
+    wanted = index.terms(model.subfields, model.industries, (v.items for v in model.versions))
+    model.terms = [t for t in model.terms if (t.kind, t.term) in wanted]
+    have = {(t.kind, t.term) for t in model.terms}
+    model.terms.extend(ModelTerm(kind=kind, term=term) for kind, term in sorted(wanted - have))
 
 
 def can_see(principal: Principal | None, model: EquipmentModel, version: ModelVersion | None = None) -> bool:
-    if version is not None and version.status != "draft":
+    if version is not None and version.status in PUBLIC_STATUSES:
         return True
-    if version is None and any(v.status != "draft" for v in model.versions):
+    if version is None and any(v.status in PUBLIC_STATUSES for v in model.versions):
         return True
     return principal is not None and principal.acts_for(model.owner_org_id)
 
@@ -57,7 +82,13 @@ def visible_version(
     return row
 
 
-def _new_version(model_id: str, version: str, items: list[DataItem], changelog: str | None) -> ModelVersion:
+def _new_version(
+    model_id: str,
+    version: str,
+    items: list[DataItem],
+    changelog: str | None,
+    ideal_cycle_time_s: float | None,
+) -> ModelVersion:
     major, minor, patch = _semver(version)
     return ModelVersion(
         model_id=model_id,
@@ -67,6 +98,7 @@ def _new_version(model_id: str, version: str, items: list[DataItem], changelog: 
         patch=patch,
         status="draft",
         items=[i.model_dump(mode="json", exclude_none=True) for i in items],
+        ideal_cycle_time_s=ideal_cycle_time_s,
         changelog=changelog,
     )
 
@@ -80,9 +112,13 @@ def create_model(session: Session, principal: Principal, body: ModelCreate) -> E
         equipment_type=body.equipment_type,
         name=body.name.model_dump(),
         description=body.description.model_dump() if body.description else None,
+        subfields=body.subfields,
+        industries=body.industries,
     )
-    model.search_text = _search_text(model)
-    model.versions = [_new_version(body.id, body.version, body.items, body.changelog)]
+    model.versions = [
+        _new_version(body.id, body.version, body.items, body.changelog, body.ideal_cycle_time_s)
+    ]
+    _reindex(model)
     session.add(model)
     session.flush()
     return model
@@ -94,7 +130,7 @@ def update_model(session: Session, principal: Principal, model_id: str, body: Mo
     changes = body.model_dump(exclude_unset=True, mode="json")
     for key, value in changes.items():
         setattr(model, key, value)
-    model.search_text = _search_text(model)
+    _reindex(model)
     session.flush()
     return model
 
@@ -108,38 +144,47 @@ def add_version(session: Session, principal: Principal, model_id: str, body: Ver
             f"version {body.version} must be greater than {'.'.join(map(str, newest))}",
             detail_ko="새 버전은 기존 버전보다 커야 합니다",
         )
-    if body.items is not None:
-        items = body.items
-    elif body.base_version is not None:
-        base = repository.get_version(session, model_id, body.base_version)
-        items = [DataItem.model_validate(i) for i in base.items]
-    else:
-        items = [DataItem.model_validate(i) for i in model.versions[-1].items]
-    row = _new_version(model_id, body.version, items, body.changelog)
+    base = (
+        repository.get_version(session, model_id, body.base_version)
+        if body.base_version is not None
+        else model.versions[-1]
+    )
+    items = body.items if body.items is not None else [DataItem.model_validate(i) for i in base.items]
+    ideal = (
+        body.ideal_cycle_time_s if "ideal_cycle_time_s" in body.model_fields_set else base.ideal_cycle_time_s
+    )
+    row = _new_version(model_id, body.version, items, body.changelog, ideal)
     model.versions.append(row)
+    _reindex(model)
     session.flush()
     return row
 
 
-def _owned_version(session: Session, principal: Principal, model_id: str, version: str) -> ModelVersion:
+def _owned_version(
+    session: Session, principal: Principal, model_id: str, version: str
+) -> tuple[EquipmentModel, ModelVersion]:
     model = repository.get_model(session, model_id)
     principal.require_org(model.owner_org_id)
-    return repository.get_version(session, model_id, version)
+    return model, repository.get_version(session, model_id, version)
 
 
 def update_version(
     session: Session, principal: Principal, model_id: str, version: str, body: VersionPatch
 ) -> ModelVersion:
-    row = _owned_version(session, principal, model_id, version)
-    if row.status != "draft":
+    model, row = _owned_version(session, principal, model_id, version)
+    if row.status not in EDITABLE_STATUSES:
         raise Conflict(
-            f"version {version} is {row.status} and cannot change; create a new version",
-            detail_ko="게시된 버전은 수정할 수 없습니다. 새 버전을 만드세요",
+            f"version {version} is {row.status} and cannot change"
+            + ("; create a new version" if row.status in PUBLIC_STATUSES else "; wait for the review"),
+            detail_ko="게시되었거나 검토 중인 버전은 수정할 수 없습니다",
         )
     if body.items is not None:
         row.items = [i.model_dump(mode="json", exclude_none=True) for i in body.items]
+        _reindex(model)
     if "changelog" in body.model_fields_set:
         row.changelog = body.changelog
+    if "ideal_cycle_time_s" in body.model_fields_set:
+        row.ideal_cycle_time_s = body.ideal_cycle_time_s
     session.flush()
     return row
 
@@ -147,17 +192,109 @@ def update_version(
 def set_status(
     session: Session, principal: Principal, model_id: str, version: str, target: str
 ) -> ModelVersion:
-    row = _owned_version(session, principal, model_id, version)
-    allowed_from = {"published": "draft", "deprecated": "published"}[target]
-    if row.status != allowed_from:
+    _, row = _owned_version(session, principal, model_id, version)
+    allowed_from = {"published": ("draft", "proposed"), "deprecated": ("published",)}[target]
+    if row.status not in allowed_from:
         raise Conflict(
-            f"version {version} is {row.status}; only a {allowed_from} version can become {target}"
+            f"version {version} is {row.status}; "
+            f"only a {' or '.join(allowed_from)} version can become {target}",
+            detail_ko=f"현재 상태({row.status})에서는 {target}(으)로 바꿀 수 없습니다",
         )
     row.status = target
     if target == "published":
         row.published_at = utcnow()
+    _record(session, principal, row, target, None)
     session.flush()
     return row
+
+
+def _record(
+    session: Session, principal: Principal, row: ModelVersion, action: str, comment: str | None
+) -> None:
+    session.add(
+        Review(
+            id=new_id(),
+            model_id=row.model_id,
+            version=row.version,
+            action=action,
+            comment=comment,
+            author=(principal.username or principal.subject)[:200],
+            author_org_id=principal.org_id,
+        )
+    )
+
+
+def propose(
+    session: Session, principal: Principal, model_id: str, version: str, body: ProposalCreate
+) -> ModelVersion:
+    """The owner hands a draft (or a version sent back with requested changes) to the operators' review."""
+    _, row = _owned_version(session, principal, model_id, version)
+    if row.status not in EDITABLE_STATUSES:
+        raise Conflict(
+            f"version {version} is {row.status}; "
+            "only a draft or a version with requested changes is proposed",
+            detail_ko="초안 또는 수정 요청된 버전만 검토를 요청할 수 있습니다",
+        )
+    row.status = "proposed"
+    _record(session, principal, row, "proposed", body.comment)
+    session.flush()
+    return row
+
+
+def review(
+    session: Session, principal: Principal, model_id: str, version: str, body: ReviewCreate
+) -> ModelVersion:
+    """An operator comments on, sends back or approves (publishes) a proposed version."""
+    row = repository.get_version(session, model_id, version)
+    if row.status in PUBLIC_STATUSES:
+        raise Conflict(
+            f"version {version} is {row.status}; reviews end when a version is published",
+            detail_ko="게시된 버전은 검토 대상이 아닙니다",
+        )
+    if body.decision != "comment" and row.status != "proposed":
+        raise Conflict(
+            f"version {version} is {row.status}; the vendor has not proposed it (yet or again)",
+            detail_ko="검토 요청된 버전이 아닙니다",
+        )
+    if body.decision == "approve":
+        row.status, row.published_at = "published", utcnow()
+    elif body.decision == "request_changes":
+        row.status = "changes_requested"
+    action = {"comment": "comment", "request_changes": "changes_requested", "approve": "approved"}
+    _record(session, principal, row, action[body.decision], body.comment)
+    session.flush()
+    return row
+
+
+def reviews(session: Session, principal: Principal, model_id: str, version: str) -> list[ReviewOut]:
+    _, row = _owned_version(session, principal, model_id, version)
+    return [ReviewOut.model_validate(r, from_attributes=True) for r in repository.reviews(session, row)]
+
+
+def version_diff(
+    session: Session, principal: Principal | None, model_id: str, version: str, against: str | None
+) -> VersionDiff:
+    """The changes from ``against`` (default: the version before, of those the caller sees) to ``version``;
+    a first version compares with nothing (every item added)."""
+    new = visible_version(session, principal, model_id, version)
+    model = repository.get_model(session, model_id)
+    old: ModelVersion | None
+    if against is None:
+        earlier = [
+            v
+            for v in model.versions
+            if _semver(v.version) < _semver(version) and can_see(principal, model, v)
+        ]
+        old = earlier[-1] if earlier else None
+    else:
+        old = visible_version(session, principal, model_id, against)
+    return diff.diff(
+        model_id,
+        old.version if old else None,
+        [DataItem.model_validate(i) for i in old.items] if old else [],
+        new.version,
+        [DataItem.model_validate(i) for i in new.items],
+    )
 
 
 def model_out(model: EquipmentModel) -> ModelOut:
@@ -168,6 +305,8 @@ def model_out(model: EquipmentModel) -> ModelOut:
         equipment_type=model.equipment_type,
         name=model.name,
         description=model.description,
+        subfields=model.subfields,
+        industries=model.industries,
         versions=[
             VersionSummary(version=v.version, status=v.status, published_at=v.published_at)
             for v in model.versions
@@ -186,6 +325,83 @@ def version_out(session: Session, row: ModelVersion) -> VersionOut:
         equipment_type=model.equipment_type,
         name=model.name,
         items=[DataItem.model_validate(i) for i in row.items],
+        ideal_cycle_time_s=row.ideal_cycle_time_s,
         changelog=row.changelog,
         published_at=row.published_at,
+    )
+
+
+def import_model(
+    session: Session, principal: Principal, source: str, document: bytes, params: ImportParams
+) -> tuple[EquipmentModel, ImportReport]:
+    """A draft model from a standard's document, with the report of what mapped and what was dropped."""
+    principal.owner_for(params.owner_org_id)  # who may not create for that owner is refused before parsing
+    draft = PARSERS[source](document)
+    if draft.dropped_beyond:
+        draft.notes.append(f"{draft.dropped_beyond} more elements dropped, not listed")
+    report = ImportReport(
+        format=source,
+        document=draft.title[:200],
+        mapped=draft.mapped,
+        dropped=draft.dropped,
+        notes=draft.notes,
+    )
+    if not draft.items:
+        reasons = "; ".join(f"{d.source}: {d.reason}" for d in draft.dropped[:5]) or "no data items found"
+        raise ValidationFailed(
+            f"nothing in the document maps to a data item ({reasons})",
+            detail_ko="문서에서 데이터 항목으로 옮길 수 있는 것이 없습니다",
+            fields=[field_error("body", "no importable data item")],
+        )
+    candidate = {
+        "id": params.model_id,
+        "owner_org_id": params.owner_org_id,
+        "equipment_type": params.equipment_type or draft.equipment_type,
+        "name": {"ko": params.name_ko or draft.title, "en": params.name_en or draft.title_en},
+        "description": {"ko": draft.description} if draft.description else None,
+        "version": params.version,
+        "items": [i.model_dump(mode="json", exclude_none=True) for i in draft.items],
+        "ideal_cycle_time_s": draft.ideal_cycle_time_s,
+        "changelog": f"{source} import: {len(draft.mapped)} mapped, {len(draft.dropped)} dropped",
+    }
+    try:
+        body = ModelCreate.model_validate(candidate)
+    except ValidationError as exc:
+        # Only the model-level values can fail here (the items validated one by one): name the query.
+        raise ValidationFailed(
+            "the document's names or type do not make a valid model; pass them as query parameters",
+            detail_ko="문서의 이름·설비 유형으로 모델을 만들 수 없습니다. 쿼리 매개변수로 지정하세요",
+            fields=fields_of(exc.errors(), prefix=("query",)),
+        ) from exc
+    return create_model(session, principal, body), report
+
+
+def _progress(
+    code: str, ko: str, en: str, models: list[tuple[str, list[str], list[str]]], axis: int
+) -> TaxonomyProgress:
+    """Published models and their equipment types under one sub-field (axis 1) or industry (axis 2)."""
+    types = [m[0] for m in models if code in m[axis]]
+    return TaxonomyProgress(
+        code=code,
+        name=LocalizedText(ko=ko, en=en),
+        published_models=len(types),
+        equipment_types=len(set(types)),
+    )
+
+
+def key_equipment(session: Session) -> KeyEquipmentOut:
+    """Progress toward the plan's 500 standardised key equipment types, by type, sub-field and industry."""
+    models = repository.published_taxonomy(session)
+    per_type = Counter(t for t, _, _ in models)
+    industries = [_progress(i.code, i.ko, i.en, models, 2) for i in INDUSTRIES]
+    return KeyEquipmentOut(
+        target_equipment_types=KEY_EQUIPMENT_TARGET,
+        equipment_types=len(per_type),
+        published_models=len(models),
+        progress_pct=round(100 * len(per_type) / KEY_EQUIPMENT_TARGET, 1),
+        by_equipment_type=[
+            TypeProgress(equipment_type=t, published_models=n) for t, n in sorted(per_type.items())
+        ],
+        by_subfield=[_progress(s.code, s.ko, s.en, models, 1) for s in SUBFIELDS],
+        by_industry=[i for i in industries if i.published_models],
     )

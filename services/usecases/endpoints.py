@@ -10,9 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from services.kit.db import SessionDep
 from services.kit.fields import IndustryCode, RegionCode
 from services.kit.pagination import Page, PageDep, paginate
-from services.kit.principal import MaybePrincipal, Writer
+from services.kit.principal import MaybePrincipal
 from services.kit.spec import Responses
 from services.usecases import repository, service
+from services.usecases.auth import Author
 from services.usecases.models import UseCase
 from services.usecases.references import check_references
 from services.usecases.schemas import (
@@ -40,7 +41,7 @@ INVALID: Responses = {422: {"description": "invalid case, or a referenced record
     responses={**INVALID, **FORBIDDEN},
 )
 async def create_usecase(
-    request: Request, body: UseCaseIn, principal: Writer, session: SessionDep
+    request: Request, body: UseCaseIn, principal: Author, session: SessionDep
 ) -> UseCaseOut:
     await check_references(request, body)
     return await run_in_threadpool(lambda: service.to_out(service.create(session, principal, body)))
@@ -115,7 +116,7 @@ def get_usecase(case_id: str, session: SessionDep, principal: MaybePrincipal) ->
     responses={**NOT_FOUND, **FORBIDDEN, **INVALID},
 )
 async def update_usecase(
-    request: Request, case_id: str, body: UseCasePatch, principal: Writer, session: SessionDep
+    request: Request, case_id: str, body: UseCasePatch, principal: Author, session: SessionDep
 ) -> UseCaseOut:
     await check_references(request, body)
     return await run_in_threadpool(lambda: service.to_out(service.update(session, principal, case_id, body)))
@@ -126,7 +127,7 @@ async def update_usecase(
     summary="Publish a draft: visible to everyone (owner or admin)",
     responses={**NOT_FOUND, **FORBIDDEN, 409: {"description": "already published"}, **INVALID},
 )
-def publish_usecase(case_id: str, principal: Writer, session: SessionDep) -> UseCaseOut:
+def publish_usecase(case_id: str, principal: Author, session: SessionDep) -> UseCaseOut:
     return service.to_out(service.publish(session, principal, case_id))
 
 
@@ -135,7 +136,7 @@ def publish_usecase(case_id: str, principal: Writer, session: SessionDep) -> Use
     summary="Take a published case back to draft (owner or admin)",
     responses={**NOT_FOUND, **FORBIDDEN, 409: {"description": "not published"}},
 )
-def unpublish_usecase(case_id: str, principal: Writer, session: SessionDep) -> UseCaseOut:
+def unpublish_usecase(case_id: str, principal: Author, session: SessionDep) -> UseCaseOut:
     return service.to_out(service.unpublish(session, principal, case_id))
 
 
@@ -145,6 +146,6 @@ def unpublish_usecase(case_id: str, principal: Writer, session: SessionDep) -> U
     summary="Delete a use case (owner or admin)",
     responses={**NOT_FOUND, **FORBIDDEN},
 )
-def delete_usecase(case_id: str, principal: Writer, session: SessionDep) -> Response:
+def delete_usecase(case_id: str, principal: Author, session: SessionDep) -> Response:
     service.delete(session, principal, case_id)
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from services.kit.bodies import InputModel, PatchModel
 from services.kit.fields import IndustryCode, RegionCode, Slug
@@ -108,7 +108,9 @@ class UseCaseOut(BaseModel):
     summary: LocalizedText
     problem_type: ProblemType
     technique: Technique
-    equipment_model_refs: list[ModelRef]
+    equipment_model_refs: list[ModelRef] = Field(
+        validation_alias=AliasChoices("equipment_model_refs", "model_refs")
+    )
     data_used: list[str]
     effects: list[EffectOut]
     region_code: str

@@ -18,7 +18,6 @@ from services.usecases import repository
 from services.usecases.models import Effect, ModelRef, UseCase
 from services.usecases.schemas import (
     EffectIn,
-    EffectOut,
     RegionCount,
     RegionCounts,
     SearchHit,
@@ -30,7 +29,7 @@ from services.usecases.schemas import (
     UseCasePatch,
 )
 from services.usecases.search_terms import terms
-from services.usecases.taxonomy import PROBLEM_NAMES, TECHNIQUE_NAMES, ProblemType, Technique
+from services.usecases.taxonomy import PROBLEM_NAMES, TECHNIQUE_NAMES
 
 # A word in the title says more about a case than one in its list of data sources.
 TITLE_WEIGHT, LABEL_WEIGHT, BODY_WEIGHT = 3.0, 2.0, 1.0
@@ -168,35 +167,7 @@ def delete(session: Session, principal: Principal, case_id: str) -> None:
 
 
 def to_out(case: UseCase) -> UseCaseOut:
-    return UseCaseOut(
-        id=case.id,
-        owner_org_id=case.owner_org_id,
-        status=case.status,
-        title=case.title,
-        summary=case.summary,
-        problem_type=ProblemType(case.problem_type),
-        technique=Technique(case.technique),
-        equipment_model_refs=[{"model_id": r.model_id, "version": r.version} for r in case.model_refs],
-        data_used=case.data_used,
-        effects=[
-            EffectOut(
-                metric=e.metric,
-                unit=e.unit,
-                before=e.before,
-                after=e.after,
-                higher_is_better=e.higher_is_better,
-                improvement_pct=e.improvement_pct,
-            )
-            for e in case.effects
-        ],
-        region_code=case.region_code,
-        industry_code=case.industry_code,
-        supplier_company_id=case.supplier_company_id,
-        deployment_id=case.deployment_id,
-        created_at=case.created_at,
-        updated_at=case.updated_at,
-        published_at=case.published_at,
-    )
+    return UseCaseOut.model_validate(case, from_attributes=True)
 
 
 def region_counts(session: Session) -> RegionCounts:

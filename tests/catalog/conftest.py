@@ -20,9 +20,8 @@ from minio import Minio
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from catalog.lake import READINGS_SCHEMA, Lake, LakeConfig
-from ingest.runtime import ensure_bucket
-from ingest.writer import OFFSETS_KEY
+from catalog.appends import OFFSETS_KEY
+from catalog.lake import READINGS_SCHEMA, Lake, LakeConfig, ensure_bucket
 from platform_api.app import create_app
 from services.kit.settings import PlatformSettings
 from tests.conftest import PG_URL

@@ -12,10 +12,12 @@ import pyarrow.compute as pc
 import pytest
 from pyiceberg.expressions import EqualTo, GreaterThanOrEqual
 
+from catalog import appends
 from catalog.lake import READINGS_SCHEMA, Lake
-from ingest import appends, dictionaries, messages
+from ingest import messages
 from ingest.bus import Record
-from ingest.writer import Sink
+from ingest.writer import RecentKeys, Sink
+from services.kit import arrow
 from tests.catalog.conftest import LAKES, make_setup
 
 START = datetime(2025, 11, 3, tzinfo=UTC)
@@ -113,7 +115,8 @@ def test_a_writer_taking_over_partitions_knows_the_batch_keys_of_its_window(lake
         table = lake.readings()
     sink = Sink("readings", lake.catalog, lake.readings_id, READINGS_SCHEMA, "ingested_at", timedelta(days=7))
     assert sink.assign({0}) == {0: 0}
-    assert sink.seen == {"factory-a/new/0"}  # the 10-day-old batch is outside the window
+    # the 10-day-old batch is outside the window
+    assert "factory-a/new/0" in sink.seen and "factory-a/old/0" not in sink.seen and len(sink.seen) == 1
 
     def message(offset: int, key: str) -> Record:
         return Record(
@@ -127,12 +130,26 @@ def test_a_writer_taking_over_partitions_knows_the_batch_keys_of_its_window(lake
 
 def test_factorize_gives_the_same_groups_when_codes_would_overflow(monkeypatch: pytest.MonkeyPatch) -> None:
     columns = [
-        dictionaries.as_dictionary(pa.array(values))
+        arrow.as_dictionary(pa.array(values))
         for values in (["a", "b", None, "a", "b"], ["x", "x", "y", "y", "x"], ["1", None, "1", "2", None])
     ]
-    group, combos = dictionaries.factorize(columns)
-    monkeypatch.setattr(dictionaries, "_MAX_CODE", 4)
-    small_group, small_combos = dictionaries.factorize(columns)
+    group, combos = arrow.factorize(columns)
+    monkeypatch.setattr(arrow, "_MAX_CODE", 4)
+    small_group, small_combos = arrow.factorize(columns)
     rows = list(zip(*(c.to_pylist() for c in columns), strict=True))
     assert [combos[g] for g in group.to_pylist()] == rows
     assert [small_combos[g] for g in small_group.to_pylist()] == rows
+
+
+def test_the_writers_memory_of_batch_keys_is_bounded_in_time_and_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("ingest.writer.time.monotonic", lambda: clock[0])
+    keys = RecentKeys(timedelta(seconds=60), limit=3)
+    for n in range(5):
+        keys.add(f"k{n}")
+    assert [k for k in (f"k{n}" for n in range(5)) if k in keys] == ["k2", "k3", "k4"]
+    clock[0] += 61
+    keys.add("k5")
+    assert len(keys) == 1 and "k5" in keys

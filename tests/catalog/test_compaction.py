@@ -21,14 +21,13 @@ import pytest
 from fastapi.testclient import TestClient
 from pyiceberg.table import Table
 
+from catalog.appends import OFFSETS_KEY, table_offsets
 from catalog.compaction import Options, compact_lake, compact_table
-from catalog.lake import Lake
+from catalog.lake import Lake, ensure_bucket
 from catalog.query import QueryEngine, ReadingFilter
-from ingest.runtime import ensure_bucket
-from ingest.writer import OFFSETS_KEY, table_offsets
 from platform_api.app import create_app
 from tests.catalog.conftest import DAYS, LAKES, LakeSetup, day_rows, make_setup, seed
-from tests.factories import model_body
+from tests.factories import model_body, register_factory
 
 SORT = ["factory_id", "model_id", "item_id", "equipment_id", "ts", "batch_key", "value_num", "value_text"]
 
@@ -200,6 +199,7 @@ def test_the_writer_keeps_working_during_and_after_compaction(writing: LakeSetup
         assert client.post("/api/v1/standards", json=model_body(), headers=admin).status_code == 201
         published = client.post("/api/v1/standards/cnc-lathe/versions/1.0.0/publish", headers=admin)
         assert published.status_code == 200
+        register_factory(client, admin)
         for n in range(5):  # one commit each: 5 small files in each of 3 partitions
             assert _upload(client, f"a-{n}").status_code == 202
             expected[f"a-{n}"] = 90

@@ -15,8 +15,8 @@ import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 
+from catalog.appends import OFFSETS_KEY
 from catalog.lake import READINGS_SCHEMA
-from ingest.writer import OFFSETS_KEY
 from platform_api.app import create_app
 from tests.catalog.conftest import DAYS, FACTORIES, LAKES, World, day_rows, make_setup, spindle
 
@@ -258,15 +258,41 @@ def test_bad_parameters_name_the_field(
 
 def test_every_route_is_documented_with_examples(world: World) -> None:
     paths = world.client.get("/openapi.json").json()["paths"]
-    ours = {p: ops["get"] for p, ops in paths.items() if p.startswith("/api/v1/analytics")}
-    assert set(ours) == {f"/api/v1/analytics/{n}" for n in ("readings", "series", "benchmarks", "tables")}
+    ours = {p: ops.get("get") or ops["post"] for p, ops in paths.items() if p.startswith("/api/v1/analytics")}
+    names = (
+        "readings",
+        "series",
+        "benchmarks",
+        "tables",
+        "kpis",
+        "kpis/measure",
+        "kpis/benchmarks",
+        "kpis/peers",
+    )
+    exports = {"/api/v1/analytics/export/readings", "/api/v1/analytics/export/kpis"}
+    assert set(ours) == {f"/api/v1/analytics/{n}" for n in names} | exports
     schemas = world.client.get("/openapi.json").json()["components"]["schemas"]
     for path, op in ours.items():
         assert op["summary"] and op["tags"] == ["analytics"], path
         assert {"200", "401", "503"} <= set(op["responses"]), path
+        if path in exports:
+            assert "application/vnd.apache.parquet" in op["responses"]["200"]["content"], path
+            continue
         ref = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
         assert ref in schemas
-    for name in ("LakeReading", "ScanStats", "SeriesPoint", "Benchmarks", "BenchmarkPoint", "TableInfo"):
+    for name in (
+        "LakeReading",
+        "ScanStats",
+        "SeriesPoint",
+        "Benchmarks",
+        "BenchmarkPoint",
+        "TableInfo",
+        "MeasureRequest",
+        "KpiMeasurement",
+        "KpiPoint",
+        "BenchmarkGroup",
+        "PeerRank",
+    ):
         assert schemas[name].get("examples"), name
     params = {p["name"]: p for p in ours["/api/v1/analytics/readings"]["parameters"]}
     assert params["factory_id"]["required"] and params["factory_id"]["schema"]["examples"]

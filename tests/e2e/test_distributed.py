@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_URL
 from tests.e2e.test_make_run import _free_port, _stop
-from tests.factories import deployment_body
+from tests.factories import company_body, deployment_body
 
 pytestmark = pytest.mark.e2e
 
@@ -81,18 +81,19 @@ def test_gateway_proxies_a_service_process_with_keycloak_tokens(database: str, t
     )
     assert migrated.returncode == 0, migrated.stderr
     service_port, gateway_port = _free_port(), _free_port()
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    siblings = f'{{"companies": "{gateway_url}", "identity": "{gateway_url}"}}'
     service = subprocess.Popen(
         [str(SMARTMFG), "serve", "--service", "deployments", "--port", str(service_port)],
-        env=env,
+        env={**env, "SMARTMFG_SERVICE_URLS": siblings},
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    gateway_env = {**env, "SMARTMFG_SERVICE_URLS": f'{{"deployments": "http://127.0.0.1:{service_port}"}}'}
     gateway = subprocess.Popen(
         [str(SMARTMFG), "serve", "--port", str(gateway_port)],
-        env=gateway_env,
+        env={**env, "SMARTMFG_SERVICE_URLS": f'{{"deployments": "http://127.0.0.1:{service_port}"}}'},
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -104,16 +105,40 @@ def test_gateway_proxies_a_service_process_with_keycloak_tokens(database: str, t
         _wait_ready(gateway, base)
         assert httpx.get(f"{base}/dev-oidc/jwks").status_code == 404, "no dev issuer outside embedded"
         sme = {"Authorization": f"Bearer {_keycloak_token('sme1')}"}
+        vendor = {"Authorization": f"Bearer {_keycloak_token('vendor1')}"}
+        # The parties a record names are checked by the deployments process with the companies service,
+        # which it reaches through the gateway.
+        for headers, body in (
+            (sme, company_body(company_id="org-sme-1", kind="sme", brn_first9="123456789", region="30")),
+            (vendor, company_body(company_id="org-vendor-1", brn_first9="220816251")),
+        ):
+            made = httpx.post(f"{base}/api/v1/companies", json=body, headers=headers, timeout=30)
+            assert made.status_code == 201, made.text
+        site = {
+            "id": "factory-sme-1-a",
+            "name": "대성정밀 제1공장",
+            "region_code": "30",
+            "industry_code": "C29",
+        }
+        made = httpx.post(f"{base}/api/v1/companies/org-sme-1/factories", json=site, headers=sme, timeout=30)
+        assert made.status_code == 201, made.text
         created = httpx.post(
-            f"{base}/api/v1/deployments", json=deployment_body(region="30"), headers=sme, timeout=30
+            f"{base}/api/v1/deployments",
+            json=deployment_body(region="30", supplier="org-vendor-1"),
+            headers=sme,
+            timeout=30,
         )
         assert created.status_code == 201, created.text
-        assert created.json()["owner_org_id"] == "org-sme-1"
+        record = created.json()
+        assert record["owner_org_id"] == "org-sme-1" and record["status"] == "draft"
+        mine = httpx.get(f"{base}/api/v1/deployments/{record['id']}", headers=sme, timeout=30)
+        assert mine.status_code == 200, mine.text
+        # A draft is its parties' business: the public list and other organisations do not see it.
         listed = httpx.get(f"{base}/api/v1/deployments", params={"region": "30"}, timeout=30).json()
-        assert [d["id"] for d in listed["items"]] == [created.json()["id"]]
+        assert listed["items"] == []
         other = {"Authorization": f"Bearer {_keycloak_token('sme2')}"}
-        refused = httpx.delete(f"{base}/api/v1/deployments/{created.json()['id']}", headers=other, timeout=30)
-        assert refused.status_code == 403
+        refused = httpx.delete(f"{base}/api/v1/deployments/{record['id']}", headers=other, timeout=30)
+        assert refused.status_code in (403, 404)
         forged = httpx.post(
             f"{base}/api/v1/deployments",
             json=deployment_body(),

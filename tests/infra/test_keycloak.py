@@ -115,6 +115,29 @@ def test_password_grant_users(oidc: dict[str, Any], username: str, role: str, or
     assert claims["email_verified"] is True
 
 
+@pytest.mark.parametrize(
+    ("username", "role", "regions"),
+    [
+        ("agency1", "agency", ["48", "26", "31"]),
+        ("evaluator1", "evaluator", None),
+        ("evaluator2", "evaluator", None),
+    ],
+)
+def test_reviewers_and_their_regions(oidc: dict[str, Any], username: str, role: str, regions: Any) -> None:
+    """An agency reviewer's 시·도 arrive as a JSON array claim ``regions``; others carry no such claim."""
+    token = _token(
+        oidc,
+        grant_type="password",
+        client_id=API_CLIENT[0],
+        client_secret=API_CLIENT[1],
+        username=username,
+        password=f"{username}-pass",
+    )
+    claims = _verify(oidc, token)
+    assert role in claims["realm_access"]["roles"]
+    assert claims.get("regions") == regions
+
+
 def test_platform_service_account_onboards_an_organisation(oidc: dict[str, Any], unique: str) -> None:
     """smartmfg-api's service account manages users and clients through the admin API; a client created
     there gets the realm's default scopes, so its tokens carry aud=smartmfg-api as well."""

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from catalog.lake import Lake, LakeConfig
 from platform_api.app import create_app
 from services.kit.settings import PlatformSettings
-from tests.factories import model_body
+from tests.factories import model_body, register_factory
 
 GATEWAY = {"roles": ("gateway",), "org_id": "org-sme-1", "factory_id": "factory-sme-1-a"}
 
@@ -69,14 +69,14 @@ def writer_env(settings: PlatformSettings) -> dict[str, str]:
 
 
 class WriterProcess:
-    def __init__(self, settings: PlatformSettings, log: Path) -> None:
-        self.env, self.log = writer_env(settings), log
+    def __init__(self, settings: PlatformSettings, log: Path, *args: str) -> None:
+        self.env, self.log, self.args = writer_env(settings), log, args
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "ingest.writer"],
+                [sys.executable, "-m", "ingest.writer", *self.args],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -125,6 +125,9 @@ def published_model(lake_client: TestClient) -> str:
     assert (
         lake_client.post("/api/v1/standards/cnc-lathe/versions/1.0.0/publish", headers=admin).status_code
         == 200
+    )
+    register_factory(
+        lake_client, admin, company_id=str(GATEWAY["org_id"]), factory_id=str(GATEWAY["factory_id"])
     )
     return "cnc-lathe"
 

@@ -30,6 +30,7 @@ from ingest.edge.uploader import Uploader
 from platform_api.demo_data import build_world
 from services.kit.settings import PlatformSettings
 from tests.e2e.test_make_run import _free_port
+from tests.factories import register_factory
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +38,12 @@ BIN = Path(sys.executable).parent
 KEYCLOAK = os.environ.get("SMARTMFG_TEST_KEYCLOAK_URL", "http://127.0.0.1:58080")
 COLUMNS = "equipment_id,model_id,model_version,item_id,ts,value,unit,quality"
 GW1, GW2 = "factory-sme-1-a", "factory-sme-2-a"
+FACTORIES = [
+    ("org-sme-1", GW1),
+    ("org-sme-2", GW2),
+    ("org-operator", "sim-factory-01"),
+    ("org-operator", "sim-factory-02"),
+]
 FAST_RETRY = ["--max-attempts", "2", "--backoff", "0.05"]
 
 
@@ -98,6 +105,11 @@ def _serve(root: Path, models: list[dict[str, Any]], **extra: str) -> Iterator[P
     try:
         _wait_ready(platform, root / "platform.log")
         admin = {"Authorization": f"Bearer {platform.admin()}"}
+        with httpx.Client(base_url=platform.base, timeout=30) as client:
+            # The demo gateways' factories (no equipment registry: any equipment id uploads), and the ones
+            # the operator's own simulations feed.
+            for company_id, factory_id in FACTORIES:
+                register_factory(client, admin, company_id=company_id, factory_id=factory_id)
         for body in models:
             created = httpx.post(f"{platform.base}/api/v1/standards", json=body, headers=admin, timeout=30)
             assert created.status_code == 201, created.text

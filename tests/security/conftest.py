@@ -17,7 +17,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +29,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 
 from platform_api.app import create_app
-from services.kit.principal import current_principal, optional_principal
+from services.kit.contract import operations
 from services.kit.settings import PlatformSettings
 
 KEYCLOAK_URL = os.environ.get("SMARTMFG_KEYCLOAK_URL", "http://127.0.0.1:58080")
@@ -236,13 +235,6 @@ def kc_client(keycloak_settings: PlatformSettings) -> Iterator[TestClient]:
         yield test_client
 
 
-def _calls(dependant: Any) -> Iterator[Callable[..., Any]]:
-    for sub in dependant.dependencies:
-        if sub.call is not None:
-            yield sub.call
-        yield from _calls(sub)
-
-
 @dataclass(frozen=True)
 class Endpoint:
     method: str
@@ -271,19 +263,8 @@ class Endpoint:
 
 
 def endpoints(app: FastAPI) -> list[Endpoint]:
-    """Every operation of the route table, classified by its dependencies (not by a list kept by hand)."""
-    found = []
-    for context in iter_route_contexts(app.routes):  # FastAPI >= 0.160 nests included routers lazily
-        route = context.original_route
-        if not isinstance(route, APIRoute) or context.path is None:
-            continue
-        calls = list(_calls(route.dependant))
-        protected = current_principal in calls
-        role_sets = tuple(c.roles for c in calls if hasattr(c, "roles"))  # set by kit.principal.require_roles
-        for method in sorted((route.methods or set()) - {"HEAD", "OPTIONS"}):
-            reads_token = protected or optional_principal in calls
-            found.append(Endpoint(method, context.path, protected, reads_token, role_sets))
-    return found
+    """Every operation of the route table, classified by its dependencies (services.kit.contract)."""
+    return [Endpoint(o.method, o.path, o.protected, o.reads_token, o.role_sets) for o in operations(app)]
 
 
 def operation(document: dict[str, Any], endpoint: Endpoint) -> dict[str, Any]:

@@ -50,6 +50,33 @@ HAND_CASES: dict[str, dict[str, Any]] = {
         "json": company_body(company_id="org-sme-1", kind="sme", brn_first9="987654321"),
         "refusals": {403},
     },
+    # Centre staff are agency users scoped by region: a tenant's user is no staff (the regional scoping
+    # itself is tested in tests/services/companies/test_centres.py).
+    "GET /api/v1/companies/regional-centres/{centre_id}/dashboard": {
+        "who": "sme2",
+        "url": "/api/v1/companies/regional-centres/sec-region/dashboard",
+        "json": None,
+        "refusals": {403},
+    },
+    # An evaluator acts only on itself ("me"): others cannot even register or declare conflicts.
+    "PUT /api/v1/companies/evaluators/me": {"who": "sme2", "json": {"name": "침입자"}, "refusals": {403}},
+    "POST /api/v1/companies/evaluators/me/conflicts": {
+        "who": "vendor1",
+        "json": {"company_id": "org-sme-1", "reason": "이해충돌"},
+        "refusals": {403},
+    },
+    # KPIs measured from another SME's telemetry: its raw readings' tenancy applies.
+    "POST /api/v1/analytics/kpis/measure": {
+        "who": "sme2",
+        "json": {
+            "factory_id": "factory-sme-1-a",
+            "kpi": "oee",
+            "baseline": {"start": "2025-11-01T00:00:00Z", "end": "2025-11-02T00:00:00Z"},
+            "after": {"start": "2025-11-02T00:00:00Z", "end": "2025-11-03T00:00:00Z"},
+            "snapshot_id": None,
+        },
+        "refusals": {403},
+    },
     "POST /api/v1/ingest/batches": {
         "who": "edge-gw-demo-2",
         "json": READING,
@@ -128,7 +155,7 @@ def test_no_tenant_reaches_another_tenants_records(
         method, path = name.split(" ", 1)
         who = tokens.headers(case["who"])
         answer = kc_client.request(
-            method, path, json=case["json"], headers={**who, **case.get("headers", {})}
+            method, case.get("url", path), json=case["json"], headers={**who, **case.get("headers", {})}
         )
         counts["hand cases"] += 1
         if answer.status_code not in case["refusals"]:

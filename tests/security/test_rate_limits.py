@@ -137,7 +137,8 @@ def test_an_upload_token_is_verified_once(limited: TestClient, monkeypatch: pyte
     token = app.state.dev_issuer.issue(  # type: ignore[attr-defined]
         subject="sa-edge-1", roles=["gateway"], org_id="org-sme-1", factory_id="factory-sme-1-a"
     )
-    assert _upload(limited, {"Authorization": f"Bearer {token}"}) == 400  # verified, then the body refused
+    # verified, then refused: the factory is not registered
+    assert _upload(limited, {"Authorization": f"Bearer {token}"}) == 422
     assert verified == [token]
     # Anything the route sees that the limiter did not verify is verified by the route itself.
     assert limited.get("/api/v1/identity/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -95,12 +96,62 @@ def tenants(kc_client: TestClient, tokens: Tokens, realm_key: RealmKey) -> list[
             "/api/v1/companies/org-vendor-1/designations",
             json={
                 "fields": ["INFO-MES"],
-                "diagnosis": {"technology": 82, "track_record": 75, "organisation": 70, "finance": 64},
+                "declared": {"patents": 2},
+                "evidence": [{"indicator": "patents", "title": "특허 등록원부"}],
             },
             headers=vendor1,
         )
     )
-    deployment = _created(c.post("/api/v1/deployments", json=deployment_body(), headers=sme1))
+    # A support programme vendor1 applied to, and a regional centre (its dashboard: HAND_CASES).
+    today = date.today()
+    _created(
+        c.post(
+            "/api/v1/companies/support-centres",
+            json={"id": "sec-centre", "function": "기술개발", "name": {"ko": "센터", "en": "Centre"}},
+            headers=admin,
+        )
+    )
+    programme = {
+        "id": "sec-programme",
+        "name": {"ko": "지원사업", "en": "Programme"},
+        "stages": ["창업", "성장", "글로벌"],
+        "opens_on": str(today - timedelta(days=1)),
+        "closes_on": str(today + timedelta(days=1)),
+        "budget_krw": 1,
+    }
+    _created(c.post("/api/v1/companies/support-centres/sec-centre/programmes", json=programme, headers=admin))
+    programme_application = _created(
+        c.post(
+            "/api/v1/companies/programmes/sec-programme/applications",
+            json={"company_id": "org-vendor-1", "plan": "기술개발 계획"},
+            headers=vendor1,
+        )
+    )
+    regional = {
+        "id": "sec-region",
+        "name": {"ko": "센터", "en": "Centre"},
+        "regions": ["48"],
+        "industries": ["C29"],
+    }
+    _created(c.post("/api/v1/companies/regional-centres", json=regional, headers=admin))
+    deployment = _created(
+        c.post("/api/v1/deployments", json=deployment_body(supplier="org-vendor-1"), headers=sme1)
+    )
+    # Its completion inspection a week ago starts the after-care period: sme1 opens a ticket.
+    inspected = str(date.today() - timedelta(days=7))
+    stages = [
+        {k: s[k] for k in ("code", "planned_start", "planned_end")}
+        | ({"actual_start": inspected, "actual_end": inspected} if s["code"] == "INSPECT" else {})
+        for s in deployment["stages"]
+    ]
+    _created(c.patch(f"/api/v1/deployments/{deployment['id']}", json={"stages": stages}, headers=sme1))
+    ticket = _created(
+        c.post(
+            f"/api/v1/deployments/{deployment['id']}/tickets",
+            json={"title": "설비 정지", "description": "MES 응답 없음", "severity": "major"},
+            headers=sme1,
+        )
+    )
     case = _created(c.post("/api/v1/usecases", json=usecase_body(), headers=sme1))
     consent = _created(
         c.post(f"{ID}/consents", json={"grantee_org_id": "org-vendor-1", "scope": "telemetry"}, headers=sme1)
@@ -128,6 +179,8 @@ def tenants(kc_client: TestClient, tokens: Tokens, realm_key: RealmKey) -> list[
             "owner_org_id": "org-sme-1",
             "factory_id": "factory-sme-1-a",
             "record_id": deployment["id"],
+            "code": "INSPECT",
+            "ticket_id": ticket["id"],
             "kind": "productivity",
             "case_id": case["id"],
             "consent_id": consent["id"],
@@ -150,8 +203,9 @@ def tenants(kc_client: TestClient, tokens: Tokens, realm_key: RealmKey) -> list[
             "model_id": draft["id"],
             "version": "1.0.0",
             "application_id": application["id"],
+            "programme_id": "sec-programme",
         },
-        private={draft["id"], application["id"]},
+        private={draft["id"], application["id"], programme_application["id"]},
     )
     return [sme, vendor]
 

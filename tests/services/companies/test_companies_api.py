@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
 from services.companies.brn import check_digit, problem
 from tests.conftest import Auth
-from tests.factories import brn, company_body, deployment_body
+from tests.factories import brn, company_body
+from tests.services.deployments.conftest import build_world
 
 URL = "/api/v1/companies"
 
@@ -127,7 +130,7 @@ def test_invalid_companies_name_the_field(
 
 
 def test_factories_are_tenant_data(client: TestClient, sme: dict[str, str], auth: Auth) -> None:
-    factory = {
+    factory: dict[str, Any] = {
         "id": "factory-sme-1-a",
         "name": "제1공장",
         "region_code": "48",
@@ -166,62 +169,15 @@ def test_factories_are_tenant_data(client: TestClient, sme: dict[str, str], auth
     assert client.get(f"{url}/factory-sme-1-a", headers=sme).status_code == 404
 
 
-def test_designation_flow(
-    client: TestClient, vendor: dict[str, str], sme: dict[str, str], admin: dict[str, str]
-) -> None:
-    url = f"{URL}/org-vendor-3/designations"
-    weak = {
-        "fields": ["INFO-MES"],
-        "diagnosis": {"technology": 60, "track_record": 60, "organisation": 60, "finance": 60},
-    }
-    app = client.post(url, json=weak, headers=vendor).json()
-    assert app["status"] == "submitted" and app["total_score"] == 60.0
-    assert client.post(url, json=weak, headers=vendor).status_code == 409  # one pending at a time
-    decide = f"{url}/{app['id']}/decision"
-    assert client.post(decide, json={"decision": "designated"}, headers=vendor).status_code == 403
-    below = client.post(decide, json={"decision": "designated"}, headers=admin)
-    assert below.status_code == 422 and below.json()["fields"][0]["loc"] == "body.override_reason"
-    no_reason = client.post(decide, json={"decision": "rejected"}, headers=admin)
-    assert no_reason.json()["fields"][0]["loc"] == "body.reason"
-    rejected = client.post(
-        decide, json={"decision": "rejected", "reason": "역량진단 점수 미달"}, headers=admin
-    ).json()
-    assert rejected["status"] == "rejected" and rejected["reason"] == "역량진단 점수 미달"
-    assert (
-        client.post(decide, json={"decision": "rejected", "reason": "다시"}, headers=admin).status_code == 409
-    )
-    strong = {
-        "fields": ["INFO-MES", "INTL-AI"],
-        "diagnosis": {"technology": 90, "track_record": 80, "organisation": 70, "finance": 60},
-    }
-    second = client.post(url, json=strong, headers=vendor).json()
-    assert second["total_score"] == 79.5  # 0.4*90 + 0.3*80 + 0.15*70 + 0.15*60
-    done = client.post(
-        f"{url}/{second['id']}/decision", json={"decision": "designated"}, headers=admin
-    ).json()
-    assert done["status"] == "designated" and done["valid_until"][:4] == str(int(done["decided_at"][:4]) + 3)
-    assert client.get(f"{URL}/org-vendor-3").json()["designated"] is True
-    assert [c["id"] for c in client.get(URL, params={"designated": True}).json()["items"]] == ["org-vendor-3"]
-    assert len(client.get(url, headers=vendor).json()["items"]) == 2
-    assert client.get(url, headers=sme).status_code == 403
-    assert client.post(f"{URL}/org-sme-1/designations", json=strong, headers=sme).status_code == 403
-    bad = client.post(url, json={"fields": [], "diagnosis": {"technology": 101}}, headers=vendor).json()
-    assert {f["loc"] for f in bad["fields"]} >= {"body.fields", "body.diagnosis.technology"}
-    assert (
-        client.post(f"{url}/nope/decision", json={"decision": "designated"}, headers=admin).status_code == 404
-    )
-
-
-def test_track_record_comes_from_deployment_records(
-    client: TestClient, vendor: dict[str, str], sme: dict[str, str]
-) -> None:
-    for region, after in (("11", 120), ("11", 140), ("26", 110)):
+def test_track_record_comes_from_published_deployment_records(client: TestClient, auth: Auth) -> None:
+    world = build_world(client, auth)
+    for region, after in (("48", 120), ("48", 140)):
         kpis = [{"kind": "productivity", "baseline": 100, "after": after, "unit": "ea/h"}]
-        body = deployment_body(region=region, supplier="org-vendor-3", kpis=kpis)
-        assert client.post("/api/v1/deployments", json=body, headers=sme).status_code == 201
+        world.publish(world.finish_stages(world.create(region=region, supplier="org-vendor-3", kpis=kpis)))
     record = client.get(f"{URL}/org-vendor-3/track-record").json()
-    assert record["deployment_count"] == 3
-    assert record["regions"] == [{"code": "11", "count": 2}, {"code": "26", "count": 1}]
-    assert record["median_kpi_improvement_pct"] == {"productivity": 20.0}
+    assert record["deployment_count"] == 2
+    assert record["regions"] == [{"code": "48", "count": 2}]
+    assert record["median_kpi_improvement_pct"] == {"productivity": 30.0}
     assert record["name"]["ko"] == "(주)한국MES" and record["designated"] is False
+    assert record["aftercare"] == {"open": 0, "late": 0, "resolved": 0}
     assert client.get(f"{URL}/org-nobody/track-record").status_code == 404

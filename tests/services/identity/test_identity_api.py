@@ -54,7 +54,7 @@ def admin(client: TestClient) -> dict[str, str]:
 
 def test_demo_identities_are_those_of_the_keycloak_realm() -> None:
     realm = json.loads(REALM.read_text())
-    roles = {"admin", "sme", "vendor", "public", "gateway"}
+    roles = {"admin", "sme", "vendor", "public", "gateway", "agency", "evaluator"}
     users = {
         (u["username"], next(r for r in u["realmRoles"] if r in roles), u["attributes"]["org_id"][0])
         for u in realm["users"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from services.standards.roles import is_alarm, state_class
 from tests.conftest import Auth
 from tests.factories import item, model_body
 
@@ -67,7 +68,15 @@ def test_version_contract_used_by_ingest(client: TestClient, published: str) -> 
         "published_at",
     }
     speed = version["items"][0]
-    assert speed == {**item(), "semantic_id": None, "mappings": None, "allowed_values": None}
+    assert speed == {
+        **item(),
+        "semantic_id": None,
+        "mappings": None,
+        "allowed_values": None,
+        "role": None,
+        "source": None,
+    }
+    assert version["ideal_cycle_time_s"] is None
 
 
 def test_published_versions_are_immutable_and_versions_grow(
@@ -182,6 +191,16 @@ def test_json_schema_and_aas_exports(client: TestClient, published: str) -> None
         (model_body(items=[item(category="SENSOR")]), "body.items[0].category"),
         (model_body(items=[item(), item()]), "body.items"),
         (model_body(equipment_type="lathe"), "body.equipment_type"),
+        (model_body(items=[item(role="cycle")]), "body.items[0].role"),
+        (model_body(items=[item(role="execution_state")]), "body.items[0]"),
+        (model_body(items=[item(role="energy")]), "body.items[0]"),
+        (model_body(items=[item(role="part_count")]), "body.items[0]"),
+        (model_body(items=[item(role="alarm")]), "body.items[0]"),
+        (
+            model_body(items=[item(unit="s", role="cycle_time"), item("c2", unit="ms", role="cycle_time")]),
+            "body.items",
+        ),
+        (model_body(ideal_cycle_time_s=0), "body.ideal_cycle_time_s"),
     ],
 )
 def test_invalid_models_name_the_field(
@@ -209,3 +228,104 @@ def test_roles_and_ownership(client: TestClient, vendor: dict[str, str], auth: A
     ).json()
     assert renamed["description"] == {"ko": "범용 선반", "en": None}
     assert client.get(f"{URL}/nothing-here").status_code == 404
+
+
+def kpi_items() -> list[dict]:
+    return [
+        item(
+            "execution",
+            data_type="string",
+            unit=None,
+            lo=None,
+            category="EVENT",
+            role="execution_state",
+            allowed_values=["ACTIVE", "READY", "FEED_HOLD"],
+        ),
+        item(
+            "part_count", data_type="int", unit="count", lo=0, hi=10**9, category="EVENT", role="part_count"
+        ),
+        item(
+            "good_count", data_type="int", unit="count", lo=0, hi=10**9, category="EVENT", role="good_count"
+        ),
+        item(
+            "reject_count",
+            data_type="int",
+            unit="count",
+            lo=0,
+            hi=10**9,
+            category="EVENT",
+            role="reject_count",
+        ),
+        item("energy", unit="kWh", lo=0, hi=1e9, role="energy"),
+        item("cycle_time", unit="s", lo=0, hi=3600, role="cycle_time"),
+        item("spindle_alarm", data_type="string", unit=None, lo=None, category="CONDITION", role="alarm"),
+        item("door_alarm", data_type="string", unit=None, lo=None, category="EVENT", role="alarm"),
+    ]
+
+
+def test_kpi_roles_and_ideal_cycle_time_travel_through_versions(
+    client: TestClient, vendor: dict[str, str], admin: dict[str, str]
+) -> None:
+    body = model_body(items=kpi_items(), ideal_cycle_time_s=42.5)
+    assert client.post(URL, json=body, headers=vendor).status_code == 201
+    first = client.get(f"{URL}/cnc-lathe/versions/1.0.0", headers=vendor).json()
+    assert first["ideal_cycle_time_s"] == 42.5
+    assert {i["id"]: i["role"] for i in first["items"]} == {
+        "execution": "execution_state",
+        "part_count": "part_count",
+        "good_count": "good_count",
+        "reject_count": "reject_count",
+        "energy": "energy",
+        "cycle_time": "cycle_time",
+        "spindle_alarm": "alarm",
+        "door_alarm": "alarm",
+    }
+    copied = client.post(f"{URL}/cnc-lathe/versions", json={"version": "1.1.0"}, headers=vendor).json()
+    assert copied["ideal_cycle_time_s"] == 42.5 and copied["items"] == first["items"]
+    cleared = client.patch(
+        f"{URL}/cnc-lathe/versions/1.1.0", json={"ideal_cycle_time_s": None}, headers=vendor
+    ).json()
+    assert cleared["ideal_cycle_time_s"] is None
+    changed = client.post(
+        f"{URL}/cnc-lathe/versions", json={"version": "1.2.0", "ideal_cycle_time_s": 40}, headers=vendor
+    ).json()
+    assert changed["ideal_cycle_time_s"] == 40
+    refused = client.patch(f"{URL}/cnc-lathe/versions/1.2.0", json={"ideal_cycle_time_s": -1}, headers=vendor)
+    assert refused.status_code == 422 and refused.json()["fields"][0]["loc"] == "body.ideal_cycle_time_s"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("ACTIVE", "running"),
+        ("running", "running"),
+        (" PRODUCING ", "running"),
+        ("EXECUTING", "running"),
+        ("FEED_HOLD", "down"),
+        ("ALARM", "down"),
+        ("FAULT", "down"),
+        ("STOPPED", "down"),
+        ("INTERRUPTED", "down"),
+        ("PROGRAM_STOPPED", "down"),
+        ("EXECUTE", "running"),
+        ("ABORTED", "down"),
+        ("HELD", "down"),
+        ("SUSPENDED", "idle"),
+        ("READY", "idle"),
+        ("IDLE", "idle"),
+        ("SETUP", "idle"),
+    ],
+)
+def test_state_class_sorts_execution_states(value: str, expected: str) -> None:
+    assert state_class(value) == expected
+
+
+def test_alarm_values() -> None:
+    assert [is_alarm(v) for v in ("normal", "UNAVAILABLE", "ARMED", "warning", "fault", "TRIGGERED")] == [
+        False,
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]

@@ -6,7 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Auth
-from tests.factories import deployment_body, model_body, usecase_body
+from tests.factories import model_body, usecase_body
+from tests.services.deployments.conftest import build_world
 
 URL = "/api/v1/usecases"
 
@@ -172,7 +173,9 @@ def test_search_pages_and_rejects_empty_queries(client: TestClient, vendor: dict
     assert bad.status_code == 400 and bad.json()["fields"][0]["loc"] == "query.cursor"
 
 
-def test_references_must_exist(client: TestClient, vendor: dict[str, str], admin: dict[str, str]) -> None:
+def test_references_must_exist(
+    client: TestClient, vendor: dict[str, str], admin: dict[str, str], auth: Auth
+) -> None:
     refs = [{"model_id": "cnc-lathe", "version": "1.0.0"}]
     answer = client.post(URL, json=usecase_body(model_refs=refs, deployment_id="nope"), headers=vendor)
     assert answer.status_code == 422
@@ -181,9 +184,8 @@ def test_references_must_exist(client: TestClient, vendor: dict[str, str], admin
         "body.equipment_model_refs[0]",
     }
     assert client.post("/api/v1/standards", json=model_body(), headers=vendor).status_code == 201
-    dep_id = client.post(
-        "/api/v1/deployments", json=deployment_body(owner_org_id="org-sme-1"), headers=admin
-    ).json()["id"]
+    # A draft record whose supplier is the vendor: the vendor may cite it (registered SME, vendor, factory).
+    dep_id = build_world(client, auth).create(admin, owner_org_id="org-sme-1")["id"]
     case = create(client, vendor, publish=False, model_refs=refs, deployment_id=dep_id)
     assert case["equipment_model_refs"] == refs and case["deployment_id"] == dep_id
     assert [

@@ -6,54 +6,48 @@ message comes from one factory and nearly always covers one day and one model, w
 its columns prove (the partition transforms used here are monotonic), and its text columns arrive
 dictionary-encoded, which Parquet writes without looking at the strings again. The files written are
 ordinary Iceberg data files (field ids, statistics for pruning) committed with pyiceberg's fast append.
-The statistics and writer options come from pyiceberg's own helpers (one private, hence the exact pin of
-pyiceberg in pyproject.toml; tests/catalog/test_appends.py guards an upgrade).
+The statistics and writer options come from pyiceberg's own helpers (``catalog.iceberg_internals``).
+
+Each commit also records the bus offsets its rows came up to (``OFFSETS_KEY``), and every row carries its
+tenant columns and stamp (``stamped``): the two things the lake writers' exactly-once guarantee rests on.
 """
 
 from __future__ import annotations
 
-import uuid
+import json
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
-from pyiceberg.io.pyarrow import (
-    _get_parquet_writer_kwargs,
-    compute_statistics_plan,
-    data_file_statistics_from_parquet_metadata,
-    parquet_path_to_id_mapping,
-    schema_to_pyarrow,
-)
-from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
-from pyiceberg.partitioning import PartitionFieldValue, PartitionKey
-from pyiceberg.table import Table, TableProperties
-from pyiceberg.table.locations import load_location_provider
+from pyiceberg.manifest import DataFile
+from pyiceberg.table import Table
 from pyiceberg.transforms import DayTransform, HourTransform, IdentityTransform, MonthTransform, YearTransform
-from pyiceberg.utils.properties import property_as_int
 
-from ingest import dictionaries
+from catalog import iceberg_internals
+from catalog.lake import snapshot_property
+from services.kit import arrow
+from services.kit.arrow import UTC_US
 
 PartitionValues = tuple[Any, ...]
+# The snapshot property holding, per bus partition, the next offset to consume: the rows and the position
+# of the stream they came from commit in one snapshot, which is what makes the lake writers exactly once.
+OFFSETS_KEY = "smartmfg.bus-offsets"
 _MONOTONIC = (IdentityTransform, YearTransform, MonthTransform, DayTransform, HourTransform)
 _SEVERAL = object()  # a column whose rows fall in more than one partition
 
 
 def wire_schema(schema: pa.Schema) -> pa.Schema:
     """The lake schema as the rows travel: text as dictionaries, every field nullable as Arrow makes them."""
-    return pa.schema(
-        [pa.field(f.name, dictionaries.TEXT if pa.types.is_string(f.type) else f.type) for f in schema]
-    )
+    return pa.schema([pa.field(f.name, arrow.TEXT if pa.types.is_string(f.type) else f.type) for f in schema])
 
 
 def conform(rows: pa.Table, wire: pa.Schema) -> pa.Table:
     """The message's columns in lake order and types (older producers sent plain strings)."""
     return pa.table(
         [
-            dictionaries.as_dictionary(rows[f.name])
-            if f.type == dictionaries.TEXT
-            else rows[f.name].cast(f.type)
+            arrow.as_dictionary(rows[f.name]) if f.type == arrow.TEXT else rows[f.name].cast(f.type)
             for f in wire
         ],
         schema=wire,
@@ -75,7 +69,7 @@ def split(table: Table, rows: pa.Table) -> Iterator[tuple[PartitionValues, pa.Ta
             yield tuple(values), rows
             return
     transformed = [transform(column) for transform, column in keys]
-    group, combos = dictionaries.factorize(
+    group, combos = arrow.factorize(
         [v if pa.types.is_dictionary(v.type) else pc.dictionary_encode(v) for v in transformed]
     )
     for index, combo in enumerate(combos):
@@ -97,58 +91,33 @@ def _only_value(transform: Any, column: pa.Array) -> Any:
 
 def write(table: Table, partition: PartitionValues, parts: Sequence[pa.Table]) -> DataFile:
     """One Parquet data file of one partition's rows, described for the manifest (statistics included)."""
-    metadata = table.metadata
-    spec, schema = metadata.spec(), metadata.schema()
-    key = PartitionKey(
-        field_values=[PartitionFieldValue(f, v) for f, v in zip(spec.fields, partition, strict=True)],
-        partition_spec=spec,
-        schema=schema,
-    )
-    rows = pa.concat_tables(parts).unify_dictionaries()
-    file_schema = pa.schema(
-        [
-            f.with_type(rows.schema.field(f.name).type)
-            for f in schema_to_pyarrow(schema, include_field_ids=True)
-        ]
-    )
-    locations = load_location_provider(table_location=metadata.location, table_properties=metadata.properties)
-    path = locations.new_data_location(data_file_name=f"{uuid.uuid4()}.parquet", partition_key=key)
-    with table.io.new_output(path).create(overwrite=True) as stream:
-        # The Arrow schema is not stored: readers would otherwise get dictionary columns back.
-        writer = pq.ParquetWriter(
-            stream, file_schema, store_schema=False, **_get_parquet_writer_kwargs(metadata.properties)
-        )
-        writer.write_table(
-            rows.select(file_schema.names).cast(file_schema),
-            row_group_size=property_as_int(
-                metadata.properties,
-                TableProperties.PARQUET_ROW_GROUP_LIMIT,
-                TableProperties.PARQUET_ROW_GROUP_LIMIT_DEFAULT,
-            ),
-        )
-        writer.close()
-        size = stream.tell()
-    statistics = data_file_statistics_from_parquet_metadata(
-        parquet_metadata=writer.writer.metadata,
-        stats_columns=compute_statistics_plan(schema, metadata.properties),
-        parquet_column_mapping=parquet_path_to_id_mapping(schema),
-    )
-    return DataFile.from_args(
-        content=DataFileContent.DATA,
-        file_path=path,
-        file_format=FileFormat.PARQUET,
-        partition=key.partition,
-        file_size_in_bytes=size,
-        sort_order_id=None,
-        spec_id=metadata.default_spec_id,
-        equality_ids=None,
-        key_metadata=None,
-        **statistics.to_serialized_dict(),
+    return iceberg_internals.write_data_file(table, partition, pa.concat_tables(parts).unify_dictionaries())
+
+
+def table_offsets(table: Table) -> dict[int, int]:
+    """The bus offsets the table's current snapshot carries: where its writers resume."""
+    raw = snapshot_property(table, OFFSETS_KEY)
+    return {int(p): int(o) for p, o in json.loads(raw).items()} if raw else {}
+
+
+def offsets_property(offsets: Mapping[int, int]) -> dict[str, str]:
+    return {OFFSETS_KEY: json.dumps({str(p): o for p, o in sorted(offsets.items())})}
+
+
+def stamped(table: pa.Table, *, factory_id: str, org_id: str, batch_key: str, column: str) -> pa.Table:
+    """Add the tenant columns and the ingestion time that every lake row carries."""
+    n = table.num_rows
+    return (
+        table.append_column("factory_id", arrow.constant(factory_id, n))
+        .append_column("org_id", arrow.constant(org_id, n))
+        .append_column("batch_key", arrow.constant(batch_key, n))
+        .append_column(column, pa.repeat(pa.scalar(datetime.now(UTC), UTC_US), n))
     )
 
 
 def commit(table: Table, files: Sequence[DataFile], properties: Mapping[str, str]) -> None:
-    """One snapshot adding ``files``; raises CommitFailedException if another commit landed first."""
+    """One snapshot adding ``files`` with ``properties`` in its summary (``offsets_property`` for the bus
+    offsets); raises CommitFailedException if another commit landed first."""
     with (
         table.transaction() as transaction,
         transaction.update_snapshot(snapshot_properties=dict(properties)).fast_append() as append,

@@ -1,4 +1,5 @@
-"""Text columns of readings as Arrow dictionary arrays, from the upload to the Parquet file.
+"""Arrow types and helpers shared by upload, validation and the lake: UTC timestamps, and text columns as
+dictionary arrays from the upload to the Parquet file.
 
 A batch repeats a handful of factory, model, item, unit and quality strings on every row. Kept
 dictionary-encoded end to end, validation looks at each distinct string once, the bus message needs no
@@ -15,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 TEXT = pa.dictionary(pa.int32(), pa.string())
+UTC_US = pa.timestamp("us", tz="UTC")
 _MAX_CODE = 2**62  # mixed-radix row codes stay below this, so int64 arithmetic never overflows
 
 

@@ -1,0 +1,369 @@
+"""Rollups: derived Iceberg tables kept current from the readings, exactly once, by a snapshot-id watermark.
+
+Two tables, partitioned by day (UTC):
+
+- ``<ns>.item_hours``: per hour, factory, equipment and numeric item: readings, sum, min, max (gateways send
+  about one reading per item and minute: a per-minute rollup would copy the readings, an hourly one is what
+  dashboards and benchmarks over weeks read);
+- ``<ns>.item_daily``: per day, equipment and item, what KPIs need, role-agnostic: for a state-like (text)
+  item the seconds spent in each value and the readings that entered it from each previous value; for a
+  numeric item its counter increase. ``catalog.kpis`` turns them into ISO 22400-2 elements with the roles of
+  the model, exactly as it does from raw readings (``tests/catalog/test_rollups.py`` checks both agree).
+
+How it stays exactly once (the lake writer's guarantee, the same way):
+1. each rollup table's current snapshot carries ``smartmfg.rollup-watermark``: the readings snapshot id its
+   contents reflect, committed **in the same snapshot** as the rows;
+2. a refresh walks the readings' snapshots from the current one back to the watermark; the days touched are
+   the ``ts_day`` partitions of the data files added by ``append`` snapshots only. ``replace`` snapshots
+   (compaction) and ``overwrite``/``delete`` ones rewrite rows already rolled up and add no new data;
+3. the touched days are **recomputed whole** from the readings at the new snapshot (with the day before, whose
+   last state and counter value carry in) and replace those days of the rollup in one atomic overwrite.
+
+A crash before the commit leaves the old watermark: the next refresh redoes the same days. A crash after it
+leaves the new one. Recomputing (never adding to) a day makes a repeated refresh harmless: nothing is skipped,
+nothing counted twice. If the watermark's snapshot was expired, every day is recomputed. Two refreshers racing
+lose nothing: the loser's commit fails on the catalog's compare-and-swap and it starts again.
+
+Run after lake commits: ``refresh(lake)``, or :class:`Refresher`, the thread the platform process runs
+(``SMARTMFG_ROLLUP_REFRESH_SECONDS``; ``poke()`` it after a commit), or as a scheduled job:
+``python -m catalog.rollups`` (same ``SMARTMFG_*`` settings as the platform).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pyarrow as pa
+from pyiceberg.exceptions import CommitFailedException, NamespaceAlreadyExistsError, NoSuchTableError
+from pyiceberg.expressions import BooleanExpression, In
+from pyiceberg.table import Table
+from pyiceberg.table.snapshots import Operation, Snapshot
+from pyiceberg.transforms import IdentityTransform
+
+from catalog.lake import Lake, LakeConfig, ensure_bucket, snapshot_property
+from catalog.query import READ_OPTIONS, QueryEngine, ReadingFilter
+from services.kit.arrow import UTC_US
+from services.kit.settings import PlatformSettings
+
+log = logging.getLogger(__name__)
+
+WATERMARK_KEY = "smartmfg.rollup-watermark"
+DAY = timedelta(days=1)
+LOOKBACK = DAY  # as catalog.kpis.LOOKBACK: the last state and counter value of the day before carry in
+
+_KEYS = [
+    pa.field("factory_id", pa.string(), nullable=False),
+    pa.field("org_id", pa.string(), nullable=False),
+    pa.field("equipment_id", pa.string(), nullable=False),
+    pa.field("model_id", pa.string(), nullable=False),
+    pa.field("model_version", pa.string(), nullable=False),
+    pa.field("item_id", pa.string(), nullable=False),
+]
+HOURS_SCHEMA = pa.schema(
+    [
+        pa.field("day", pa.date32(), nullable=False),
+        pa.field("hour", UTC_US, nullable=False),
+        *_KEYS,
+        pa.field("readings", pa.int64(), nullable=False),
+        pa.field("sum", pa.float64(), nullable=False),
+        pa.field("min", pa.float64(), nullable=False),
+        pa.field("max", pa.float64(), nullable=False),
+    ]
+)
+DAILY_SCHEMA = pa.schema(
+    [
+        pa.field("day", pa.date32(), nullable=False),
+        *_KEYS,
+        pa.field("value_text", pa.string()),  # a text item's value; null: a numeric item
+        pa.field("prev_text", pa.string()),  # the value before it (null: none within the look-back)
+        pa.field("seconds", pa.float64(), nullable=False),  # time in value_text within the day
+        pa.field("increase", pa.float64()),  # a numeric item's counter increase (resets count from 0)
+        pa.field("readings", pa.int64(), nullable=False),  # readings in the day
+    ]
+)
+
+_KEY_COLUMNS = "factory_id, org_id, equipment_id, model_id, model_version, item_id"
+_HOURS_SQL = f"""
+SELECT CAST(ts AS DATE) AS day, time_bucket(INTERVAL 1 HOUR, ts) AS hour, {_KEY_COLUMNS},
+       count(*) AS readings, sum(value_num) AS sum, min(value_num) AS min, max(value_num) AS max
+FROM read_parquet(?, {READ_OPTIONS}) WHERE {{where}} AND ts >= ? AND value_num IS NOT NULL
+GROUP BY ALL ORDER BY factory_id, equipment_id, item_id, hour
+"""
+_DAILY_SQL = f"""
+WITH days AS (SELECT unnest(?::TIMESTAMPTZ[]) AS d0),
+r AS (SELECT {_KEY_COLUMNS}, ts, value_num, value_text FROM read_parquet(?, {READ_OPTIONS}) WHERE {{where}}),
+texts AS (
+    SELECT *, lag(value_text) OVER w AS prev_text, coalesce(lead(ts) OVER w, ?::TIMESTAMPTZ) AS t1
+    FROM r WHERE value_text IS NOT NULL
+    WINDOW w AS (PARTITION BY factory_id, equipment_id, item_id ORDER BY ts)
+),
+numbers AS (
+    SELECT *, CASE WHEN prev IS NULL THEN 0 WHEN value_num >= prev THEN value_num - prev
+                   ELSE value_num END AS inc
+    FROM (SELECT *, lag(value_num) OVER (PARTITION BY factory_id, equipment_id, item_id ORDER BY ts) AS prev
+          FROM r WHERE value_num IS NOT NULL)
+)
+SELECT CAST(d.d0 AS DATE) AS day, {_KEY_COLUMNS}, value_text, prev_text,
+       sum(epoch(least(t1, d.d0 + INTERVAL 1 DAY)) - epoch(greatest(ts, d.d0)))::DOUBLE AS seconds,
+       NULL::DOUBLE AS increase, count(*) FILTER (WHERE ts >= d.d0) AS readings
+FROM texts JOIN days d ON ts < d.d0 + INTERVAL 1 DAY AND t1 > d.d0
+GROUP BY ALL
+UNION ALL
+SELECT CAST(d.d0 AS DATE), {_KEY_COLUMNS}, NULL, NULL, 0.0, sum(inc)::DOUBLE, count(*)
+FROM numbers JOIN days d ON ts >= d.d0 AND ts < d.d0 + INTERVAL 1 DAY
+GROUP BY ALL
+"""
+
+
+@dataclass(frozen=True)
+class Rollup:
+    name: str
+    schema: pa.Schema
+    sql: str
+
+
+HOURS = Rollup("item_hours", HOURS_SCHEMA, _HOURS_SQL)
+DAILY = Rollup("item_daily", DAILY_SCHEMA, _DAILY_SQL)
+ROLLUPS = (HOURS, DAILY)
+
+
+@dataclass
+class Refreshed:
+    table: str
+    watermark: int | None
+    days: int
+    rows: int
+    retries: int = 0
+
+
+# -- lake primitives (candidates for catalog/lake.py) ---------------------------------------------------
+
+
+def ensure_day_table(lake: Lake, name: str, schema: pa.Schema) -> Table:
+    """A derived table of the lake's namespace partitioned by its ``day`` column, made on first use."""
+    identifier = f"{lake.config.namespace}.{name}"
+    with contextlib.suppress(NamespaceAlreadyExistsError):
+        lake.catalog.create_namespace(lake.config.namespace)
+    try:
+        return lake.catalog.load_table(identifier)
+    except NoSuchTableError:
+        pass
+    table = lake.catalog.create_table_if_not_exists(
+        identifier,
+        schema=schema,
+        properties={"write.parquet.compression-codec": "zstd", "commit.retry.num-retries": "0"},
+    )
+    if not table.spec().fields:
+        with contextlib.suppress(CommitFailedException), table.update_spec() as spec:
+            spec.add_field("day", IdentityTransform(), "day")
+    return lake.catalog.load_table(identifier)
+
+
+def appended_since(table: Table, watermark: int | None) -> tuple[Snapshot | None, list[Snapshot], bool]:
+    """The table's current snapshot, its ``append`` snapshots after ``watermark`` (oldest first), and whether
+    the watermark was found in its ancestry (False: expired or never set, so everything is new)."""
+    current = table.current_snapshot()
+    appends = []
+    snapshot = current
+    while snapshot is not None and snapshot.snapshot_id != watermark:
+        if snapshot.summary is not None and snapshot.summary.operation == Operation.APPEND:
+            appends.append(snapshot)
+        snapshot = table.snapshot_by_id(snapshot.parent_snapshot_id) if snapshot.parent_snapshot_id else None
+    found = snapshot is not None or watermark is None
+    return current, appends[::-1], found
+
+
+def added_days(table: Table, snapshots: Sequence[Snapshot]) -> set[date]:
+    """The ``ts_day`` partitions of the data files each snapshot added (from the manifests: no data read)."""
+    position = next(i for i, f in enumerate(table.spec().fields) if f.name == "ts_day")
+    days: set[date] = set()
+    for snapshot in snapshots:
+        for manifest in snapshot.manifests(table.io):
+            if manifest.added_snapshot_id != snapshot.snapshot_id:
+                continue
+            for entry in manifest.fetch_manifest_entry(table.io, discard_deleted=True):
+                if entry.snapshot_id == snapshot.snapshot_id:
+                    days.add(date(1970, 1, 1) + timedelta(days=entry.data_file.partition[position]))
+    return days
+
+
+def all_days(table: Table) -> set[date]:
+    """Every ``ts_day`` partition with data in the current snapshot."""
+    position = next(i for i, f in enumerate(table.spec().fields) if f.name == "ts_day")
+    return {
+        date(1970, 1, 1) + timedelta(days=task.file.partition[position]) for task in table.scan().plan_files()
+    }
+
+
+def current_rollup(lake: Lake, rollup: Rollup) -> Table | None:
+    """The rollup table if it reflects the readings' current snapshot (a reader may use it instead), else
+    None (not made yet, or behind the readings)."""
+    try:
+        table = lake.catalog.load_table(f"{lake.config.namespace}.{rollup.name}")
+    except NoSuchTableError:
+        return None
+    current = lake.readings().current_snapshot()
+    watermark = snapshot_property(table, WATERMARK_KEY)
+    return table if current is not None and watermark == str(current.snapshot_id) else None
+
+
+# -- refresh ---------------------------------------------------------------------------------------------
+
+
+def _runs(days: set[date]) -> Iterator[list[date]]:
+    """Consecutive days in runs, so each run is one read of the readings."""
+    run: list[date] = []
+    for day in sorted(days):
+        if run and day != run[-1] + DAY:
+            yield run
+            run = []
+        run.append(day)
+    if run:
+        yield run
+
+
+def _start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def compute(engine: QueryEngine, rollup: Rollup, snapshot_id: int, days: list[date]) -> pa.Table:
+    """The rollup rows of consecutive ``days`` from the readings at ``snapshot_id``."""
+    first, end = _start(days[0]), _start(days[-1]) + DAY
+    flt = ReadingFilter(start=first - LOOKBACK, end=end)
+    plan = engine.plan(engine.lake.readings(), flt.iceberg(None), snapshot_id)
+    if not plan.files:
+        return rollup.schema.empty_table()
+    where, params = flt.sql(None)
+    if rollup.name == "item_hours":
+        args = [plan.files, *params, first]
+    else:
+        args = [[_start(d) for d in days], plan.files, *params, end]
+    cursor = engine.cursor()
+    try:
+        result = cursor.execute(rollup.sql.format(where=where), args).to_arrow_table()
+    finally:
+        cursor.close()
+    return result.select(rollup.schema.names).cast(rollup.schema)
+
+
+def refresh_one(engine: QueryEngine, rollup: Rollup, *, retries: int = 5) -> Refreshed:
+    lake = engine.lake
+    for attempt in range(retries + 1):
+        table = ensure_day_table(lake, rollup.name, rollup.schema)
+        raw = snapshot_property(table, WATERMARK_KEY)
+        watermark = int(raw) if raw else None
+        readings = lake.readings()
+        current, appends, found = appended_since(readings, watermark)
+        if current is None or current.snapshot_id == watermark:
+            return Refreshed(rollup.name, watermark, 0, 0, attempt)
+        days = added_days(readings, appends) if found else all_days(readings)
+        days |= {d + DAY for d in days}  # the next day's carried-in state and counter base may change
+        rows = 0
+        try:
+            with warnings.catch_warnings(), table.transaction() as transaction:
+                # a first refresh of a day deletes nothing: pyiceberg says so for every such day
+                warnings.filterwarnings("ignore", "Delete operation did not match any records")
+                properties = {WATERMARK_KEY: str(current.snapshot_id)}
+                if not days:
+                    transaction.append(rollup.schema.empty_table(), snapshot_properties=properties)
+                for run in _runs(days):
+                    computed = compute(engine, rollup, current.snapshot_id, run)
+                    rows += computed.num_rows
+                    condition: BooleanExpression = In(term="day", literals={d.isoformat() for d in run})
+                    transaction.overwrite(
+                        computed, overwrite_filter=condition, snapshot_properties=properties
+                    )
+        except CommitFailedException:
+            log.info("%s: another commit landed first; refreshing again", rollup.name)
+            continue
+        return Refreshed(rollup.name, current.snapshot_id, len(days), rows, attempt)
+    raise RuntimeError(f"{rollup.name}: gave up after {retries} conflicting commits")
+
+
+def refresh(lake: Lake, *, progress: bool = False, engine: QueryEngine | None = None) -> list[Refreshed]:
+    """Bring every rollup up to the readings' current snapshot (blocking)."""
+    own = engine is None
+    engine = engine or QueryEngine(lake)
+    try:
+        out = []
+        for rollup in ROLLUPS:
+            started = time.monotonic()
+            done = refresh_one(engine, rollup)
+            if progress:
+                print(
+                    f"rollup {done.table}: {done.days} day(s), {done.rows} row(s), "
+                    f"watermark {done.watermark} "
+                    f"({time.monotonic() - started:.1f}s)",
+                    flush=True,
+                )
+            out.append(done)
+        return out
+    finally:
+        if own:
+            engine.close()
+
+
+class Refresher:
+    """A daemon thread that refreshes the rollups every ``interval_s`` seconds, or at once when poked (a lake
+    writer may poke it after each commit). Errors are logged and the next round tries again: a failed refresh
+    leaves the watermark where it was."""
+
+    def __init__(self, engine: Callable[[], QueryEngine], interval_s: float) -> None:
+        self._engine, self.interval_s = engine, interval_s
+        self._wake, self._stop = threading.Event(), threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="rollup-refresher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                engine = self._engine()
+                for done in refresh(engine.lake, engine=engine):
+                    if done.days:
+                        log.info(
+                            "rollup %s: %d day(s) recomputed up to snapshot %s",
+                            done.table,
+                            done.days,
+                            done.watermark,
+                        )
+            except Exception:  # the lake may be unreachable for a while; the watermark did not move
+                log.exception("rollup refresh failed; retrying in %.0fs", self.interval_s)
+            self._wake.wait(self.interval_s)
+            self._wake.clear()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m catalog.rollups", description=__doc__.splitlines()[0])
+    parser.add_argument("--every", type=float, default=0, help="repeat every N seconds (0: once)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    settings = PlatformSettings()
+    ensure_bucket(settings)
+    lake = Lake(LakeConfig.from_settings(settings))
+    lake.ensure_tables()
+    while True:
+        refresh(lake, progress=True)
+        if not args.every:
+            return 0
+        time.sleep(args.every)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""Facets with counts, sorting and pages over a list the portal loaded from an API.
+
+A facet's counts are taken over the items that match every *other* selected facet (and the search), so
+each count says how many results choosing that value would give; values with no match are kept while
+they are selected, so a selection can always be undone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from math import ceil
+from typing import Any
+
+Item = dict[str, Any]
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class Facet:
+    key: str  # the query parameter
+    title: str  # message key of its heading
+    values: Callable[[Item], Iterable[str]]  # the codes of one item (several for a list field)
+    vocabulary: str | None = None  # labels.VOCABULARIES name; None = named by ``names``
+    order: Callable[[str], Any] | None = None  # fixed order of values (None = by count)
+
+
+@dataclass(frozen=True)
+class Sort:
+    key: Callable[[Item], Any]
+    reverse: bool = False
+
+
+@dataclass
+class FacetValue:
+    code: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class FacetCounts:
+    facet: Facet
+    values: list[FacetValue] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    items: list[Item]
+    total: int
+    page: int
+    pages: int
+    facets: list[FacetCounts]
+
+
+def _matches(item: Item, facets: Sequence[Facet], selected: Mapping[str, str], skip: str | None) -> bool:
+    return all(
+        selected[f.key] in set(f.values(item)) for f in facets if f.key != skip and selected.get(f.key)
+    )
+
+
+def counts(items: Sequence[Item], facets: Sequence[Facet], selected: Mapping[str, str]) -> list[FacetCounts]:
+    result = []
+    for facet in facets:
+        counter: Counter[str] = Counter()
+        for item in items:
+            if _matches(item, facets, selected, skip=facet.key):
+                counter.update(set(facet.values(item)))
+        chosen = selected.get(facet.key)
+        if chosen and chosen not in counter:
+            counter[chosen] = 0
+        codes = list(counter)
+        if facet.order is not None:
+            codes.sort(key=facet.order)
+        else:
+            codes.sort(key=lambda c: (-counter[c], c))
+        result.append(FacetCounts(facet, [FacetValue(c, counter[c], c == chosen) for c in codes if c != ""]))
+    return result
+
+
+def browse(
+    items: Sequence[Item],
+    facets: Sequence[Facet],
+    selected: Mapping[str, str],
+    sort: Sort | None,
+    page: int,
+    page_size: int = PAGE_SIZE,
+) -> Result:
+    matching = [i for i in items if _matches(i, facets, selected, skip=None)]
+    if sort is not None:
+        # None sorts last whichever the direction.
+        present = [i for i in matching if sort.key(i) is not None]
+        absent = [i for i in matching if sort.key(i) is None]
+        matching = sorted(present, key=sort.key, reverse=sort.reverse) + absent
+    pages = max(1, ceil(len(matching) / page_size))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * page_size
+    return Result(
+        items=matching[start : start + page_size],
+        total=len(matching),
+        page=page,
+        pages=pages,
+        facets=counts(items, facets, selected),
+    )
+
+
+def words_match(query: str, *texts: object) -> bool:
+    """Every word of ``query`` appears in one of ``texts`` (case-insensitive, bilingual dicts searched)."""
+    haystack = " ".join(_flatten(t) for t in texts).casefold()
+    return all(word in haystack for word in query.casefold().split())
+
+
+def _flatten(value: object) -> str:
+    if isinstance(value, dict):
+        return " ".join(_flatten(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return " ".join(_flatten(v) for v in value)
+    return "" if value is None else str(value)

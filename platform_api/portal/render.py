@@ -1,0 +1,58 @@
+"""Rendering a portal page: the Jinja2 environment, the visitor's language, and links that keep filters."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from platform_api.portal.auth import signed_in
+from platform_api.portal.charts import number, quantity
+from platform_api.portal.labels import Labels
+from platform_api.portal.messages import LANG_COOKIE, LANGS, chosen_lang, message
+from services.kit.particles import particle, with_particle
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES.env.filters["josa"] = with_particle
+TEMPLATES.env.filters["particle"] = particle
+TEMPLATES.env.filters["number"] = number
+TEMPLATES.env.filters["quantity"] = quantity
+ONE_YEAR_S = 365 * 24 * 3600
+
+
+def url_with(request: Request, path: str | None = None, **changes: object) -> str:
+    """The current URL (or ``path``) with query parameters changed; None removes one. Pages reset to 1."""
+    params = {k: v for k, v in request.query_params.items() if k not in ("lang", "page", "login")}
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
+    base = path if path is not None else request.url.path
+    return f"{base}?{query}" if query else base
+
+
+async def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    lang = chosen_lang(request)
+    other = "en" if lang == "ko" else "ko"
+    user = await signed_in(request)
+    page = {
+        "lang": lang,
+        "L": Labels(lang),
+        "_": partial(message, lang=lang),
+        "user": user,
+        "url_with": partial(url_with, request),
+        "other_lang": other,
+        "_other": partial(message, lang=other),
+        **context,
+    }
+    response = TEMPLATES.TemplateResponse(request, template, page, status_code=status)
+    if request.query_params.get("lang") in LANGS and request.cookies.get(LANG_COOKIE) != lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR_S, samesite="lax", path="/")
+    return response

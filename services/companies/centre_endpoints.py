@@ -1,0 +1,227 @@
+"""Routes of overseas expansion, regional AI centres, support centres and their programmes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from services.companies import centres, repository
+from services.companies.auth import CentreStaff
+from services.companies.centre_schemas import (
+    Function,
+    OverseasIn,
+    OverseasOut,
+    ProgrammeApplicationIn,
+    ProgrammeApplicationOut,
+    ProgrammeDecisionIn,
+    ProgrammeIn,
+    ProgrammeOut,
+    RegionalCentreIn,
+    RegionalCentreOut,
+    RegionalDashboard,
+    SupportCentreIn,
+    SupportCentreOut,
+    from_row,
+)
+from services.companies.models import (
+    OverseasExpansion,
+    Programme,
+    ProgrammeApplication,
+    RegionalCentre,
+    SupportCentre,
+)
+from services.companies.service import require_owner
+from services.kit.clients import service_client
+from services.kit.db import SessionDep
+from services.kit.pagination import Page, PageDep, paginate
+from services.kit.principal import AdminOnly, AgencyOnly, Authenticated, Role, Writer
+from services.kit.spec import Responses
+
+# Fixed paths: mounted before /{company_id}.
+static = APIRouter()
+router = APIRouter()
+
+NOT_FOUND: Responses = {404: {"description": "no such company, centre, programme or application"}}
+FORBIDDEN: Responses = {403: {"description": "another organisation, or a region outside your scope"}}
+TAKEN: Responses = {409: {"description": "id taken, region served by another centre, or not open"}}
+
+
+def _programme_out(session: SessionDep) -> Callable[[Programme], ProgrammeOut]:
+    def convert(row: Programme) -> ProgrammeOut:
+        centre = session.get(SupportCentre, row.centre_id)
+        return from_row(ProgrammeOut, row, function=centre.function if centre else "")
+
+    return convert
+
+
+@router.post(
+    "/{company_id}/overseas",
+    status_code=201,
+    summary="Record an overseas contract; counts toward the 200 global companies (the company or admin)",
+    responses={**NOT_FOUND, **FORBIDDEN},
+)
+def add_overseas(company_id: str, body: OverseasIn, principal: Writer, session: SessionDep) -> OverseasOut:
+    row = centres.add_overseas(session, principal, company_id, body)
+    return from_row(OverseasOut, row)
+
+
+@router.get(
+    "/{company_id}/overseas",
+    summary="Overseas contracts of a company (the company or admin)",
+    responses={**NOT_FOUND, **FORBIDDEN},
+)
+def list_overseas(
+    company_id: str, principal: Authenticated, session: SessionDep, page: PageDep
+) -> Page[OverseasOut]:
+    require_owner(session, principal, company_id)
+    return paginate(
+        session,
+        repository.overseas_of(company_id),
+        (OverseasExpansion.id,),
+        page,
+        lambda r: from_row(OverseasOut, r),
+    )
+
+
+@static.post(
+    "/regional-centres", status_code=201, summary="Open a regional AI centre (admin)", responses=TAKEN
+)
+def create_regional_centre(
+    body: RegionalCentreIn, principal: AdminOnly, session: SessionDep
+) -> RegionalCentreOut:
+    return from_row(RegionalCentreOut, centres.create_regional_centre(session, body))
+
+
+@static.get(
+    "/regional-centres", summary="Regional AI centres with their regions and main industries (public)"
+)
+def list_regional_centres(session: SessionDep, page: PageDep) -> Page[RegionalCentreOut]:
+    return paginate(
+        session,
+        repository.regional_centres(),
+        (RegionalCentre.id,),
+        page,
+        lambda r: from_row(RegionalCentreOut, r),
+    )
+
+
+@static.get("/regional-centres/mine", summary="The centres of the regions I am scoped to (agency)")
+def my_regional_centres(principal: AgencyOnly, session: SessionDep) -> list[RegionalCentreOut]:
+    return [from_row(RegionalCentreOut, c) for c in centres.centres_of(session, principal)]
+
+
+@static.get("/regional-centres/{centre_id}", summary="One regional AI centre (public)", responses=NOT_FOUND)
+def get_regional_centre(centre_id: str, session: SessionDep) -> RegionalCentreOut:
+    return from_row(RegionalCentreOut, centres.regional_centre(session, centre_id))
+
+
+def _staffed(centre: CentreStaff, session: SessionDep) -> tuple[RegionalCentre, dict[str, int]]:
+    return centre, centres.local_counts(session, centre)
+
+
+@static.get(
+    "/regional-centres/{centre_id}/dashboard",
+    summary="The region's SMEs, deployments, cases and main-industry benchmarks (its staff, admin)",
+    responses={**NOT_FOUND, **FORBIDDEN},
+)
+async def regional_dashboard(
+    request: Request, staffed: Annotated[tuple[RegionalCentre, dict[str, int]], Depends(_staffed)]
+) -> RegionalDashboard:
+    client = service_client(request)
+    by_region = await client.get_json("deployments", "/aggregates", params={"by": "region"})
+    by_industry = await client.get_json("deployments", "/aggregates", params={"by": "industry"})
+    cases = await client.get_json("usecases", "/regions")
+    return centres.regional_dashboard(staffed[0], staffed[1], by_region, by_industry, cases)
+
+
+@static.post(
+    "/support-centres", status_code=201, summary="Open a support centre by function (admin)", responses=TAKEN
+)
+def create_support_centre(
+    body: SupportCentreIn, principal: AdminOnly, session: SessionDep
+) -> SupportCentreOut:
+    return from_row(SupportCentreOut, centres.create_support_centre(session, body))
+
+
+@static.get(
+    "/support-centres", summary="Support centres: 기술개발, 창업기업 육성, 인력양성, 해외진출 (public)"
+)
+def list_support_centres(
+    session: SessionDep, page: PageDep, function: Function | None = None
+) -> Page[SupportCentreOut]:
+    return paginate(
+        session,
+        repository.support_centres(function),
+        (SupportCentre.id,),
+        page,
+        lambda r: from_row(SupportCentreOut, r),
+    )
+
+
+@static.post(
+    "/support-centres/{centre_id}/programmes",
+    status_code=201,
+    summary="Add a programme a support centre runs (admin)",
+    responses={**NOT_FOUND, **TAKEN},
+)
+def create_programme(
+    centre_id: str, body: ProgrammeIn, principal: AdminOnly, session: SessionDep
+) -> ProgrammeOut:
+    return _programme_out(session)(centres.create_programme(session, centre_id, body))
+
+
+@static.get("/programmes", summary="Support programmes (public)")
+def list_programmes(
+    session: SessionDep,
+    page: PageDep,
+    centre_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> Page[ProgrammeOut]:
+    return paginate(session, repository.programmes(centre_id), (Programme.id,), page, _programme_out(session))
+
+
+@static.post(
+    "/programmes/{programme_id}/applications",
+    status_code=201,
+    summary="Apply to a programme for one's company: open, and serving its growth stage (sme, vendor)",
+    responses={**NOT_FOUND, **FORBIDDEN, **TAKEN},
+)
+def apply_to_programme(
+    programme_id: str, body: ProgrammeApplicationIn, principal: Writer, session: SessionDep
+) -> ProgrammeApplicationOut:
+    return from_row(
+        ProgrammeApplicationOut, centres.apply_to_programme(session, principal, programme_id, body)
+    )
+
+
+@static.get(
+    "/programmes/{programme_id}/applications",
+    summary="Applications to a programme (admin, agency: all; a company: its own)",
+    responses=NOT_FOUND,
+)
+def list_programme_applications(
+    programme_id: str, principal: Authenticated, session: SessionDep, page: PageDep
+) -> Page[ProgrammeApplicationOut]:
+    centres.programme(session, programme_id)
+    staff = principal.has_any(Role.AGENCY)
+    return paginate(
+        session,
+        repository.programme_applications(programme_id, None if staff else principal.org_id or ""),
+        (ProgrammeApplication.id,),
+        page,
+        lambda r: from_row(ProgrammeApplicationOut, r),
+    )
+
+
+@static.post(
+    "/programme-applications/{application_id}/decision",
+    summary="Select (with the support granted) or reject an application (admin)",
+    responses={**NOT_FOUND, 409: {"description": "already decided"}},
+)
+def decide_programme_application(
+    application_id: str, body: ProgrammeDecisionIn, principal: AdminOnly, session: SessionDep
+) -> ProgrammeApplicationOut:
+    return from_row(
+        ProgrammeApplicationOut, centres.decide_programme_application(session, application_id, body)
+    )

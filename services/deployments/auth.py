@@ -1,0 +1,38 @@
+"""Authorization dependencies of the deployments service (the record-level rules are in ``access``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Header
+
+from services.kit.errors import PreconditionFailed
+from services.kit.principal import Principal, Role, require_roles
+
+# A party's move (submit, confirm, return) or an agency reviewer's (return, approve a stage).
+PartyOrAgency = Annotated[Principal, require_roles(Role.SME, Role.VENDOR, Role.AGENCY)]
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='the ETag of the record as last read (e.g. "3"); a stale one is refused with 412',
+    ),
+]
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The record version an ``If-Match`` header names; None when absent or ``*``."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise PreconditionFailed(
+            f"If-Match {if_match!r} names no version of this record",
+            detail_ko="If-Match 값이 이 구축정보의 버전이 아닙니다",
+        )
+    return int(tag)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'

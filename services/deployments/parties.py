@@ -1,0 +1,89 @@
+"""Integrity of a record's parties, asked of the companies service with the caller's token.
+
+The SME and the suppliers must be registered companies of the right kind; the factory must be one of the
+SME's. A factory is the SME's tenant data (the companies service hides it from others), so it is checked
+whenever the caller acts for the SME (the SME itself, an admin); a record a vendor drafted has it checked when
+the SME confirms it. The lead supplier's designation on the contract date decides the process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+
+from services.deployments.schemas import DeploymentIn, FactorySite
+from services.kit.clients import ServiceClient, bearer_token, service_client
+from services.kit.errors import NotFound, ValidationFailed, field_error
+from services.kit.principal import Principal
+
+
+@dataclass(frozen=True)
+class Facts:
+    designated: bool  # the lead supplier was a designated specialist company on the contract date
+    factory_checked: bool  # the factory was found among the SME's and matches region and industry
+
+
+def raise_if(errors: list[dict[str, str]]) -> None:
+    if errors:
+        raise ValidationFailed(
+            "; ".join(f"{e['loc']}: {e['msg']}" for e in errors),
+            detail_ko="등록되지 않은 기업·공장이거나 기업 유형이 맞지 않습니다",
+            fields=errors,
+        )
+
+
+async def _company(client: ServiceClient, company_id: str) -> dict[str, Any] | None:
+    try:
+        company: dict[str, Any] = await client.get_json("companies", f"/{company_id}")
+    except NotFound:
+        return None
+    return company
+
+
+async def factory_errors(
+    request: Request, sme_company_id: str, site: FactorySite, prefix: str = "body"
+) -> list[dict[str, str]]:
+    """Why the named factory is not the SME's registered one (empty: it is); needs a token that sees it."""
+    loc = f"{prefix}.factory"
+    try:
+        factory = await service_client(request).get_json(
+            "companies", f"/{sme_company_id}/factories/{site.factory_id}", token=bearer_token(request)
+        )
+    except NotFound:
+        return [field_error(f"{loc}.factory_id", f"no factory '{site.factory_id}' of '{sme_company_id}'")]
+    errors = []
+    for key in ("region_code", "industry_code"):
+        if factory.get(key) != getattr(site, key):
+            errors.append(field_error(f"{loc}.{key}", f"the registered factory has {factory.get(key)}"))
+    return errors
+
+
+async def check_parties(request: Request, principal: Principal, data: DeploymentIn) -> Facts:
+    client = service_client(request)
+    errors = []
+    sme = await _company(client, data.sme_company_id)
+    if sme is None:
+        errors.append(field_error("body.sme_company_id", f"no registered company '{data.sme_company_id}'"))
+    elif sme.get("kind") != "sme":
+        errors.append(field_error("body.sme_company_id", f"'{data.sme_company_id}' is not an SME"))
+    for i, supplier_id in enumerate(data.supplier_company_ids):
+        supplier = await _company(client, supplier_id)
+        loc = f"body.supplier_company_ids[{i}]"
+        if supplier is None:
+            errors.append(field_error(loc, f"no registered company '{supplier_id}'"))
+        elif supplier.get("kind") != "vendor":
+            errors.append(field_error(loc, f"'{supplier_id}' is not a vendor (supplier)"))
+    factory_checked = False
+    if sme is not None and principal.acts_for(data.sme_company_id):
+        problems = await factory_errors(request, data.sme_company_id, data.factory)
+        errors += problems
+        factory_checked = not problems
+    raise_if(errors)
+    status = await client.get_json(
+        "companies",
+        f"/{data.supplier_company_ids[0]}/designation-status",
+        params={"on": data.contract.signed_on.isoformat()},
+    )
+    return Facts(designated=bool(status.get("designated")), factory_checked=factory_checked)

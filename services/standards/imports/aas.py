@@ -1,0 +1,230 @@
+"""AAS metamodel V3 JSON (an Environment, or one Submodel / submodel template) into a draft model.
+
+Properties, MultiLanguageProperties and Ranges become items; SubmodelElementCollections and Lists are
+walked, their idShorts prefixing the item ids. An item's fields come from its qualifiers (as this platform
+exports them: Category, Unit, Min, Max, Role, AllowedValues, Source, mapping qualifiers), else from its IEC
+61360 concept description (preferred name, unit, data type, value list), else from the element itself.
+Exporting a version, importing the export and exporting again gives the same template.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from services.kit.errors import BadRequest, ValidationFailed, field_error
+from services.standards.exports import EXT_EQUIPMENT_TYPE, EXT_IDEAL_CYCLE_TIME, ITEM_QUALIFIERS
+from services.standards.imports.draft import Draft, snake_id
+from services.standards.imports.units import platform_unit
+
+XS_TYPES = {
+    "xs:double": "float", "xs:float": "float", "xs:decimal": "float",
+    "xs:int": "int", "xs:integer": "int", "xs:long": "int", "xs:short": "int", "xs:byte": "int",
+    "xs:unsignedInt": "int", "xs:unsignedLong": "int", "xs:unsignedShort": "int", "xs:unsignedByte": "int",
+    "xs:nonNegativeInteger": "int", "xs:positiveInteger": "int",
+    "xs:boolean": "bool", "xs:string": "string", "xs:anyURI": "string",
+}  # fmt: skip
+IEC_TYPES = {
+    "REAL_MEASURE": "float", "REAL_COUNT": "float", "REAL_CURRENCY": "float",
+    "INTEGER_MEASURE": "int", "INTEGER_COUNT": "int", "INTEGER_CURRENCY": "int",
+    "BOOLEAN": "bool", "STRING": "string", "STRING_TRANSLATABLE": "string",
+}  # fmt: skip
+ITEM_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+REPEATABLE = {"ZeroToMany", "OneToMany"}
+
+
+def _load(data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8-sig"))  # JSON travels as UTF-8 (RFC 8259)
+    except UnicodeDecodeError as exc:
+        raise BadRequest(
+            "the document is not UTF-8 text",
+            detail_ko="UTF-8 텍스트가 아닙니다",
+            fields=[field_error("body", "not UTF-8")],
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            detail_ko=f"JSON 형식이 올바르지 않습니다 ({exc.lineno}행 {exc.colno}열)",
+            fields=[field_error("body", f"invalid JSON at line {exc.lineno}, column {exc.colno}")],
+        ) from exc
+    except RecursionError as exc:
+        raise BadRequest(
+            "the JSON document nests too deeply",
+            detail_ko="JSON 중첩이 너무 깊습니다",
+            fields=[field_error("body", "nesting too deep")],
+        ) from exc
+
+
+def _not_aas(what: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"not an AAS V3 Environment or Submodel: {what}",
+        detail_ko="AAS V3 Environment 또는 Submodel 문서가 아닙니다",
+        fields=[field_error("body", what)],
+    )
+
+
+def _langs(value: Any) -> dict[str, str]:
+    """``[{"language": "ko", "text": ...}]`` as ``{"ko": ..., "en": ...}`` (first of each language)."""
+    out: dict[str, str] = {}
+    for entry in value if isinstance(value, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("text"), str):
+            lang = str(entry.get("language", "")).lower()[:2]
+            out.setdefault(lang, entry["text"])
+    return out
+
+
+def _first_key(reference: Any) -> str | None:
+    keys = reference.get("keys") if isinstance(reference, dict) else None
+    if (
+        isinstance(keys, list)
+        and keys
+        and isinstance(keys[0], dict)
+        and isinstance(keys[0].get("value"), str)
+    ):
+        return str(keys[0]["value"])
+    return None
+
+
+def _iec(concept: dict[str, Any] | None) -> dict[str, Any]:
+    for spec in (concept or {}).get("embeddedDataSpecifications") or []:
+        content = spec.get("dataSpecificationContent") if isinstance(spec, dict) else None
+        if isinstance(content, dict):
+            return content
+    return {}
+
+
+def _qualifiers(element: dict[str, Any]) -> dict[str, str]:
+    return {
+        str(q["type"]): str(q.get("value", ""))
+        for q in element.get("qualifiers") or []
+        if isinstance(q, dict) and "type" in q
+    }
+
+
+def _number(text: Any, what: str, notes: list[str]) -> float | None:
+    if text in (None, ""):
+        return None
+    try:
+        return float(text)
+    except (ValueError, TypeError):
+        notes.append(f"{what} {text!r} is not a number: ignored")
+        return None
+
+
+class _Walk:
+    def __init__(self, draft: Draft, concepts: dict[str, dict[str, Any]]) -> None:
+        self.draft, self.concepts = draft, concepts
+
+    def elements(self, elements: Any, prefix: list[str], path: str) -> None:
+        for n, element in enumerate(elements if isinstance(elements, list) else []):
+            if not isinstance(element, dict):
+                self.draft.drop(f"{path}[{n}]", "not an object")
+                continue
+            id_short = str(element.get("idShort") or n)
+            source = f"{path}/{id_short}"
+            kind = element.get("modelType")
+            if kind in ("SubmodelElementCollection", "SubmodelElementList"):
+                if _qualifiers(element).get("SMT/Cardinality") in REPEATABLE:
+                    self.draft.notes.append(f"{source} may repeat; its items are imported once")
+                self.elements(element.get("value"), [*prefix, id_short], source)
+            elif kind in ("Property", "MultiLanguageProperty", "Range"):
+                self.item(element, prefix, id_short, source)
+            else:
+                self.draft.drop(source, f"a {kind or 'element without modelType'} holds no reading")
+
+    def item(self, element: dict[str, Any], prefix: list[str], id_short: str, source: str) -> None:
+        notes: list[str] = []
+        qualifiers = _qualifiers(element)
+        semantic_id = _first_key(element.get("semanticId"))
+        concept_ids = [semantic_id] + [_first_key(r) for r in element.get("supplementalSemanticIds") or []]
+        concept = _iec(next((self.concepts[c] for c in concept_ids if c in self.concepts), None))
+        kind = element["modelType"]
+        if kind == "MultiLanguageProperty":
+            data_type: str | None = "string"
+            notes.append("a multi-language text: imported as a string item")
+        else:
+            value_type = element.get("valueType")
+            data_type = (
+                XS_TYPES.get(str(value_type)) if value_type else IEC_TYPES.get(concept.get("dataType", ""))
+            )
+        if data_type is None:
+            self.draft.drop(source, f"value type {element.get('valueType')} is not a single reading")
+            return
+        unit_text = qualifiers.get("Unit") or concept.get("unit")
+        unit = platform_unit(unit_text)
+        if unit_text and unit is None:
+            self.draft.drop(source, f"unit {unit_text!r} has no platform equivalent")
+            return
+        numeric = data_type in ("float", "int")
+        lo = _number(qualifiers.get("Min") or (element.get("min") if kind == "Range" else None), "Min", notes)
+        hi = _number(qualifiers.get("Max") or (element.get("max") if kind == "Range" else None), "Max", notes)
+        allowed: list[str] | None = None
+        if "AllowedValues" in qualifiers:
+            try:
+                allowed = [str(v) for v in json.loads(qualifiers["AllowedValues"])]
+            except (ValueError, TypeError):
+                notes.append("AllowedValues qualifier is not a JSON list: ignored")
+        elif isinstance(concept.get("valueList"), dict):
+            pairs = concept["valueList"].get("valueReferencePairs") or []
+            allowed = [str(p["value"]) for p in pairs if isinstance(p, dict) and "value" in p] or None
+        names = _langs(element.get("displayName")) or _langs(concept.get("preferredName"))
+        english = names.get("en") or id_short
+        if "ko" not in names:
+            notes.append("no Korean name: the English name stands in")
+        plain = id_short if not prefix and ITEM_ID.match(id_short) else snake_id(*prefix, id_short)
+        mappings = {m: qualifiers.get(q) for q, f, m in ITEM_QUALIFIERS if m}
+        candidate: dict[str, Any] = {
+            "id": plain,
+            "name": {"ko": names.get("ko") or english, "en": names.get("en")},
+            "category": qualifiers.get("Category") or ("SAMPLE" if numeric and unit else "EVENT"),
+            "data_type": data_type,
+            "unit": unit,
+            "min": lo if numeric else None,
+            "max": hi if numeric else None,
+            "semantic_id": semantic_id,
+            "allowed_values": allowed,
+            "role": qualifiers.get("Role"),
+            "source": qualifiers.get("Source"),
+            "mappings": {k: v for k, v in mappings.items() if v} or None,
+        }
+        self.draft.add(source, candidate, notes)
+
+
+def parse(data: bytes) -> Draft:
+    document = _load(data)
+    if not isinstance(document, dict):
+        raise _not_aas("the top level is not an object")
+    if "submodels" in document:
+        submodels = document["submodels"]
+        if not isinstance(submodels, list) or not submodels or not isinstance(submodels[0], dict):
+            raise _not_aas("the Environment has no submodel")
+    elif document.get("modelType") == "Submodel":
+        submodels = [document]
+    else:
+        raise _not_aas("neither 'submodels' nor modelType Submodel")
+    concepts = {
+        str(c["id"]): c
+        for c in document.get("conceptDescriptions") or []
+        if isinstance(c, dict) and isinstance(c.get("id"), str)
+    }
+    submodel = submodels[0]
+    names = _langs(submodel.get("displayName"))
+    id_short = str(submodel.get("idShort") or "submodel")
+    extensions = {
+        str(e.get("name")): e.get("value") for e in submodel.get("extensions") or [] if isinstance(e, dict)
+    }
+    draft = Draft(
+        title=names.get("ko") or names.get("en") or id_short,
+        title_en=names.get("en"),
+        equipment_type=str(extensions.get(EXT_EQUIPMENT_TYPE) or snake_id(id_short).upper()),
+    )
+    ideal_notes: list[str] = []
+    draft.ideal_cycle_time_s = _number(extensions.get(EXT_IDEAL_CYCLE_TIME), "IdealCycleTimeS", ideal_notes)
+    draft.notes.extend(ideal_notes)
+    for other in submodels[1:]:
+        other_id = other.get("idShort") if isinstance(other, dict) else None
+        draft.notes.append(f"submodel {other_id} not imported: one model per submodel")
+    _Walk(draft, concepts).elements(submodel.get("submodelElements"), [], id_short)
+    return draft

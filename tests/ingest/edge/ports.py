@@ -1,0 +1,27 @@
+"""Free ephemeral ports and waiting for a test server to listen."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_listening(
+    port: int, what: str, alive: Callable[[], bool] = lambda: True, timeout_s: float = 15
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert alive(), f"{what} ended before it listened"
+            assert time.monotonic() < deadline, f"{what} did not start"
+            time.sleep(0.05)

@@ -1,0 +1,53 @@
+"""The portal's cache of public reads: fresh, then stale while one refresh runs; a write clears it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from platform_api.portal import api as portal_api
+from tests.conftest import Auth
+from tests.factories import usecase_body
+
+
+class _Request:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+
+def test_stale_answers_are_served_while_one_refresh_runs(
+    client: TestClient, auth: Auth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app: Any = client.app
+    calls: list[str] = []
+    real = app.state.service_client.get_json
+
+    async def counting(service: str, path: str, **kw: Any) -> Any:
+        calls.append(path)
+        return await real(service, path, **kw)
+
+    monkeypatch.setattr(app.state.service_client, "get_json", counting)
+    vendor = auth("vendor", org_id="org-vendor-9")
+
+    async def scenario() -> None:
+        reader = portal_api.PortalApi(_Request(app), None)  # type: ignore[arg-type]
+        first = await reader.get("usecases", "/regions")
+        assert await reader.get("usecases", "/regions") == first and len(calls) == 1, "fresh: no call"
+        made = await asyncio.to_thread(
+            client.post, "/api/v1/usecases", json=usecase_body(region="50"), headers=vendor
+        )
+        await asyncio.to_thread(client.post, f"/api/v1/usecases/{made.json()['id']}/publish", headers=vendor)
+        key = ("usecases", "/regions", ())
+        expires, answer = app.state.portal_public_cache[key]
+        app.state.portal_public_cache[key] = (expires - portal_api.PUBLIC_TTL_S, answer)  # now stale
+        assert await reader.get("usecases", "/regions") == first, "stale is served at once"
+        await asyncio.gather(*app.state.portal_refresh_tasks)
+        jeju = next(r for r in (await reader.get("usecases", "/regions"))["items"] if r["code"] == "50")
+        assert jeju["count"] == 1 and len(calls) == 2, "one background refresh brought the new case"
+        reader.forget_public()
+        assert app.state.portal_public_cache == {}
+
+    asyncio.run(scenario())

@@ -1,0 +1,146 @@
+"""A small world for deployment records: two SMEs with a factory each, two vendors (one designated), an
+agency reviewer of 경남 and one of 서울, and helpers that take a record through its lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.companies.models import Designation
+from tests.conftest import Auth
+from tests.factories import company_body, deployment_body
+
+URL = "/api/v1/deployments"
+COMPANIES = "/api/v1/companies"
+# Any document a test uploads: a minimal PDF.
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def signed_today() -> dict[str, str]:
+    """A contract of today: org-vendor-9 is designated on that day (since yesterday)."""
+    return {"number": "2026-SF-0001", "signed_on": date.today().isoformat()}
+
+
+@dataclass
+class World:
+    client: TestClient
+    sme: dict[str, str]  # org-sme-1, factory-sme-1-a in 48 (경남), C29
+    sme2: dict[str, str]  # org-sme-2, factory-sme-2-a in 11 (서울)
+    vendor: dict[str, str]  # org-vendor-3, not designated
+    designated: dict[str, str]  # org-vendor-9, designated specialist company since yesterday
+    outsider: dict[str, str]  # org-vendor-5, registered, no part in any record
+    agency: dict[str, str]  # agency of 48, 26, 31
+    agency_seoul: dict[str, str]
+    admin: dict[str, str]
+
+    def create(self, headers: dict[str, str] | None = None, **kw: Any) -> dict[str, Any]:
+        answer = self.client.post(URL, json=deployment_body(**kw), headers=headers or self.sme)
+        assert answer.status_code == 201, answer.text
+        return dict(answer.json())
+
+    def act(self, record: dict[str, Any], action: str, headers: dict[str, str], **body: Any) -> Any:
+        return self.client.post(f"{URL}/{record['id']}/{action}", json=body or None, headers=headers)
+
+    def finish_stages(self, record: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """Every stage done as planned, and one evidence document for each."""
+        stages = [
+            {**_input(s), "actual_start": s["planned_start"], "actual_end": s["planned_end"]}
+            for s in record["stages"]
+        ]
+        headers = headers or self.sme
+        answer = self.client.patch(f"{URL}/{record['id']}", json={"stages": stages}, headers=headers)
+        assert answer.status_code == 200, answer.text
+        for stage in stages:
+            upload = self.client.post(
+                f"{URL}/{record['id']}/documents",
+                files={"file": (f"{stage['code'].lower()}.pdf", PDF, "application/pdf")},
+                data={"stage_code": stage["code"]},
+                headers=headers,
+            )
+            assert upload.status_code == 201, upload.text
+        return dict(self.client.get(f"{URL}/{record['id']}", headers=headers).json())
+
+    def publish(self, record: dict[str, Any], *, drafter: dict[str, str] | None = None) -> dict[str, Any]:
+        """draft → submitted → confirmed → verified → published by the right people."""
+        drafter = drafter or self.sme
+        other = self.vendor if record["drafted_by"] == "sme" else self.sme
+        if record["supplier_company_ids"][0] == "org-vendor-9" and record["drafted_by"] == "sme":
+            other = self.designated
+        for action, who in (
+            ("submit", drafter),
+            ("confirm", other),
+            ("verify", self.agency),
+            ("publish", self.agency),
+        ):
+            answer = self.act(record, action, who)
+            assert answer.status_code == 200, f"{action}: {answer.text}"
+        return dict(answer.json())
+
+    def published(self, **kw: Any) -> dict[str, Any]:
+        return self.publish(self.finish_stages(self.create(**kw)))
+
+
+def _input(stage: dict[str, Any]) -> dict[str, Any]:
+    return {k: stage[k] for k in ("code", "planned_start", "planned_end", "actual_start", "actual_end")}
+
+
+def designate(client: TestClient, company_id: str, since: datetime) -> None:
+    """A designation in force from ``since`` for three years, written as the companies service stores one
+    (its own workflow is that service's test subject)."""
+    with client.app.state.db.session() as session, session.begin():  # type: ignore[attr-defined]
+        session.add(
+            Designation(
+                company_id=company_id,
+                fields=["INFO-MES"],
+                scores={},
+                total_score=90.0,
+                status="designated",
+                decided_at=since,
+                valid_from=since,
+                valid_until=since + timedelta(days=3 * 365),
+            )
+        )
+
+
+@pytest.fixture
+def world(client: TestClient, auth: Auth) -> World:
+    return build_world(client, auth)
+
+
+def build_world(client: TestClient, auth: Auth) -> World:
+    sme = auth("sme", org_id="org-sme-1", username="sme1")
+    sme2 = auth("sme", org_id="org-sme-2", username="sme2")
+    vendor = auth("vendor", org_id="org-vendor-3", username="vendor3")
+    designated = auth("vendor", org_id="org-vendor-9", username="vendor9")
+    outsider = auth("vendor", org_id="org-vendor-5", username="vendor5")
+    for headers, body in (
+        (sme, company_body(company_id="org-sme-1", kind="sme", brn_first9="123456789")),
+        (sme2, company_body(company_id="org-sme-2", kind="sme", brn_first9="223456789", region="11")),
+        (vendor, company_body(company_id="org-vendor-3", brn_first9="220816251")),
+        (designated, company_body(company_id="org-vendor-9", brn_first9="320816251")),
+        (outsider, company_body(company_id="org-vendor-5", brn_first9="420816251")),
+    ):
+        assert client.post(COMPANIES, json=body, headers=headers).status_code == 201
+    for company, factory, region, headers in (
+        ("org-sme-1", "factory-sme-1-a", "48", sme),
+        ("org-sme-2", "factory-sme-2-a", "11", sme2),
+    ):
+        site = {"id": factory, "name": f"{company} 제1공장", "region_code": region, "industry_code": "C29"}
+        answer = client.post(f"{COMPANIES}/{company}/factories", json=site, headers=headers)
+        assert answer.status_code == 201, answer.text
+    designate(client, "org-vendor-9", datetime.now(UTC) - timedelta(days=1))
+    return World(
+        client=client,
+        sme=sme,
+        sme2=sme2,
+        vendor=vendor,
+        designated=designated,
+        outsider=outsider,
+        agency=auth("agency", org_id="org-agency", regions=["48", "26", "31"], username="agency1"),
+        agency_seoul=auth("agency", org_id="org-agency-seoul", regions=["11"], username="agency-seoul"),
+        admin=auth("admin", org_id="org-operator", username="admin1"),
+    )
