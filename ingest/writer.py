@@ -15,6 +15,7 @@ exponential backoff, shown in ``/readyz`` (embedded) or the writer's own ``/read
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import signal
@@ -48,6 +49,9 @@ BACKOFF_FIRST_S, BACKOFF_MAX_S = 1.0, 30.0
 # A writer that has failed this many times in a row, or has not come round its loop for this long, is not
 # ready: its partitions are better served by another member of the group.
 UNHEALTHY_FAILURES, STALLED_S = 5, 120.0
+# A consumer that is behind its partitions' ends yet fetches nothing for this long is rejoined: seen with
+# kafka-python after two back-to-back rebalances at start-up (positions set, fetches empty for ever).
+FETCH_STALL_S = 20.0
 MAX_KNOWN_KEYS = 2_000_000
 
 POISON = Counter(
@@ -184,12 +188,13 @@ class Sink:
             raise PoisonMessage(f"{type(exc).__name__}: {exc}"[:500]) from exc
         self.buffer(rows)
 
-    def add_letter(self, key: str, rows: pa.Table) -> None:
-        """Buffer a dead letter made by the writer itself (once per key, like a bus message)."""
+    def add_letter(self, key: str, rows: pa.Table) -> bool:
+        """Buffer a dead letter made by the writer itself, once per key like a bus message (True if new)."""
         if key in self.seen or self.layout is None:
-            return
+            return False
         self.seen.add(key)
         self.buffer(appends.conform(rows, self.wire))
+        return True
 
     def buffer(self, rows: pa.Table) -> None:
         assert self.layout is not None
@@ -264,24 +269,41 @@ class LakeWriter:
         try:
             sink.add(record)
         except PoisonMessage as exc:
-            self.health.poison += 1
-            POISON.labels(sink.name).inc()
-            log.error("%s: dead-lettering message %s/%d@%d: %s", sink.name, *record_at(record), exc)
-            self.letters.add_letter(*poison_letter(record, str(exc)))
+            # Counted once per message: consumed again after a rebalance, it is already a dead letter.
+            if self.letters.add_letter(*poison_letter(record, str(exc))):
+                self.health.poison += 1
+                POISON.labels(sink.name).inc()
+                log.error("%s: dead-lettering message %s/%d@%d: %s", sink.name, *record_at(record), exc)
+
+    def _consumer(self) -> Consumer:
+        return self.runtime.bus.consumer(list(self.sinks), self.runtime.settings.writer_group, self._assigned)
 
     def run(self, stop: threading.Event) -> None:
-        group = self.runtime.settings.writer_group
-        consumer = self.runtime.bus.consumer(list(self.sinks), group, self._assigned)
+        consumer = self._consumer()
         backoff = Backoff(self.health, stop)
+        quiet_since = time.monotonic()
         try:
             while not stop.is_set():
                 self.health.heartbeat = time.monotonic()
                 records = consumer.poll(timeout_s=0.2, max_records=500)
+                if records or self._new_assignment is not None:
+                    quiet_since = time.monotonic()
+                elif time.monotonic() - quiet_since > FETCH_STALL_S:
+                    quiet_since = time.monotonic()
+                    if consumer.lagging():
+                        log.warning(
+                            "behind the bus but fetching nothing for %.0f s: rejoining", FETCH_STALL_S
+                        )
+                        consumer.close()
+                        consumer = (
+                            self._consumer()
+                        )  # its first poll assigns, and positions come from the lake
+                        continue
                 if (assigned := self._new_assignment) is not None:
                     # What this poll fetched predates the positions taken from the lake: never used, and
                     # nothing is consumed until the lake has answered where the new partitions resume.
                     if backoff.attempt(
-                        lambda: self._position(consumer, assigned),
+                        functools.partial(self._position, consumer, assigned),
                         "positions",
                         "cannot read the lake's offsets for new partitions; retrying",
                     ):

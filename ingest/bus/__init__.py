@@ -55,6 +55,10 @@ class Consumer(Protocol):
 
     def assignment(self) -> set[TopicPartition]: ...
 
+    def lagging(self) -> bool:
+        """True when an owned partition has records beyond the consumer's position (blocking)."""
+        ...
+
     def close(self) -> None: ...
 
 

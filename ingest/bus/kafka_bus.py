@@ -165,5 +165,12 @@ class KafkaGroupConsumer:
     def assignment(self) -> set[tuple[str, int]]:
         return {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
 
+    def lagging(self) -> bool:
+        owned = list(self._consumer.assignment())
+        if not owned:
+            return False
+        ends = self._consumer.end_offsets(owned)
+        return any(self._consumer.position(tp) < ends[tp] for tp in owned)
+
     def close(self) -> None:
         self._consumer.close()

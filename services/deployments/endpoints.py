@@ -106,18 +106,15 @@ async def _private_for(request: Request, principal: Principal | None, record: De
     return isinstance(answer, dict) and answer.get("granted") is True
 
 
-def _out(
-    session: Session, record: DeploymentRecord, private: bool, response: Response | None = None
-) -> DeploymentOut:
-    tickets = session.scalars(repository.tickets_of_record(session, record.id)).all()
-    out = service.to_out(record, private=private, tickets=aftercare.counts(tickets))
+def _out(record: DeploymentRecord, private: bool, response: Response | None = None) -> DeploymentOut:
+    out = service.to_out(record, private=private, tickets=aftercare.counts(record.tickets))
     if response is not None:
         response.headers["ETag"] = etag(record.version)
     return out
 
 
-def _written(session: Session, record: DeploymentRecord, response: Response) -> DeploymentOut:
-    return _out(session, record, True, response)
+def _written(record: DeploymentRecord, response: Response) -> DeploymentOut:
+    return _out(record, True, response)
 
 
 # --- catalogue -----------------------------------------------------------------------------------------
@@ -172,7 +169,7 @@ async def create_deployment(
     facts = await check_parties(request, principal, body)
 
     def run() -> DeploymentOut:
-        return _written(session, service.create(session, principal, body, facts), response)
+        return _written(service.create(session, principal, body, facts), response)
 
     return await _db(run)
 
@@ -215,7 +212,7 @@ def list_deployments(session: SessionDep, page: PageDep, filters: FiltersDep) ->
         repository.public(filters),
         (DeploymentRecord.created_at, DeploymentRecord.id),
         page,
-        lambda r: _out(session, r, False),
+        lambda r: _out(r, False),
     )
 
 
@@ -238,7 +235,7 @@ def list_workspace(
         stmt,
         (DeploymentRecord.updated_at, DeploymentRecord.id),
         page,
-        lambda r: _out(session, r, access.sees_private(principal, r)),
+        lambda r: _out(r, access.sees_private(principal, r)),
     )
 
 
@@ -272,7 +269,7 @@ async def get_deployment(
     record = await _db(repository.get, session, record_id)
     access.require_readable(principal, record)
     private = await _private_for(request, principal, record)
-    return await _db(_out, session, record, private, response)
+    return await _db(_out, record, private, response)
 
 
 @router.patch(
@@ -296,7 +293,7 @@ async def update_deployment(
 
     def run() -> DeploymentOut:
         record = service.update(session, principal, record_id, data, facts, expected)
-        return _written(session, record, response)
+        return _written(record, response)
 
     return await _db(run)
 
@@ -341,7 +338,7 @@ def _transition(
         expected_version(if_match),
         factory_checked=factory_checked,
     )
-    return _out(session, record, access.sees_private(principal, record), response)
+    return _out(record, access.sees_private(principal, record), response)
 
 
 @router.post(
@@ -504,7 +501,7 @@ def approve_stage(
     if_match: IfMatch = None,
 ) -> DeploymentOut:
     record = lifecycle.approve_stage(session, principal, record_id, code, expected_version(if_match))
-    return _out(session, record, access.sees_private(principal, record), response)
+    return _out(record, access.sees_private(principal, record), response)
 
 
 # --- KPIs ----------------------------------------------------------------------------------------------
@@ -525,7 +522,7 @@ def put_kpi(
     if_match: IfMatch = None,
 ) -> DeploymentOut:
     record = service.put_kpi(session, principal, record_id, kind, body, expected_version(if_match))
-    return _written(session, record, response)
+    return _written(record, response)
 
 
 @router.post(
@@ -553,7 +550,7 @@ async def measure_kpi(
         record = evidence.store(
             session, principal, record_id, kind, body, metric, factory_id, answer, expected
         )
-        return _written(session, record, response)
+        return _written(record, response)
 
     return await _db(run)
 
@@ -592,7 +589,7 @@ def verify_kpi(
     if_match: IfMatch = None,
 ) -> DeploymentOut:
     record = evidence.verify_kpi(session, principal, record_id, kind, expected_version(if_match))
-    return _out(session, record, True, response)
+    return _out(record, True, response)
 
 
 # --- documents -----------------------------------------------------------------------------------------
@@ -627,7 +624,7 @@ async def upload_document(
         name = file.filename or ""
         document = documents.add(session, principal, record_id, name, data, stage_code, limit, expected)
         store.put(document.storage_key, data, document.content_type)
-        return _written(session, repository.get(session, record_id), response)
+        return _written(repository.get(session, record_id), response)
 
     return await _db(run)
 

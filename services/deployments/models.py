@@ -66,6 +66,8 @@ class DeploymentRecord(Base):
     documents: Mapped[list[Document]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Document.uploaded_at"
     )
+    # Read only, for the after-care counts of a record: loaded for a whole page in one query.
+    tickets: Mapped[list[Ticket]] = relationship(lazy="selectin", viewonly=True, order_by="Ticket.opened_at")
 
 
 class Supplier(Base):
