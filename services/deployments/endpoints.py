@@ -80,6 +80,12 @@ WRITE: Responses = {**NOT_FOUND, **FORBIDDEN, **CONFLICT, **STALE, **INVALID}
 ETAG_HEADER: dict[str, Any] = {"ETag": {"description": "the record's version", "schema": {"type": "string"}}}
 
 
+def _party_of_record(record_id: str, principal: Writer, session: SessionDep) -> Principal:
+    """A party of the record: checked before a body is read, so others learn nothing from its errors."""
+    access.require_party(principal, repository.get(session, record_id))
+    return principal
+
+
 async def _db(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await run_in_threadpool(func, *args, **kwargs)
 
@@ -166,6 +172,7 @@ def list_processes() -> list[ProcessOut]:
 async def create_deployment(
     request: Request, response: Response, body: DeploymentIn, principal: Writer, session: SessionDep
 ) -> DeploymentOut:
+    service.drafting_side(principal, body)  # who may draft it, before asking other services about it
     facts = await check_parties(request, principal, body)
 
     def run() -> DeploymentOut:
@@ -541,8 +548,8 @@ async def measure_kpi(
     if_match: IfMatch = None,
 ) -> DeploymentOut:
     expected = expected_version(if_match)
-    metric = evidence.metric_for(kind, body.metric)
     factory_id = await _db(evidence.measurable_factory, session, principal, record_id, expected)
+    metric = evidence.metric_for(kind, body.metric)
     baseline, after = body.baseline.model_dump(mode="json"), body.after.model_dump(mode="json")
     answer = await evidence.measure(request, factory_id, metric, baseline, after, None)
 
@@ -609,7 +616,7 @@ async def upload_document(
     request: Request,
     record_id: str,
     response: Response,
-    principal: Writer,
+    principal: Annotated[Principal, Depends(_party_of_record)],
     session: SessionDep,
     file: Annotated[UploadFile, File(description="the document")],
     stage_code: Annotated[str | None, Form(max_length=16, description="the stage it proves")] = None,

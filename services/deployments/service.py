@@ -267,6 +267,12 @@ def with_planned_stages(data: DeploymentIn, designated: bool) -> DeploymentIn:
     )
 
 
+def drafting_side(principal: Principal, data: DeploymentIn) -> tuple[str, str]:
+    """The owner of a new record and the side drafting it; refused before anything else is checked."""
+    owner = principal.owner_for(data.owner_org_id)
+    return owner, _drafting_side(principal, owner, data)
+
+
 def _drafting_side(principal: Principal, owner: str, data: DeploymentIn) -> str:
     if owner == data.sme_company_id and (principal.is_admin or Role.SME in principal.roles):
         return "sme"
@@ -372,8 +378,7 @@ def finish_change(
 
 
 def create(session: Session, principal: Principal, data: DeploymentIn, facts: Facts) -> DeploymentRecord:
-    owner = principal.owner_for(data.owner_org_id)
-    drafted_by = _drafting_side(principal, owner, data)
+    owner, drafted_by = drafting_side(principal, data)
     data = with_planned_stages(data, facts.designated)
     _check(data, process_for(facts.designated), {})
     record = DeploymentRecord(

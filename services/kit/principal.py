@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, Protocol
@@ -101,6 +102,11 @@ class Principal:
 
 # Request state key of (token, claims) verified earlier in the same request.
 VERIFIED_TOKEN = "verified_token"
+# The (token, claims) this task verified last: a sibling service called in-process with the same token
+# (services.kit.clients) runs in the caller's task, so it need not verify the signature again.
+_VERIFIED_IN_TASK: ContextVar[tuple[str, dict[str, Any]] | None] = ContextVar(
+    "verified_in_task", default=None
+)
 _bearer = HTTPBearer(auto_error=False, description="OIDC access token (Keycloak or the dev issuer)")
 
 
@@ -114,13 +120,15 @@ async def _verify(request: Request, credentials: HTTPAuthorizationCredentials | 
         return None
     if credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("expected 'Authorization: Bearer <token>'", detail_ko="Bearer 토큰이 필요합니다")
-    verified = getattr(request.state, VERIFIED_TOKEN, None)  # left by the rate limiter, in front of us
+    # Left by the rate limiter in front of us, or by the caller of this in-process request.
+    verified = getattr(request.state, VERIFIED_TOKEN, None) or _VERIFIED_IN_TASK.get()
     if verified is not None and verified[0] == credentials.credentials:
         claims = verified[1]
     else:
         verifier: TokenVerifier = request.app.state.token_verifier
         # In a thread: an unknown key id makes the verifier fetch the issuer's JWKS over the network.
         claims = await run_in_threadpool(verifier.verify, credentials.credentials)
+    _VERIFIED_IN_TASK.set((credentials.credentials, claims))
     principal = Principal.from_claims(claims)
     request.state.principal = principal
     audit.bind_actor(

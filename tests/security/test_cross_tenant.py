@@ -77,6 +77,13 @@ HAND_CASES: dict[str, dict[str, Any]] = {
         },
         "refusals": {403},
     },
+    # An import names its owner in the query: only admins may name another organisation.
+    "POST /api/v1/standards/imports/{source}": {
+        "who": "sme2",
+        "url": "/api/v1/standards/imports/aas?model_id=sec-import&owner_org_id=org-vendor-1",
+        "json": {"modelType": "Submodel", "idShort": "Intruder", "submodelElements": []},
+        "refusals": {403},
+    },
     "POST /api/v1/ingest/batches": {
         "who": "edge-gw-demo-2",
         "json": READING,
@@ -84,8 +91,12 @@ HAND_CASES: dict[str, dict[str, Any]] = {
         "refusals": {403},
     },
 }
-# Reads any signed-in user may make: the organisation directory.
-SHARED_READS = {"GET /api/v1/identity/organisations/{org_id}"}
+# Reads any signed-in user may make: the organisation directory, and a programme's applications, of which
+# a company sees its own only (tests/services/companies/test_centres.py checks that filter).
+SHARED_READS = {
+    "GET /api/v1/identity/organisations/{org_id}",
+    "GET /api/v1/companies/programmes/{programme_id}/applications",
+}
 
 
 def test_no_tenant_reaches_another_tenants_records(

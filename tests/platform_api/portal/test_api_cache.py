@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -50,4 +51,6 @@ def test_stale_answers_are_served_while_one_refresh_runs(
         reader.forget_public()
         assert app.state.portal_public_cache == {}
 
-    asyncio.run(scenario())
+    # A fresh thread: a browser test's Playwright may own this thread's event loop.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, scenario()).result()
