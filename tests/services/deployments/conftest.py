@@ -4,8 +4,9 @@ agency reviewer of 경남 and one of 서울, and helpers that take a record thro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,7 +23,11 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def signed_today() -> dict[str, str]:
     """A contract of today: org-vendor-9 is designated on that day (since yesterday)."""
-    return {"number": "2026-SF-0001", "signed_on": date.today().isoformat()}
+    # Today in Korea: a designation is judged on the Korean day (KST), which starts 9 hours before UTC's.
+    return {"number": "2026-SF-0001", "signed_on": datetime.now(KST).date().isoformat()}
+
+
+KST = ZoneInfo("Asia/Seoul")
 
 
 @dataclass
