@@ -169,8 +169,11 @@ class KafkaGroupConsumer:
         owned = list(self._consumer.assignment())
         if not owned:
             return False
-        ends = self._consumer.end_offsets(owned)
-        return any(self._consumer.position(tp) < ends[tp] for tp in owned)
+        try:
+            ends = self._consumer.end_offsets(owned)
+            return any(self._consumer.position(tp) < ends[tp] for tp in owned)
+        except KafkaError:  # the broker is away: nothing to fetch either, and the client reconnects itself
+            return False
 
     def close(self) -> None:
         self._consumer.close()
