@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from pathlib import Path
@@ -70,7 +71,10 @@ def test_a_poison_message_becomes_one_dead_letter_and_the_stream_goes_on(
         status = _wait(lambda: _get(f"http://127.0.0.1:{port}/readyz"))
         assert status.status_code == 200, status.text
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
-        assert 'smartmfg_writer_poison_messages_total{sink="readings"} 1.0' in metrics
+        # At least once: a rebalance before the letter commits hands the message over again (the lake
+        # still holds one letter, checked above and below).
+        counted = re.search(r'smartmfg_writer_poison_messages_total\{sink="readings"\} ([0-9.]+)', metrics)
+        assert counted is not None and float(counted.group(1)) >= 1
         # A restart resumes after the poison message: nothing again, neither rows nor the letter.
         writer.kill()
         writer.start()
