@@ -3,10 +3,10 @@ cases, 500 equipment models × 100 data items, then ``wrk`` (its own process, lo
 read endpoints and the portal's pages, embedded (one process) and distributed (a process per service
 behind the gateway's proxy), on one PostgreSQL database.
 
-The generator clones the bodies of the demo world (platform_api/demo_data.py: valid by construction, kept
-valid by the demo seed's own tests) under new ids, validates each with the service's input schema and
-stores it through the service's own ``create`` functions, a thousand per transaction — the code path of
-the API without one HTTP round trip per record, which would take hours at this scale.
+The generator (national_data.py) stores each body of the demo world (platform_api/demo_data.py: valid by
+construction, kept valid by the demo seed's own tests) once through the service's own functions and clones
+the rows it wrote under new ids, thousands of rows per INSERT: the full scale loads in minutes, where one
+HTTP call (or one unit of work) per record would take hours.
 
 Per-row queries are found by counting SQL statements: an endpoint whose statement count grows with the
 page size (limit 5 against limit 50) issues queries per row.
@@ -15,14 +15,12 @@ page size (limit 5 against limit 50) issues queries per row.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -39,175 +37,27 @@ from benchkit import (
     wait_ready,
 )
 from fastapi.testclient import TestClient
+from national_data import generate
 from sqlalchemy import event, func, select
 
 from platform_api.app import create_app
-from platform_api.demo_data import brn_with_checksum, build_world
-from services.companies import service as companies
 from services.companies.models import Company
-from services.companies.schemas import CompanyIn, FactoryIn
-from services.deployments import service as deployments
 from services.deployments.models import DeploymentRecord
-from services.deployments.parties import Facts
-from services.deployments.schemas import DeploymentIn
-from services.kit.db import Database, utcnow
-from services.kit.principal import Principal
+from services.kit.db import Database
 from services.kit.settings import PlatformSettings
-from services.standards import service as standards
-from services.standards.schemas import ModelCreate
-from services.usecases import service as usecases
+from services.standards.models import EquipmentModel
 from services.usecases.models import UseCase
-from services.usecases.schemas import UseCaseIn
 
 SMARTMFG = [sys.executable, "-m", "platform_api.cli"]
 LUA = Path(__file__).with_name("wrk_report.lua")
-ADMIN = Principal(subject="bench-loader", roles=frozenset({"admin"}), org_id="org-operator")
 SERVICES = ("deployments", "companies", "usecases", "standards", "identity")
 FULL = {"deployments": 100_000, "companies": 30_000, "usecases": 10_000, "models": 500, "items": 100}
-QUICK = {"deployments": 5_000, "companies": 1_500, "usecases": 500, "models": 50, "items": 100}
+QUICK_SCALE = 0.05
 
 
-def batched(db: Database, items: Iterator[Any], store: Callable[[Any, Any], object], size: int = 1000) -> int:
-    """Stores ``items`` a thousand per transaction; returns how many."""
-    count = 0
-    session = db.session()
-    try:
-        for item in items:
-            store(session, item)
-            count += 1
-            if count % size == 0:
-                session.commit()
-                session.expunge_all()
-        session.commit()
-    finally:
-        session.close()
-    return count
-
-
-def generate(db: Database, sizes: dict[str, int]) -> dict[str, float]:
-    """Fills the platform; returns the seconds each kind of record took."""
-    world = build_world()
-    vendors = [c for c in world.companies if c["kind"] == "vendor"]
-    smes = [c for c in world.companies if c["kind"] == "sme"]
-    factories = dict(world.factories)
-    n_vendors = max(1, sizes["companies"] // 10)
-    n_smes = sizes["companies"] - n_vendors
-    took: dict[str, float] = {}
-
-    def company(i: int, kind: str) -> dict[str, Any]:
-        body = copy.deepcopy(
-            (vendors if kind == "vendor" else smes)[i % (len(vendors) if kind == "vendor" else len(smes))]
-        )
-        body["id"] = f"nat-{kind}-{i}"
-        body["business_registration_number"] = brn_with_checksum(
-            f"{300 + i // 10000:03d}{81 if kind == 'vendor' else 86}{i % 10000:04d}"
-        )
-        body["name"] = {"ko": f"{body['name']['ko']} {i}", "en": f"{body['name'].get('en', '')} {i}"}
-        return body
-
-    def store_company(session: Any, body: dict[str, Any]) -> None:
-        companies.create(session, ADMIN, CompanyIn.model_validate(body))
-
-    started = time.monotonic()
-    batched(db, (company(i, "vendor") for i in range(n_vendors)), store_company)
-    batched(db, (company(i, "sme") for i in range(n_smes)), store_company)
-
-    def factory(i: int) -> tuple[str, dict[str, Any]]:
-        template = smes[i % len(smes)]
-        body = copy.deepcopy(factories[template["id"]])
-        body["id"] = f"nat-factory-{i}"
-        body["equipment"] = [{**e, "equipment_id": f"{e['equipment_id']}-{i}"} for e in body["equipment"]]
-        return f"nat-sme-{i}", body
-
-    batched(
-        db,
-        (factory(i) for i in range(n_smes)),
-        lambda s, item: companies.add_factory(s, ADMIN, item[0], FactoryIn.model_validate(item[1])),
-    )
-    took["companies (with a factory each)"] = time.monotonic() - started
-
-    started = time.monotonic()
-    demo_items = [item for m in world.models for item in m["items"]]
-
-    def model(m: int) -> dict[str, Any]:
-        body = copy.deepcopy(world.models[m % len(world.models)])
-        body["id"] = f"nat-model-{m:03d}"
-        body["name"] = {"ko": f"{body['name']['ko']} {m}", "en": f"{body['name'].get('en', '')} {m}"}
-        # an item role (execution state, part count …) may be held once per model: clones hold none
-        body["items"] = [
-            {
-                **{k: v for k, v in demo_items[n % len(demo_items)].items() if k != "role"},
-                "id": f"item_{n:03d}",
-            }
-            for n in range(sizes["items"])
-        ]
-        return body
-
-    def store_model(session: Any, body: dict[str, Any]) -> None:
-        standards.create_model(session, ADMIN, ModelCreate.model_validate(body))
-        standards.set_status(session, ADMIN, body["id"], body["version"], "published")
-
-    batched(db, iter(copy.deepcopy(world.models)), store_model)  # the demo models the clones refer to
-    batched(db, (model(m) for m in range(sizes["models"])), store_model)
-    took[f"equipment models × {sizes['items']} items"] = time.monotonic() - started
-
-    def rename(value: Any, ids: dict[str, str]) -> Any:
-        if isinstance(value, dict):
-            return {k: rename(v, ids) for k, v in value.items()}
-        if isinstance(value, list):
-            return [rename(v, ids) for v in value]
-        return ids.get(value, value) if isinstance(value, str) else value
-
-    def cloned(template: dict[str, Any], i: int) -> dict[str, Any]:
-        # the template's SME and vendors become national ones with the same region, industry and factory
-        sme_index = {c["id"]: n for n, c in enumerate(smes)}
-        ids = {}
-        for key in ("owner_org_id", "sme_company_id", "supplier_company_id"):
-            old = template.get(key)
-            if isinstance(old, str) and old in sme_index:
-                ids[old] = f"nat-sme-{sme_index[old] + len(smes) * (i % max(1, n_smes // len(smes)))}"
-        for n, vendor in enumerate(vendors):
-            ids[vendor["id"]] = f"nat-vendor-{n + len(vendors) * (i % max(1, n_vendors // len(vendors)))}"
-        body = rename(copy.deepcopy(template), ids)
-        body["title"] = {k: f"{v} #{i}" for k, v in body["title"].items()}
-        return body
-
-    started = time.monotonic()
-    # The lead supplier of a demo record is designated when the record follows the short process; the
-    # checks the endpoint makes against the companies service are known to pass for these clones.
-    short = len(deployments.stage_codes(deployments.process_for(True)))
-
-    def store_deployment(session: Any, item: tuple[dict[str, Any], str]) -> None:
-        body, state = item
-        facts = Facts(designated=len(body.get("stages") or []) == short, factory_checked=True)
-        record = deployments.create(session, ADMIN, DeploymentIn.model_validate(body), facts)
-        if state == "published":
-            # The demo's published share goes public at once: walking each clone through submit, confirm,
-            # verify (evidence documents in the object store) and publish is not what is measured here.
-            record.status, record.published_at = "published", utcnow()
-
-    # a demo deployment is its body plus a lifecycle state and tickets: the clones take body and state
-    templates = world.deployments
-    batched(
-        db,
-        (
-            (cloned(templates[i % len(templates)]["body"], i), templates[i % len(templates)]["state"])
-            for i in range(sizes["deployments"])
-        ),
-        store_deployment,
-    )
-    took["deployment records"] = time.monotonic() - started
-
-    def store_case(session: Any, body: dict[str, Any]) -> None:
-        case = usecases.create(session, ADMIN, UseCaseIn.model_validate(body))
-        usecases.publish(session, ADMIN, case.id)
-
-    started = time.monotonic()
-    batched(
-        db, (cloned(world.usecases[i % len(world.usecases)], i) for i in range(sizes["usecases"])), store_case
-    )
-    took["AI use cases (published)"] = time.monotonic() - started
-    return took
+def scaled(scale: float) -> dict[str, int]:
+    """The national sizes times ``scale`` (each data model keeps its 100 items)."""
+    return {k: v if k == "items" else max(1, round(v * scale)) for k, v in FULL.items()}
 
 
 def endpoints(db: Database) -> dict[str, tuple[str, list[str]]]:
@@ -229,7 +79,14 @@ def endpoints(db: Database) -> dict[str, tuple[str, list[str]]]:
         company_ids = list(
             session.scalars(select(Company.id).where(Company.kind == "sme").order_by(func.random()).limit(50))
         )
-    model_ids = [f"nat-model-{n:03d}" for n in range(0, 50)]
+        model_ids = list(
+            session.scalars(
+                select(EquipmentModel.id)
+                .where(EquipmentModel.id.startswith("nat-model-"))
+                .order_by(func.random())
+                .limit(50)
+            )
+        )
     word = quote("테크")
     return {
         "deployments list": ("list", ["/api/v1/deployments?limit=50"]),
@@ -262,7 +119,17 @@ def wrk(base: str, paths: list[str], seconds: int, connections: int) -> dict[str
     )
     try:
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), base],
+            [
+                "wrk",
+                f"-t{min(2, connections)}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                base,
+            ],
             capture_output=True,
             text=True,
             timeout=seconds + 60,
@@ -287,8 +154,8 @@ def served(topology: str, database: str, work: Path) -> Iterator[str]:
     env = {
         "SMARTMFG_DATABASE_URL": database,
         "SMARTMFG_DATA_DIR": str(work),
-        "SMARTMFG_BUS": "local",
-        "SMARTMFG_RUN_WRITERS": "false",
+        "SMARTMFG_BUS_KIND": "local",
+        "SMARTMFG_WRITER_EMBEDDED": "false",
         "SMARTMFG_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000000",
         "SMARTMFG_ALLOW_DEV_SECRETS": "true",
     }
@@ -357,11 +224,17 @@ def main() -> int:
     parser.add_argument("--reuse-database", help="a database an earlier run filled (and kept): no load")
     parser.add_argument("--keep-database", action="store_true", help="do not drop the filled database")
     parser.add_argument("--quick", action="store_true", help="a twentieth of the records, 5 s per endpoint")
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the national sizes to load")
+    parser.add_argument(
+        "--load-only", action="store_true", help="fill a database, keep it and stop (for --reuse-database)"
+    )
     args = parser.parse_args()
     exit_on_sigterm()
-    sizes = dict(QUICK if args.quick else FULL)
+    sizes = scaled(QUICK_SCALE if args.quick else args.scale)
     if args.quick:
         args.seconds = 5
+    if args.load_only:
+        args.keep_database = True
     result = Result(
         "api",
         sizes={**sizes, "seconds_per_endpoint": args.seconds, "connections": args.connections},
@@ -385,21 +258,31 @@ def main() -> int:
             took = generate(db, sizes)
         for kind, seconds in took.items():
             print(f"loaded {kind} in {seconds:.0f} s", flush=True)
+        if args.load_only:
+            db.dispose()
+            return 0
         targets = endpoints(db)
         db.dispose()
         findings = per_row_queries(
-            PlatformSettings(database_url=database, data_dir=work, bus="local", run_writers=False)
+            PlatformSettings(
+                database={"url": database}, data_dir=work, bus={"kind": "local"}, writer={"embedded": False}
+            )
         )
         for topology in args.topologies.split(","):
             with served(topology, database, work) as base:
                 for name, (kind, paths) in targets.items():
                     wrk(base, paths[:1], 2, 2)  # warm-up: connections, caches, first compiled queries
                     figures = wrk(base, paths, args.seconds, args.connections)
+                    # One client: the latency of a request, without waiting behind the other connections'.
+                    alone = wrk(base, paths, max(3, args.seconds // 3), 1)
+                    figures |= {"p50_1": alone["p50"], "p95_1": alone["p95"]}
                     table.append({"topology": topology, "name": name, "kind": kind, **figures})
                     print(topology, name, {k: round(v, 1) for k, v in figures.items()}, flush=True)
                     target = "p95 ≤ 50 ms" if kind != "page" else "-"
                     result.add(f"{topology} {name}: requests/s", [figures["rps"]], "req/s", higher=True)
                     result.add(f"{topology} {name}: p95", [figures["p95"]], "ms", higher=False, target=target)
+                    one = f"{topology} {name}: p95 one client"
+                    result.add(one, [alone["p95"]], "ms", higher=False, target=target)
     result.details = {"table": table, "load_seconds": took, "findings": findings}
     result.details["load"] = {
         "companies (with a factory each)": sizes["companies"],

@@ -4,7 +4,7 @@ docs/benchmarks.md.
 
 A benchmark writes one JSON file under ``bench/results/`` (git-ignored scratch): its ``figures`` (each a
 name, a value, a unit, whether higher is better, and the target it is judged against) plus free-form
-``details`` for the report's tables. ``report.py`` renders them; ``check.py`` compares them with
+``details`` for the report's tables. ``report.py`` renders them; ``baseline.py`` compares them with
 ``bench/baseline.json``.
 """
 
@@ -39,6 +39,8 @@ RESULTS = ROOT / "bench" / "results"
 PG = "postgresql+psycopg://smartmfg:smartmfg@127.0.0.1:55432/smartmfg"
 KAFKA = os.environ.get("SMARTMFG_KAFKA_BOOTSTRAP", "127.0.0.1:59092")
 KEYCLOAK_ISSUER = "http://127.0.0.1:58080/realms/smartmfg"
+# What else ran on the machine, for benchmarks that take no --conditions (bench/run.py sets it).
+CONDITIONS_ENV = "SMARTMFG_BENCH_CONDITIONS"
 
 
 @dataclass
@@ -69,7 +71,12 @@ class Result:
     def save(self) -> Path:
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"{self.bench}.json"
-        body = {**asdict(self), "machine": machine(), "measured_at": datetime.now(UTC).isoformat()}
+        body = {
+            **asdict(self),
+            "conditions": self.conditions or os.environ.get(CONDITIONS_ENV, ""),
+            "machine": machine(),
+            "measured_at": datetime.now(UTC).isoformat(),
+        }
         path.write_bytes(orjson.dumps(body, option=orjson.OPT_INDENT_2))
         return path
 
@@ -137,13 +144,43 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+FLAT_MARGIN = (1.10, 16.0)  # flat: the late figure at most 10 % + 16 MiB above the early one
+
+
+def flatness(series: list[tuple[float, float]]) -> dict[str, Any]:
+    """Whether resident memory stopped growing after the warm-up (the first fifth of the samples).
+
+    Judged on the floor (5th percentile: the level between bursts) and the peaks (95th percentile) of the
+    last fifth, each within 10 % + 16 MiB of the second fifth's. A leak or an unbounded cache raises both;
+    a process merely busy more of the time (a rollup round taking longer as the day's readings grow)
+    raises its median, not its floor or peaks, as long as it rests at all. The medians and the
+    least-squares slope after the warm-up (MiB per minute) are reported beside the verdict."""
+    alive = [(t, v) for t, v in series if v > 0]  # a process that has exited reads 0
+    values = [v for _, v in alive]
+    fifth = max(1, len(values) // 5)
+    early, late = values[fifth : 2 * fifth] or values, values[-fifth:]
+    tail = alive[fifth:]
+    slope = 0.0
+    if len(tail) > 1 and tail[-1][0] > tail[0][0]:
+        slope = statistics.linear_regression([t / 60 for t, _ in tail], [v for _, v in tail]).slope
+    out = {"first": statistics.median(early), "last": statistics.median(late), "slope_mib_per_min": slope}
+    for q in (5, 95):
+        out[f"first_p{q}"], out[f"last_p{q}"] = percentile(early, q), percentile(late, q)
+    out["flat"] = all(
+        out[f"last_p{q}"] <= out[f"first_p{q}"] * FLAT_MARGIN[0] + FLAT_MARGIN[1] for q in (5, 95)
+    )
+    return out
+
+
 class RssSampler:
-    """Samples the RSS of named processes every ``every`` seconds in a thread: peaks and the series."""
+    """Samples the RSS of named processes every ``every`` seconds in a thread: peaks and the series; and
+    the machine's 1-minute load average, so that a figure says how busy the machine was meanwhile."""
 
     def __init__(self, pids: dict[str, int], every: float = 0.5) -> None:
         self.pids = pids
         self.every = every
         self.series: dict[str, list[tuple[float, float]]] = {name: [] for name in pids}
+        self.load: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._started = 0.0
@@ -153,6 +190,7 @@ class RssSampler:
             now = time.monotonic() - self._started
             for name, pid in self.pids.items():
                 self.series[name].append((now, rss_mib(pid)))
+            self.load.append(os.getloadavg()[0])
             self._stop.wait(self.every)
 
     def __enter__(self) -> RssSampler:
@@ -166,6 +204,12 @@ class RssSampler:
 
     def peaks(self) -> dict[str, float]:
         return {name: max((v for _, v in s), default=0.0) for name, s in self.series.items()}
+
+    def load_average(self) -> dict[str, float]:
+        """The 1-minute load average over the sampling: median and highest."""
+        if not self.load:
+            return {}
+        return {"median": round(statistics.median(self.load), 2), "max": round(max(self.load), 2)}
 
 
 @contextlib.contextmanager
@@ -220,12 +264,18 @@ def stop(proc: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
         proc.wait(10)
 
 
-def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """A child in its own session (so ``stop`` ends it and its children), output appended to ``log``."""
+def start(cmd: list[str], env: dict[str, str], log: Path, cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    """A child in its own session (so ``stop`` ends it and its children), output appended to ``log``; in
+    ``cwd`` if given (DuckDB spills to ``.tmp`` there)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         return subprocess.Popen(
-            cmd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            env={**os.environ, **env},
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
 

@@ -2,7 +2,9 @@
 
 It builds its batches first (at most 16, then sent again under new batch ids), prints ``ready``, waits for
 a line on stdin so that every gateway starts together, posts them one after the other (one every
-``--every`` seconds if given) and prints one JSON line: start, end and each upload's latency. Imports
+``--every`` seconds if given; a batch answered 503, the bus unavailable, is sent again after Retry-After,
+as an edge gateway's outbox does) and prints one JSON line: start, end, each upload's latency (to its 202)
+and the 503s it retried. Imports
 only bench/readings.py: a gateway starts in a fraction of a second, without the platform's code.
 """
 
@@ -31,16 +33,22 @@ def uploader(args: argparse.Namespace) -> int:
         # every gateway starts together: ready once its bodies are built, then wait for the go
         print("ready", flush=True)
         sys.stdin.readline()
-        latencies, started = [], time.time()
+        latencies, started, retries = [], time.time(), []
         for n in range(args.count):
             if args.every:
                 time.sleep(max(0.0, started + n * args.every - time.time()))
             sent = time.perf_counter()
-            answer = client.post(
-                "/api/v1/ingest/batches",
-                content=bodies[n % len(bodies)],
-                headers={**headers, "X-Batch-Id": f"{args.label}-{n}"},
-            )
+            while True:
+                answer = client.post(
+                    "/api/v1/ingest/batches",
+                    content=bodies[n % len(bodies)],
+                    headers={**headers, "X-Batch-Id": f"{args.label}-{n}"},
+                )
+                # The bus unavailable (a Kafka restart): nothing was accepted; a gateway sends it again.
+                if answer.status_code != 503 or time.perf_counter() - sent > args.retry_for:
+                    break
+                retries.append(f"{n}: {answer.text[:200]}")
+                time.sleep(float(answer.headers.get("Retry-After", "5")))
             if answer.status_code != 202:
                 print(
                     orjson.dumps({"error": f"{answer.status_code} {answer.text[:300]}"}).decode(), flush=True
@@ -48,7 +56,10 @@ def uploader(args: argparse.Namespace) -> int:
                 return 1
             latencies.append(time.perf_counter() - sent)
     print(
-        orjson.dumps({"started": started, "ended": time.time(), "latencies": latencies}).decode(), flush=True
+        orjson.dumps(
+            {"started": started, "ended": time.time(), "latencies": latencies, "retries": retries}
+        ).decode(),
+        flush=True,
     )
     return 0
 
@@ -61,6 +72,9 @@ def main() -> int:
         parser.add_argument(f"--{name}", type=int, required=True)
     parser.add_argument(
         "--every", type=float, default=0.0, help="seconds between batch starts (0: back to back)"
+    )
+    parser.add_argument(
+        "--retry-for", type=float, default=600.0, help="seconds a batch answered 503 is sent again"
     )
     return uploader(parser.parse_args())
 

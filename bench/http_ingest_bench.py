@@ -68,12 +68,12 @@ class Platform:
             "SMARTMFG_TOPOLOGY": topology,
             "SMARTMFG_DATABASE_URL": database,
             "SMARTMFG_DATA_DIR": str(work),
-            "SMARTMFG_BUS": "kafka",
+            "SMARTMFG_BUS_KIND": "kafka",
             "SMARTMFG_KAFKA_BOOTSTRAP": KAFKA,
-            "SMARTMFG_TOPIC_PREFIX": f"httpbench-{run}",
+            "SMARTMFG_BUS_TOPIC_PREFIX": f"httpbench-{run}",
             "SMARTMFG_LAKE_CATALOG_URL": database,
             "SMARTMFG_LAKE_WAREHOUSE": f"s3://smartmfg-lake/httpbench-{run}",
-            "SMARTMFG_RUN_WRITERS": "false",
+            "SMARTMFG_WRITER_EMBEDDED": "false",
             "SMARTMFG_WRITER_GROUP": f"httpbench-{run}",
             "SMARTMFG_RATE_LIMIT_UPLOADS_PER_MINUTE": "1000000",
             "SMARTMFG_PUBLIC_URL": self.url,
@@ -120,9 +120,8 @@ class Platform:
         stack.callback(stop, writer)
         self.pids["writer"] = writer.pid
         settings = PlatformSettings(
-            database_url=database,
-            lake_catalog_url=database,
-            lake_warehouse=self.env["SMARTMFG_LAKE_WAREHOUSE"],
+            database={"url": database},
+            lake={"catalog_url": database, "warehouse": self.env["SMARTMFG_LAKE_WAREHOUSE"]},
         )
         self.lake = Lake(LakeConfig.from_settings(settings))
         self._setup()

@@ -78,17 +78,17 @@ class Bench:
         url = make_url(PG).set(database=self.db).render_as_string(hide_password=False)
         self.settings = PlatformSettings(
             topology="embedded",
-            database_url=url,
+            database={"url": url},
             data_dir=Path(f"/tmp/bench-{run}"),
-            bus="kafka",
-            topic_prefix=f"bench-{run}",
-            lake_catalog_url=url,
-            lake_warehouse=f"s3://smartmfg-lake/bench-{run}",
-            run_writers=False,
-            writer_group=f"bench-{run}",
-            writer_flush_seconds=flush_seconds,
-            writer_flush_rows=2_000_000,
-            upload_max_bytes=256 * 1024 * 1024,
+            bus={"kind": "kafka", "topic_prefix": f"bench-{run}"},
+            lake={"catalog_url": url, "warehouse": f"s3://smartmfg-lake/bench-{run}"},
+            writer={
+                "embedded": False,
+                "group": f"bench-{run}",
+                "flush_seconds": flush_seconds,
+                "flush_rows": 2_000_000,
+            },
+            upload={"max_bytes": 256 * 1024 * 1024},
         )
         # Only what an upload goes through: fewer migrations and start-up hooks than the whole gateway.
         app = create_app(
@@ -115,24 +115,10 @@ class Bench:
             self.start_writer()
 
     def start_writer(self) -> subprocess.Popen[bytes]:
-        env = {
-            f"SMARTMFG_{k.upper()}": str(getattr(self.settings, k))
-            for k in (
-                "database_url",
-                "bus",
-                "topic_prefix",
-                "lake_catalog_url",
-                "lake_warehouse",
-                "writer_group",
-                "writer_flush_seconds",
-                "writer_flush_rows",
-                "data_dir",
-            )
-        }
         self.writer_log = (self.settings.data_dir / "writer.log").open("w")
         self.writer = subprocess.Popen(
             [sys.executable, "-m", "ingest.writer"],
-            env={**os.environ, **env},
+            env={**os.environ, **self.settings.environment()},
             stdout=subprocess.DEVNULL,
             stderr=self.writer_log,
         )

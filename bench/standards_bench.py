@@ -159,9 +159,9 @@ def main() -> int:
             # One client asks thousands of times a minute: lift the public rate limit, which is not measured.
             settings = PlatformSettings(
                 topology="embedded",
-                database_url=url,
+                database={"url": url},
                 data_dir=Path(data),
-                rate_limit_public_per_minute=1_000_000,
+                rate_limit={"public_per_minute": 1_000_000},
             )
             with TestClient(create_app(settings)) as client:
                 sizes = client.get(URL, params={"limit": 200}).json()

@@ -26,6 +26,7 @@ from pyiceberg.table import Table
 from pyiceberg.transforms import DayTransform, HourTransform, IdentityTransform, MonthTransform, YearTransform
 
 from catalog import iceberg_internals
+from catalog.commit_lock import exclusive_commits
 from catalog.lake import snapshot_property
 from services.kit import arrow
 from services.kit.arrow import UTC_US
@@ -117,8 +118,9 @@ def stamped(table: pa.Table, *, factory_id: str, org_id: str, batch_key: str, co
 
 def commit(table: Table, files: Sequence[DataFile], properties: Mapping[str, str]) -> None:
     """One snapshot adding ``files`` with ``properties`` in its summary (``offsets_property`` for the bus
-    offsets); raises CommitFailedException if another commit landed first."""
+    offsets), under the table's commit lock; raises CommitFailedException if another commit landed first."""
     with (
+        exclusive_commits(table),
         table.transaction() as transaction,
         transaction.update_snapshot(snapshot_properties=dict(properties)).fast_append() as append,
     ):

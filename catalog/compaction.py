@@ -9,11 +9,14 @@ of operation ``replace`` that
 - carries the ``smartmfg.*`` summary properties of the snapshot it was built on forward unchanged, above
   all the bus offsets (``smartmfg.bus-offsets``) the lake writers resume from;
 - commits only on top of that very snapshot (pyiceberg's ``AssertRefSnapshotId`` requirement, a
-  compare-and-swap in the SQL catalog). If a writer committed meanwhile, the attempt fails and is made
-  again on the new snapshot, carrying its newer offsets; the rewritten files stay valid as long as the files
-  they replace are live (writers only add files). If another compaction removed those, the new files are
-  deleted and the partition is planned again. pyiceberg's own commit retry, which would rebase the snapshot
-  with the properties it began with (stale offsets) onto the writer's, is refused.
+  compare-and-swap in the SQL catalog). Each attempt runs under the table's commit lock
+  (``catalog.commit_lock``), which the writers take for their own commits, so writers committing every
+  second cannot starve it. Should a commit land meanwhile all the same (a process not taking the lock),
+  the attempt fails and is made again on the new snapshot, carrying its newer offsets; the rewritten
+  files stay valid as long as the files they replace are live (writers only add files). If another
+  compaction removed those, the new files are deleted and the partition is planned again. pyiceberg's
+  own commit retry, which would rebase the snapshot with the properties it began with (stale offsets)
+  onto the writer's, is refused.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pyiceberg.exceptions import CommitFailedException, ValidationException
@@ -35,7 +39,9 @@ from pyiceberg.table.snapshots import Operation, Snapshot
 from pyiceberg.typedef import Record
 
 from catalog import iceberg_internals
+from catalog.commit_lock import exclusive_commits
 from catalog.lake import Lake, LakeConfig
+from catalog.rollups import ROLLUPS
 from services.kit.settings import PlatformSettings
 
 log = logging.getLogger("catalog.compaction")
@@ -44,6 +50,8 @@ CARRIED_PREFIX = "smartmfg."
 SORT_KEYS = {
     "readings": ["factory_id", "item_id", "equipment_id", "ts"],
     "dead_letters": ["factory_id", "rejected_at", "batch_id", "row"],
+    "item_hours": ["factory_id", "equipment_id", "item_id", "hour"],
+    "item_daily": ["factory_id", "equipment_id", "item_id"],
 }
 
 
@@ -170,7 +178,8 @@ def compact_partition(
         progress("rewritten", details)
         while attempts < options.max_attempts:
             attempts += 1
-            outcome = _commit_rewrite(load, files, new_files, progress)
+            with exclusive_commits(table):  # writers wait for this attempt, so it commits on the head
+                outcome = _commit_rewrite(load, files, new_files, progress)
             if isinstance(outcome, Snapshot):
                 result = PartitionResult(
                     table=table.name()[-1],
@@ -285,10 +294,20 @@ def compact_table(load: Callable[[], Table], options: Options, progress: Progres
 
 
 def compact_lake(lake: Lake, options: Options, progress: Progress = _quiet) -> dict[str, Report]:
-    return {
+    """The readings, the dead letters and the rollups (once made). A rollup refresh replaces whole days, so
+    its tables rarely have small files; what they gather is two snapshots per refresh, which
+    ``expire_older_than`` forgets (the watermark lives in the current one, which is kept)."""
+    reports = {
         "readings": compact_table(lake.readings, options, progress),
         "dead_letters": compact_table(lake.dead_letters, options, progress),
     }
+    for rollup in ROLLUPS:
+        identifier = f"{lake.config.namespace}.{rollup.name}"
+        if lake.catalog.table_exists(identifier):
+            reports[rollup.name] = compact_table(
+                partial(lake.catalog.load_table, identifier), options, progress
+            )
+    return reports
 
 
 def _printer(out: Any) -> Progress:

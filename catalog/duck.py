@@ -49,7 +49,7 @@ def connect(
             "memory_limit": memory_limit,
         },
     )
-    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET GLOBAL TimeZone = 'UTC'")
     if s3:
         con.execute(f"LOAD {_quote(str(extension_file('httpfs')))}")
         endpoint = urlparse(s3.get("s3.endpoint", ""))
@@ -66,6 +66,12 @@ def connect(
                 f"USE_SSL {'true' if endpoint.scheme == 'https' else 'false'}",
             ]
         con.execute(f"CREATE SECRET lake ({', '.join(options)})")
+    # Iceberg data files are immutable (a new name for every write): their footers and blocks can be kept
+    # in memory and reused without asking the store whether they changed (a round trip per file and query).
+    con.execute("SET GLOBAL parquet_metadata_cache = true")
+    con.execute("SET GLOBAL validate_external_file_cache = 'NO_VALIDATION'")
+    if s3:
+        con.execute("SET GLOBAL enable_http_metadata_cache = true")
     # Queries only take parameters, never SQL text from callers; locking is the second fence.
     con.execute("SET lock_configuration = true")
     return con

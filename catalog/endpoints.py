@@ -11,17 +11,20 @@ from typing import Annotated, Any, Literal, TypeVar
 import duckdb
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AfterValidator, AwareDatetime, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 from sqlalchemy.exc import OperationalError
 
-from catalog import tenancy
+from catalog import rollups, tenancy
 from catalog.query import BUCKET_SECONDS, Position, QueryEngine, ReadingFilter, SnapshotGone
 from catalog.runtime import Analytics
 from catalog.schemas import Benchmarks, Bucket, ReadingsPage, ScanStats, Series, Tables
 from services.kit.errors import BadRequest, ServiceUnavailable, field_error
+from services.kit.fields import AwareIsoDateTime
+from services.kit.messages import Msg
 from services.kit.pagination import decode_cursor, encode_cursor, malformed_cursor
 from services.kit.principal import AdminOnly, Authenticated, Principal, Role, require_roles
 from services.kit.spec import Responses
+from services.kit.validation_messages import invalid
 
 router = APIRouter()
 T = TypeVar("T")
@@ -45,7 +48,9 @@ def _zones() -> frozenset[str]:
 
 def _zone(value: str) -> str:
     if value not in _zones():
-        raise ValueError(f"unknown time zone '{value}'; use an IANA name such as Asia/Seoul or UTC")
+        raise invalid(
+            Msg("unknown time zone '{value}'; use an IANA name such as Asia/Seoul or UTC", value=value)
+        )
     return value
 
 
@@ -57,7 +62,7 @@ TimeZone = Annotated[
     ),
 ]
 From = Annotated[
-    AwareDatetime,
+    AwareIsoDateTime,
     Query(
         alias="from",
         description="inclusive start, ISO 8601 with zone",
@@ -65,7 +70,7 @@ From = Annotated[
     ),
 ]
 To = Annotated[
-    AwareDatetime,
+    AwareIsoDateTime,
     Query(description="exclusive end, ISO 8601 with zone", examples=["2025-11-08T00:00:00+09:00"]),
 ]
 ModelId = Annotated[
@@ -87,7 +92,7 @@ async def lake_engine(request: Request) -> QueryEngine:
     analytics: Analytics | None = getattr(request.app.state, "analytics", None)
     if analytics is None:
         raise ServiceUnavailable(
-            "the analytics service is not started in this process", headers={"Retry-After": "5"}
+            Msg("the analytics service is not started in this process"), headers={"Retry-After": "5"}
         )
     return await run_blocking(analytics.engine)
 
@@ -98,25 +103,30 @@ async def run_blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await run_in_threadpool(fn, *args, **kwargs)
     except (OSError, duckdb.IOException, duckdb.HTTPException, OperationalError) as exc:
         raise ServiceUnavailable(
-            f"the lake is unreachable: {type(exc).__name__}",
-            detail_ko="데이터 레이크에 연결할 수 없습니다. 잠시 후 다시 시도하세요",
-            headers={"Retry-After": "5"},
+            Msg("the lake is unreachable: {kind}", kind=type(exc).__name__), headers={"Retry-After": "5"}
         ) from exc
 
 
 def check_range(start: datetime | None, end: datetime | None, bucket: str | None = None) -> None:
     if start is not None and end is not None and end <= start:
         raise BadRequest(
-            "`to` must be after `from`", fields=[field_error("query.to", "must be after `from`")]
+            Msg("`to` must be after `from`"), fields=[field_error("query.to", Msg("must be after `from`"))]
         )
     if bucket is not None and start is not None and end is not None:
         buckets = (end - start) / timedelta(seconds=BUCKET_SECONDS[bucket])
         if buckets > MAX_BUCKETS:
             raise BadRequest(
-                f"{int(buckets)} buckets of {bucket} in this range; at most {MAX_BUCKETS}",
-                detail_ko="구간이 너무 많습니다. 더 큰 bucket이나 더 짧은 기간을 고르세요",
+                Msg(
+                    "{buckets} buckets of {bucket} in this range; at most {max_buckets}",
+                    buckets=int(buckets),
+                    bucket=bucket,
+                    max_buckets=MAX_BUCKETS,
+                ),
                 fields=[
-                    field_error("query.bucket", f"too fine for the range: at most {MAX_BUCKETS} buckets")
+                    field_error(
+                        "query.bucket",
+                        Msg("too fine for the range: at most {max_buckets} buckets", max_buckets=MAX_BUCKETS),
+                    )
                 ],
             )
 
@@ -167,7 +177,7 @@ async def readings(
     ] = None,
     equipment_id: EquipmentId = None,
     start: Annotated[
-        AwareDatetime | None,
+        AwareIsoDateTime | None,
         Query(
             alias="from",
             description="inclusive start, ISO 8601 with zone",
@@ -175,7 +185,7 @@ async def readings(
         ),
     ] = None,
     to: Annotated[
-        AwareDatetime | None,
+        AwareIsoDateTime | None,
         Query(description="exclusive end, ISO 8601 with zone", examples=["2025-11-25T00:00:00+09:00"]),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_READINGS_PAGE, description="rows per page (1-1000)")] = 100,
@@ -201,9 +211,8 @@ async def readings(
         rows, position, plan = await run_blocking(engine.readings, flt, scope, limit, after)
     except SnapshotGone as exc:
         raise BadRequest(
-            "the snapshot this cursor reads was expired; start the listing again",
-            detail_ko="커서가 가리키는 스냅샷이 만료되었습니다. 처음부터 다시 조회하세요",
-            fields=[field_error("query.cursor", "expired snapshot")],
+            Msg("the snapshot this cursor reads was expired; start the listing again"),
+            fields=[field_error("query.cursor", Msg("expired snapshot"))],
         ) from exc
     return ReadingsPage(
         items=rows,
@@ -241,6 +250,14 @@ async def series(
     group_by: Annotated[
         Literal["factory", "equipment"], Query(description="one series per factory or per equipment")
     ] = "factory",
+    stats: Annotated[
+        Literal["all", "basic"],
+        Query(
+            description="`basic`: count, mean, min and max only, read from the hourly rollup when it is "
+            "current and the buckets are whole hours (`1h` `6h` `1d` `7d`, `from`/`to` on the hour, a "
+            "whole-hour `tz`); otherwise, and with `all`, from the readings"
+        ),
+    ] = "all",
 ) -> Series:
     """Count, mean, min, max, median and p95 of the numeric values per factory (or equipment) and bucket."""
     factories = list(dict.fromkeys(factory_id or []))
@@ -255,11 +272,23 @@ async def series(
         start=start,
         end=to,
     )
-    rows, plan = await run_blocking(engine.series, flt, scope, bucket, tz, group_by == "equipment")
+    keys = ("factory_id", "equipment_id") if group_by == "equipment" else ("factory_id",)
+    found = None
+    if stats == "basic" and rollups.hourly_answers(bucket, tz, start, to):
+        found = await run_blocking(rollups.series, engine, flt, scope, bucket, tz, keys)
+    source: Literal["readings", "rollups"] = "rollups"
+    if found is None:
+        found = await run_blocking(engine.series, flt, scope, bucket, tz, group_by == "equipment")
+        source = "readings"
+    rows, plan = found
+    if stats == "basic":
+        rows = [{k: v for k, v in row.items() if k not in ("median", "p95")} for row in rows]
     return Series(
         item_id=item_id,
         bucket=bucket,
         tz=tz,
+        stats=stats,
+        source=source,
         items=rows,
         scan=ScanStats(**plan.stats()),
     )

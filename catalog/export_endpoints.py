@@ -22,9 +22,9 @@ from catalog import tenancy
 from catalog.endpoints import COMMON, FACTORY, FORBIDDEN, From, To, lake_engine, run_blocking
 from catalog.kpi_endpoints import check_kpi_range, kpi_series
 from catalog.kpis import BucketWidth
-from catalog.lake import READINGS_SCHEMA
-from catalog.query import READ_OPTIONS, READING_COLUMNS, QueryEngine, ReadingFilter, Scope
+from catalog.query import ReadingFilter
 from services.kit.errors import BadRequest, field_error
+from services.kit.messages import Msg
 from services.kit.principal import Authenticated
 
 router = APIRouter()
@@ -84,31 +84,6 @@ def stream_batches(batches: Iterable[pa.RecordBatch], schema: pa.Schema, fmt: Fo
     yield drain.take()
 
 
-def _reading_batches(
-    engine: QueryEngine, flt: ReadingFilter, scope: Scope
-) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
-    """The readings in (ts, equipment, item) order, as lazy batches; the cursor closes at the end."""
-    plan = engine.plan(engine.lake.readings(), flt.iceberg(scope))
-    if not plan.files:
-        schema = pa.schema([READINGS_SCHEMA.field(c) for c in READING_COLUMNS])
-        return schema, iter(())
-    where, params = flt.sql(scope)
-    cursor = engine.cursor()
-    reader = cursor.execute(
-        f"SELECT {', '.join(READING_COLUMNS)} FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} "
-        "ORDER BY ts, equipment_id, item_id",
-        [plan.files, *params],
-    ).to_arrow_reader(BATCH_ROWS)
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        try:
-            yield from reader
-        finally:
-            cursor.close()
-
-    return reader.schema, batches()
-
-
 def _filename(factory_id: str, what: str, fmt: Format) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{factory_id}-{what}.{fmt}"'}
 
@@ -131,14 +106,18 @@ async def export_readings(
     check_kpi_range(start, to)
     if (to - start).days > MAX_EXPORT_DAYS:
         raise BadRequest(
-            f"export at most {MAX_EXPORT_DAYS} days at a time",
-            detail_ko=f"한 번에 최대 {MAX_EXPORT_DAYS}일까지 내보낼 수 있습니다",
-            fields=[field_error("query.to", f"at most {MAX_EXPORT_DAYS} days after `from`")],
+            Msg("export at most {max_export_days} days at a time", max_export_days=MAX_EXPORT_DAYS),
+            fields=[
+                field_error(
+                    "query.to",
+                    Msg("at most {max_export_days} days after `from`", max_export_days=MAX_EXPORT_DAYS),
+                )
+            ],
         )
     engine = await lake_engine(request)
     scope = await tenancy.scope_for(request, engine, principal, [factory_id])
     flt = ReadingFilter(factory_ids=(factory_id,), start=start, end=to)
-    schema, batches = await run_blocking(_reading_batches, engine, flt, scope)
+    schema, batches, _ = await run_blocking(engine.reading_batches, flt, scope, BATCH_ROWS)
     return StreamingResponse(
         stream_batches(batches, schema, format),
         media_type=MEDIA[format],

@@ -35,6 +35,7 @@ from pyiceberg.table.snapshots import Operation, Summary
 from pyiceberg.table.update.snapshot import _OverwriteFiles
 from pyiceberg.typedef import EMPTY_DICT
 from pyiceberg.utils.properties import property_as_int
+from sqlalchemy import Engine
 
 
 class ConcurrentCommit(ValidationException):
@@ -120,3 +121,12 @@ def write_files(table: Table, rows: pa.Table, target: int) -> list[DataFile]:
     properties = {**table.metadata.properties, TableProperties.WRITE_TARGET_FILE_SIZE_BYTES: str(target)}
     metadata = table.metadata.model_copy(update={"properties": properties})
     return list(_dataframe_to_data_files(metadata, rows, table.io, uuid.uuid4(), itertools.count(0)))
+
+
+def catalog_engine(table: Table) -> Engine:
+    """The SQL catalog's own database engine (``SqlCatalog.engine``): the commit lock lives beside the
+    catalog's rows, where every process that commits to the table already connects."""
+    engine = getattr(table.catalog, "engine", None)
+    if not isinstance(engine, Engine):
+        raise TypeError(f"{table.name()}: the lake needs pyiceberg's SQL catalog, not {type(table.catalog)}")
+    return engine

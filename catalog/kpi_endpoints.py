@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pyiceberg.expressions import And, GreaterThanOrEqual, LessThan
 from pyiceberg.table import Table
 
 from catalog import tenancy
@@ -47,6 +46,7 @@ from catalog.kpis import (
     by_factory,
     by_factory_model,
     daily_aligned,
+    day_condition,
     everything,
     inputs_by,
     measure,
@@ -59,8 +59,9 @@ from catalog.model_roles import role_book
 from catalog.peers import MAX_SHARE, Contribution, Dimension, directory, groups, rank
 from catalog.query import Grant, QueryEngine, ReadingFilter, ScanPlan, Scope, SnapshotGone
 from catalog.rollups import DAILY, WATERMARK_KEY, current_rollup
-from services.kit.clients import service_client
+from services.kit.clients import bearer_token, service_client
 from services.kit.errors import BadRequest, Forbidden, NotFound, field_error
+from services.kit.messages import Msg
 from services.kit.principal import Authenticated, Principal, Role, require_roles
 from services.kit.spec import Responses
 
@@ -88,9 +89,13 @@ def check_kpi_range(start: datetime, end: datetime) -> None:
     for name, value in (("from", start), ("to", end)):
         if not EARLIEST <= value <= LATEST:
             raise BadRequest(
-                f"`{name}` must lie between {EARLIEST.date()} and {LATEST.date()}",
-                detail_ko=f"기간은 {EARLIEST.date()}부터 {LATEST.date()} 사이여야 합니다",
-                fields=[field_error(f"query.{name}", "out of the supported range")],
+                Msg(
+                    "`{name}` must lie between {earliest} and {latest}",
+                    name=name,
+                    earliest=EARLIEST.date(),
+                    latest=LATEST.date(),
+                ),
+                fields=[field_error(f"query.{name}", Msg("out of the supported range"))],
             )
 
 
@@ -104,8 +109,7 @@ async def kpi_scope(request: Request, engine: QueryEngine, principal: Principal,
             if principal.covers_region(company.get("region_code")):
                 return [Grant(factory_id, org_id)]
         raise Forbidden(
-            f"factory '{factory_id}' is not in a region this agency account covers",
-            detail_ko="담당 지역의 공장이 아닙니다",
+            Msg("factory '{factory_id}' is not in a region this agency account covers", factory_id=factory_id)
         )
     return await tenancy.scope_for(request, engine, principal, [factory_id])
 
@@ -179,19 +183,13 @@ async def _measure(
     rollup = table.name()[-1] == DAILY.name
     condition = flt.iceberg(scope)
     if rollup:
-        first, last = cuts[0][0].astimezone(UTC).date(), cuts[-1][1].astimezone(UTC).date()
-        condition = And(
-            condition,
-            GreaterThanOrEqual(term="day", value=first.isoformat()),
-            LessThan(term="day", value=last.isoformat()),
-        )
+        condition = day_condition(condition, cuts[0][0], cuts[-1][1])
     try:
         plan = await run_blocking(engine.plan, table, condition, snapshot_id)
     except SnapshotGone as exc:
         raise BadRequest(
-            str(exc),
-            detail_ko="해당 스냅샷이 없거나 만료되었습니다",
-            fields=[field_error("body.snapshot_id", "unknown or expired snapshot")],
+            Msg("snapshot {snapshot_id} no longer exists", snapshot_id=snapshot_id),
+            fields=[field_error("body.snapshot_id", Msg("unknown or expired snapshot"))],
         ) from exc
     pairs = await run_blocking(model_versions, engine, plan.files, flt, scope)
     models = await role_book(request).roles(request, pairs)
@@ -220,6 +218,25 @@ def _describe(body: MeasureRequest, snapshot_id: int, models: list[ModelRoles]) 
     )
 
 
+async def _grouping(
+    request: Request, factory_id: str, group_by: str
+) -> Callable[[str, str, UnitElements], Hashable]:
+    """How /kpis groups equipment; lines come from the factory's register (companies), read with the caller's
+    token. Equipment without a line, or a factory not registered, falls in the group ``None``."""
+    if group_by == "equipment":
+        return by_equipment
+    if group_by != "line":
+        return everything
+    try:
+        factory = await service_client(request).get_json(
+            "companies", f"/factories/{factory_id}", token=bearer_token(request)
+        )
+    except NotFound:
+        factory = {}
+    lines = {e["equipment_id"]: e.get("line") for e in factory.get("equipment", [])}
+    return lambda _factory_id, equipment_id, _unit: lines.get(equipment_id)
+
+
 @router.post(
     "/kpis/measure",
     summary="Measure one KPI of a factory before and after a project from telemetry (the factory's "
@@ -246,9 +263,7 @@ async def measure_kpi(request: Request, principal: Authenticated, body: MeasureR
             request, engine, scope, (body.factory_id,), cuts, snapshot_id=snapshot_id, rollups_allowed=False
         )
         if got.snapshot_id is None:
-            raise NotFound(
-                "the lake holds no readings yet", detail_ko="데이터 레이크에 아직 데이터가 없습니다"
-            )
+            raise NotFound(Msg("the lake holds no readings yet"))
         snapshot_id = got.snapshot_id
         rows += got.plan.rows_in_files
         readings += got.readings_used
@@ -291,7 +306,12 @@ async def kpi_series(
     tz: TimeZone = "UTC",
     equipment_id: EquipmentId = None,
     group_by: Annotated[
-        Literal["factory", "equipment"], Query(description="one series per factory or per equipment")
+        Literal["factory", "equipment", "line"],
+        Query(
+            description="one series per factory, per equipment, or per production line (the `line` of each "
+            "equipment in the factory's register; needs read access to it: the factory's organisation, "
+            "its gateway, admin)"
+        ),
     ] = "factory",
     ideal_cycle_time_s: Annotated[
         float | None,
@@ -303,18 +323,29 @@ async def kpi_series(
     check_kpi_range(start, to)
     if ideal_cycle_time_s is not None and equipment_id is None:
         raise BadRequest(
-            "`ideal_cycle_time_s` overrides one equipment's ideal cycle time: name it with `equipment_id`",
-            detail_ko="ideal_cycle_time_s는 equipment_id와 함께 지정하세요",
-            fields=[field_error("query.ideal_cycle_time_s", "requires equipment_id")],
+            Msg(
+                "`ideal_cycle_time_s` overrides one equipment's ideal cycle time: name it with `equipment_id`"
+            ),
+            fields=[field_error("query.ideal_cycle_time_s", Msg("requires equipment_id"))],
         )
     # checked before cutting: an hourly century would take long to cut into buckets only to be refused
     estimate = 1 if bucket == "all" else int((to - start) / MIN_WIDTH[bucket])
     if estimate > MAX_KPI_BUCKETS:
         raise BadRequest(
-            f"about {estimate} buckets of a {bucket}; at most {MAX_KPI_BUCKETS}",
-            detail_ko="구간이 너무 많습니다. 더 큰 bucket이나 더 짧은 기간을 고르세요",
+            Msg(
+                "about {estimate} buckets of a {bucket}; at most {max_kpi_buckets}",
+                estimate=estimate,
+                bucket=bucket,
+                max_kpi_buckets=MAX_KPI_BUCKETS,
+            ),
             fields=[
-                field_error("query.bucket", f"too fine for the range: at most {MAX_KPI_BUCKETS} buckets")
+                field_error(
+                    "query.bucket",
+                    Msg(
+                        "too fine for the range: at most {max_kpi_buckets} buckets",
+                        max_kpi_buckets=MAX_KPI_BUCKETS,
+                    ),
+                )
             ],
         )
     cuts = buckets(start, to, None if bucket == "all" else bucket, tz)
@@ -329,18 +360,19 @@ async def kpi_series(
         cuts,
         equipment_id=equipment_id,
         ideal_cycle_times=overrides,
-        group=by_equipment if group_by == "equipment" else everything,
+        group=await _grouping(request, factory_id, group_by),
     )
     ends = dict(cuts)
     items = [
         KpiPoint(
             start=b0,
             end=ends[b0],
-            equipment_id=eq,
+            equipment_id=key if group_by == "equipment" else None,
+            line=key if group_by == "line" else None,
             values=inputs.kpis((ends[b0] - b0).total_seconds() / 3600),
             inputs=inputs.as_dict(),
         )
-        for (b0, eq), inputs in sorted(got.inputs.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+        for (b0, key), inputs in sorted(got.inputs.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
     ]
     return KpiSeries(
         factory_id=factory_id,

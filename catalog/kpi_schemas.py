@@ -9,6 +9,8 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from catalog.kpis import BucketWidth, Kpi
+from services.kit.messages import Msg
+from services.kit.validation_messages import invalid
 
 MAX_PERIOD_DAYS = 400
 # Telemetry of this platform lies well inside these; outside them date arithmetic (look-back) would overflow.
@@ -25,11 +27,19 @@ class Period(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Period:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise invalid(Msg("end must be after start"))
         if (self.end - self.start).days > MAX_PERIOD_DAYS:
-            raise ValueError(f"a period spans at most {MAX_PERIOD_DAYS} days")
+            raise invalid(
+                Msg("a period spans at most {max_period_days} days", max_period_days=MAX_PERIOD_DAYS)
+            )
         if self.start < EARLIEST or self.end > LATEST:
-            raise ValueError(f"a period lies between {EARLIEST.date()} and {LATEST.date()}")
+            raise invalid(
+                Msg(
+                    "a period lies between {earliest} and {latest}",
+                    earliest=EARLIEST.date(),
+                    latest=LATEST.date(),
+                )
+            )
         return self
 
 
@@ -102,6 +112,9 @@ class KpiPoint(BaseModel):
     start: datetime
     end: datetime
     equipment_id: str | None = Field(default=None, description="set when group_by=equipment")
+    line: str | None = Field(
+        default=None, description="set when group_by=line (null: the equipment without a line)"
+    )
     values: dict[str, float | None] = Field(description="every KPI (units in `units`); null: undefined")
     inputs: dict[str, float | int] = Field(description="the ISO 22400-2 elements the values come from")
 

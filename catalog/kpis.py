@@ -22,6 +22,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
+from pyiceberg.expressions import And, BooleanExpression, GreaterThanOrEqual, LessThan
+
 from catalog.query import READ_OPTIONS, QueryEngine, ReadingFilter, ScanPlan, Scope
 from services.kit.units import UNITS
 from services.standards.roles import is_alarm, state_class
@@ -410,6 +412,15 @@ def daily_aligned(cuts: Sequence[tuple[datetime, datetime]], today: date) -> boo
         t.astimezone(UTC).time() == time(0) and t.tzinfo is not None and t.astimezone(UTC).date() <= today
         for cut in cuts
         for t in cut
+    )
+
+
+def day_condition(condition: BooleanExpression, start: datetime, end: datetime) -> BooleanExpression:
+    """``condition`` on the daily rollup, restricted to the UTC days of [start, end) (partition pruning)."""
+    return And(
+        condition,
+        GreaterThanOrEqual(term="day", value=start.astimezone(UTC).date().isoformat()),
+        LessThan(term="day", value=end.astimezone(UTC).date().isoformat()),
     )
 
 

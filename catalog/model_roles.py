@@ -2,7 +2,7 @@
 
 Analytics never reads the standards service's tables: a published version document is public
 (``GET /api/v1/standards/{model}/versions/{version}``) and immutable once published, so a cached copy stays
-right; the cache time (``SMARTMFG_STANDARDS_CACHE_SECONDS``) only bounds how long a deprecated or unknown
+right; the cache time (``SMARTMFG_REFERENCE_CACHE_SECONDS``) only bounds how long a deprecated or unknown
 version is remembered.
 """
 
@@ -50,6 +50,6 @@ def role_book(request: Request) -> RoleBook:
     state = request.app.state
     book: RoleBook | None = getattr(state, "kpi_role_book", None)
     if book is None:
-        book = RoleBook(state.settings.standards_cache_seconds)
+        book = RoleBook(state.settings.reference_cache_seconds)
         state.kpi_role_book = book
     return book

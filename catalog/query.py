@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 from pyiceberg.expressions import (
     AlwaysFalse,
     AlwaysTrue,
@@ -31,12 +32,13 @@ from pyiceberg.expressions import (
     NotNull,
     Or,
 )
-from pyiceberg.table import Table
+from pyiceberg.table import DataScan, Table
 from pyiceberg.table.snapshots import Summary
 
 from catalog import duck
 from catalog.appends import table_offsets
-from catalog.lake import Lake
+from catalog.lake import READINGS_SCHEMA, Lake
+from catalog.manifest_cache import AvroCache, CachedIO
 from catalog.states import register_role_functions
 
 READ_OPTIONS = "filename = true, file_row_number = true, hive_partitioning = false, union_by_name = true"
@@ -52,6 +54,7 @@ BUCKETS: dict[str, str] = {
 }
 BUCKET_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "6h": 21600, "1d": 86400, "7d": 604800}
 OWNERS_TTL_S = 60.0
+MANIFESTS = AvroCache()  # per process: every engine plans from the same immutable manifests
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,14 @@ class QueryEngine:
             raise SnapshotGone(f"snapshot {snapshot_id} no longer exists")
         if snapshot is None:
             return ScanPlan(None, [], 0, 0, 0)
-        tasks = list(table.scan(row_filter=condition, snapshot_id=snapshot.snapshot_id).plan_files())
+        # the manifests come from memory after the first plan (immutable files: catalog.manifest_cache)
+        scan = DataScan(
+            table_metadata=table.metadata,
+            io=CachedIO(table.io, MANIFESTS),
+            row_filter=condition,
+            snapshot_id=snapshot.snapshot_id,
+        )
+        tasks = list(scan.plan_files())
         if any(task.delete_files for task in tasks):
             # pyiceberg writes copy-on-write only; merge-on-read deletes from another engine would be ignored.
             raise RuntimeError(
@@ -296,6 +306,30 @@ class QueryEngine:
         for row in rows:
             del row["_file"], row["_row"]
         return rows, position, plan
+
+    def reading_batches(
+        self, flt: ReadingFilter, scope: Scope, batch_rows: int = 50_000
+    ) -> tuple[pa.Schema, Iterator[pa.RecordBatch], ScanPlan]:
+        """The readings in (ts, equipment, item) order as lazy Arrow batches (a raw series, an export): no
+        row becomes a Python object. The cursor closes when the batches are exhausted."""
+        plan = self.plan(self.lake.readings(), flt.iceberg(scope))
+        if not plan.files:
+            return pa.schema([READINGS_SCHEMA.field(c) for c in READING_COLUMNS]), iter(()), plan
+        where, params = flt.sql(scope)
+        cursor = self.cursor()
+        reader = cursor.execute(
+            f"SELECT {', '.join(READING_COLUMNS)} FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} "
+            "ORDER BY ts, equipment_id, item_id",
+            [plan.files, *params],
+        ).to_arrow_reader(batch_rows)
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            try:
+                yield from reader
+            finally:
+                cursor.close()
+
+        return reader.schema, batches(), plan
 
     def series(
         self, flt: ReadingFilter, scope: Scope, bucket: str, tz: str, by_equipment: bool = False

@@ -25,7 +25,7 @@ nothing counted twice. If the watermark's snapshot was expired, every day is rec
 lose nothing: the loser's commit fails on the catalog's compare-and-swap and it starts again.
 
 Run after lake commits: ``refresh(lake)``, or :class:`Refresher`, the thread the platform process runs
-(``SMARTMFG_ROLLUP_REFRESH_SECONDS``; ``poke()`` it after a commit), or as a scheduled job:
+(``SMARTMFG_ANALYTICS_ROLLUP_REFRESH_SECONDS``; ``poke()`` it after a commit), or as a scheduled job:
 ``python -m catalog.rollups`` (same ``SMARTMFG_*`` settings as the platform).
 """
 
@@ -40,16 +40,19 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from pyiceberg.exceptions import CommitFailedException, NamespaceAlreadyExistsError, NoSuchTableError
-from pyiceberg.expressions import BooleanExpression, In
+from pyiceberg.expressions import And, BooleanExpression, GreaterThanOrEqual, In, LessThanOrEqual
 from pyiceberg.table import Table
 from pyiceberg.table.snapshots import Operation, Snapshot
 from pyiceberg.transforms import IdentityTransform
 
-from catalog.lake import Lake, LakeConfig, ensure_bucket, snapshot_property
-from catalog.query import READ_OPTIONS, QueryEngine, ReadingFilter
+from catalog.lake import PRUNING_PROPERTIES, Lake, LakeConfig, ensure_bucket, snapshot_property
+from catalog.query import BUCKETS, READ_OPTIONS, QueryEngine, ReadingFilter, ScanPlan, Scope
 from services.kit.arrow import UTC_US
 from services.kit.settings import PlatformSettings
 
@@ -58,6 +61,7 @@ log = logging.getLogger(__name__)
 WATERMARK_KEY = "smartmfg.rollup-watermark"
 DAY = timedelta(days=1)
 LOOKBACK = DAY  # as catalog.kpis.LOOKBACK: the last state and counter value of the day before carry in
+RUN_DAYS = 2  # days recomputed per read of the readings (each read takes the day before as well)
 
 _KEYS = [
     pa.field("factory_id", pa.string(), nullable=False),
@@ -91,11 +95,18 @@ DAILY_SCHEMA = pa.schema(
 )
 
 _KEY_COLUMNS = "factory_id, org_id, equipment_id, model_id, model_version, item_id"
+# Hours and days are integer divisions of epoch_us(ts), turned into timestamps and dates only after the
+# aggregation: several times faster than time_bucket or a cast of every TIMESTAMPTZ.
 _HOURS_SQL = f"""
-SELECT CAST(ts AS DATE) AS day, time_bucket(INTERVAL 1 HOUR, ts) AS hour, {_KEY_COLUMNS},
-       count(*) AS readings, sum(value_num) AS sum, min(value_num) AS min, max(value_num) AS max
-FROM read_parquet(?, {READ_OPTIONS}) WHERE {{where}} AND ts >= ? AND value_num IS NOT NULL
-GROUP BY ALL ORDER BY factory_id, equipment_id, item_id, hour
+SELECT CAST(to_timestamp(h * 3600) AS DATE) AS day, to_timestamp(h * 3600) AS hour, {_KEY_COLUMNS},
+       readings, sum, min, max
+FROM (
+    SELECT epoch_us(ts) // 3600000000 AS h, {_KEY_COLUMNS}, count(*) AS readings, sum(value_num) AS sum,
+           min(value_num) AS min, max(value_num) AS max
+    FROM read_parquet(?, {READ_OPTIONS}) WHERE {{where}} AND ts >= ? AND value_num IS NOT NULL
+    GROUP BY ALL
+)
+ORDER BY day, factory_id, equipment_id, item_id, hour
 """
 _DAILY_SQL = f"""
 WITH days AS (SELECT unnest(?::TIMESTAMPTZ[]) AS d0),
@@ -117,9 +128,10 @@ SELECT CAST(d.d0 AS DATE) AS day, {_KEY_COLUMNS}, value_text, prev_text,
 FROM texts JOIN days d ON ts < d.d0 + INTERVAL 1 DAY AND t1 > d.d0
 GROUP BY ALL
 UNION ALL
-SELECT CAST(d.d0 AS DATE), {_KEY_COLUMNS}, NULL, NULL, 0.0, sum(inc)::DOUBLE, count(*)
-FROM numbers JOIN days d ON ts >= d.d0 AND ts < d.d0 + INTERVAL 1 DAY
-GROUP BY ALL
+SELECT DATE '1970-01-01' + CAST(dn AS INTEGER), {_KEY_COLUMNS}, NULL, NULL, 0.0, inc, readings
+FROM (SELECT epoch_us(ts) // 86400000000 AS dn, {_KEY_COLUMNS}, sum(inc)::DOUBLE AS inc, count(*) AS readings
+      FROM numbers WHERE ts >= (SELECT min(d0) FROM days) GROUP BY ALL)
+ORDER BY day, factory_id, equipment_id, item_id
 """
 
 
@@ -159,7 +171,11 @@ def ensure_day_table(lake: Lake, name: str, schema: pa.Schema) -> Table:
     table = lake.catalog.create_table_if_not_exists(
         identifier,
         schema=schema,
-        properties={"write.parquet.compression-codec": "zstd", "commit.retry.num-retries": "0"},
+        properties={
+            "write.parquet.compression-codec": "zstd",
+            "commit.retry.num-retries": "0",
+            **PRUNING_PROPERTIES,
+        },
     )
     if not table.spec().fields:
         with contextlib.suppress(CommitFailedException), table.update_spec() as spec:
@@ -215,14 +231,60 @@ def current_rollup(lake: Lake, rollup: Rollup) -> Table | None:
     return table if current is not None and watermark == str(current.snapshot_id) else None
 
 
+def hourly_answers(bucket: str, tz: str, start: datetime, end: datetime) -> bool:
+    """Whether every bucket of ``bucket`` in ``tz`` over [start, end) is a union of whole UTC hours: what
+    ``item_hours`` can answer (not, e.g., 5-minute buckets, a range from 09:30, or days in India's +05:30)."""
+    if bucket not in ("1h", "6h", "1d", "7d"):
+        return False
+    zone = ZoneInfo(tz)
+    return all(
+        t.astimezone(UTC).time().replace(hour=0) == dt_time(0)
+        and (t.astimezone(zone).utcoffset() or timedelta()) % timedelta(hours=1) == timedelta()
+        for t in (start, end)
+    )
+
+
+def series(
+    engine: QueryEngine, flt: ReadingFilter, scope: Scope, bucket: str, tz: str, keys: Sequence[str] = ()
+) -> tuple[list[dict[str, Any]], ScanPlan] | None:
+    """Per ``keys`` (factory_id, equipment_id) and bucket: readings, mean, min and max of the numeric readings
+    ``flt`` selects, from ``item_hours`` (:func:`hourly_answers` must hold for the bucket and the range);
+    None when that table is behind the readings (the caller reads the readings instead)."""
+    assert flt.start is not None and flt.end is not None and set(keys) <= {"factory_id", "equipment_id"}
+    table = current_rollup(engine.lake, HOURS)
+    if table is None:
+        return None
+    bounds = ReadingFilter(**{**flt.__dict__, "start": None, "end": None, "numeric": False})
+    condition = And(
+        bounds.iceberg(scope),
+        GreaterThanOrEqual(term="day", value=flt.start.astimezone(UTC).date().isoformat()),
+        LessThanOrEqual(term="day", value=flt.end.astimezone(UTC).date().isoformat()),
+    )
+    plan = engine.plan(table, condition)
+    if not plan.files:
+        return [], plan
+    where, params = bounds.sql(scope)
+    # an hour is its own bucket of 1h in any whole-hour zone; wider buckets start at local boundaries
+    width, zone = ("hour", []) if bucket == "1h" else (f"time_bucket({BUCKETS[bucket]}, hour, ?)", [tz])
+    group = ", ".join([*keys, "bucket"])
+    sql = (
+        f"SELECT {', '.join([*keys, ''])}{width} AS bucket, sum(readings)::BIGINT AS readings, "
+        "sum(sum) / sum(readings) AS mean, min(min) AS min, max(max) AS max "
+        f"FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} AND hour >= ? AND hour < ? "
+        f"GROUP BY {group} ORDER BY {group}"
+    )
+    return engine.query(sql, [*zone, plan.files, *params, flt.start, flt.end]), plan
+
+
 # -- refresh ---------------------------------------------------------------------------------------------
 
 
 def _runs(days: set[date]) -> Iterator[list[date]]:
-    """Consecutive days in runs, so each run is one read of the readings."""
+    """Consecutive days in runs of at most RUN_DAYS, so each run is one read of the readings (bounded: a
+    month of a national lake in one window query would spill to disk)."""
     run: list[date] = []
     for day in sorted(days):
-        if run and day != run[-1] + DAY:
+        if run and (day != run[-1] + DAY or len(run) == RUN_DAYS):
             yield run
             run = []
         run.append(day)
@@ -266,7 +328,10 @@ def refresh_one(engine: QueryEngine, rollup: Rollup, *, retries: int = 5) -> Ref
             return Refreshed(rollup.name, watermark, 0, 0, attempt)
         days = added_days(readings, appends) if found else all_days(readings)
         days |= {d + DAY for d in days}  # the next day's carried-in state and counter base may change
-        rows = 0
+        # every run first, then one overwrite: each overwrite of a transaction copies the table metadata
+        # again (pyiceberg), so a month of runs in one commit is far cheaper than a commit per run
+        computed = [compute(engine, rollup, current.snapshot_id, run) for run in _runs(days)]
+        rows = sum(part.num_rows for part in computed)
         try:
             with warnings.catch_warnings(), table.transaction() as transaction:
                 # a first refresh of a day deletes nothing: pyiceberg says so for every such day
@@ -274,12 +339,12 @@ def refresh_one(engine: QueryEngine, rollup: Rollup, *, retries: int = 5) -> Ref
                 properties = {WATERMARK_KEY: str(current.snapshot_id)}
                 if not days:
                     transaction.append(rollup.schema.empty_table(), snapshot_properties=properties)
-                for run in _runs(days):
-                    computed = compute(engine, rollup, current.snapshot_id, run)
-                    rows += computed.num_rows
-                    condition: BooleanExpression = In(term="day", literals={d.isoformat() for d in run})
+                else:
+                    condition: BooleanExpression = In(term="day", literals={d.isoformat() for d in days})
                     transaction.overwrite(
-                        computed, overwrite_filter=condition, snapshot_properties=properties
+                        pa.concat_tables([rollup.schema.empty_table(), *computed]),
+                        overwrite_filter=condition,
+                        snapshot_properties=properties,
                     )
         except CommitFailedException:
             log.info("%s: another commit landed first; refreshing again", rollup.name)
@@ -344,6 +409,9 @@ class Refresher:
                             done.watermark,
                         )
             except Exception:  # the lake may be unreachable for a while; the watermark did not move
+                if self._stop.is_set():  # the process is stopping and closed the engine under this round
+                    log.info("rollup round interrupted by shutdown; the next start redoes it")
+                    return
                 log.exception("rollup refresh failed; retrying in %.0fs", self.interval_s)
             self._wake.wait(self.interval_s)
             self._wake.clear()

@@ -94,16 +94,20 @@ class SeriesPoint(BaseModel):
     mean: float
     min: float
     max: float
-    median: float
-    p95: float
+    median: float | None = Field(default=None, description="null with `stats=basic`")
+    p95: float | None = Field(default=None, description="null with `stats=basic`")
 
 
 class Series(BaseModel):
     item_id: str
     bucket: Bucket
     tz: str
+    stats: Literal["all", "basic"]
+    source: Literal["readings", "rollups"] = Field(
+        description="`rollups`: read from the hourly rollup (`stats=basic`, whole hours), not the readings"
+    )
     items: list[SeriesPoint]
-    scan: ScanStats
+    scan: ScanStats = Field(description="the files read: of the readings, or of the hourly rollup")
 
 
 _BENCHMARK_POINT = {

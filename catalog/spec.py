@@ -7,13 +7,13 @@ import logging
 from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from catalog import endpoints, export_endpoints, kpi_endpoints, rollups
+from catalog import endpoints, export_endpoints, kpi_endpoints, rollups, upload_endpoints
 from catalog.runtime import Analytics
 from services.kit.spec import ServiceSpec
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-for part in (endpoints.router, kpi_endpoints.router, export_endpoints.router):
+for part in (endpoints.router, kpi_endpoints.router, export_endpoints.router, upload_endpoints.router):
     router.include_router(part)
 
 
@@ -25,8 +25,10 @@ async def startup(app: FastAPI) -> None:
         await run_in_threadpool(analytics.engine)
     except Exception:  # the rest of the process still serves; analytics answers 503 until the lake is back
         log.exception("the lake is unreachable; analytics will retry on the next request")
-    if app.state.settings.rollup_refresh_seconds > 0:
-        app.state.rollups = rollups.Refresher(analytics.engine, app.state.settings.rollup_refresh_seconds)
+    if app.state.settings.analytics.rollup_refresh_seconds > 0:
+        app.state.rollups = rollups.Refresher(
+            analytics.engine, app.state.settings.analytics.rollup_refresh_seconds
+        )
         app.state.rollups.start()
 
 

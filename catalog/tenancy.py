@@ -23,6 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from catalog.query import Grant, QueryEngine, Scope
 from services.kit.clients import bearer_token, service_client
 from services.kit.errors import Forbidden, NotFound
+from services.kit.messages import Msg
 from services.kit.principal import Principal, Role
 
 log = logging.getLogger(__name__)
@@ -41,21 +42,19 @@ async def scope_for(
         return None
     if Role.GATEWAY in principal.roles:
         if principal.factory_id is None:
-            raise Forbidden(
-                "the gateway token names no factory", detail_ko="게이트웨이 토큰에 공장 정보가 없습니다"
-            )
+            raise Forbidden(Msg("the gateway token names no factory"))
         others = sorted(set(factory_ids) - {principal.factory_id})
         if others:
             raise Forbidden(
-                f"this gateway reads factory '{principal.factory_id}' only, not '{others[0]}'",
-                detail_ko="게이트웨이는 자기 공장의 데이터만 조회할 수 있습니다",
+                Msg(
+                    "this gateway reads factory '{own_factory_id}' only, not '{other}'",
+                    own_factory_id=principal.factory_id,
+                    other=others[0],
+                )
             )
         return [Grant(principal.factory_id, principal.org_id)]
     if principal.org_id is None or not principal.roles & {Role.SME, Role.VENDOR}:
-        raise Forbidden(
-            "raw readings are for the owning organisation, its consented vendors and admins",
-            detail_ko="원시 데이터는 소유 기관, 동의받은 공급기업, 관리자만 조회할 수 있습니다",
-        )
+        raise Forbidden(Msg("raw readings are for the owning organisation, its consented vendors and admins"))
     if not factory_ids:
         return [Grant(None, principal.org_id)]
     owners = await run_in_threadpool(engine.owners, list(factory_ids))
@@ -72,13 +71,13 @@ async def scope_for(
             ]
         if not consented:
             raise Forbidden(
-                f"factory '{factory_id}' belongs to another organisation"
-                + (
-                    " that has not granted yours a telemetry consent"
-                    if Role.VENDOR in principal.roles
-                    else ""
-                ),
-                detail_ko="다른 기관의 공장 데이터입니다(데이터 제공 동의 없음)",
+                Msg(
+                    "factory '{factory_id}' belongs to another organisation "
+                    "that has not granted yours a telemetry consent",
+                    factory_id=factory_id,
+                )
+                if Role.VENDOR in principal.roles
+                else Msg("factory '{factory_id}' belongs to another organisation", factory_id=factory_id)
             )
         grants += [Grant(factory_id, org) for org in consented]
     return grants

@@ -22,6 +22,7 @@ from services.kit.bodies import read_limited
 from services.kit.clients import bearer_token, service_client
 from services.kit.db import SessionDep
 from services.kit.errors import Forbidden, NotFound, ValidationFailed, field_error
+from services.kit.messages import Msg
 from services.kit.pagination import Page, PageDep, decode_cursor, encode_cursor, malformed_cursor, paginate
 from services.kit.principal import Authenticated, Gateway, Principal
 from services.kit.spec import Responses
@@ -134,7 +135,7 @@ async def _models(request: Request, table: pa.Table) -> tuple[Models, list[str]]
                     if status in ("published", "deprecated")
                     else f"version {key[1]} of {key[0]} is {status}; only published ones take data"
                 )
-            expiry = time.monotonic() + request.app.state.settings.standards_cache_seconds
+            expiry = time.monotonic() + request.app.state.settings.reference_cache_seconds
             hit = (expiry, contract, status == "deprecated")
             cache[key] = hit
         out[key] = hit[1]
@@ -146,8 +147,11 @@ async def _models(request: Request, table: pa.Table) -> tuple[Models, list[str]]
 def _require_factory(principal: Principal, factory_id: str) -> None:
     if not principal.is_admin and principal.factory_id != factory_id:
         raise Forbidden(
-            f"this client uploads for factory '{principal.factory_id}', not '{factory_id}'",
-            detail_ko="등록된 공장의 데이터만 올릴 수 있습니다",
+            Msg(
+                "this client uploads for factory '{own_factory_id}', not '{factory_id}'",
+                own_factory_id=principal.factory_id,
+                factory_id=factory_id,
+            )
         )
 
 
@@ -166,18 +170,16 @@ async def _registered_factory(request: Request, principal: Principal, factory_id
             )
         except NotFound:
             raise ValidationFailed(
-                f"factory '{factory_id}' is not registered in the companies service",
-                detail_ko=f"등록되지 않은 공장입니다: {factory_id}",
-                fields=[field_error("header.x-factory-id", "not a registered factory")],
+                Msg(
+                    "factory '{factory_id}' is not registered in the companies service", factory_id=factory_id
+                ),
+                fields=[field_error("header.x-factory-id", Msg("not a registered factory"))],
             ) from None
-        hit = (time.monotonic() + request.app.state.settings.standards_cache_seconds, doc)
+        hit = (time.monotonic() + request.app.state.settings.reference_cache_seconds, doc)
         cache[factory_id] = hit
     factory = hit[1]
     if factory["company_id"] != principal.org_id:
-        raise Forbidden(
-            f"factory '{factory_id}' belongs to another organisation",
-            detail_ko="다른 기관의 공장에는 데이터를 올릴 수 없습니다",
-        )
+        raise Forbidden(Msg("factory '{factory_id}' belongs to another organisation", factory_id=factory_id))
     return factory
 
 
@@ -192,9 +194,14 @@ def _require_known_equipment(factory: dict[str, Any], table: pa.Table) -> None:
     if rows:
         shown = rows[: service.MAX_LISTED_VIOLATIONS]
         raise ValidationFailed(
-            f"{len(rows)} readings name equipment that factory '{factory['id']}' does not register",
-            detail_ko="공장에 등록되지 않은 설비의 데이터입니다",
-            fields=[field_error(f"rows[{r}].equipment_id", "not equipment of this factory") for r in shown],
+            Msg(
+                "{count} readings name equipment that factory '{factory_id}' does not register",
+                count=len(rows),
+                factory_id=factory["id"],
+            ),
+            fields=[
+                field_error(f"rows[{r}].equipment_id", Msg("not equipment of this factory")) for r in shown
+            ],
         )
 
 
@@ -225,14 +232,16 @@ async def upload_batch(
     earlier = await run_in_threadpool(service.previous, session, x_factory_id, x_batch_id)
     if earlier is not None:
         return JSONResponse(service.receipt(earlier, duplicate=True).model_dump(), status_code=200)
-    body = await read_limited(request, settings.upload_max_bytes)
+    body = await read_limited(request, settings.upload.max_bytes)
     raw = await run_in_threadpool(
-        parsing.decompress, body, content_encoding, settings.upload_max_decompressed_bytes
+        parsing.decompress, body, content_encoding, settings.upload.max_decompressed_bytes
     )
     table = await run_in_threadpool(parsing.parse, kind, raw)
     _require_known_equipment(factory, table)
     models, deprecated = await _models(request, table)
-    outcome = await run_in_threadpool(service.check, table, models, policy, settings.future_tolerance_seconds)
+    outcome = await run_in_threadpool(
+        service.check, table, models, policy, settings.upload.future_tolerance_seconds
+    )
     org_id = principal.org_id or ""
     chunks = await run_in_threadpool(
         service.publish,
@@ -288,7 +297,13 @@ def batch_status(
 ) -> BatchStatus:
     batch = service.previous(session, factory_id, batch_id)
     if batch is None or not (principal.acts_for(batch.org_id) or principal.factory_id == factory_id):
-        raise NotFound(f"batch '{batch_id}' of factory '{factory_id}' does not exist")
+        raise NotFound(
+            Msg(
+                "batch '{batch_id}' of factory '{factory_id}' does not exist",
+                batch_id=batch_id,
+                factory_id=factory_id,
+            )
+        )
     return service.status(batch)
 
 
@@ -316,7 +331,7 @@ async def dead_letters(
         dead_letter_pages.page, engine, factory_id, batch_id, page.limit, after
     )
     if principal.factory_id != factory_id and not all(principal.acts_for(r["org_id"]) for r in rows):
-        raise Forbidden("these dead letters belong to another organisation")
+        raise Forbidden(Msg("these dead letters belong to another organisation"))
     return Page[DeadLetter](
         items=[DeadLetter(**r) for r in rows],
         next_cursor=encode_cursor([last.batch_id, last.row, last.field, last.rejected_at]) if last else None,

@@ -49,7 +49,7 @@ async def startup(app: FastAPI) -> None:
     app.state.ingest = runtime
     app.state.readiness["bus"] = runtime.bus.check
     app.state.readiness["lake"] = lambda: runtime.lake.catalog.list_namespaces()
-    if settings.embedded and settings.run_writers:
+    if settings.embedded and settings.writer.embedded:
         # One process is the whole platform: its lake writer runs beside the API.
         if not getattr(app.state, "writer_metrics", False):  # once per app: an app may start again
             for metric in METRICS:  # the process's /metrics shows its writer's too

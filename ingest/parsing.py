@@ -13,6 +13,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from services.kit.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from services.kit.messages import Msg
 from services.standards.readings import (
     KIND_BOOL,
     KIND_NULL,
@@ -39,9 +40,11 @@ def media_type(content_type: str | None) -> str:
     base = (content_type or "").split(";")[0].strip().lower()
     if base not in CONTENT_TYPES:
         raise UnsupportedMediaType(
-            f"Content-Type '{base or '(none)'}' is not accepted; "
-            f"use one of {', '.join(sorted(CONTENT_TYPES))}",
-            detail_ko="지원하지 않는 Content-Type입니다",
+            Msg(
+                "Content-Type '{content_type}' is not accepted; use one of {content_types}",
+                content_type=base or "(none)",
+                content_types=", ".join(sorted(CONTENT_TYPES)),
+            )
         )
     return CONTENT_TYPES[base]
 
@@ -51,19 +54,20 @@ def decompress(body: bytes, content_encoding: str | None, max_bytes: int) -> byt
     if encoding == "identity":
         return body
     if encoding != "gzip":
-        raise UnsupportedMediaType(f"Content-Encoding '{encoding}' is not accepted; use gzip or none")
+        raise UnsupportedMediaType(
+            Msg("Content-Encoding '{encoding}' is not accepted; use gzip or none", encoding=encoding)
+        )
     decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
         out = decoder.decompress(body, max_bytes + 1)
     except zlib.error as exc:
-        raise BadRequest(f"body is not valid gzip: {exc}", detail_ko="gzip 형식이 올바르지 않습니다") from exc
+        raise BadRequest(Msg("body is not valid gzip: {exc}", exc=exc)) from exc
     if len(out) > max_bytes or decoder.unconsumed_tail:
         raise PayloadTooLarge(
-            f"decompressed body exceeds the limit of {max_bytes} bytes",
-            detail_ko=f"압축 해제 크기가 한도({max_bytes} bytes)를 넘습니다",
+            Msg("decompressed body exceeds the limit of {max_bytes} bytes", max_bytes=max_bytes)
         )
     if not decoder.eof:
-        raise BadRequest("gzip body is truncated", detail_ko="gzip 본문이 잘렸습니다")
+        raise BadRequest(Msg("gzip body is truncated"))
     return out
 
 
@@ -71,7 +75,7 @@ def _from_json(body: bytes) -> pa.Table:
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise bad(f"body is not valid UTF-8 JSON: {exc}") from exc
+        raise bad(Msg("body is not valid UTF-8 JSON: {exc}", exc=exc)) from exc
     return from_objects(document.get("readings") if isinstance(document, dict) else None)
 
 
@@ -85,9 +89,9 @@ def _from_csv(body: bytes) -> pa.Table:
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise bad(f"body is not valid UTF-8 CSV: {exc}") from exc
+        raise bad(Msg("body is not valid UTF-8 CSV: {exc}", exc=exc)) from exc
     if "value" not in table.column_names:
-        raise bad("missing column(s): value")
+        raise bad(Msg("missing column(s): value"))
     raw = table.column("value").combine_chunks()
     numeric = pc.fill_null(pc.match_substring_regex(raw, NUMBER), False)
     columns = {name: table.column(name).combine_chunks() for name in table.column_names}
@@ -107,7 +111,7 @@ def _from_arrow_table(table: pa.Table) -> pa.Table:
             or pa.types.is_integer(value.type)
             or pa.types.is_boolean(value.type)
         ):
-            raise bad("column 'value' must be numeric or boolean; send text in 'value_text'")
+            raise bad(Msg("column 'value' must be numeric or boolean; send text in 'value_text'"))
         columns["value_num"] = value.cast(pa.float64())
         if pa.types.is_boolean(value.type):
             columns["value_kind"] = kinds((pc.is_null(value), KIND_NULL), otherwise=KIND_BOOL)
@@ -122,7 +126,7 @@ def _from_arrow_table(table: pa.Table) -> pa.Table:
 
 def parse(kind: str, body: bytes) -> pa.Table:
     if not body:
-        raise bad("empty body")
+        raise bad(Msg("empty body"))
     if kind == JSON:
         return _from_json(body)
     if kind == CSV:
@@ -130,5 +134,5 @@ def parse(kind: str, body: bytes) -> pa.Table:
     try:
         table = ipc.open_stream(body).read_all() if kind == ARROW else pq.read_table(io.BytesIO(body))
     except (pa.ArrowInvalid, OSError) as exc:
-        raise bad(f"body is not a valid {kind} payload: {exc}") from exc
+        raise bad(Msg("body is not a valid {kind} payload: {exc}", kind=kind, exc=exc)) from exc
     return _from_arrow_table(table)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from catalog.lake import Lake, LakeConfig, ensure_bucket
 from catalog.query import QueryEngine
@@ -15,12 +15,33 @@ from ingest.bus.local_bus import LocalBus
 from services.kit.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
+K = TypeVar("K")
+V = TypeVar("V")
+# The lookups an upload makes are keyed by what gateways send (any model id and version): bounded, so that
+# a gateway naming ever new ones cannot grow the process (a forgotten entry is fetched again).
+MAX_CACHED_MODEL_VERSIONS = 10_000  # the plan targets 500 key equipment types, a few versions each
+MAX_CACHED_FACTORIES = 100_000  # only registered factories are cached
+
+
+class BoundedCache(dict[K, V]):
+    """A dict that forgets its least recently stored entries beyond ``limit`` (storing a key again, as an
+    expired entry's refresh does, makes it the most recent)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self.pop(key, None)
+        super().__setitem__(key, value)
+        while len(self) > self.limit:
+            del self[next(iter(self))]
 
 
 def make_bus(settings: PlatformSettings) -> Bus:
-    if (settings.bus or ("local" if settings.embedded else "kafka")) == "local":
-        return LocalBus(settings.data_dir / "bus", settings.bus_partitions)
-    return KafkaBus(settings.kafka_bootstrap, settings.bus_partitions)
+    if settings.bus_kind == "local":
+        return LocalBus(settings.data_dir / "bus", settings.bus.partitions)
+    return KafkaBus(settings.kafka.bootstrap, settings.bus.partitions)
 
 
 @dataclass
@@ -29,14 +50,18 @@ class IngestRuntime:
     bus: Bus
     topics: Topics
     lake: Lake
-    model_cache: dict[tuple[str, str], tuple[float, Any, bool]] = field(default_factory=dict)
-    factory_cache: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    model_cache: BoundedCache[tuple[str, str], tuple[float, Any, bool]] = field(
+        default_factory=lambda: BoundedCache(MAX_CACHED_MODEL_VERSIONS)
+    )
+    factory_cache: BoundedCache[str, tuple[float, dict[str, Any]]] = field(
+        default_factory=lambda: BoundedCache(MAX_CACHED_FACTORIES)
+    )
     _engine: QueryEngine | None = None
     _engine_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, settings: PlatformSettings) -> IngestRuntime:
-        topics = Topics.with_prefix(settings.topic_prefix)
+        topics = Topics.with_prefix(settings.bus.topic_prefix)
         bus = make_bus(settings)
         bus.ensure_topics(topics.all())
         ensure_bucket(settings)

@@ -16,6 +16,7 @@ from ingest.models import Batch
 from ingest.runtime import IngestRuntime
 from ingest.schemas import BatchReceipt, BatchStatus
 from services.kit.errors import PlatformError, ServiceUnavailable, field_error
+from services.kit.messages import Msg, Verbatim
 from services.kit.principal import Principal
 from services.standards.validation import Models, Outcome, Rejection, validate
 
@@ -63,14 +64,20 @@ def check(table: pa.Table, models: Models, policy: str, future_tolerance_s: int)
     outcome = validate(table, models, datetime.now(UTC), timedelta(seconds=future_tolerance_s))
     if outcome.rejections and policy == "reject":
         shown = outcome.rejections[:MAX_LISTED_VIOLATIONS]
-        listed = f", first {len(shown)} listed" if len(shown) < len(outcome.rejections) else ""
+        listed = (
+            Msg(", first {count} listed", count=len(shown)) if len(shown) < len(outcome.rejections) else ""
+        )
         raise BatchRejected(
-            f"{outcome.rejected_rows} of {table.num_rows} readings are invalid "
-            f"({len(outcome.rejections)} violations{listed}); "
-            "nothing was accepted. Fix them or send with policy=partial",
-            detail_ko=f"{table.num_rows}건 중 {outcome.rejected_rows}건이 유효하지 않아 "
-            "배치 전체를 거부했습니다",
-            fields=[field_error(f"rows[{r.row}].{r.field}", r.reason) for r in shown],
+            Msg(
+                "{rejected} of {rows} readings are invalid ({violations} violations{listed}); "
+                "nothing was accepted. Fix them or send with policy=partial",
+                rejected=outcome.rejected_rows,
+                rows=table.num_rows,
+                violations=len(outcome.rejections),
+                listed=listed,
+            ),
+            # The validator's reasons are also stored with the dead letters: English, as written there.
+            fields=[field_error(f"rows[{r.row}].{r.field}", Verbatim(r.reason)) for r in shown],
         )
     return outcome
 
@@ -127,8 +134,7 @@ def publish(
         )
     except BusUnavailable as exc:
         raise ServiceUnavailable(
-            f"the event bus is unavailable, nothing was accepted: {exc}",
-            detail_ko="이벤트 버스에 연결할 수 없습니다. 잠시 후 다시 보내세요",
+            Msg("the event bus is unavailable, nothing was accepted: {exc}", exc=exc),
             headers={"Retry-After": "5"},
         ) from exc
     return len(sends)

@@ -239,8 +239,8 @@ class LakeWriter:
     def __init__(self, runtime: IngestRuntime, on_commit: Callable[[], object] | None = None) -> None:
         settings, lake, topics = runtime.settings, runtime.lake, runtime.topics
         self.runtime = runtime
-        self.flush_rows, self.flush_seconds = settings.writer_flush_rows, settings.writer_flush_seconds
-        window = timedelta(hours=settings.writer_dedupe_hours)
+        self.flush_rows, self.flush_seconds = settings.writer.flush_rows, settings.writer.flush_seconds
+        window = timedelta(hours=settings.writer.dedupe_hours)
         self.letters = Sink(
             "dead-letters", lake.catalog, lake.dead_letters_id, DEAD_LETTER_SCHEMA, "rejected_at", window
         )
@@ -276,7 +276,7 @@ class LakeWriter:
                 log.error("%s: dead-lettering message %s/%d@%d: %s", sink.name, *record_at(record), exc)
 
     def _consumer(self) -> Consumer:
-        return self.runtime.bus.consumer(list(self.sinks), self.runtime.settings.writer_group, self._assigned)
+        return self.runtime.bus.consumer(list(self.sinks), self.runtime.settings.writer.group, self._assigned)
 
     def run(self, stop: threading.Event) -> None:
         consumer = self._consumer()
@@ -285,8 +285,11 @@ class LakeWriter:
         try:
             while not stop.is_set():
                 self.health.heartbeat = time.monotonic()
-                records = consumer.poll(timeout_s=0.2, max_records=500)
-                if records or self._new_assignment is not None:
+                # While the lake refuses a full buffer only its commit is retried: consuming on would grow
+                # the buffer for as long as the outage lasts (what is not consumed waits on the bus).
+                full = any(sink.pending_rows >= self.flush_rows for sink in self.sinks.values())
+                records = [] if full else consumer.poll(timeout_s=0.2, max_records=500)
+                if records or full or self._new_assignment is not None:
                     quiet_since = time.monotonic()
                 elif time.monotonic() - quiet_since > FETCH_STALL_S:
                     quiet_since = time.monotonic()

@@ -95,8 +95,10 @@ def create_app(
     app.include_router(observability.router)
     app.include_router(reference_endpoints.router)
     app.include_router(portal.router)
-    if settings.embedded and not settings.oidc_issuer:
-        app.include_router(dev_oidc.router)
+    if settings.embedded and not settings.oidc.issuer:
+        # Not part of the contract: the development stand-in for Keycloak's OIDC endpoints, mounted only
+        # when no issuer is configured, answers as RFC 6749 says, not as the platform API does.
+        app.include_router(dev_oidc.router, include_in_schema=False)
     for spec in specs:
         # Remote services stay in the merged OpenAPI document; the proxy answers their requests.
         app.include_router(spec.router, prefix=spec.prefix, tags=[spec.name])

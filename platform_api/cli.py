@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = PlatformSettings()
     if args.command in ("serve", "run") and settings.embedded and "SMARTMFG_PUBLIC_URL" not in os.environ:
         # The dev issuer names itself after the URL clients reach it at.
-        settings = settings.model_copy(update={"public_url": f"http://{args.host}:{args.port}"})
+        settings = settings.replaced(public_url=f"http://{args.host}:{args.port}")
     if args.command in ("migrate", "run"):
         _migrate(settings, args.service)
     if args.command in ("seed", "run"):

@@ -1,19 +1,16 @@
 """Demo deployment records in every state, taken through the deployments API like real users would (the seed's
 admin token may act for every party and agency): actual stage dates, evidence documents, the lifecycle,
-a revision, after-care tickets. Demo designations are written where the companies service keeps them, since
-its workflow designates from the day of the decision and the demo needs designations of past years."""
+a revision, after-care tickets. Demo designations of past years are recorded through the companies service's
+admin operation for designations decided before the platform existed."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 
-from services.companies.models import Designation
 from services.deployments.programmes import PROGRAMME_BY_CODE
-from services.kit.db import Database
 
 URL = "/api/v1/deployments"
 PDF = b"%PDF-1.4\n% smartmfg demo evidence\n%%EOF\n"
@@ -41,28 +38,23 @@ def _ok(response: httpx.Response, what: str) -> dict[str, Any]:
     return body
 
 
-def designate_since(db: Database, company_id: str, since: date) -> None:
-    start = datetime.combine(since, time(), UTC)
-    with db.session() as session, session.begin():
-        found = session.scalar(
-            select(Designation.id).where(
-                Designation.company_id == company_id, Designation.status == "designated"
-            )
-        )
-        if found is None:
-            session.add(
-                Designation(
-                    company_id=company_id,
-                    fields=[],
-                    scores={},
-                    total_score=80.0,
-                    status="designated",
-                    reason="데모 지정",
-                    decided_at=start,
-                    valid_from=start,
-                    valid_until=start + timedelta(days=6 * 365),
-                )
-            )
+async def designate_since(client: httpx.AsyncClient, company_id: str, since: date) -> None:
+    """Designations of past years, recorded like those decided before the platform existed: consecutive
+    3-year periods from ``since`` until one is in force today, each renewing the one before. A period
+    recorded by an interrupted earlier run is refused as an overlap (409) and skipped."""
+    start, today = since, date.today()
+    while start <= today:
+        body = {
+            "fields": ["INFO-MES"],
+            "decided_on": start.isoformat(),
+            "total_score": 80.0,
+            "reason": "데모 지정: 전문기업 지정위원회 심의 결과 지정",
+            "document_ref": f"데모 공고 제{start.year}-{company_id}호",
+        }
+        answer = await client.post(f"/api/v1/companies/{company_id}/designations/historical", json=body)
+        if answer.status_code != 409:
+            _ok(answer, f"record designation of {company_id} from {start}")
+        start = start.replace(year=start.year + 3)
 
 
 async def demo_deployment(client: httpx.AsyncClient, item: dict[str, Any]) -> None:

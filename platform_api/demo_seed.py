@@ -16,7 +16,6 @@ from tqdm import tqdm
 from platform_api.app import create_app
 from platform_api.demo_data import DESIGNATED_SINCE, DESIGNATED_VENDORS, DemoWorld, build_world
 from platform_api.demo_deployments import demo_deployment, designate_since, measure_demo_kpis
-from services.kit.db import Database
 from services.kit.settings import PlatformSettings
 
 
@@ -52,7 +51,7 @@ async def _post(
 
 
 def _sections(
-    world: DemoWorld, db: Database | None = None
+    world: DemoWorld,
 ) -> list[tuple[str, list[Any], Callable[[httpx.AsyncClient, Any], Awaitable[None]]]]:
     async def company(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
         await _post(client, "/api/v1/companies", body, ok_conflict=True)
@@ -68,8 +67,7 @@ def _sections(
         )
 
     async def designation(client: httpx.AsyncClient, company_id: str) -> None:
-        if db is not None:
-            designate_since(db, company_id, DESIGNATED_SINCE)
+        await designate_since(client, company_id, DESIGNATED_SINCE)
 
     async def deployment(client: httpx.AsyncClient, item: dict[str, Any]) -> None:
         await demo_deployment(client, item)
@@ -99,7 +97,7 @@ def _sections(
         ("companies", world.companies, company),
         ("factories", world.factories, factory),
         ("standards", world.models, model),
-        ("designations", list(DESIGNATED_VENDORS) if db is not None else [], designation),
+        ("designations", list(DESIGNATED_VENDORS), designation),
         ("deployments", world.deployments, deployment),
         ("usecases", world.usecases, usecase),
         ("regional_centres", world.regional_centres, regional_centre),
@@ -112,11 +110,10 @@ async def seed(
     client: httpx.AsyncClient,
     progress: SeedProgress,
     world: DemoWorld | None = None,
-    db: Database | None = None,
 ) -> int:
     """Send every not-yet-sent item of the demo world; returns how many were sent now."""
     sent = 0
-    for section, items, send in _sections(world or build_world(), db):
+    for section, items, send in _sections(world or build_world()):
         start = progress.count(section)
         if start >= len(items):
             continue
@@ -132,7 +129,7 @@ async def _as_admin(
 ) -> int:
     """Run ``work`` against a short-lived in-process platform with an admin token."""
     # a short-lived app: the server started next rolls the lake up, not this one
-    app = create_app(settings.model_copy(update={"rollup_refresh_seconds": 0}))
+    app = create_app(settings.replaced(analytics={"rollup_refresh_seconds": 0}))
     async with app.router.lifespan_context(app):
         token = app.state.dev_issuer.issue(
             subject="demo-seed", roles=["admin"], org_id="org-operator", username="demo-seed"
@@ -148,7 +145,7 @@ async def _as_admin(
 
 async def _seed_in_process(settings: PlatformSettings) -> int:
     progress = SeedProgress(settings.data_dir / "demo-seed.json")
-    return await _as_admin(settings, lambda client, app: seed(client, progress, db=app.state.db))
+    return await _as_admin(settings, lambda client, _: seed(client, progress))
 
 
 def measure_telemetry_kpis(settings: PlatformSettings) -> None:
@@ -179,4 +176,4 @@ def seed_telemetry(settings: PlatformSettings) -> None:
     lake = Lake(LakeConfig.from_settings(settings))
     rows = demo_telemetry.load(lake)
     print("demo telemetry already in the lake" if rows == 0 else f"demo telemetry loaded: {rows} readings")
-    # the server's rollup thread (SMARTMFG_ROLLUP_REFRESH_SECONDS) rolls them up once it runs
+    # the server's rollup thread (SMARTMFG_ANALYTICS_ROLLUP_REFRESH_SECONDS) rolls them up once it runs

@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
 
 from services.kit.errors import ServiceUnavailable
+from services.kit.i18n import prefers_korean
+from services.kit.messages import Msg
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"}
 
@@ -49,9 +51,12 @@ class ServiceProxy:
         try:
             upstream = await self._client.send(upstream_request, stream=True)
         except httpx.HTTPError as exc:
-            err = ServiceUnavailable(f"service at {target} unreachable: {exc}", headers={"Retry-After": "5"})
+            err = ServiceUnavailable(
+                Msg("service at {target} unreachable: {exc}", target=target, exc=exc),
+                headers={"Retry-After": "5"},
+            )
             return Response(
-                content=orjson.dumps(err.body()),
+                content=orjson.dumps(err.body(prefers_korean(request))),
                 status_code=503,
                 media_type="application/json",
                 headers=err.headers,

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.kit.clients import INTERNAL_CALL
 from services.kit.errors import PlatformError, RateLimited
 from services.kit.i18n import prefers_korean
+from services.kit.messages import Msg
 from services.kit.principal import VERIFIED_TOKEN, TokenVerifier
 from services.kit.settings import PlatformSettings
 
@@ -111,8 +112,7 @@ class RateLimitMiddleware:
         if wait > 0:
             seconds = max(1, math.ceil(wait))
             error = RateLimited(
-                f"too many requests; retry in {seconds} s",
-                detail_ko=f"요청이 너무 많습니다. {seconds}초 후에 다시 시도하세요",
+                Msg("too many requests; retry in {seconds} s", seconds=seconds),
                 headers={"Retry-After": str(seconds)},
             )
             response = JSONResponse(
@@ -127,6 +127,6 @@ def install_rate_limits(app: FastAPI, settings: PlatformSettings) -> None:
     """Call last among the middlewares: the limiter must be the outermost layer (see the module doc)."""
     app.add_middleware(
         RateLimitMiddleware,
-        uploads_per_minute=settings.rate_limit_uploads_per_minute,
-        public_per_minute=settings.rate_limit_public_per_minute,
+        uploads_per_minute=settings.rate_limit.uploads_per_minute,
+        public_per_minute=settings.rate_limit.public_per_minute,
     )

@@ -80,7 +80,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def settings(database_url: str, tmp_path: Path) -> PlatformSettings:
     return PlatformSettings(
         topology="embedded",
-        database_url=database_url,
+        database={"url": database_url},
         data_dir=tmp_path / "data",
         public_url="http://testserver",
     )

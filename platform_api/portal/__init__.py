@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse
 
 from platform_api.portal import account, auth, pages
 from services.kit.errors import NotFound
+from services.kit.messages import Msg
 
 router = APIRouter(tags=["portal"])
 router.include_router(pages.router)
@@ -29,7 +30,7 @@ _TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=ut
 def static_file(name: str) -> FileResponse:
     path = _FILES.get(name)
     if path is None:
-        raise NotFound(f"no static file {name!r}")
+        raise NotFound(Msg("no static file {name!r}", name=name))
     return FileResponse(
         path, media_type=_TYPES.get(path.suffix), headers={"Cache-Control": "public, max-age=300"}
     )

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from fastapi import Request
 
+from platform_api.portal.messages import chosen_lang
 from services.kit.clients import ServiceClient, service_client
 from services.kit.errors import NotFound, PlatformError
 
@@ -40,6 +41,7 @@ class PortalApi:
         self._client: ServiceClient = service_client(request)
         self._state = request.app.state
         self.token = token
+        self._request = request
 
     def _cache(self) -> dict[tuple[Any, ...], tuple[float, Any]]:
         cache: dict[tuple[Any, ...], tuple[float, Any]] | None = getattr(self._state, _CACHE_KEY, None)
@@ -157,7 +159,9 @@ class PortalApi:
             return None
 
     async def send(self, method: str, service: str, path: str, body: Any = None) -> httpx.Response:
-        response = await self._client.send(method, service, path, json=body, token=self.token)
+        # A write's refusal is shown on the page: in the visitor's language.
+        korean = chosen_lang(self._request) == "ko"
+        response = await self._client.send(method, service, path, json=body, token=self.token, korean=korean)
         if response.status_code == 401:
             raise SignedOut
         if response.status_code < 300:

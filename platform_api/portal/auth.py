@@ -50,12 +50,12 @@ def _settings(request: Request) -> PlatformSettings:
 
 async def _endpoints(request: Request) -> Endpoints:
     settings = _settings(request)
-    if not settings.oidc_issuer:
+    if not settings.oidc.issuer:
         return Endpoints(str(request.base_url) + "dev-oidc/authorize", "/dev-oidc/token", in_process=True)
     cached: Endpoints | None = getattr(request.app.state, "portal_oidc_endpoints", None)
     if cached is None:
         async with httpx.AsyncClient(timeout=10.0) as client:
-            answer = await client.get(f"{settings.oidc_issuer}/.well-known/openid-configuration")
+            answer = await client.get(f"{settings.oidc.issuer}/.well-known/openid-configuration")
             answer.raise_for_status()
             document = answer.json()
         cached = Endpoints(document["authorization_endpoint"], document["token_endpoint"], in_process=False)
@@ -84,7 +84,7 @@ async def login(request: Request, next: str | None = None) -> RedirectResponse:
     state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(48)
     query = {
         "response_type": "code",
-        "client_id": _settings(request).keycloak_client_id,
+        "client_id": _settings(request).keycloak.client_id,
         "redirect_uri": str(request.base_url).rstrip("/") + CALLBACK,
         "scope": "openid",
         "state": state,
@@ -108,7 +108,7 @@ async def _exchange(request: Request, endpoints: Endpoints, code: str, verifier:
     settings = _settings(request)
     form = {
         "grant_type": "authorization_code",
-        "client_id": settings.keycloak_client_id,
+        "client_id": settings.keycloak.client_id,
         "code": code,
         "code_verifier": verifier,
         "redirect_uri": str(request.base_url).rstrip("/") + CALLBACK,
@@ -118,7 +118,7 @@ async def _exchange(request: Request, endpoints: Endpoints, code: str, verifier:
         async with httpx.AsyncClient(transport=transport, base_url="http://platform.internal") as client:
             answer = await client.post(endpoints.token, data=form)
     else:
-        form["client_secret"] = settings.keycloak_client_secret
+        form["client_secret"] = settings.keycloak.client_secret
         async with httpx.AsyncClient(timeout=10.0) as client:
             answer = await client.post(endpoints.token, data=form)
     if answer.status_code != 200:

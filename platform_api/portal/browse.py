@@ -1,8 +1,10 @@
-"""Facets with counts, sorting and pages over a list the portal loaded from an API.
+"""Facets with counts, sorting and pages of the portal's lists.
 
 A facet's counts are taken over the items that match every *other* selected facet (and the search), so
 each count says how many results choosing that value would give; values with no match are kept while
-they are selected, so a selection can always be undone.
+they are selected, so a selection can always be undone. The big lists are counted by their API
+(``/facets``, the same rule, see ``services.kit.facets``) and ``served_counts`` only orders the answer;
+a small list (the equipment models) is loaded whole and counted here by ``browse``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ PAGE_SIZE = 20
 class Facet:
     key: str  # the query parameter
     title: str  # message key of its heading
-    values: Callable[[Item], Iterable[str]]  # the codes of one item (several for a list field)
+    # The codes of one item (several for a list field): only lists faceted in memory need it.
+    values: Callable[[Item], Iterable[str]] = lambda item: ()
     vocabulary: str | None = None  # labels.VOCABULARIES name; None = named by ``names``
     order: Callable[[str], Any] | None = None  # fixed order of values (None = by count)
 
@@ -60,6 +63,15 @@ def _matches(item: Item, facets: Sequence[Facet], selected: Mapping[str, str], s
     )
 
 
+def _listed(facet: Facet, counter: Mapping[str, int], chosen: str | None) -> FacetCounts:
+    codes = list(counter)
+    if facet.order is not None:
+        codes.sort(key=facet.order)
+    else:
+        codes.sort(key=lambda c: (-counter[c], c))
+    return FacetCounts(facet, [FacetValue(c, counter[c], c == chosen) for c in codes if c != ""])
+
+
 def counts(items: Sequence[Item], facets: Sequence[Facet], selected: Mapping[str, str]) -> list[FacetCounts]:
     result = []
     for facet in facets:
@@ -70,12 +82,25 @@ def counts(items: Sequence[Item], facets: Sequence[Facet], selected: Mapping[str
         chosen = selected.get(facet.key)
         if chosen and chosen not in counter:
             counter[chosen] = 0
-        codes = list(counter)
-        if facet.order is not None:
-            codes.sort(key=facet.order)
-        else:
-            codes.sort(key=lambda c: (-counter[c], c))
-        result.append(FacetCounts(facet, [FacetValue(c, counter[c], c == chosen) for c in codes if c != ""]))
+        result.append(_listed(facet, counter, chosen))
+    return result
+
+
+def served_counts(
+    facets: Sequence[Facet],
+    answered: Mapping[str, Mapping[str, int]],
+    selected: Mapping[str, str],
+    total: int,
+) -> list[FacetCounts]:
+    """Facets from the counts an API gave (facet key → code → count). A chosen value the API left out
+    (beyond its largest values) counts the whole result: every result has it."""
+    result = []
+    for facet in facets:
+        counter = dict(answered.get(facet.key, {}))
+        chosen = selected.get(facet.key)
+        if chosen and chosen not in counter:
+            counter[chosen] = total
+        result.append(_listed(facet, counter, chosen))
     return result
 
 

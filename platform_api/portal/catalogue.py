@@ -1,23 +1,36 @@
-"""The four browsable lists: how each is loaded from its API, its facets, sorts and search.
+"""The four browsable lists: where each comes from, its facets, sorts and search.
 
-Search goes to the owning API where it has one (use cases: ranked Korean/English full text;
-deployments and companies: ``q``); the portal then applies the facets in memory, so a search always runs
-within the current filters and every facet shows counts for the results.
+Use cases, deployment records and companies grow with the country (10,000 cases, 100,000 records,
+30,000 companies), so their APIs do the work: a page asks ``/facets`` (the total and every facet's counts
+under the chosen filters and search) and one page of the list itself (its filters, ``sort`` and a
+position cursor), two calls whatever the size of the catalogue. Search goes to the owning API (use
+cases: the ranked Korean/English search; deployments and companies: ``q``) and runs within the filters.
+The equipment models stay few (the plan targets 500 types) and are loaded whole and faceted in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from statistics import median
+from math import ceil
 from typing import Any
 
-import httpx
-
 from platform_api.portal.api import PortalApi
-from platform_api.portal.browse import Facet, Item, Sort, words_match
+from platform_api.portal.browse import (
+    PAGE_SIZE,
+    Facet,
+    Item,
+    Result,
+    Sort,
+    browse,
+    served_counts,
+    words_match,
+)
 from platform_api.portal.labels import LEVEL_RANK, VOCABULARIES
-from services.kit.errors import PlatformError
+from services.kit.pagination import encode_cursor
+
+Params = dict[str, Any]
 
 
 def _one(*path: str) -> Callable[[Item], Iterable[str]]:
@@ -30,21 +43,9 @@ def _one(*path: str) -> Callable[[Item], Iterable[str]]:
     return values
 
 
-def _many(key: str, sub: str | None = None) -> Callable[[Item], Iterable[str]]:
-    def values(item: Item) -> Iterable[str]:
-        return [str(v.get(sub) if sub else v) for v in item.get(key) or [] if (v.get(sub) if sub else v)]
-
-    return values
-
-
 def _vocabulary_order(vocabulary: str) -> Callable[[str], Any]:
     order = {code: i for i, code in enumerate(VOCABULARIES[vocabulary])}
     return lambda code: (order.get(code, len(order)), code)
-
-
-def _level_pair(item: Item) -> Iterable[str]:
-    before, after = item.get("level_before"), item.get("level_after")
-    return [f"{before}>{after}"] if before and after else []
 
 
 def _level_order(code: str) -> Any:
@@ -52,63 +53,158 @@ def _level_order(code: str) -> Any:
     return (LEVEL_RANK.get(before, 9), LEVEL_RANK.get(after, 9))
 
 
-def _kpi_sources(item: Item) -> Iterable[str]:
-    return [str(k.get("source") or "self_reported") for k in item.get("kpis") or []]
-
-
-def best_effect(case: Item) -> float | None:
-    gains = [e.get("improvement_pct") for e in case.get("effects") or []]
-    present = [g for g in gains if g is not None]
-    return max(present) if present else None
-
-
-def median_gain(record: Item, kind: str | None = None) -> float | None:
-    gains = [
-        k.get("improvement_pct")
-        for k in record.get("kpis") or []
-        if (kind is None or k.get("kind") == kind) and k.get("improvement_pct") is not None
-    ]
-    return median(gains) if gains else None
+def _year_order(year: str) -> Any:
+    return -int(year) if year.isdigit() else 0
 
 
 @dataclass(frozen=True)
-class Collection:
-    name: str  # path segment and message suffix: cases, deployments, companies, standards
+class Filter:
+    """A facet of a served list: its name in the API's ``/facets`` answer, the list's parameters for a
+    chosen value, and the URL's code of an API key (the same unless the URL says it otherwise)."""
+
+    facet: Facet
+    field: str
+    params: Callable[[str], Params] | None = None  # None: ``{field: code}``
+    code: Callable[[str], str] = str
+
+    def to_params(self, code: str) -> Params:
+        return self.params(code) if self.params is not None else {self.field: code}
+
+
+def _level_params(code: str) -> Params:
+    before, _, after = code.partition(">")
+    return {"level_before": before, "level_after": after}
+
+
+_DESIGNATED = {"true": "yes", "false": "no"}
+
+
+@dataclass(frozen=True)
+class Served:
+    """A list browsed through its API: one page and the facets per view."""
+
+    name: str  # path segment and message suffix
+    service: str
+    filters: tuple[Filter, ...]
+    sorts: tuple[str, ...]  # the API's ``sort`` values, shown in this order
+    default_sort: str
+    relevance: bool = False  # the API ranks by ``relevance`` to ``q``
+
+    @property
+    def facets(self) -> tuple[Facet, ...]:
+        return tuple(f.facet for f in self.filters)
+
+    async def page(self, api: PortalApi, selected: dict[str, str], q: str, sort: str, page: int) -> Result:
+        params: Params = {"q": q} if q else {}
+        for f in self.filters:
+            if selected.get(f.facet.key):
+                params.update(f.to_params(selected[f.facet.key]))
+        wanted = max(page, 1)
+        answer, listing = await asyncio.gather(
+            api.maybe(self.service, "/facets", params), self._items(api, params, sort, wanted)
+        )
+        total = int((answer or {}).get("total") or 0)
+        pages = max(1, ceil(total / PAGE_SIZE))
+        if wanted > pages:  # past the end (an old link): the last page instead
+            wanted = pages
+            listing = await self._items(api, params, sort, wanted)
+        answered = {
+            f.facet.key: {f.code(v["key"]): int(v["count"]) for v in (answer or {}).get(f.field) or []}
+            for f in self.filters
+        }
+        return Result(
+            items=listing,
+            total=total,
+            page=wanted,
+            pages=pages,
+            facets=served_counts(self.facets, answered, selected, total),
+        )
+
+    async def _items(self, api: PortalApi, params: Params, sort: str, page: int) -> list[Item]:
+        query = {**params, "sort": sort, "limit": PAGE_SIZE}
+        if page > 1:
+            query["cursor"] = encode_cursor([(page - 1) * PAGE_SIZE])  # the sorted lists page by position
+        answer = await api.maybe(self.service, "", query)
+        return list((answer or {}).get("items") or [])
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A short list loaded whole and faceted, sorted and paged in memory."""
+
+    name: str
     facets: tuple[Facet, ...]
-    sorts: dict[str, Sort]
+    sort_keys: dict[str, Sort]
     default_sort: str
     load: Callable[[PortalApi, str], Awaitable[list[Item]]]
-    relevance: bool = False  # the loader returns items in ranked order when searching
+    relevance: bool = False
+
+    @property
+    def sorts(self) -> tuple[str, ...]:
+        return tuple(self.sort_keys)
+
+    async def page(self, api: PortalApi, selected: dict[str, str], q: str, sort: str, page: int) -> Result:
+        return browse(await self.load(api, q), self.facets, selected, self.sort_keys[sort], page)
 
 
-async def _load_cases(api: PortalApi, q: str) -> list[Item]:
-    if not q:
-        return await api.all("usecases", "")
-    cases: list[Item] = []
-    cursor: str | None = None
-    while len(cases) < 1000:
-        params: dict[str, Any] = {"q": q, "limit": 50}
-        if cursor:
-            params["cursor"] = cursor
-        try:
-            page = await api.get("usecases", "/search", params)
-        except (PlatformError, httpx.HTTPStatusError):
-            return []  # a query with no searchable word finds nothing
-        cases.extend(
-            {**hit["case"], "_score": hit.get("score"), "_rank": len(cases)} for hit in page["items"]
-        )
-        cursor = page.get("next_cursor")
-        if not cursor:
-            break
-    return cases
+Collection = Served | Loaded
 
 
-async def _load_deployments(api: PortalApi, q: str) -> list[Item]:
-    return await api.all("deployments", "", {"q": q} if q else None)
+def _filter(key: str, title: str, field: str, vocabulary: str | None = None, **kw: Any) -> Filter:
+    order = _vocabulary_order(vocabulary) if vocabulary else None
+    return Filter(Facet(key, title, vocabulary=vocabulary, order=order), field, **kw)
 
 
-async def _load_companies(api: PortalApi, q: str) -> list[Item]:
-    return await api.all("companies", "", {"q": q} if q else None)
+CASES = Served(
+    name="cases",
+    service="usecases",
+    filters=(
+        _filter("region", "region", "region", "region"),
+        _filter("industry", "industry", "industry", "industry"),
+        Filter(Facet("problem", "problem", vocabulary="problem"), "problem_type"),
+        Filter(Facet("technique", "technique", vocabulary="technique"), "technique"),
+        Filter(Facet("supplier", "supplier"), "supplier"),
+    ),
+    sorts=("relevance", "newest", "effect", "title"),
+    default_sort="newest",
+    relevance=True,
+)
+
+DEPLOYMENTS = Served(
+    name="deployments",
+    service="deployments",
+    filters=(
+        _filter("region", "region", "region", "region"),
+        _filter("industry", "industry", "industry", "industry"),
+        _filter("subfield", "subfield", "subfield", "subfield"),
+        Filter(Facet("level", "level", order=_level_order), "level", params=_level_params),
+        Filter(Facet("supplier", "supplier"), "supplier"),
+        _filter("evidence", "evidence", "evidence", "evidence"),
+        Filter(Facet("year", "year", order=_year_order), "year"),
+    ),
+    sorts=("newest", "effect"),
+    default_sort="newest",
+)
+
+COMPANIES = Served(
+    name="companies",
+    service="companies",
+    filters=(
+        Filter(Facet("kind", "kind", vocabulary="company_kind"), "kind"),
+        _filter("region", "region", "region", "region"),
+        _filter("industry", "industry", "industry", "industry"),
+        _filter("subfield", "company_fields", "expertise", "subfield"),
+        _filter("growth", "growth", "growth_stage", "growth"),
+        Filter(
+            Facet("designated", "designated"),
+            "designated",
+            params=lambda code: {"designated": "true" if code == "yes" else "false"},
+            code=lambda key: _DESIGNATED.get(key, key),
+        ),
+    ),
+    sorts=("name", "capability", "newest"),
+    default_sort="name",
+)
 
 
 async def _load_standards(api: PortalApi, q: str) -> list[Item]:
@@ -118,91 +214,18 @@ async def _load_standards(api: PortalApi, q: str) -> list[Item]:
     return [m for m in models if words_match(q, m.get("id"), m.get("name"), m.get("equipment_type"))]
 
 
-def _created(item: Item) -> str:
-    return str(item.get("published_at") or item.get("created_at") or "")
-
-
-CASES = Collection(
-    name="cases",
-    facets=(
-        Facet("region", "region", _one("region_code"), "region", _vocabulary_order("region")),
-        Facet("industry", "industry", _one("industry_code"), "industry", _vocabulary_order("industry")),
-        Facet("problem", "problem", _one("problem_type"), "problem"),
-        Facet("technique", "technique", _one("technique"), "technique"),
-        Facet("supplier", "supplier", _one("supplier_company_id")),
-    ),
-    sorts={
-        "relevance": Sort(lambda c: c.get("_rank", 0)),
-        "newest": Sort(_created, reverse=True),
-        "effect": Sort(best_effect, reverse=True),
-        "title": Sort(lambda c: str((c.get("title") or {}).get("ko", ""))),
-    },
-    default_sort="newest",
-    load=_load_cases,
-    relevance=True,
-)
-
-DEPLOYMENTS = Collection(
-    name="deployments",
-    facets=(
-        Facet("region", "region", _one("factory", "region_code"), "region", _vocabulary_order("region")),
-        Facet(
-            "industry",
-            "industry",
-            _one("factory", "industry_code"),
-            "industry",
-            _vocabulary_order("industry"),
-        ),
-        Facet(
-            "subfield",
-            "subfield",
-            _many("solutions", "subfield_code"),
-            "subfield",
-            _vocabulary_order("subfield"),
-        ),
-        Facet("level", "level", _level_pair, None, _level_order),
-        Facet("supplier", "supplier", _many("supplier_company_ids")),
-        Facet("evidence", "evidence", _kpi_sources, "evidence", _vocabulary_order("evidence")),
-        Facet("year", "year", _one("year"), None, lambda y: -int(y) if y.isdigit() else 0),
-    ),
-    sorts={
-        "newest": Sort(lambda d: str(d.get("created_at") or ""), reverse=True),
-        "effect": Sort(median_gain, reverse=True),
-        "duration": Sort(lambda d: d.get("actual_months") or d.get("planned_months")),
-        "support": Sort(lambda d: d.get("support_amount_krw"), reverse=True),
-    },
-    default_sort="newest",
-    load=_load_deployments,
-)
-
-COMPANIES = Collection(
-    name="companies",
-    facets=(
-        Facet("kind", "kind", _one("kind"), "company_kind"),
-        Facet("region", "region", _one("region_code"), "region", _vocabulary_order("region")),
-        Facet("industry", "industry", _one("industry_code"), "industry", _vocabulary_order("industry")),
-        Facet("subfield", "company_fields", _many("expertise"), "subfield", _vocabulary_order("subfield")),
-        Facet("growth", "growth", _one("growth_stage"), "growth", _vocabulary_order("growth")),
-        Facet("designated", "designated", lambda c: ["yes" if c.get("designated") else "no"]),
-    ),
-    sorts={
-        "name": Sort(lambda c: str((c.get("name") or {}).get("ko", ""))),
-        "capability": Sort(lambda c: c.get("capability_level"), reverse=True),
-        "newest": Sort(lambda c: str(c.get("created_at") or ""), reverse=True),
-    },
-    default_sort="name",
-    load=_load_companies,
-)
-
-STANDARDS = Collection(
+STANDARDS = Loaded(
     name="standards",
     facets=(
         Facet("type", "equipment_type", _one("equipment_type")),
         Facet(
-            "status", "status", lambda m: {str(v.get("status")) for v in m.get("versions") or []}, "status"
+            "status",
+            "status",
+            lambda m: {str(v.get("status")) for v in m.get("versions") or []},
+            "status",
         ),
     ),
-    sorts={
+    sort_keys={
         "name": Sort(lambda m: str((m.get("name") or {}).get("ko", ""))),
         "newest": Sort(lambda m: str(m.get("created_at") or ""), reverse=True),
     },
@@ -210,4 +233,10 @@ STANDARDS = Collection(
     load=_load_standards,
 )
 
-COLLECTIONS = {c.name: c for c in (CASES, DEPLOYMENTS, COMPANIES, STANDARDS)}
+COLLECTIONS: dict[str, Collection] = {c.name: c for c in (CASES, DEPLOYMENTS, COMPANIES, STANDARDS)}
+
+
+def supplier_ids(items: Sequence[Item]) -> set[str]:
+    """The companies an item names: a case's supplier, a record's suppliers."""
+    ids = {str(i["supplier_company_id"]) for i in items if i.get("supplier_company_id")}
+    return ids | {str(s) for i in items for s in i.get("supplier_company_ids") or []}

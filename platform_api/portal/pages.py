@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import asyncio
+from collections import Counter
+from collections.abc import Iterable
 from datetime import date
-from statistics import median
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -14,8 +15,8 @@ from markupsafe import Markup
 from platform_api.portal import charts
 from platform_api.portal.api import PortalApi
 from platform_api.portal.auth import session_token, signed_in
-from platform_api.portal.browse import FacetCounts, Item, browse
-from platform_api.portal.catalogue import COLLECTIONS, Collection, median_gain
+from platform_api.portal.browse import FacetCounts, Item
+from platform_api.portal.catalogue import COLLECTIONS, Collection, supplier_ids
 from platform_api.portal.labels import LEVEL_RANK, REGION_SHORT, Labels, name
 from platform_api.portal.messages import chosen_lang, message
 from platform_api.portal.render import render, url_with
@@ -26,6 +27,8 @@ from services.kit.errors import NotFound
 router = APIRouter(include_in_schema=False)
 
 MEASURES = ("cases", "deployments", "kpi")
+LATEST_CASES = 6
+NAMES_PER_CALL = 200  # the companies list's largest page
 Region = Annotated[str | None, Query(max_length=2, pattern=r"^\d{2}$")]
 
 
@@ -40,29 +43,33 @@ async def portal_api(request: Request) -> PortalApi:
     return PortalApi(request, session_token(request) if signed else None)
 
 
-async def company_names(request: Request) -> dict[str, Any]:
-    companies = await public_api(request).all_or_none("companies", "") or []
-    return {c["id"]: c.get("name") for c in companies}
+async def company_names(request: Request, ids: Iterable[str]) -> dict[str, Any]:
+    """The names of the companies ``ids`` (those a page shows): one batch call, not the registry."""
+    wanted = sorted(set(ids))
+    names: dict[str, Any] = {}
+    for start in range(0, len(wanted), NAMES_PER_CALL):
+        batch = tuple(wanted[start : start + NAMES_PER_CALL])
+        answer = await public_api(request).maybe("companies", "", {"ids": batch, "limit": NAMES_PER_CALL})
+        names.update({c["id"]: c.get("name") for c in (answer or {}).get("items") or []})
+    return names
 
 
 def _region_of_deployment(record: Item) -> str | None:
     return (record.get("factory") or {}).get("region_code")
 
 
-def _medians_by(records: list[Item], key: Any, kind: str) -> dict[str, tuple[float | None, int]]:
-    gains: dict[str, list[float]] = defaultdict(list)
-    counts: Counter[str] = Counter()
-    for record in records:
-        for group in key(record):
-            counts[group] += 1
-            gain = median_gain(record, kind)
-            if gain is not None:
-                gains[group].append(gain)
-    return {g: (median(gains[g]) if gains[g] else None, counts[g]) for g in counts}
+def _counted(answer: Any, facet: str) -> dict[str, int]:
+    """A facet's counts in a ``/facets`` answer (none when the API could not answer)."""
+    return {v["key"]: int(v["count"]) for v in (answer or {}).get(facet) or []}
 
 
-def _subfields(record: Item) -> set[str]:
-    return {s.get("subfield_code") for s in record.get("solutions") or [] if s.get("subfield_code")}
+def _medians(answer: Any, kind: str) -> dict[str, tuple[float | None, int]]:
+    """(median improvement of the KPI ``kind``, records) per group of an ``/aggregates`` answer."""
+    return {
+        g["key"]: ((g.get("median_kpi_improvement_pct") or {}).get(kind), int(g["count"]))
+        for g in (answer or {}).get("groups") or []
+        if g.get("count")
+    }
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -75,13 +82,20 @@ async def home(
     lang = chosen_lang(request)
     labels = Labels(lang)
     api = public_api(request)
-    cases = await api.all_or_none("usecases", "") or []
-    records = await api.all_or_none("deployments", "") or []
     if region is not None and region not in REGION_SHORT:
         region = None
-    case_counts = Counter(c.get("region_code") for c in cases)
-    record_counts = Counter(_region_of_deployment(r) for r in records)
-    kpi_by_region = _medians_by(records, lambda r: [_region_of_deployment(r)], kpi)
+    # Counts, not records: a facet of region ignores the region chosen, so the map keeps every figure.
+    in_region = {"region": region} if region else {}
+    case_facets, record_facets, region_groups, subfield_groups, latest = await asyncio.gather(
+        api.maybe("usecases", "/facets", in_region),
+        api.maybe("deployments", "/facets", in_region),
+        api.maybe("deployments", "/aggregates", {"by": "region"}),
+        api.maybe("deployments", "/aggregates", {"by": "subfield", **in_region}),
+        api.maybe("usecases", "", {**in_region, "sort": "newest", "limit": LATEST_CASES}),
+    )
+    case_counts = Counter(_counted(case_facets, "region"))
+    record_counts = Counter(_counted(record_facets, "region"))
+    kpi_by_region = _medians(region_groups, kpi)
     if measure == "cases":
         values: dict[str, float | None] = {code: float(case_counts[code]) for code in REGION_SHORT}
         unit = ""
@@ -118,10 +132,7 @@ async def home(
     present = [v for v in values.values() if v is not None]
     scale = legend(min(present), max(present), unit) if present else []
 
-    in_region = [r for r in records if region is None or _region_of_deployment(r) == region]
-    region_cases = [c for c in cases if region is None or c.get("region_code") == region]
-    region_cases.sort(key=lambda c: str(c.get("published_at") or c.get("created_at") or ""), reverse=True)
-
+    latest_cases = list((latest or {}).get("items") or [])
     region_chart = charts.bars(
         [
             charts.Bar(
@@ -136,7 +147,7 @@ async def home(
         title=f"{message('kpi_by_region', lang)} — {labels('kpi', kpi)}",
         unit="%",
     )
-    by_subfield = _medians_by(in_region, _subfields, kpi)
+    by_subfield = _medians(subfield_groups, kpi)
     subfield_chart = charts.bars(
         [
             charts.Bar(
@@ -150,7 +161,9 @@ async def home(
         title=f"{message('kpi_by_subfield', lang)} — {labels('kpi', kpi)}",
         unit="%",
     )
-    transitions = Counter((r.get("level_before"), r.get("level_after")) for r in in_region)
+    transitions = Counter(
+        {tuple(pair.split(">", 1)): n for pair, n in _counted(record_facets, "level").items() if ">" in pair}
+    )
     levels = sorted(LEVEL_RANK, key=lambda lv: LEVEL_RANK[lv])
     top = max(transitions.values(), default=0)
     return await render(
@@ -165,15 +178,15 @@ async def home(
             "measure_name": measure_name,
             "map": the_map,
             "scale": scale,
-            "case_total": len(region_cases),
-            "record_total": len(in_region),
-            "latest_cases": region_cases[:6],
+            "case_total": int((case_facets or {}).get("total") or 0),
+            "record_total": int((record_facets or {}).get("total") or 0),
+            "latest_cases": latest_cases,
             "region_chart": region_chart,
             "subfield_chart": subfield_chart,
             "levels": levels,
             "transitions": transitions,
             "transition_top": top,
-            "suppliers": await company_names(request),
+            "suppliers": await company_names(request, supplier_ids(latest_cases)),
         },
     )
 
@@ -220,9 +233,11 @@ async def _browse(request: Request, collection: Collection) -> HTMLResponse:
         page = int(request.query_params.get("page", "1"))
     except ValueError:
         page = 1
-    items = await collection.load(api, q)
-    result = browse(items, collection.facets, selected, collection.sorts[sort_key], page)
-    suppliers = await company_names(request)
+    result = await collection.page(api, selected, q, sort_key, page)
+    shown = supplier_ids(result.items) | {
+        v.code for c in result.facets if c.facet.key == "supplier" for v in c.values
+    }
+    suppliers = await company_names(request, shown)
     sorts = [s for s in collection.sorts if s != "relevance" or q]
     facets = [_facet_view(request, lang, c, suppliers) for c in result.facets]
     chosen = [
@@ -383,7 +398,7 @@ async def deployment_detail(request: Request, record_id: str) -> HTMLResponse:
         message("kpis", lang),
         lang,
     )
-    all_cases = await public_api(request).all_or_none("usecases", "") or []
+    cases = await public_api(request).all_or_none("usecases", "", {"deployment_id": record_id}) or []
     return await render(
         request,
         "deployment.html",
@@ -392,8 +407,8 @@ async def deployment_detail(request: Request, record_id: str) -> HTMLResponse:
             "timeline": timeline,
             "target_months": target_months,
             "kpi_chart": kpi_chart,
-            "suppliers": await company_names(request),
-            "cases": [c for c in all_cases if c.get("deployment_id") == record_id],
+            "suppliers": await company_names(request, supplier_ids([record, *cases])),
+            "cases": cases,
             "region": _region_of_deployment(record),
         },
     )

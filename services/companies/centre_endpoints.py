@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.companies import centres, repository
+from services.companies import centres, platform, repository
 from services.companies.auth import CentreStaff
 from services.companies.centre_schemas import (
     Function,
@@ -33,8 +34,11 @@ from services.companies.models import (
     SupportCentre,
 )
 from services.companies.service import require_owner
-from services.kit.clients import service_client
-from services.kit.db import SessionDep
+from services.kit.clients import bearer_token, service_client
+from services.kit.db import SessionDep, utcnow
+from services.kit.errors import BadRequest, NotFound, ServiceUnavailable, field_error
+from services.kit.fields import AwareIsoDateTime
+from services.kit.messages import Msg
 from services.kit.pagination import Page, PageDep, paginate
 from services.kit.principal import AdminOnly, AgencyOnly, Authenticated, Role, Writer
 from services.kit.spec import Responses
@@ -121,19 +125,65 @@ def _staffed(centre: CentreStaff, session: SessionDep) -> tuple[RegionalCentre, 
     return centre, centres.local_counts(session, centre)
 
 
+# The longest telemetry period a dashboard reads: the lake scan grows with it.
+MAX_PERIOD = timedelta(days=3 * 366)
+Since = Annotated[
+    AwareIsoDateTime | None,
+    Query(alias="from", description="start of the telemetry period; default a year before `to`"),
+]
+Until = Annotated[AwareIsoDateTime | None, Query(description="end of the telemetry period; default now")]
+
+
+def _period(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    end = end or utcnow()
+    start = start or end - timedelta(days=365)
+    checks = [
+        ("query.to", Msg("must be after `from`"), end <= start),
+        ("query.from", Msg("at most three years before `to`"), end - start > MAX_PERIOD),
+        ("query.from", Msg("from 2000 on"), start.year < 2000),
+        ("query.to", Msg("before 2100"), end.year >= 2100),
+    ]
+    failed = [field_error(loc, msg) for loc, msg, bad in checks if bad]
+    if failed:
+        raise BadRequest(Msg("the telemetry period is inconsistent"), fields=failed)
+    return start, end
+
+
 @static.get(
     "/regional-centres/{centre_id}/dashboard",
-    summary="The region's SMEs, deployments, cases and main-industry benchmarks (its staff, admin)",
-    responses={**NOT_FOUND, **FORBIDDEN},
+    summary="The region's SMEs, deployments, cases, data uploaded and main-industry benchmarks (its staff, "
+    "admin)",
+    responses={
+        **NOT_FOUND,
+        **FORBIDDEN,
+        400: {"description": "`to` not after `from`, or a period over three years"},
+    },
 )
 async def regional_dashboard(
-    request: Request, staffed: Annotated[tuple[RegionalCentre, dict[str, int]], Depends(_staffed)]
+    request: Request,
+    principal: AgencyOnly,
+    staffed: Annotated[tuple[RegionalCentre, dict[str, int]], Depends(_staffed)],
+    start: Since = None,
+    to: Until = None,
 ) -> RegionalDashboard:
+    """Telemetry figures (uploads, KPI benchmarks of the main industries) cover the centre's regions the
+    caller is scoped to; the benchmarks come with the analytics service's disclosure control."""
+    centre, counts = staffed
+    period = _period(start, to)
     client = service_client(request)
-    by_region = await client.get_json("deployments", "/aggregates", params={"by": "region"})
-    by_industry = await client.get_json("deployments", "/aggregates", params={"by": "industry"})
-    cases = await client.get_json("usecases", "/regions")
-    return centres.regional_dashboard(staffed[0], staffed[1], by_region, by_industry, cases)
+    regions = [code for code in centre.regions if principal.covers_region(code)]
+    try:
+        telemetry = await platform.region_telemetry(client, bearer_token(request), regions, *period)
+    except (ServiceUnavailable, NotFound):  # the lake is down, or no analytics service is deployed
+        telemetry = None
+    figures = centres.Figures(
+        by_region=await client.get_json("deployments", "/aggregates", params={"by": "region"}),
+        by_industry=await client.get_json("deployments", "/aggregates", params={"by": "industry"}),
+        usecase_regions=await client.get_json("usecases", "/regions"),
+        telemetry=telemetry,
+        regions=regions,
+    )
+    return centres.regional_dashboard(centre, counts, figures, *period)
 
 
 @static.post(

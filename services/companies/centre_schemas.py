@@ -77,8 +77,30 @@ class CountBy(BaseModel):
     count: int
 
 
+class UploadMonth(BaseModel):
+    month: str = Field(description="YYYY-MM (Korean time)")
+    region: str
+    factories: int
+    equipment: int
+    readings: int
+
+
+class TelemetryBenchmark(BaseModel):
+    kpi: str
+    unit: str
+    region: str
+    industry: str
+    factories: int = Field(description="factories in the group (never below the minimum group size)")
+    mean: float
+    p25: float | None
+    median: float | None
+    p75: float | None
+
+
 class RegionalDashboard(BaseModel):
     centre: RegionalCentreOut
+    period_start: datetime
+    period_end: datetime
     smes: int
     vendors: int
     designated: int
@@ -87,6 +109,15 @@ class RegionalDashboard(BaseModel):
     usecases: list[CountBy] = Field(description="published AI use cases per region")
     industry_benchmarks: dict[str, dict[str, float]] = Field(
         description="median KPI improvement of the centre's main industries, nationwide"
+    )
+    uploads: list[UploadMonth] = Field(
+        description="readings uploaded per month by the factories of the centre's regions (those you cover)"
+    )
+    telemetry_benchmarks: list[TelemetryBenchmark] = Field(
+        description="telemetry KPIs of the main industries in the centre's regions, over the period"
+    )
+    telemetry_benchmarks_withheld: dict[str, list[str]] = Field(
+        description="per KPI, region/industry groups not shown: no data, too few factories, or one dominates"
     )
     omitted: dict[str, str] = Field(description="figures not shown, and why")
 

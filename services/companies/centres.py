@@ -7,6 +7,8 @@ the records of those regions. Figures of other services come from their public a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,6 +24,8 @@ from services.companies.centre_schemas import (
     RegionalCentreOut,
     RegionalDashboard,
     SupportCentreIn,
+    TelemetryBenchmark,
+    UploadMonth,
     from_row,
 )
 from services.companies.models import (
@@ -34,18 +38,19 @@ from services.companies.models import (
 from services.companies.service import grow
 from services.kit.db import utcnow
 from services.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from services.kit.messages import Msg
 from services.kit.principal import Principal
 
 
-def _taken(session: Session, model: type[Any], key: str, what: str) -> None:
+def _taken(session: Session, model: type[Any], key: str, what: Msg) -> None:
     if session.get(model, key) is not None:
-        raise Conflict(f"{what} '{key}' already exists", detail_ko="이미 등록된 항목입니다")
+        raise Conflict(Msg("{what} '{key}' already exists", what=what, key=key))
 
 
-def _get(session: Session, model: type[Any], key: str, what: str, what_ko: str) -> Any:
+def _get(session: Session, model: type[Any], key: str, what: Msg) -> Any:
     row = session.get(model, key)
     if row is None:
-        raise NotFound(f"{what} '{key}' does not exist", detail_ko=f"{what_ko}을(를) 찾을 수 없습니다")
+        raise NotFound(Msg("{what} '{key}' does not exist", what=what, key=key))
     return row
 
 
@@ -56,9 +61,8 @@ def add_overseas(
     principal.require_org(company.id)
     if body.country == "KR":
         raise ValidationFailed(
-            "an overseas contract is with a partner abroad",
-            detail_ko="해외 계약만 등록할 수 있습니다",
-            fields=[field_error("body.country", "must not be KR")],
+            Msg("an overseas contract is with a partner abroad"),
+            fields=[field_error("body.country", Msg("must not be KR"))],
         )
     row = OverseasExpansion(company_id=company.id, **body.model_dump())
     company.overseas.append(row)
@@ -68,14 +72,17 @@ def add_overseas(
 
 
 def create_regional_centre(session: Session, body: RegionalCentreIn) -> RegionalCentre:
-    _taken(session, RegionalCentre, body.id, "regional centre")
+    _taken(session, RegionalCentre, body.id, Msg("regional centre"))
     for centre in session.scalars(repository.regional_centres()):
         shared = sorted(set(centre.regions) & set(body.regions))
         if shared:
             raise Conflict(
-                f"regions {', '.join(shared)} already belong to centre '{centre.id}'",
-                detail_ko="이미 다른 센터가 담당하는 지역입니다",
-                fields=[field_error("body.regions", f"served by {centre.id}")],
+                Msg(
+                    "regions {shared} already belong to centre '{centre_id}'",
+                    shared=", ".join(shared),
+                    centre_id=centre.id,
+                ),
+                fields=[field_error("body.regions", Msg("served by {centre_id}", centre_id=centre.id))],
             )
     row = RegionalCentre(**body.model_dump(mode="json"))
     session.add(row)
@@ -84,7 +91,7 @@ def create_regional_centre(session: Session, body: RegionalCentreIn) -> Regional
 
 
 def regional_centre(session: Session, centre_id: str) -> RegionalCentre:
-    row: RegionalCentre = _get(session, RegionalCentre, centre_id, "regional centre", "지역센터")
+    row: RegionalCentre = _get(session, RegionalCentre, centre_id, Msg("regional centre"))
     return row
 
 
@@ -92,10 +99,7 @@ def staffed_centre(session: Session, principal: Principal, centre_id: str) -> Re
     """The centre, for admins and for agency staff scoped to one of its regions."""
     centre = regional_centre(session, centre_id)
     if not any(principal.covers_region(code) for code in centre.regions):
-        raise Forbidden(
-            "you are not staff of this centre's regions (token claim 'regions')",
-            detail_ko="담당 지역의 센터만 볼 수 있습니다",
-        )
+        raise Forbidden(Msg("you are not staff of this centre's regions (token claim 'regions')"))
     return centre
 
 
@@ -114,39 +118,88 @@ def local_counts(session: Session, centre: RegionalCentre) -> dict[str, int]:
     }
 
 
+@dataclass(frozen=True)
+class Figures:
+    """What a regional dashboard shows from the other services' APIs."""
+
+    by_region: dict[str, Any]  # deployments aggregates
+    by_industry: dict[str, Any]
+    usecase_regions: dict[str, Any]
+    telemetry: dict[str, Any] | None  # platform.region_telemetry; None: the lake did not answer
+    regions: list[str]  # the centre's regions the caller covers (telemetry is read for these)
+
+
+def _telemetry_benchmarks(
+    centre: RegionalCentre, figures: Figures
+) -> tuple[list[TelemetryBenchmark], dict[str, list[str]]]:
+    assert figures.telemetry is not None
+    shown: list[TelemetryBenchmark] = []
+    withheld: dict[str, list[str]] = {}
+    for kpi, answer in figures.telemetry["benchmarks"].items():
+        groups = {
+            (g["key"]["region"], g["key"]["industry"]): g
+            for g in answer["items"]
+            if g["key"]["region"] in figures.regions and g["key"]["industry"] in centre.industries
+        }
+        for (region, industry), g in sorted(groups.items()):
+            stats = {k: g[k] for k in ("factories", "mean", "p25", "median", "p75")}
+            shown.append(
+                TelemetryBenchmark(kpi=kpi, unit=answer["unit"], region=region, industry=industry, **stats)
+            )
+        withheld[kpi] = [
+            f"{region}/{industry}"
+            for region in figures.regions
+            for industry in centre.industries
+            if (region, industry) not in groups
+        ]
+    return shown, withheld
+
+
 def regional_dashboard(
-    centre: RegionalCentre,
-    counts: dict[str, int],
-    by_region: dict[str, Any],
-    by_industry: dict[str, Any],
-    usecase_regions: dict[str, Any],
+    centre: RegionalCentre, counts: dict[str, int], figures: Figures, start: datetime, end: datetime
 ) -> RegionalDashboard:
     mine = set(centre.regions)
-    region_groups = [g for g in by_region["groups"] if g["key"] in mine]
+    region_groups = [g for g in figures.by_region["groups"] if g["key"] in mine]
+    omitted = {
+        "deployment_improvements_by_region_and_industry": "deployment aggregates are by region or by "
+        "industry, not both; telemetry_benchmarks are by both",
+    }
+    uploads: list[UploadMonth] = []
+    benchmarks: list[TelemetryBenchmark] = []
+    withheld: dict[str, list[str]] = {}
+    if figures.telemetry is None:
+        omitted["telemetry"] = "the analytics service (lake) did not answer; uploads and benchmarks left out"
+    else:
+        uploads = [UploadMonth(**u) for u in figures.telemetry["uploads"]]
+        benchmarks, withheld = _telemetry_benchmarks(centre, figures)
     return RegionalDashboard(
         centre=from_row(RegionalCentreOut, centre),
+        period_start=start,
+        period_end=end,
         smes=counts["smes"],
         vendors=counts["vendors"],
         designated=counts["designated"],
         deployments=[CountBy(key=g["key"], count=g["count"]) for g in region_groups],
         median_kpi_improvement_pct={g["key"]: g["median_kpi_improvement_pct"] for g in region_groups},
         usecases=[
-            CountBy(key=i["code"], count=i["count"]) for i in usecase_regions["items"] if i["code"] in mine
+            CountBy(key=i["code"], count=i["count"])
+            for i in figures.usecase_regions["items"]
+            if i["code"] in mine
         ],
         industry_benchmarks={
             g["key"]: g["median_kpi_improvement_pct"]
-            for g in by_industry["groups"]
+            for g in figures.by_industry["groups"]
             if g["key"] in centre.industries
         },
-        omitted={
-            "data_uploaded": "the lake offers no per-region upload aggregate yet",
-            "industry_benchmarks_by_region": "deployment aggregates are by region or by industry, not both",
-        },
+        uploads=uploads,
+        telemetry_benchmarks=benchmarks,
+        telemetry_benchmarks_withheld=withheld,
+        omitted=omitted,
     )
 
 
 def create_support_centre(session: Session, body: SupportCentreIn) -> SupportCentre:
-    _taken(session, SupportCentre, body.id, "support centre")
+    _taken(session, SupportCentre, body.id, Msg("support centre"))
     row = SupportCentre(**body.model_dump(mode="json"))
     session.add(row)
     session.flush()
@@ -154,13 +207,12 @@ def create_support_centre(session: Session, body: SupportCentreIn) -> SupportCen
 
 
 def create_programme(session: Session, centre_id: str, body: ProgrammeIn) -> Programme:
-    centre = _get(session, SupportCentre, centre_id, "support centre", "지원센터")
-    _taken(session, Programme, body.id, "programme")
+    centre = _get(session, SupportCentre, centre_id, Msg("support centre"))
+    _taken(session, Programme, body.id, Msg("programme"))
     if body.closes_on < body.opens_on:
         raise ValidationFailed(
-            "a programme closes after it opens",
-            detail_ko="마감일이 시작일보다 빠릅니다",
-            fields=[field_error("body.closes_on", "before opens_on")],
+            Msg("a programme closes after it opens"),
+            fields=[field_error("body.closes_on", Msg("before opens_on"))],
         )
     row = Programme(centre_id=centre.id, **body.model_dump())
     session.add(row)
@@ -169,7 +221,7 @@ def create_programme(session: Session, centre_id: str, body: ProgrammeIn) -> Pro
 
 
 def programme(session: Session, programme_id: str) -> Programme:
-    row: Programme = _get(session, Programme, programme_id, "programme", "지원사업")
+    row: Programme = _get(session, Programme, programme_id, Msg("programme"))
     return row
 
 
@@ -181,14 +233,17 @@ def apply_to_programme(
     principal.require_org(company.id)
     today = utcnow().date()
     if not prog.opens_on <= today <= prog.closes_on:
-        raise Conflict("the programme is not open for applications", detail_ko="신청 기간이 아닙니다")
+        raise Conflict(Msg("the programme is not open for applications"))
     if company.growth_stage not in prog.stages:
         raise Conflict(
-            f"the programme serves {', '.join(prog.stages)} companies; this one is {company.growth_stage}",
-            detail_ko="지원 대상 성장단계가 아닙니다",
+            Msg(
+                "the programme serves {stages} companies; this one is {growth_stage}",
+                stages=", ".join(prog.stages),
+                growth_stage=company.growth_stage,
+            )
         )
     if session.scalars(repository.programme_applications(prog.id, company.id)).first() is not None:
-        raise Conflict("the company already applied to this programme", detail_ko="이미 신청했습니다")
+        raise Conflict(Msg("the company already applied to this programme"))
     row = ProgrammeApplication(programme_id=prog.id, company_id=company.id, plan=body.plan, status="applied")
     session.add(row)
     session.flush()
@@ -198,14 +253,13 @@ def apply_to_programme(
 def decide_programme_application(
     session: Session, application_id: str, body: ProgrammeDecisionIn
 ) -> ProgrammeApplication:
-    row: ProgrammeApplication = _get(session, ProgrammeApplication, application_id, "application", "신청")
+    row: ProgrammeApplication = _get(session, ProgrammeApplication, application_id, Msg("application"))
     if row.status != "applied":
-        raise Conflict(f"already {row.status}", detail_ko="이미 결정된 신청입니다")
+        raise Conflict(Msg("already {status}", status=row.status))
     if body.decision == "selected" and body.support_krw is None:
         raise ValidationFailed(
-            "a selection grants an amount",
-            detail_ko="지원 금액을 입력하세요",
-            fields=[field_error("body.support_krw", "required when selected")],
+            Msg("a selection grants an amount"),
+            fields=[field_error("body.support_krw", Msg("required when selected"))],
         )
     row.status, row.reason, row.decided_at = body.decision, body.reason, utcnow()
     row.support_krw = body.support_krw if body.decision == "selected" else None

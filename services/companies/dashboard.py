@@ -18,6 +18,7 @@ from typing import Any
 from services.companies.dashboard_schemas import (
     KeyCount,
     LevelTransition,
+    Overseas,
     Pipeline,
     SupportResults,
     SurveyPoint,
@@ -93,12 +94,33 @@ def support_vs_results(by: str, aggregates: dict[str, Any]) -> list[SupportResul
     ]
 
 
+def standardised_types(models: list[dict[str, Any]]) -> Target:
+    """Distinct equipment types with a published model, of 500, and per technology sub-field the distinct
+    types of the published models linked to it."""
+    published = [m for m in models if m.get("latest_published_version")]
+    types = {str(m["equipment_type"]) for m in published}
+    per_subfield: dict[str, set[str]] = {}
+    for m in published:
+        for code in m.get("subfields") or []:
+            per_subfield.setdefault(code, set()).add(str(m["equipment_type"]))
+    return Target(
+        code="standardised_equipment_types",
+        name={"ko": "핵심장비 데이터 표준화", "en": "Key equipment types standardised"},
+        target=EQUIPMENT_TYPES_TARGET,
+        value=len(types),
+        progress_pct=round(100.0 * len(types) / EQUIPMENT_TYPES_TARGET, 2),
+        by_region=[],
+        by_subfield=[KeyCount(key=k, count=len(v)) for k, v in sorted(per_subfield.items())],
+    )
+
+
 def targets(
     designated: list[tuple[Designation, Company]],
-    equipment_types: set[str],
+    models: list[dict[str, Any]],
     surveys: list[TechLevelSurvey],
     records: list[dict[str, Any]],
     aggregates: dict[str, dict[str, Any]],
+    overseas: Overseas,
     pipeline: Pipeline | None,
 ) -> Targets:
     global_rows = [(d, c) for d, c in designated if c.growth_stage == GrowthStage.GLOBAL.value]
@@ -118,22 +140,15 @@ def targets(
                 GLOBAL_TARGET,
                 global_rows,
             ),
-            Target(
-                code="standardised_equipment_types",
-                name={"ko": "핵심장비 데이터 표준화", "en": "Key equipment types standardised"},
-                target=EQUIPMENT_TYPES_TARGET,
-                value=len(equipment_types),
-                progress_pct=round(100.0 * len(equipment_types) / EQUIPMENT_TYPES_TARGET, 2),
-                by_region=[],
-                by_subfield=[],
-            ),
+            standardised_types(models),
         ],
         tech_level=tech_level(surveys),
         level_transitions=level_transitions(records),
         support_vs_results=[row for by, agg in aggregates.items() for row in support_vs_results(by, agg)],
+        overseas=overseas,
         pipeline=pipeline,
         omitted={
-            "standardised_equipment_types.by_region": "equipment models carry no region or sub-field",
+            "standardised_equipment_types.by_region": "equipment models carry no region",
             "tech_level.by_region_subfield": "the survey is recorded as one national figure per year",
             "support_vs_results.programmes": "programme support is shown to admins and agencies (pipeline)",
         },
@@ -152,6 +167,9 @@ def to_csv(result: Targets) -> str:
         out.writerows([t.code, f"region:{r.key}", "value", r.count] for r in t.by_region)
         out.writerows([t.code, f"subfield:{s.key}", "value", s.count] for s in t.by_subfield)
     out.writerows(["tech_level", str(p.year), "level", p.level] for p in result.tech_level.trend)
+    out.writerow(["overseas", "total", "companies", result.overseas.companies])
+    out.writerow(["overseas", "total", "contracts", result.overseas.contracts])
+    out.writerows(["overseas", f"country:{c.key}", "contracts", c.count] for c in result.overseas.by_country)
     out.writerows(
         ["level_transitions", f"{lt.level_before}->{lt.level_after}", "count", lt.count]
         for lt in result.level_transitions

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from services.companies import dashboard, platform, repository
 from services.companies.centre_schemas import from_row
-from services.companies.dashboard_schemas import Pipeline, SurveyIn, SurveyOut, Targets
+from services.companies.dashboard_schemas import Overseas, Pipeline, SurveyIn, SurveyOut, Targets
 from services.companies.models import Company, Designation, TechLevelSurvey
 from services.kit.clients import service_client
 from services.kit.db import SessionDep
@@ -22,6 +22,7 @@ router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 class Local:
     designated: list[tuple[Designation, Company]]
     surveys: list[TechLevelSurvey]
+    overseas: Overseas
     pipeline: Pipeline | None
 
 
@@ -30,6 +31,7 @@ def _local(session: SessionDep, principal: MaybePrincipal) -> Local:
     return Local(
         designated=[(d, d.company) for d in repository.in_force_designations(session)],
         surveys=repository.surveys(session),
+        overseas=repository.overseas_expansion(session),
         pipeline=repository.pipeline(session) if staff else None,
     )
 
@@ -42,8 +44,9 @@ async def _targets(request: Request, local: Local) -> Targets:
         by: await client.get_json("deployments", "/aggregates", params={"by": by})
         for by in ("region", "subfield")
     }
-    types = {str(m["equipment_type"]) for m in models if m.get("latest_published_version")}
-    return dashboard.targets(local.designated, types, local.surveys, records, aggregates, local.pipeline)
+    return dashboard.targets(
+        local.designated, models, local.surveys, records, aggregates, local.overseas, local.pipeline
+    )
 
 
 @router.get(

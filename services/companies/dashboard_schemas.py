@@ -59,6 +59,15 @@ class SupportResults(BaseModel):
     median_kpi_improvement_pct: dict[str, float]
 
 
+class Overseas(BaseModel):
+    """Overseas expansion recorded by the companies: an overseas contract makes a company 글로벌, which counts
+    toward the 200 global specialist companies once it is designated."""
+
+    companies: int = Field(description="companies with at least one overseas contract")
+    contracts: int
+    by_country: list[KeyCount] = Field(description="contracts per country (ISO 3166-1 alpha-2)")
+
+
 class Pipeline(BaseModel):
     applications_by_status: list[KeyCount]
     overdue: int
@@ -71,6 +80,7 @@ class Targets(BaseModel):
     tech_level: TechLevel
     level_transitions: list[LevelTransition]
     support_vs_results: list[SupportResults]
+    overseas: Overseas
     pipeline: Pipeline | None = Field(description="applications under way: admins and agencies only")
     omitted: dict[str, str]
 

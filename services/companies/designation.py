@@ -17,13 +17,13 @@ moment (``ended_at``) and the new one runs 3 years from then, so at most one des
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from services.companies import diagnosis, repository
-from services.companies.designation_status import standing_at
+from services.companies.designation_status import KST, standing_at
 from services.companies.models import Assignment, Designation, DesignationEvent, Evaluator
 from services.companies.schemas import (
     ActionIn,
@@ -37,10 +37,12 @@ from services.companies.schemas import (
     EvaluationIn,
     EventOut,
     QueueItem,
+    RecordedDesignationIn,
     RegistryEntry,
 )
 from services.kit.db import utcnow
 from services.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from services.kit.messages import Alternatives, Msg
 from services.kit.principal import Principal
 
 DESIGNATION_THRESHOLD = 70.0
@@ -61,8 +63,11 @@ def _event(row: Designation, action: str, principal: Principal | None, reason: s
 def _refuse(row: Designation, *allowed: str) -> None:
     if row.status not in allowed:
         raise Conflict(
-            f"the application is '{row.status}'; this step needs {' or '.join(allowed)}",
-            detail_ko=f"현재 상태({row.status})에서는 할 수 없는 처리입니다",
+            Msg(
+                "the application is '{status}'; this step needs {allowed}",
+                status=row.status,
+                allowed=Alternatives(allowed),
+            )
         )
 
 
@@ -77,12 +82,9 @@ def apply(
     company = repository.get_company(session, company_id)
     principal.require_org(company.id)
     if company.kind != "vendor":
-        raise Conflict(
-            "only vendors (supply companies) apply for specialist designation",
-            detail_ko="전문기업 지정은 공급기업만 신청할 수 있습니다",
-        )
+        raise Conflict(Msg("only vendors (supply companies) apply for specialist designation"))
     if any(d.status in repository.OPEN_STATUSES for d in company.designations):
-        raise Conflict("an application is already under way", detail_ko="진행 중인 지정 신청이 있습니다")
+        raise Conflict(Msg("an application is already under way"))
     now = utcnow()
     current = next(
         (d for d in company.designations if standing_at(d, now) in ("designated", "suspended")), None
@@ -135,17 +137,15 @@ def check_completeness(
         missing = _missing_evidence(row.declared, row.evidence)
         if missing:
             raise Conflict(
-                f"declared values without evidence documents: {', '.join(missing)}",
-                detail_ko="증빙서류가 없는 신고 항목이 있습니다: " + ", ".join(missing),
+                Msg("declared values without evidence documents: {missing}", missing=", ".join(missing))
             )
         row.status, row.due_at = "in_review", utcnow() + timedelta(days=DAYS_TO_ASSIGN)
         _event(row, "complete", principal, body.note)
     else:
         if not body.note:
             raise ValidationFailed(
-                "say what is missing when returning an application",
-                detail_ko="보완 요청 사유를 입력하세요",
-                fields=[field_error("body.note", "required when complete is false")],
+                Msg("say what is missing when returning an application"),
+                fields=[field_error("body.note", Msg("required when complete is false"))],
             )
         row.status, row.due_at = "returned", None
         _event(row, "returned", principal, body.note)
@@ -161,8 +161,7 @@ def assign(
     evaluator = repository.get_evaluator(session, body.evaluator_id)
     refusal = _assignment_refusal(session, evaluator, row)
     if refusal:
-        en, ko = refusal
-        raise Conflict(en, detail_ko=ko, fields=[field_error("body.evaluator_id", en)])
+        raise Conflict(refusal, fields=[field_error("body.evaluator_id", refusal)])
     due = utcnow() + timedelta(days=DAYS_TO_EVALUATE)
     row.assignments.append(Assignment(evaluator_id=evaluator.id, due_at=due))
     row.due_at = min(a.due_at for a in row.assignments if a.submitted_at is None)
@@ -171,16 +170,13 @@ def assign(
     return row
 
 
-def _assignment_refusal(session: Session, evaluator: Evaluator, row: Designation) -> tuple[str, str] | None:
+def _assignment_refusal(session: Session, evaluator: Evaluator, row: Designation) -> Msg | None:
     if evaluator.org_id is not None and evaluator.org_id == row.company_id:
-        return "an evaluator may not evaluate its own organisation", "소속 기관의 신청은 평가할 수 없습니다"
+        return Msg("an evaluator may not evaluate its own organisation")
     if repository.has_conflict(session, evaluator.id, row.company_id):
-        return (
-            "the evaluator declared a conflict of interest with this company",
-            "이해충돌을 신고한 평가위원입니다",
-        )
+        return Msg("the evaluator declared a conflict of interest with this company")
     if any(a.evaluator_id == evaluator.id for a in row.assignments):
-        return "the evaluator is already assigned", "이미 배정된 평가위원입니다"
+        return Msg("the evaluator is already assigned")
     return None
 
 
@@ -190,18 +186,15 @@ def evaluate(
     row = repository.get_designation(session, company_id, application_id)
     assignment = next((a for a in row.assignments if a.evaluator_id == principal.subject), None)
     if assignment is None:
-        raise Forbidden(
-            "you are not assigned to this application", detail_ko="배정된 평가위원만 평가할 수 있습니다"
-        )
+        raise Forbidden(Msg("you are not assigned to this application"))
     _refuse(row, "in_review")
     wanted = set(diagnosis.of_source("evaluator", row.model_version or diagnosis.CURRENT_VERSION))
     missing = sorted(wanted - set(body.judgements))
     if missing or set(body.judgements) - wanted:
         raise ValidationFailed(
-            f"judge exactly the evaluator indicators: {', '.join(sorted(wanted))}",
-            detail_ko="평가위원 지표를 모두, 그리고 그것만 평가하세요",
-            fields=[field_error(f"body.judgements.{code}", "required") for code in missing]
-            or [field_error("body.judgements", "unknown indicator")],
+            Msg("judge exactly the evaluator indicators: {wanted}", wanted=", ".join(sorted(wanted))),
+            fields=[field_error(f"body.judgements.{code}", Msg("required")) for code in missing]
+            or [field_error("body.judgements", Msg("unknown indicator"))],
         )
     assignment.judgements = {k: v.model_dump() for k, v in body.judgements.items()}
     assignment.submitted_at = utcnow()
@@ -223,9 +216,12 @@ def decide(
     _refuse(row, "evaluated")
     if body.decision == "designated" and row.total_score < DESIGNATION_THRESHOLD and not body.override_reason:
         raise ValidationFailed(
-            f"score {row.total_score} is below {DESIGNATION_THRESHOLD:g}; override_reason is required",
-            detail_ko="역량진단 점수가 기준 미달입니다",
-            fields=[field_error("body.override_reason", "required below the threshold")],
+            Msg(
+                "score {total_score} is below {designation_threshold:g}; override_reason is required",
+                total_score=row.total_score,
+                designation_threshold=DESIGNATION_THRESHOLD,
+            ),
+            fields=[field_error("body.override_reason", Msg("required below the threshold"))],
         )
     now = utcnow()
     row.status, row.reason, row.override_reason = body.decision, body.reason, body.override_reason
@@ -238,6 +234,96 @@ def decide(
                 previous.status, previous.ended_at = "renewed", now
                 _event(previous, "renewed", principal, f"renewed by application {row.id}")
     _event(row, body.decision, principal, body.reason)
+    session.flush()
+    return row
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(), KST)
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February: the period ends on 1 March
+        return day.replace(year=day.year + years, month=3, day=1)
+
+
+def _period_end(row: Designation) -> datetime | None:
+    ends = [t for t in (row.valid_until, row.ended_at) if t is not None]
+    return min(ends) if ends else None
+
+
+def record(
+    session: Session, principal: Principal, company_id: str, body: RecordedDesignationIn
+) -> Designation:
+    """Record a designation decided before the platform existed (admin): the committee's decision date,
+    reasons, score and decision document, audited as an event like the workflow's own decisions. Its period
+    may not overlap another designation of the company; one that starts the day the previous one ends
+    renews it, as a renewal decided through the workflow does."""
+    company = repository.get_company(session, company_id)
+    if company.kind != "vendor":
+        raise Conflict(Msg("only vendors (supply companies) are designated specialist companies"))
+    today = utcnow().astimezone(KST).date()
+    valid_from = body.valid_from or body.decided_on
+    valid_until = body.valid_until or _years_later(valid_from, DESIGNATION_YEARS)
+    problems = [
+        ("body.decided_on", Msg("in the future"), body.decided_on > today),
+        (
+            "body.valid_from",
+            Msg("in the future: record only designations already decided"),
+            valid_from > today,
+        ),
+        ("body.valid_from", Msg("before the decision date"), valid_from < body.decided_on),
+        ("body.valid_until", Msg("must be after valid_from"), valid_until <= valid_from),
+    ]
+    failed = [field_error(loc, msg) for loc, msg, bad in problems if bad]
+    if failed:
+        raise ValidationFailed(Msg("the decision and period dates are inconsistent"), fields=failed)
+    start, end = _start_of(valid_from), _start_of(valid_until)
+    for other in company.designations:
+        other_end = _period_end(other)
+        if other.valid_from is None or (other_end is not None and other_end <= start):
+            continue
+        if other.valid_from < end:
+            raise Conflict(
+                Msg("the period overlaps designation {other_id}", other_id=other.id),
+                fields=[
+                    field_error("body.valid_from", Msg("overlaps designation {other_id}", other_id=other.id))
+                ],
+            )
+    if end > utcnow() and any(d.status in repository.OPEN_STATUSES for d in company.designations):
+        raise Conflict(
+            Msg("an application is under way; a designation still in force cannot be recorded beside it")
+        )
+    previous = next(
+        (
+            d
+            for d in company.designations
+            if d.status == "designated" and d.ended_at is None and d.valid_until == start
+        ),
+        None,
+    )
+    actor = principal.username or principal.subject
+    row = Designation(
+        company_id=company.id,
+        fields=list(body.fields),
+        scores={},
+        total_score=body.total_score,
+        status="designated",
+        reason=body.reason,
+        document_ref=body.document_ref,
+        decided_by=actor,
+        decided_at=_start_of(body.decided_on),
+        valid_from=start,
+        valid_until=end,
+        renewal_of=previous.id if previous else None,
+    )
+    company.designations.append(row)
+    if previous is not None:
+        previous.status, previous.ended_at = "renewed", start
+        _event(previous, "renewed", principal, f"renewed by recorded designation {body.document_ref}")
+    _event(row, "recorded", principal, f"{body.reason} ({body.document_ref})")
     session.flush()
     return row
 
@@ -255,7 +341,7 @@ def change_standing(
     allowed = {"suspend": ("designated",), "reinstate": ("suspended",), "revoke": ("designated", "suspended")}
     _refuse(row, *allowed[action])
     if row.valid_until is not None and row.valid_until <= utcnow():
-        raise Conflict("the designation has expired", detail_ko="지정 기간이 만료되었습니다")
+        raise Conflict(Msg("the designation has expired"))
     row.status = {"suspend": "suspended", "reinstate": "designated", "revoke": "revoked"}[action]
     if action == "revoke":
         row.ended_at = utcnow()
@@ -331,6 +417,7 @@ def to_out(row: Designation, viewer: Viewer) -> DesignationOut:
         reason=row.reason,
         override_reason=row.override_reason,
         appeal_note=row.appeal_note,
+        document_ref=row.document_ref,
         due_at=row.due_at,
         decided_at=row.decided_at,
         valid_from=row.valid_from,
@@ -349,7 +436,9 @@ def require_reader(
         a.evaluator_id == principal.subject for a in row.assignments
     ):
         return row
-    raise NotFound(f"designation application '{application_id}' does not exist")
+    raise NotFound(
+        Msg("designation application '{application_id}' does not exist", application_id=application_id)
+    )
 
 
 def queue_item(row: Designation) -> QueueItem:

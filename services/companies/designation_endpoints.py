@@ -24,6 +24,7 @@ from services.companies.schemas import (
     EvaluatorIn,
     EvaluatorOut,
     QueueItem,
+    RecordedDesignationIn,
     RegistryEntry,
 )
 from services.companies.service import require_owner
@@ -151,6 +152,21 @@ async def apply_for_designation(
         return _out(principal)(designation.apply(session, principal, company_id, body, figures))
 
     return await run_in_threadpool(write)
+
+
+@router.post(
+    "/{company_id}/designations/historical",
+    status_code=201,
+    summary="Record a designation decided before the platform, with its decision document (admin)",
+    responses={
+        **NOT_FOUND,
+        409: {"description": "not a vendor, the period overlaps another designation, or an application"},
+    },
+)
+def record_historical_designation(
+    company_id: str, body: RecordedDesignationIn, principal: AdminOnly, session: SessionDep
+) -> DesignationOut:
+    return _out(principal)(designation.record(session, principal, company_id, body))
 
 
 @router.get(

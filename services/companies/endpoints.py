@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import Field
 
 from services.companies import (
+    adoption_endpoints,
     centre_endpoints,
     dashboard_endpoints,
     designation_endpoints,
@@ -19,9 +20,11 @@ from services.companies.designation_status import DesignationStatus, status_on
 from services.companies.models import Company, Factory
 from services.companies.schemas import (
     BrnCheck,
+    CompanyFacets,
     CompanyIn,
     CompanyOut,
     CompanyPatch,
+    CompanySort,
     FactoryIn,
     FactoryOut,
     FactoryPatch,
@@ -29,8 +32,8 @@ from services.companies.schemas import (
 )
 from services.kit.clients import service_client
 from services.kit.db import SessionDep
-from services.kit.fields import IndustryCode, RegionCode, SubFieldCode
-from services.kit.pagination import Page, PageDep, paginate
+from services.kit.fields import IndustryCode, IsoDate, RegionCode, SubFieldCode
+from services.kit.pagination import Page, PageDep, paginate, paginate_by_position
 from services.kit.principal import Authenticated, Writer
 from services.kit.reference import GrowthStage
 from services.kit.spec import Responses
@@ -40,6 +43,7 @@ router = APIRouter()
 router.include_router(designation_endpoints.static)
 router.include_router(centre_endpoints.static)
 router.include_router(dashboard_endpoints.router)
+router.include_router(adoption_endpoints.router)
 
 NOT_FOUND: Responses = {404: {"description": "no such company, factory or application"}}
 FORBIDDEN: Responses = {403: {"description": "belongs to another organisation"}}
@@ -55,10 +59,7 @@ def create_company(body: CompanyIn, principal: Writer, session: SessionDep) -> C
     return service.company_out(service.create(session, principal, body))
 
 
-@router.get("", summary="List companies (public)")
-def list_companies(
-    session: SessionDep,
-    page: PageDep,
+def _filters(
     kind: Literal["sme", "vendor"] | None = None,
     region: Annotated[RegionCode | None, Query()] = None,
     industry: Annotated[IndustryCode | None, Query()] = None,
@@ -66,8 +67,16 @@ def list_companies(
     growth_stage: GrowthStage | None = None,
     designated: bool | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-) -> Page[CompanyOut]:
-    filters = repository.Filters(
+    ids: Annotated[
+        list[Annotated[str, Field(max_length=64)]] | None,
+        Query(
+            max_length=200,
+            description="only these companies (repeat the parameter, up to 200): names for a page of records",
+            examples=[["org-vendor-3", "org-vendor-9"]],
+        ),
+    ] = None,
+) -> repository.Filters:
+    return repository.Filters(
         kind=kind,
         region=region,
         industry=industry,
@@ -75,14 +84,45 @@ def list_companies(
         growth_stage=growth_stage.value if growth_stage else None,
         designated=designated,
         q=q,
+        ids=tuple(ids) if ids is not None else None,
     )
+
+
+FiltersDep = Annotated[repository.Filters, Depends(_filters)]
+
+
+@router.get("", summary="List companies (public)")
+def list_companies(
+    session: SessionDep,
+    page: PageDep,
+    filters: FiltersDep,
+    sort: Annotated[
+        CompanySort | None,
+        Query(
+            description="by Korean `name`, highest `capability` level first, or `newest` first; the cursor "
+            "of a sorted list is a position. Without it: by id (keyset cursor)."
+        ),
+    ] = None,
+) -> Page[CompanyOut]:
+    if sort is not None:
+        order = repository.order(sort)
+        return paginate_by_position(session, repository.filtered(filters), order, page, service.company_out)
     return paginate(session, repository.filtered(filters), (Company.id,), page, service.company_out)
+
+
+@router.get(
+    "/facets",
+    summary="Counts of companies per kind, region, industry, sub-field of expertise, growth stage and "
+    "designation, under the list's filters; each facet ignores its own filter (public)",
+)
+def company_facets(session: SessionDep, filters: FiltersDep) -> CompanyFacets:
+    return CompanyFacets.model_validate(repository.facets(session, filters))
 
 
 @router.get("/brn/{number}/check", summary="Check a 사업자등록번호 and its check digit (public)")
 def check_brn(number: str) -> BrnCheck:
     digits, reason = problem(number)
-    return BrnCheck(valid=reason is None, normalized=digits, reason=reason)
+    return BrnCheck(valid=reason is None, normalized=digits, reason=str(reason) if reason else None)
 
 
 @router.get("/{company_id}", summary="One company (public)", responses=NOT_FOUND)
@@ -103,7 +143,7 @@ def update_company(company_id: str, body: CompanyPatch, principal: Writer, sessi
     responses=NOT_FOUND,
 )
 def designation_status(
-    company_id: str, session: SessionDep, on: Annotated[date, Query(description="e.g. a contract date")]
+    company_id: str, session: SessionDep, on: Annotated[IsoDate, Query(description="e.g. a contract date")]
 ) -> DesignationStatus:
     return status_on(repository.get_company(session, company_id), on)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.kit.db import UTCDateTime, new_id, utcnow
@@ -61,6 +61,21 @@ class Factory(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class FactoryEquipment(Base):
+    """One piece of a factory's equipment and the data-standard version it reports by: the factory's
+    ``equipment`` list kept as rows (``services/companies/adoption.py``) so adoption is counted by index."""
+
+    __tablename__ = "co_factory_equipment"
+    __table_args__ = (Index("ix_co_factory_equipment_model", "model_id", "model_version"),)
+
+    factory_id: Mapped[str] = mapped_column(
+        ForeignKey("co_factories.id", ondelete="CASCADE"), primary_key=True
+    )
+    equipment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str] = mapped_column(String(32))
+
+
 class Designation(Base):
     """One application for specialist designation and, once designated, the designation itself.
 
@@ -96,6 +111,8 @@ class Designation(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     appeal_note: Mapped[str | None] = mapped_column(Text)
+    # A designation recorded from before the platform (no workflow here): the decision document it cites.
+    document_ref: Mapped[str | None] = mapped_column(String(300))
 
     assignments: Mapped[list[Assignment]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Assignment.assigned_at"

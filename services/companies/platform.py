@@ -2,11 +2,13 @@
 
 Every read is anonymous on purpose: what a diagnosis or a dashboard counts is what the public sees —
 published deployment records, published equipment models, published AI use cases — so a draft or a record
-still waiting for verification never raises a score.
+still waiting for verification never raises a score. The regional telemetry figures are the exception:
+the analytics service serves them to agency staff only, so they are read with the caller's own token.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from services.kit.clients import ServiceClient
@@ -45,3 +47,28 @@ async def supplier_figures(client: ServiceClient, company_id: str) -> dict[str, 
         "standards_published": sum(1 for m in models if m.get("owner_org_id") == company_id),
         "ai_cases": len(cases),
     }
+
+
+# The telemetry KPIs a regional centre's dashboard benchmarks: productivity, availability and quality.
+REGION_KPIS = ("oee", "availability", "defect_rate")
+
+
+async def region_telemetry(
+    client: ServiceClient, token: str | None, regions: list[str], start: datetime, end: datetime
+) -> dict[str, Any]:
+    """Readings uploaded per month in ``regions`` and, per KPI of ``REGION_KPIS``, the analytics service's
+    region x industry benchmarks (disclosure control applied there: small or dominated groups never come)."""
+    period = {"from": start.isoformat(), "to": end.isoformat()}
+    uploads = await client.get_json(
+        "analytics", "/uploads", params={"region": regions, **period}, token=token
+    )
+    benchmarks = {
+        kpi: await client.get_json(
+            "analytics",
+            "/kpis/benchmarks",
+            params={"kpi": kpi, "by": ["region", "industry"], **period},
+            token=token,
+        )
+        for kpi in REGION_KPIS
+    }
+    return {"uploads": uploads["items"], "benchmarks": benchmarks}

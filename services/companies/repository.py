@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from services.companies.dashboard_schemas import KeyCount, Pipeline
+from services.companies.dashboard_schemas import KeyCount, Overseas, Pipeline
 from services.companies.models import (
     Assignment,
     Company,
@@ -24,8 +25,11 @@ from services.companies.models import (
     SupportCentre,
     TechLevelSurvey,
 )
+from services.kit import reference as ref
 from services.kit.db import utcnow
 from services.kit.errors import NotFound
+from services.kit.facets import FacetCount, grouped, total, without
+from services.kit.messages import Msg
 
 # Applications still waiting for a step (see designation.py).
 OPEN_STATUSES = ("submitted", "returned", "in_review", "evaluated")
@@ -40,14 +44,13 @@ class Filters:
     growth_stage: str | None = None
     designated: bool | None = None
     q: str | None = None
+    ids: tuple[str, ...] | None = None
 
 
 def get_company(session: Session, company_id: str) -> Company:
     company = session.get(Company, company_id)
     if company is None:
-        raise NotFound(
-            f"company '{company_id}' does not exist", detail_ko=f"기업 '{company_id}'을(를) 찾을 수 없습니다"
-        )
+        raise NotFound(Msg("company '{company_id}' does not exist", company_id=company_id))
     return company
 
 
@@ -59,8 +62,11 @@ def get_factory(session: Session, company_id: str, factory_id: str) -> Factory:
     factory = session.get(Factory, factory_id)
     if factory is None or factory.company_id != company_id:
         raise NotFound(
-            f"factory '{factory_id}' of company '{company_id}' does not exist",
-            detail_ko="공장을 찾을 수 없습니다",
+            Msg(
+                "factory '{factory_id}' of company '{company_id}' does not exist",
+                factory_id=factory_id,
+                company_id=company_id,
+            )
         )
     return factory
 
@@ -69,8 +75,7 @@ def get_designation(session: Session, company_id: str, application_id: str) -> D
     row = session.get(Designation, application_id)
     if row is None or row.company_id != company_id:
         raise NotFound(
-            f"designation application '{application_id}' does not exist",
-            detail_ko="지정 신청을 찾을 수 없습니다",
+            Msg("designation application '{application_id}' does not exist", application_id=application_id)
         )
     return row
 
@@ -96,6 +101,8 @@ def filtered(f: Filters) -> Select[Company]:
         stmt = stmt.where(Company.id.in_(active) if f.designated else Company.id.not_in(active))
     if f.q:
         stmt = stmt.where(Company.search_text.contains(f.q.strip().lower(), autoescape=True))
+    if f.ids is not None:
+        stmt = stmt.where(Company.id.in_(f.ids))
     return stmt
 
 
@@ -145,9 +152,7 @@ def in_force_designations(session: Session) -> list[Designation]:
 def get_evaluator(session: Session, evaluator_id: str) -> Evaluator:
     evaluator = session.get(Evaluator, evaluator_id)
     if evaluator is None:
-        raise NotFound(
-            f"evaluator '{evaluator_id}' is not registered", detail_ko="등록되지 않은 평가위원입니다"
-        )
+        raise NotFound(Msg("evaluator '{evaluator_id}' is not registered", evaluator_id=evaluator_id))
     return evaluator
 
 
@@ -218,9 +223,67 @@ def pipeline(session: Session) -> Pipeline:
     )
 
 
+def overseas_expansion(session: Session) -> Overseas:
+    """Companies with an overseas contract and the contracts per country (counts only: the amounts are the
+    companies' own figures)."""
+    per_country = session.execute(
+        select(OverseasExpansion.country, func.count()).group_by(OverseasExpansion.country)
+    ).all()
+    companies = session.scalar(select(func.count(func.distinct(OverseasExpansion.company_id))))
+    return Overseas(
+        companies=companies or 0,
+        contracts=sum(n for _, n in per_country),
+        by_country=[KeyCount(key=c, count=n) for c, n in sorted(per_country)],
+    )
+
+
 def _key_counts(keys: Iterable[str]) -> list[KeyCount]:
     return [KeyCount(key=k, count=n) for k, n in sorted(Counter(keys).items())]
 
 
 def companies_in(session: Session, regions: list[str]) -> list[Company]:
     return list(session.scalars(select(Company).where(Company.region_code.in_(regions))))
+
+
+# --- the list by facets and sorted pages (the portal's browse page) ---------------------------------------
+
+
+def _by(session: Session, f: Filters, column: Any, own: str) -> list[FacetCount]:
+    return grouped(
+        session, filtered(without(f, own)).with_only_columns(column, func.count()).group_by(column)
+    )
+
+
+def _by_expertise(session: Session, f: Filters) -> list[FacetCount]:
+    """One pass over the companies: a sum per sub-field of those listing it (the codes are a string)."""
+    sums = [
+        func.sum(case((Company.expertise_codes.contains(f",{s.code},"), 1), else_=0)) for s in ref.SUBFIELDS
+    ]
+    row = session.execute(filtered(without(f, "expertise")).with_only_columns(*sums)).one()
+    counts = [FacetCount(key=s.code, count=int(n or 0)) for s, n in zip(ref.SUBFIELDS, row, strict=True)]
+    return sorted((c for c in counts if c.count), key=lambda c: (-c.count, c.key))
+
+
+def facets(session: Session, f: Filters) -> dict[str, Any]:
+    """The total of the companies matching ``f`` and, per facet, the counts of its values."""
+    designated = case(
+        (Company.id.in_(select(Designation.company_id).where(in_force_now())), "true"), else_="false"
+    )
+    return {
+        "total": total(session, filtered(f)),
+        "kind": _by(session, f, Company.kind, "kind"),
+        "region": _by(session, f, Company.region_code, "region"),
+        "industry": _by(session, f, Company.industry_code, "industry"),
+        "expertise": _by_expertise(session, f),
+        "growth_stage": _by(session, f, Company.growth_stage, "growth_stage"),
+        "designated": _by(session, f, designated, "designated"),
+    }
+
+
+def order(sort: str) -> list[Any]:
+    """``name``: by Korean name; ``capability``: highest level first, none last; ``newest``: latest first."""
+    if sort == "capability":
+        return [Company.capability_level.desc().nulls_last(), Company.id]
+    if sort == "newest":
+        return [Company.created_at.desc(), Company.id.desc()]
+    return [Company.name["ko"].as_string(), Company.id]

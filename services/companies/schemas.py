@@ -8,11 +8,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.companies import diagnosis
-from services.companies.brn import problem
+from services.companies.brn import BRN_PATTERN, problem
 from services.kit.bodies import InputModel, PatchModel
+from services.kit.facets import FacetCount
 from services.kit.fields import IndustryCode, RegionCode, Slug, SubFieldCode
 from services.kit.i18n import LocalizedText
+from services.kit.messages import Msg
 from services.kit.reference import GrowthStage
+from services.kit.validation_messages import invalid
 
 Kind = Literal["sme", "vendor"]
 
@@ -22,7 +25,7 @@ def _brn(value: str | None) -> str | None:
         return None
     digits, reason = problem(value)
     if reason:
-        raise ValueError(f"사업자등록번호 {reason}")
+        raise invalid(Msg("business registration number: {reason}", reason=reason))
     return digits
 
 
@@ -47,7 +50,9 @@ class CompanyIn(InputModel):
     id: Slug = Field(description="the organisation id (org_id claim of its users)")
     kind: Kind
     name: LocalizedText
-    business_registration_number: str = Field(description="10 digits, dashes allowed; checksum verified")
+    business_registration_number: str = Field(
+        pattern=BRN_PATTERN, description="10 digits, dashes allowed; checksum verified"
+    )
     representative: str | None = Field(default=None, max_length=100)
     region_code: RegionCode
     industry_code: IndustryCode | None = None
@@ -118,13 +123,19 @@ class Equipment(InputModel):
     name: str | None = Field(default=None, max_length=200)
     model_id: str = Field(pattern=r"^[a-z][a-z0-9-]{2,63}$")
     model_version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    line: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9._:-]{1,64}$",
+        description="the production line (공정 라인) it belongs to: KPIs can be grouped by line",
+        examples=["line-1"],
+    )
 
 
 def _unique_equipment(equipment: list[Equipment] | None) -> list[Equipment] | None:
     ids = [e.equipment_id for e in equipment or []]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise ValueError(f"equipment ids appear twice: {', '.join(duplicates)}")
+        raise invalid(Msg("equipment ids appear twice: {duplicates}", duplicates=", ".join(duplicates)))
     return equipment
 
 
@@ -145,6 +156,7 @@ class FactoryIn(InputModel):
                             "name": "CNC #1",
                             "model_id": "cnc-lathe",
                             "model_version": "1.0.0",
+                            "line": "line-1",
                         }
                     ],
                 }
@@ -185,16 +197,46 @@ class FactoryOut(BaseModel):
     created_at: datetime
 
 
+class AdoptionCount(BaseModel):
+    """How many registered factories run a data-standard version: counts only, never which factories."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"model_id": "cnc-lathe", "model_version": "1.0.0", "factories": 41, "equipment": 187}
+            ]
+        }
+    )
+
+    model_id: str
+    model_version: str
+    factories: int = Field(description="registered factories with equipment reporting by this version")
+    equipment: int = Field(description="their equipment reporting by it")
+
+
 def _declared_codes(value: dict[str, float]) -> dict[str, float]:
     allowed = diagnosis.of_source("declared")
     unknown = sorted(set(value) - set(allowed))
     if unknown:
-        raise ValueError(f"not declared indicators: {', '.join(unknown)}; one of: {', '.join(allowed)}")
+        raise invalid(
+            Msg(
+                "not declared indicators: {unknown}; one of: {allowed}",
+                unknown=", ".join(unknown),
+                allowed=", ".join(allowed),
+            )
+        )
     return value
 
 
+_DECLARED: list[Any] = list(diagnosis.of_source("declared"))
+
+
 class EvidenceDoc(InputModel):
-    indicator: str = Field(description="the declared indicator the document backs", max_length=40)
+    indicator: str = Field(
+        description="the declared indicator the document backs",
+        max_length=40,
+        json_schema_extra={"enum": _DECLARED},
+    )
     title: str = Field(min_length=2, max_length=200)
     uri: str | None = Field(default=None, max_length=500, description="where the document is kept")
     issued_on: date | None = None
@@ -227,11 +269,42 @@ class DesignationIn(InputModel):
 
     fields: list[SubFieldCode] = Field(min_length=1, max_length=14)
     declared: dict[str, Annotated[float, Field(ge=0, le=1e13)]] = Field(
-        default_factory=dict, description="declared indicator -> value (see GET /diagnosis-model)"
+        default_factory=dict,
+        description="declared indicator -> value (see GET /diagnosis-model)",
+        json_schema_extra={"propertyNames": {"enum": _DECLARED}},
     )
     evidence: list[EvidenceDoc] = Field(default_factory=list, max_length=50)
 
     _codes = field_validator("declared")(_declared_codes)
+
+
+class RecordedDesignationIn(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "fields": ["INFO-MES"],
+                    "decided_on": "2023-06-30",
+                    "total_score": 82.5,
+                    "reason": "2023년 제2차 전문기업 지정위원회 심의 결과 지정",
+                    "document_ref": "중소벤처기업부 공고 제2023-412호",
+                }
+            ]
+        },
+    )
+
+    fields: list[SubFieldCode] = Field(min_length=1, max_length=14)
+    decided_on: date = Field(description="the committee's decision date (Korean calendar day)")
+    valid_from: date | None = Field(default=None, description="first day in force; default the decision day")
+    valid_until: date | None = Field(
+        default=None, description="first day no longer in force; default 3 years after valid_from"
+    )
+    total_score: float = Field(ge=0, le=100, description="the evaluation score the committee decided on")
+    reason: str = Field(min_length=2, max_length=2000, description="the committee's reasons")
+    document_ref: str = Field(
+        min_length=2, max_length=300, description="the decision document (notice number, minutes)"
+    )
 
 
 class CompletenessIn(InputModel):
@@ -404,6 +477,7 @@ class DesignationOut(BaseModel):
     reason: str | None
     override_reason: str | None
     appeal_note: str | None
+    document_ref: str | None = Field(description="decision document of a designation recorded from before")
     due_at: datetime | None
     decided_at: datetime | None
     valid_from: datetime | None
@@ -488,3 +562,34 @@ class TrackRecordOut(BaseModel):
     aftercare: dict[str, int] = Field(
         default_factory=dict, description="after-care tickets: open, late, resolved"
     )
+
+
+CompanySort = Literal["name", "capability", "newest"]
+
+
+class CompanyFacets(BaseModel):
+    """Counts of the companies that each value would give (``/companies/facets``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "total": 3000,
+                    "kind": [{"key": "vendor", "count": 3000}, {"key": "sme", "count": 27000}],
+                    "region": [{"key": "41", "count": 700}],
+                    "industry": [{"key": "C29", "count": 90}],
+                    "expertise": [{"key": "INFO-MES", "count": 850}],
+                    "growth_stage": [{"key": "성장", "count": 1900}],
+                    "designated": [{"key": "false", "count": 2600}, {"key": "true", "count": 400}],
+                }
+            ]
+        }
+    )
+
+    total: int = Field(description="companies matching every filter")
+    kind: list[FacetCount]
+    region: list[FacetCount]
+    industry: list[FacetCount]
+    expertise: list[FacetCount] = Field(description="a company counts once under each of its sub-fields")
+    growth_stage: list[FacetCount]
+    designated: list[FacetCount] = Field(description="key `true`: a designation in force now")

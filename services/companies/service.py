@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from sqlalchemy import String
 from sqlalchemy.orm import Session
 
-from services.companies import growth, repository
+from services.companies import adoption, growth, repository
 from services.companies.designation_status import in_force
 from services.companies.models import Company, Factory
 from services.companies.schemas import (
@@ -17,6 +20,7 @@ from services.companies.schemas import (
 )
 from services.kit.db import utcnow
 from services.kit.errors import Conflict, Forbidden, NotFound, field_error
+from services.kit.messages import Msg
 from services.kit.principal import Principal, Role
 
 
@@ -32,28 +36,28 @@ def grow(company: Company) -> None:
 
 
 def _index(company: Company) -> None:
-    company.search_text = " ".join(
+    text = " ".join(
         filter(None, (company.id, company.name.get("ko"), company.name.get("en"), company.representative))
     ).lower()
+    # Names may be long (4000 characters each language): the index keeps what its column holds.
+    company.search_text = text[: cast(String, Company.__table__.c.search_text.type).length]
     company.expertise_codes = "," + ",".join(company.expertise) + ","
 
 
 def create(session: Session, principal: Principal, body: CompanyIn) -> Company:
     if not principal.is_admin:
         if body.id != principal.org_id:
-            raise Forbidden(
-                "you may register only your own organisation (id = your org_id)",
-                detail_ko="자신의 기관만 등록할 수 있습니다",
-            )
+            raise Forbidden(Msg("you may register only your own organisation (id = your org_id)"))
         if not principal.has_any(Role(body.kind)):
-            raise Forbidden(f"a '{body.kind}' company is registered by a user with role {body.kind}")
+            raise Forbidden(
+                Msg("a '{kind}' company is registered by a user with role {kind}", kind=body.kind)
+            )
     if session.get(Company, body.id) is not None:
-        raise Conflict(f"company '{body.id}' already exists", detail_ko="이미 등록된 기업입니다")
+        raise Conflict(Msg("company '{id}' already exists", id=body.id))
     if repository.brn_taken(session, body.business_registration_number):
         raise Conflict(
-            "this business registration number is already registered",
-            detail_ko="이미 등록된 사업자등록번호입니다",
-            fields=[field_error("body.business_registration_number", "already registered")],
+            Msg("this business registration number is already registered"),
+            fields=[field_error("body.business_registration_number", Msg("already registered"))],
         )
     company = Company(**body.model_dump(mode="json"), overseas=[])
     _index(company)
@@ -109,14 +113,20 @@ def visible_factory(session: Session, principal: Principal, company_id: str, fac
     factory = repository.get_factory(session, company_id, factory_id)
     if not _may_read_factory(principal, factory):
         # A factory is tenant data: others learn nothing, not even that it exists.
-        raise NotFound(f"factory '{factory_id}' of company '{company_id}' does not exist")
+        raise NotFound(
+            Msg(
+                "factory '{factory_id}' of company '{company_id}' does not exist",
+                factory_id=factory_id,
+                company_id=company_id,
+            )
+        )
     return factory
 
 
 def visible_factory_by_id(session: Session, principal: Principal, factory_id: str) -> Factory:
     factory = repository.find_factory(session, factory_id)
     if factory is None or not _may_read_factory(principal, factory):
-        raise NotFound(f"factory '{factory_id}' does not exist", detail_ko="공장을 찾을 수 없습니다")
+        raise NotFound(Msg("factory '{factory_id}' does not exist", factory_id=factory_id))
     return factory
 
 
@@ -124,10 +134,11 @@ def add_factory(session: Session, principal: Principal, company_id: str, body: F
     company = repository.get_company(session, company_id)
     principal.require_org(company.id)
     if session.get(Factory, body.id) is not None:
-        raise Conflict(f"factory '{body.id}' already exists", detail_ko="이미 등록된 공장입니다")
+        raise Conflict(Msg("factory '{id}' already exists", id=body.id))
     factory = Factory(company_id=company.id, **body.model_dump(mode="json"))
     session.add(factory)
     session.flush()
+    adoption.sync(session, factory)
     return factory
 
 
@@ -136,9 +147,12 @@ def update_factory(
 ) -> Factory:
     factory = repository.get_factory(session, company_id, factory_id)
     principal.require_org(factory.company_id)
-    for key, value in body.model_dump(exclude_unset=True, mode="json").items():
+    changes = body.model_dump(exclude_unset=True, mode="json")
+    for key, value in changes.items():
         setattr(factory, key, value)
     session.flush()
+    if "equipment" in changes:
+        adoption.sync(session, factory)
     return factory
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from services.deployments.models import DeploymentRecord
 from services.kit.errors import Forbidden, NotFound
+from services.kit.messages import Msg
 from services.kit.principal import Principal, Role
 
 
@@ -50,23 +51,16 @@ def may_read(principal: Principal | None, record: DeploymentRecord) -> bool:
 
 def require_readable(principal: Principal | None, record: DeploymentRecord) -> None:
     if not may_read(principal, record):
-        raise NotFound(
-            f"deployment record '{record.id}' does not exist",
-            detail_ko=f"구축정보 '{record.id}'을(를) 찾을 수 없습니다",
-        )
+        raise NotFound(Msg("deployment record '{record_id}' does not exist", record_id=record.id))
 
 
 def require_party(principal: Principal, record: DeploymentRecord) -> None:
     require_readable(principal, record)
     if not is_party(principal, record):
-        raise Forbidden(
-            "only the SME, the suppliers of the record or an admin may do this",
-            detail_ko="구축정보의 당사자(수요기업·공급기업)나 관리자만 할 수 있습니다",
-        )
+        raise Forbidden(Msg("only the SME, the suppliers of the record or an admin may do this"))
 
 
 def private_refusal() -> Forbidden:
     return Forbidden(
-        "private details of this record: the parties, the region's agency, admins, or the SME's consent",
-        detail_ko="비공개 정보입니다(당사자·전담기관·관리자 또는 수요기업의 동의 필요)",
+        Msg("private details of this record: the parties, the region's agency, admins, or the SME's consent")
     )

@@ -18,6 +18,7 @@ from services.deployments.schemas import TicketAnswerIn, TicketCounts, TicketIn,
 from services.deployments.service import after_service_end, go_live
 from services.kit.db import utcnow
 from services.kit.errors import Conflict, Forbidden
+from services.kit.messages import Msg
 from services.kit.principal import Principal
 
 
@@ -56,21 +57,15 @@ def open_ticket(session: Session, principal: Principal, record_id: str, body: Ti
     record = repository.get(session, record_id)
     access.require_readable(principal, record)
     if not principal.is_admin and access.side_of(principal, record) != "sme":
-        raise Forbidden(
-            "only the SME of the record opens after-care tickets", detail_ko="수요기업만 요청할 수 있습니다"
-        )
+        raise Forbidden(Msg("only the SME of the record opens after-care tickets"))
     live, end = go_live(record), after_service_end(record)
     now = utcnow()
     if live is None or end is None:
         raise Conflict(
-            "after-care starts at go-live (the INSPECT stage's actual_end); the record has none yet",
-            detail_ko="완료 점검(사후관리 시작일)이 아직 기록되지 않았습니다",
+            Msg("after-care starts at go-live (the INSPECT stage's actual_end); the record has none yet")
         )
     if now.date() > end:
-        raise Conflict(
-            f"the after-care obligation ended on {end.isoformat()}",
-            detail_ko=f"사후관리 의무 기간이 {end.isoformat()}에 끝났습니다",
-        )
+        raise Conflict(Msg("the after-care obligation ended on {end}", end=end.isoformat()))
     ticket = Ticket(
         record_id=record.id,
         supplier_company_id=record.suppliers[0].company_id,
@@ -90,7 +85,7 @@ def _ticket(session: Session, principal: Principal, record_id: str, ticket_id: s
     record = repository.get(session, record_id)
     access.require_readable(principal, record)
     if not access.sees_private(principal, record):
-        raise Forbidden("after-care tickets are the parties' business", detail_ko="당사자만 볼 수 있습니다")
+        raise Forbidden(Msg("after-care tickets are the parties' business"))
     return repository.ticket(session, record_id, ticket_id)
 
 
@@ -99,9 +94,9 @@ def answer(
 ) -> Ticket:
     ticket = _ticket(session, principal, record_id, ticket_id)
     if not principal.acts_for(ticket.supplier_company_id):
-        raise Forbidden("only the supplier answers the ticket", detail_ko="공급기업만 답변할 수 있습니다")
+        raise Forbidden(Msg("only the supplier answers the ticket"))
     if ticket.resolved_at is not None:
-        raise Conflict("the ticket is resolved", detail_ko="이미 해결된 요청입니다")
+        raise Conflict(Msg("the ticket is resolved"))
     ticket.answer = body.answer
     ticket.answered_by = principal.username or principal.subject
     ticket.answered_at = (
@@ -115,9 +110,9 @@ def resolve(session: Session, principal: Principal, record_id: str, ticket_id: s
     ticket = _ticket(session, principal, record_id, ticket_id)
     record = repository.get(session, record_id)
     if not principal.is_admin and access.side_of(principal, record) != "sme":
-        raise Forbidden("only the SME closes its ticket", detail_ko="수요기업만 종료할 수 있습니다")
+        raise Forbidden(Msg("only the SME closes its ticket"))
     if ticket.resolved_at is not None:
-        raise Conflict("the ticket is already resolved", detail_ko="이미 해결된 요청입니다")
+        raise Conflict(Msg("the ticket is already resolved"))
     ticket.resolved_at = utcnow()
     session.flush()
     return ticket

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Header
 
 from services.kit.errors import PreconditionFailed
+from services.kit.messages import Msg
 from services.kit.principal import Principal, Role, require_roles
 
 # A party's move (submit, confirm, return) or an agency reviewer's (return, approve a stage).
@@ -28,8 +29,7 @@ def expected_version(if_match: str | None) -> int | None:
     tag = if_match.strip().removeprefix("W/").strip('"')
     if not tag.isdigit():
         raise PreconditionFailed(
-            f"If-Match {if_match!r} names no version of this record",
-            detail_ko="If-Match 값이 이 구축정보의 버전이 아닙니다",
+            Msg("If-Match {if_match!r} names no version of this record", if_match=if_match)
         )
     return int(tag)
 

@@ -17,6 +17,7 @@ from services.deployments import repository
 from services.deployments.models import DeploymentRecord, Document
 from services.deployments.service import begin_change, finish_change
 from services.kit.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed, field_error
+from services.kit.messages import Msg
 from services.kit.principal import Principal
 
 # Accepted types by their leading bytes; OOXML files (docx, xlsx, pptx) are ZIP containers.
@@ -34,13 +35,13 @@ ALLOWED = ", ".join(ext for _, _, exts in SIGNATURES for ext in exts)
 _BAD_NAME = re.compile(r"[/\\:*?\"<>|]|\.\.")
 
 
-def _name_problem(filename: str) -> str | None:
+def _name_problem(filename: str) -> Msg | None:
     if not filename or len(filename) > 200:
-        return "1 to 200 characters"
+        return Msg("1 to 200 characters")
     if _BAD_NAME.search(filename) or filename.startswith("."):
-        return "a plain file name: no path, '..', leading dot or any of / \\ : * ? \" < > |"
+        return Msg("a plain file name: no path, '..', leading dot or any of / \\ : * ? \" < > |")
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in filename):
-        return "no control or invisible formatting characters"
+        return Msg("no control or invisible formatting characters")
     return None
 
 
@@ -53,9 +54,17 @@ def sniff(filename: str, data: bytes) -> str:
                 break
             return content_type
     raise UnsupportedMediaType(
-        f"'{filename}' is not an accepted document ({ALLOWED}) or its content does not match its extension",
-        detail_ko=f"허용되지 않는 문서 형식입니다({ALLOWED})",
-        fields=[field_error("body.file", f"accepted: {ALLOWED}, content matching the extension")],
+        Msg(
+            "'{filename}' is not an accepted document ({allowed}) "
+            "or its content does not match its extension",
+            filename=filename,
+            allowed=ALLOWED,
+        ),
+        fields=[
+            field_error(
+                "body.file", Msg("accepted: {allowed}, content matching the extension", allowed=ALLOWED)
+            )
+        ],
     )
 
 
@@ -65,22 +74,25 @@ def checked(
     problem = _name_problem(filename)
     if problem:
         raise ValidationFailed(
-            f"invalid file name: {problem}",
-            detail_ko="파일 이름이 올바르지 않습니다",
-            fields=[field_error("body.file", f"file name: {problem}")],
+            Msg("invalid file name: {problem}", problem=problem),
+            fields=[field_error("body.file", Msg("file name: {problem}", problem=problem))],
         )
     if len(data) > max_bytes:
         raise PayloadTooLarge(
-            f"a document may hold at most {max_bytes} bytes",
-            detail_ko=f"문서는 최대 {max_bytes} 바이트입니다",
-            fields=[field_error("body.file", f"at most {max_bytes} bytes")],
+            Msg("a document may hold at most {max_bytes} bytes", max_bytes=max_bytes),
+            fields=[field_error("body.file", Msg("at most {max_bytes} bytes", max_bytes=max_bytes))],
         )
     if not data:
-        raise ValidationFailed("the file is empty", fields=[field_error("body.file", "empty")])
+        raise ValidationFailed(Msg("the file is empty"), fields=[field_error("body.file", Msg("empty"))])
     if stage_code is not None and stage_code not in {s["code"] for s in record.stages}:
         raise ValidationFailed(
-            f"the record's process has no stage '{stage_code}'",
-            fields=[field_error("body.stage_code", "one of: " + ", ".join(s["code"] for s in record.stages))],
+            Msg("the record's process has no stage '{stage_code}'", stage_code=stage_code),
+            fields=[
+                field_error(
+                    "body.stage_code",
+                    Msg("one of: {codes}", codes=", ".join(s["code"] for s in record.stages)),
+                )
+            ],
         )
     return sniff(filename, data)
 

@@ -6,7 +6,7 @@ the database work in the threadpool; writes name the version they change through
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
@@ -31,13 +31,16 @@ from services.deployments.parties import check_parties, factory_errors, raise_if
 from services.deployments.programmes import PROGRAMMES
 from services.deployments.schemas import (
     Aggregates,
+    DeploymentFacets,
     DeploymentIn,
     DeploymentOut,
     DeploymentPatch,
+    DeploymentSort,
     FactorySite,
     HistoryOut,
     KpiMeasureIn,
     KpiPut,
+    KpiSource,
     ProcessOut,
     ProgrammeOut,
     RecordStatus,
@@ -55,8 +58,10 @@ from services.kit.bodies import merged
 from services.kit.clients import bearer_token, service_client
 from services.kit.db import SessionDep
 from services.kit.errors import NotFound
+from services.kit.facets import generation, memo_of
 from services.kit.fields import IndustryCode, RegionCode, SubFieldCode
-from services.kit.pagination import Page, PageDep, paginate
+from services.kit.messages import Msg
+from services.kit.pagination import Page, PageDep, paginate, paginate_by_position
 from services.kit.principal import (
     AgencyOnly,
     Authenticated,
@@ -110,6 +115,18 @@ async def _private_for(request: Request, principal: Principal | None, record: De
     except (NotFound, httpx.HTTPStatusError):  # no consent registry here, or it refuses: no consent
         return False
     return isinstance(answer, dict) and answer.get("granted") is True
+
+
+class _PublishedMemo:
+    """The memo of the published figures (facets, aggregates) at this request's generation of the records:
+    every change of a record touches its updated_at (service.finish_change), its children's changes too."""
+
+    def __init__(self, request: Request, session: Session) -> None:
+        self._memo = memo_of(request.app.state, "deployments")
+        self._now = generation(session, DeploymentRecord, DeploymentRecord.updated_at)
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        return self._memo.get(key, self._now, compute)
 
 
 def _out(record: DeploymentRecord, private: bool, response: Response | None = None) -> DeploymentOut:
@@ -194,6 +211,7 @@ def _filters(
     q: Annotated[str | None, Query(max_length=100, description="words of the title or SME name")] = None,
     programme: Annotated[str | None, Query(max_length=16, description="support programme code")] = None,
     process: ref.ProjectProcess | None = None,
+    evidence: Annotated[KpiSource | None, Query(description="records with a KPI of this source")] = None,
 ) -> repository.Filters:
     return repository.Filters(
         region=region,
@@ -207,6 +225,7 @@ def _filters(
         q=q,
         programme=programme,
         process=process.value if process else None,
+        evidence=evidence,
     )
 
 
@@ -214,14 +233,41 @@ FiltersDep = Annotated[repository.Filters, Depends(_filters)]
 
 
 @router.get("", summary="List and filter published deployment records (public; private fields hidden)")
-def list_deployments(session: SessionDep, page: PageDep, filters: FiltersDep) -> Page[DeploymentOut]:
+def list_deployments(
+    session: SessionDep,
+    page: PageDep,
+    filters: FiltersDep,
+    sort: Annotated[
+        DeploymentSort | None,
+        Query(
+            description="`newest` first, or largest mean KPI `effect` first; the cursor of a sorted list is "
+            "a position. Without it: oldest first (keyset cursor)."
+        ),
+    ] = None,
+) -> Page[DeploymentOut]:
+    if sort is not None:
+        order = repository.public_order(sort)
+        return paginate_by_position(
+            session, repository.public_rows(filters), order, page, lambda r: _out(r, False)
+        )
     return paginate(
         session,
-        repository.public(filters),
+        repository.public_rows(filters),
         (DeploymentRecord.created_at, DeploymentRecord.id),
         page,
         lambda r: _out(r, False),
     )
+
+
+@router.get(
+    "/facets",
+    summary="Counts of published records per region, industry, sub-field, level, supplier, KPI evidence "
+    "and year, under the list's filters; each facet ignores its own filter (public)",
+)
+def deployment_facets(request: Request, session: SessionDep, filters: FiltersDep) -> DeploymentFacets:
+    memo = _PublishedMemo(request, session)
+    counts = memo.get(("facets", filters), lambda: repository.facets(session, filters))
+    return DeploymentFacets.model_validate(counts)
 
 
 @router.get(
@@ -253,9 +299,15 @@ def list_workspace(
     "records by region, sub-field, industry or year (public)",
 )
 def aggregate_deployments(
-    request: Request, session: SessionDep, by: Literal["region", "subfield", "industry", "year"] = "region"
+    request: Request,
+    session: SessionDep,
+    by: Literal["region", "subfield", "industry", "year"] = "region",
+    region: Annotated[RegionCode | None, Query(description="only the records of this 시·도")] = None,
 ) -> Aggregates:
-    return figures.aggregates(session, by, request.app.state.settings.min_group_size)
+    size = request.app.state.settings.min_group_size
+    return _PublishedMemo(request, session).get(
+        ("aggregates", by, region, size), lambda: figures.aggregates(session, by, size, region)
+    )
 
 
 @router.get(
@@ -480,7 +532,7 @@ async def get_revision(
     record = await _db(repository.get, session, record_id)
     entry = await _db(repository.published_snapshot, session, record_id, revision)
     if entry is None or entry.snapshot is None:
-        raise NotFound(f"revision {revision} was never published", detail_ko="공개된 적 없는 개정판입니다")
+        raise NotFound(Msg("revision {revision} was never published", revision=revision))
     published = DeploymentOut.model_validate(entry.snapshot)
     if await _private_for(request, principal, record):
         return published
@@ -623,7 +675,7 @@ async def upload_document(
     stage_code: Annotated[str | None, Form(max_length=16, description="the stage it proves")] = None,
     if_match: IfMatch = None,
 ) -> DeploymentOut:
-    limit = request.app.state.settings.document_max_bytes
+    limit = request.app.state.settings.documents.max_bytes
     data = await file.read(limit + 1)
     expected = expected_version(if_match)
     store = document_store(request.app)
@@ -650,7 +702,7 @@ async def download_document(
     access.require_readable(principal, record)
     document = next((d for d in record.documents if d.id == document_id), None)
     if document is None:
-        raise NotFound(f"document '{document_id}' does not exist", detail_ko="문서를 찾을 수 없습니다")
+        raise NotFound(Msg("document '{document_id}' does not exist", document_id=document_id))
     if not await _private_for(request, principal, record):
         raise access.private_refusal()
     data = await _db(document_store(request.app).get, document.storage_key)

@@ -29,6 +29,8 @@ from services.kit.errors import (
     ValidationFailed,
     field_error,
 )
+from services.kit.i18n import prefers_korean
+from services.kit.messages import Msg, Verbatim
 from services.kit.principal import Principal
 
 # The analytics measures that stand for a record KPI (the first is the default); cost and delivery are not
@@ -44,14 +46,17 @@ def metric_for(kind: ref.KpiKind, requested: AnalyticsKpi | None) -> AnalyticsKp
     allowed = METRICS.get(kind)
     if not allowed:
         raise ValidationFailed(
-            f"KPI '{kind.value}' cannot be measured from telemetry",
-            detail_ko="원격 측정 데이터로 측정할 수 없는 KPI입니다",
-            fields=[field_error("path.kind", f"measurable: {', '.join(k.value for k in METRICS)}")],
+            Msg("KPI '{kind}' cannot be measured from telemetry", kind=kind.value),
+            fields=[
+                field_error(
+                    "path.kind", Msg("measurable: {kinds}", kinds=", ".join(k.value for k in METRICS))
+                )
+            ],
         )
     if requested is not None and requested not in allowed:
         raise ValidationFailed(
-            f"'{requested}' does not measure {kind.value}",
-            fields=[field_error("body.metric", f"one of: {', '.join(allowed)}")],
+            Msg("'{requested}' does not measure {kind}", requested=requested, kind=kind.value),
+            fields=[field_error("body.metric", Msg("one of: {allowed}", allowed=", ".join(allowed)))],
         )
     return requested or allowed[0]
 
@@ -61,7 +66,7 @@ def measurable_factory(session: Session, principal: Principal, record_id: str, e
     record = repository.get(session, record_id)
     require_changeable(principal, record, expected)
     if record.factory_id is None:
-        raise Conflict("the record names no registered factory", detail_ko="등록된 공장이 없습니다")
+        raise Conflict(Msg("the record names no registered factory"))
     return record.factory_id
 
 
@@ -70,15 +75,16 @@ def _error_of(response: httpx.Response) -> PlatformError:
         body = response.json()
     except ValueError:
         body = {}
-    detail = f"analytics: {body.get('detail', response.text[:300])}"
-    fields = body.get("fields") or None
+    # The analytics service answered in the caller's language (``measure`` passes it on).
+    said = Verbatim(str(body.get("detail", response.text[:300])))
     if response.status_code in (401, 403):
-        return Forbidden(detail, detail_ko="이 공장의 데이터를 측정할 권한이 없습니다")
+        return Forbidden(Msg("analytics may not measure this factory: {said}", said=said))
     if response.status_code == 404:
-        return Conflict(detail, detail_ko="측정할 원격 측정 데이터가 없습니다")
+        return Conflict(Msg("analytics has no telemetry to measure: {said}", said=said))
     if response.status_code == 422:
-        return ValidationFailed(detail, fields=fields)
-    return ServiceUnavailable(detail, headers={"Retry-After": "5"})
+        fields = [field_error(str(f["loc"]), Verbatim(str(f["msg"]))) for f in body.get("fields") or []]
+        return ValidationFailed(Msg("analytics: {said}", said=said), fields=fields)
+    return ServiceUnavailable(Msg("analytics: {said}", said=said), headers={"Retry-After": "5"})
 
 
 async def measure(
@@ -97,7 +103,12 @@ async def measure(
         "snapshot_id": snapshot_id,
     }
     response = await service_client(request).send(
-        "POST", "analytics", "/kpis/measure", json=body, token=bearer_token(request)
+        "POST",
+        "analytics",
+        "/kpis/measure",
+        json=body,
+        token=bearer_token(request),
+        korean=prefers_korean(request),
     )
     if response.status_code != 200:
         raise _error_of(response)
@@ -119,14 +130,13 @@ def store(
     if answer.get("before") is None or answer.get("after") is None:
         which = "baseline" if answer.get("before") is None else "after"
         raise ValidationFailed(
-            f"no telemetry defines {metric} in the {which} period",
-            detail_ko="해당 기간에 측정할 데이터가 없습니다",
-            fields=[field_error(f"body.{which}", "no readings define the KPI in this period")],
+            Msg("no telemetry defines {metric} in the {which} period", metric=metric, which=which),
+            fields=[field_error(f"body.{which}", Msg("no readings define the KPI in this period"))],
         )
     record = repository.get(session, record_id)
     action = begin_change(principal, record, expected)
     if record.factory_id != factory_id:
-        raise Conflict("the record's factory changed meanwhile: measure again", detail_ko="다시 측정하세요")
+        raise Conflict(Msg("the record's factory changed meanwhile: measure again"))
     evidence = KpiEvidence(
         metric=metric,
         unit=str(answer["unit"])[:16],
@@ -164,10 +174,7 @@ def stored_evidence(
     access.require_readable(principal, record)
     kpi = next((k for k in record.kpis if k.kind == kind.value), None)
     if kpi is None or kpi.evidence is None:
-        raise NotFound(
-            f"KPI '{kind.value}' of this record has no telemetry evidence",
-            detail_ko="원격 측정 근거가 없는 KPI입니다",
-        )
+        raise NotFound(Msg("KPI '{kind}' of this record has no telemetry evidence", kind=kind.value))
     return KpiEvidence.model_validate(kpi.evidence)
 
 
@@ -188,15 +195,12 @@ def verify_kpi(
     record = repository.get(session, record_id)
     access.require_readable(principal, record)
     if not access.reviews(principal, record):
-        raise Forbidden(
-            "only an agency reviewer of the record's region verifies a KPI",
-            detail_ko="해당 지역 전담기관 검토자만 검증할 수 있습니다",
-        )
+        raise Forbidden(Msg("only an agency reviewer of the record's region verifies a KPI"))
     if record.status == "published":
-        raise Conflict("the record is published", detail_ko="공개된 구축정보입니다")
+        raise Conflict(Msg("the record is published"))
     check_version(record, expected)
     kpi = next((k for k in record.kpis if k.kind == kind.value), None)
     if kpi is None:
-        raise NotFound(f"the record has no KPI '{kind.value}'", detail_ko="해당 KPI가 없습니다")
+        raise NotFound(Msg("the record has no KPI '{kind}'", kind=kind.value))
     kpi.source, kpi.verified_by = "verified", principal.username or principal.subject
     return finish_change(session, principal, record, "verify_kpi", changed=[f"kpis.{kind.value}"])

@@ -29,33 +29,29 @@ _LABELS: dict[str, dict[str, Label]] = {
 }
 
 
-def aggregates(session: Session, by: str, min_group_size: int) -> Aggregates:
-    """Count and median KPI improvement per group; every region/sub-field/industry is listed, zeros too."""
-    keys = repository.group_keys(session, by)
-    amounts = repository.support_amounts(session)
-    per_record: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for record_id, kind, value in repository.kpi_improvements(session):
-        per_record[record_id].append((kind, value))
-    members: dict[str, list[str]] = defaultdict(list)
-    for record_id, key in keys:
-        members[key].append(record_id)
+def aggregates(session: Session, by: str, min_group_size: int, region: str | None = None) -> Aggregates:
+    """Count and median KPI improvement per group (of the records of ``region``); every region/sub-field/
+    industry is listed, zeros too."""
+    figures = repository.group_figures(session, by, region)
+    medians: dict[str, dict[str, float]] = defaultdict(dict)
+    for (key, kind), value in sorted(figures.kpi_medians.items()):
+        medians[key][kind] = round(value, 2)
     labels = _LABELS.get(by, {})
     groups = []
-    for key in list(labels) if labels else sorted(members):
-        ids = members.get(key, [])
-        disclosed = [amounts[rid] for rid in ids] if len(ids) >= min_group_size else []
+    for key in list(labels) if labels else sorted(figures.records):
+        count = figures.records.get(key, 0)
+        disclosed = figures.support.get(key) if count >= min_group_size else None
         groups.append(
             AggregateGroup(
                 key=key,
                 label=labels.get(key),
-                count=len(ids),
-                median_kpi_improvement_pct=_medians(v for rid in ids for v in per_record[rid]),
-                support_amount_krw_sum=sum(disclosed) if disclosed else None,
-                support_amount_krw_median=statistics.median(disclosed) if disclosed else None,
+                count=count,
+                median_kpi_improvement_pct=medians.get(key, {}),
+                support_amount_krw_sum=disclosed[0] if disclosed else None,
+                support_amount_krw_median=disclosed[1] if disclosed else None,
             )
         )
-    total = len({rid for rid, _ in keys})
-    return Aggregates(by=by, total=total, min_group_size=min_group_size, groups=groups)
+    return Aggregates(by=by, total=figures.total, min_group_size=min_group_size, groups=groups)
 
 
 def _ranked(counts: Counter[str]) -> list[CodeCount]:

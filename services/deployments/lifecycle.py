@@ -24,7 +24,8 @@ from services.deployments.models import DeploymentRecord
 from services.deployments.programmes import PROGRAMME_BY_CODE
 from services.deployments.service import check_version, finish_change, to_out
 from services.kit.db import utcnow
-from services.kit.errors import Conflict, Forbidden, ValidationFailed, field_error
+from services.kit.errors import Conflict, FieldError, Forbidden, Problems, ValidationFailed, field_error
+from services.kit.messages import Msg
 from services.kit.principal import Principal
 
 Action = Literal["submit", "confirm", "verify", "publish", "return"]
@@ -39,8 +40,8 @@ SOURCE: dict[str, tuple[str, ...]] = {
 TARGET = {"submit": "submitted", "confirm": "confirmed", "verify": "verified", "publish": "published"}
 
 
-def _refuse(action: str, who: str) -> Forbidden:
-    return Forbidden(f"{action}: only {who} may do this", detail_ko=f"이 단계는 {who}만 처리할 수 있습니다")
+def _refuse(action: str, who: Msg) -> Forbidden:
+    return Forbidden(Msg("{action}: only {who} may do this", action=action, who=who))
 
 
 def _check_actor(principal: Principal, record: DeploymentRecord, action: Action) -> None:
@@ -49,29 +50,34 @@ def _check_actor(principal: Principal, record: DeploymentRecord, action: Action)
     side = access.side_of(principal, record)
     other = "vendor" if record.drafted_by == "sme" else "sme"
     if action == "submit" and side != record.drafted_by:
-        raise _refuse(action, f"the drafting party ({record.drafted_by})")
+        raise _refuse(action, Msg("the drafting party ({party})", party=record.drafted_by))
     if action == "confirm" and side != other:
-        raise _refuse(action, f"the other party ({other})")
+        raise _refuse(action, Msg("the other party ({party})", party=other))
     if action in ("verify", "publish") and not access.reviews(principal, record):
-        raise _refuse(action, "an agency reviewer of the record's region")
+        raise _refuse(action, Msg("an agency reviewer of the record's region"))
     if action == "return" and side is None and not access.reviews(principal, record):
-        raise _refuse(action, "a party of the record or its region's agency")
+        raise _refuse(action, Msg("a party of the record or its region's agency"))
 
 
-def _required_stage_problems(record: DeploymentRecord, need_documents: bool) -> list[dict[str, str]]:
+def _required_stage_problems(record: DeploymentRecord, need_documents: bool) -> list[FieldError]:
     programme = PROGRAMME_BY_CODE.get(record.programme_code or "")
     if programme is None:
-        return [field_error("record.programme_code", "the record names no support programme")]
+        return [field_error("record.programme_code", Msg("the record names no support programme"))]
     with_documents = {d.stage_code for d in record.documents}
     problems = []
     for i, stage in enumerate(record.stages):
         if stage["code"] not in programme.required_stages:
             continue
         if not stage.get("actual_end"):
-            problems.append(field_error(f"record.stages[{i}].actual_end", f"{stage['code']} is not done"))
+            problems.append(
+                field_error(f"record.stages[{i}].actual_end", Msg("{code} is not done", code=stage["code"]))
+            )
         elif need_documents and stage["code"] not in with_documents:
             problems.append(
-                field_error(f"record.stages[{i}].document_ids", f"{stage['code']} has no evidence document")
+                field_error(
+                    f"record.stages[{i}].document_ids",
+                    Msg("{code} has no evidence document", code=stage["code"]),
+                )
             )
     return problems
 
@@ -84,12 +90,13 @@ def _preconditions(record: DeploymentRecord, action: Action) -> None:
         problems = _required_stage_problems(record, need_documents=True)
         if not record.factory_checked:
             problems.append(
-                field_error("record.factory.factory_id", "not checked against the SME's registered factories")
+                field_error(
+                    "record.factory.factory_id", Msg("not checked against the SME's registered factories")
+                )
             )
     if problems:
         raise Conflict(
-            f"cannot {action} yet: " + "; ".join(f"{p['loc']}: {p['msg']}" for p in problems),
-            detail_ko="필수 단계의 완료일 또는 증빙 문서가 없습니다",
+            Msg("cannot {action} yet: {problems}", action=action, problems=Problems(problems)),
             fields=problems,
         )
 
@@ -110,15 +117,18 @@ def transition(
     _check_actor(principal, record, action)
     if record.status not in SOURCE[action]:
         raise Conflict(
-            f"cannot {action} a record that is {record.status} (from: {', '.join(SOURCE[action])})",
-            detail_ko=f"현재 상태({record.status})에서는 할 수 없는 처리입니다",
+            Msg(
+                "cannot {action} a record that is {status} (from: {sources})",
+                action=action,
+                status=record.status,
+                sources=", ".join(SOURCE[action]),
+            )
         )
     if action == "return":
         if not comment or not comment.strip():
             raise ValidationFailed(
-                "a comment is required to send a record back",
-                detail_ko="반려 사유를 입력하세요",
-                fields=[field_error("body.comment", "required to send a record back")],
+                Msg("a comment is required to send a record back"),
+                fields=[field_error("body.comment", Msg("required to send a record back"))],
             )
         record.status, record.return_comment = "draft", comment
     else:
@@ -142,18 +152,20 @@ def approve_stage(
     access.require_readable(principal, record)
     check_version(record, expected)
     if access.side_of(principal, record) != "sme" and not access.reviews(principal, record):
-        raise _refuse("approve", "the SME or its region's agency")
+        raise _refuse("approve", Msg("the SME or its region's agency"))
     if record.status == "published":
-        raise Conflict("the record is published: revise it first", detail_ko="공개된 구축정보입니다")
+        raise Conflict(Msg("the record is published: revise it first"))
     rows = [dict(s) for s in record.stages]
     index = next((i for i, s in enumerate(rows) if s["code"] == code), None)
     if index is None:
         raise ValidationFailed(
-            f"the record's process has no stage '{code}'",
-            fields=[field_error("path.code", f"one of: {', '.join(s['code'] for s in rows)}")],
+            Msg("the record's process has no stage '{code}'", code=code),
+            fields=[
+                field_error("path.code", Msg("one of: {codes}", codes=", ".join(s["code"] for s in rows)))
+            ],
         )
     if not rows[index].get("actual_end"):
-        raise Conflict(f"stage {code} is not done (no actual_end)", detail_ko="완료되지 않은 단계입니다")
+        raise Conflict(Msg("stage {code} is not done (no actual_end)", code=code))
     rows[index] |= {
         "approved_by": principal.username or principal.subject,
         "approved_at": utcnow().isoformat(),

@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.kit.db import UTCDateTime, new_id, utcnow
@@ -51,10 +63,41 @@ class DeploymentRecord(Base):
     return_comment: Mapped[str | None] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kept for the list's ``effect`` order (service.finish_change): the mean of the KPIs' improvements.
+    mean_kpi_improvement_pct: Mapped[float | None] = mapped_column(Float)
     # Bumped by every write (ETag); a concurrent write that flushes second fails instead of overwriting.
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as is)
+
+    # The lists' keyset orders, and substring search (q) on PostgreSQL (migration 0003); every column the
+    # facet counts read, so they come from the index alone, and the effect order (migration 0004).
+    __table_args__ = (
+        Index("ix_dep_records_public_order", "status", "created_at", "id"),
+        Index(
+            "ix_dep_records_facets",
+            "status",
+            "region_code",
+            "industry_code",
+            "year",
+            "level_before",
+            "level_after",
+            "id",
+        ),
+        Index(
+            "ix_dep_records_effect_order",
+            "status",
+            text("mean_kpi_improvement_pct DESC NULLS LAST"),
+            "id",
+        ).ddl_if(dialect="postgresql"),
+        Index("ix_dep_records_workspace_order", "updated_at", "id"),
+        Index(
+            "ix_dep_records_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     suppliers: Mapped[list[Supplier]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Supplier.position"
@@ -90,6 +133,7 @@ class Solution(Base):
 
 class Kpi(Base):
     __tablename__ = "dep_kpis"
+    __table_args__ = (Index("ix_dep_kpis_source", "source", "record_id"),)  # the evidence facet (0004)
 
     record_id: Mapped[str] = mapped_column(ForeignKey("dep_records.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)

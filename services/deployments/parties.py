@@ -15,7 +15,8 @@ from fastapi import Request
 
 from services.deployments.schemas import DeploymentIn, FactorySite
 from services.kit.clients import ServiceClient, bearer_token, service_client
-from services.kit.errors import NotFound, ValidationFailed, field_error
+from services.kit.errors import FieldError, NotFound, Problems, ValidationFailed, field_error
+from services.kit.messages import Msg
 from services.kit.principal import Principal
 
 
@@ -25,11 +26,13 @@ class Facts:
     factory_checked: bool  # the factory was found among the SME's and matches region and industry
 
 
-def raise_if(errors: list[dict[str, str]]) -> None:
+def raise_if(errors: list[FieldError]) -> None:
     if errors:
         raise ValidationFailed(
-            "; ".join(f"{e['loc']}: {e['msg']}" for e in errors),
-            detail_ko="등록되지 않은 기업·공장이거나 기업 유형이 맞지 않습니다",
+            Msg(
+                "a company or factory is not registered, or a company is of the wrong kind: {problems}",
+                problems=Problems(errors),
+            ),
             fields=errors,
         )
 
@@ -44,7 +47,7 @@ async def _company(client: ServiceClient, company_id: str) -> dict[str, Any] | N
 
 async def factory_errors(
     request: Request, sme_company_id: str, site: FactorySite, prefix: str = "body"
-) -> list[dict[str, str]]:
+) -> list[FieldError]:
     """Why the named factory is not the SME's registered one (empty: it is); needs a token that sees it."""
     loc = f"{prefix}.factory"
     try:
@@ -52,11 +55,25 @@ async def factory_errors(
             "companies", f"/{sme_company_id}/factories/{site.factory_id}", token=bearer_token(request)
         )
     except NotFound:
-        return [field_error(f"{loc}.factory_id", f"no factory '{site.factory_id}' of '{sme_company_id}'")]
+        return [
+            field_error(
+                f"{loc}.factory_id",
+                Msg(
+                    "no factory '{factory_id}' of '{sme_company_id}'",
+                    factory_id=site.factory_id,
+                    sme_company_id=sme_company_id,
+                ),
+            )
+        ]
     errors = []
     for key in ("region_code", "industry_code"):
         if factory.get(key) != getattr(site, key):
-            errors.append(field_error(f"{loc}.{key}", f"the registered factory has {factory.get(key)}"))
+            errors.append(
+                field_error(
+                    f"{loc}.{key}",
+                    Msg("the registered factory has {registered}", registered=factory.get(key)),
+                )
+            )
     return errors
 
 
@@ -65,16 +82,30 @@ async def check_parties(request: Request, principal: Principal, data: Deployment
     errors = []
     sme = await _company(client, data.sme_company_id)
     if sme is None:
-        errors.append(field_error("body.sme_company_id", f"no registered company '{data.sme_company_id}'"))
+        errors.append(
+            field_error(
+                "body.sme_company_id",
+                Msg("no registered company '{sme_company_id}'", sme_company_id=data.sme_company_id),
+            )
+        )
     elif sme.get("kind") != "sme":
-        errors.append(field_error("body.sme_company_id", f"'{data.sme_company_id}' is not an SME"))
+        errors.append(
+            field_error(
+                "body.sme_company_id",
+                Msg("'{sme_company_id}' is not an SME", sme_company_id=data.sme_company_id),
+            )
+        )
     for i, supplier_id in enumerate(data.supplier_company_ids):
         supplier = await _company(client, supplier_id)
         loc = f"body.supplier_company_ids[{i}]"
         if supplier is None:
-            errors.append(field_error(loc, f"no registered company '{supplier_id}'"))
+            errors.append(
+                field_error(loc, Msg("no registered company '{supplier_id}'", supplier_id=supplier_id))
+            )
         elif supplier.get("kind") != "vendor":
-            errors.append(field_error(loc, f"'{supplier_id}' is not a vendor (supplier)"))
+            errors.append(
+                field_error(loc, Msg("'{supplier_id}' is not a vendor (supplier)", supplier_id=supplier_id))
+            )
     factory_checked = False
     if sme is not None and principal.acts_for(data.sme_company_id):
         problems = await factory_errors(request, data.sme_company_id, data.factory)

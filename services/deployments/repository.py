@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, Subquery, and_, distinct, false, func, literal, or_, select
+from sqlalchemy.orm import Session, raiseload
 
 from services.deployments.models import DeploymentRecord, HistoryEntry, Kpi, Solution, Supplier, Ticket
 from services.kit.errors import NotFound
+from services.kit.facets import FacetCount, grouped, total, without
+from services.kit.messages import Msg
 from services.kit.principal import Principal, Role
 
 PUBLISHED = DeploymentRecord.status == "published"
@@ -29,15 +32,13 @@ class Filters:
     status: str | None = None
     programme: str | None = None
     process: str | None = None
+    evidence: str | None = None  # records with a KPI of this source
 
 
 def get(session: Session, record_id: str) -> DeploymentRecord:
     record = session.get(DeploymentRecord, record_id)
     if record is None:
-        raise NotFound(
-            f"deployment record '{record_id}' does not exist",
-            detail_ko=f"구축정보 '{record_id}'을(를) 찾을 수 없습니다",
-        )
+        raise NotFound(Msg("deployment record '{record_id}' does not exist", record_id=record_id))
     return record
 
 
@@ -66,6 +67,8 @@ def filtered(f: Filters) -> Select[DeploymentRecord]:
         )
     if f.supplier is not None:
         stmt = stmt.where(_supplied_by(f.supplier))
+    if f.evidence is not None:
+        stmt = stmt.where(DeploymentRecord.id.in_(select(Kpi.record_id).where(Kpi.source == f.evidence)))
     if f.q:
         stmt = stmt.where(DeploymentRecord.search_text.contains(f.q.strip().lower(), autoescape=True))
     return stmt
@@ -73,6 +76,11 @@ def filtered(f: Filters) -> Select[DeploymentRecord]:
 
 def public(f: Filters) -> Select[DeploymentRecord]:
     return filtered(f).where(PUBLISHED)
+
+
+def public_rows(f: Filters) -> Select[DeploymentRecord]:
+    """The public list's records without their documents: only the parties see those (one query less)."""
+    return public(f).options(raiseload(DeploymentRecord.documents))
 
 
 def workspace(principal: Principal, f: Filters) -> Select[DeploymentRecord]:
@@ -89,38 +97,84 @@ def workspace(principal: Principal, f: Filters) -> Select[DeploymentRecord]:
     return filtered(f).where(or_(*mine) if mine else false())
 
 
-def group_keys(session: Session, by: str) -> Sequence[tuple[str, str]]:
-    """``(record_id, group key)`` for every published record; a record counts once per solution sub-field."""
+def _published_in(region: str | None) -> ColumnElement[bool]:
+    return PUBLISHED if region is None else and_(PUBLISHED, DeploymentRecord.region_code == region)
+
+
+def _members(by: str, region: str | None) -> Subquery:
+    """``(record_id, key)`` of the published records (of ``region``); a record once per sub-field."""
     if by == "subfield":
         stmt = (
-            select(Solution.record_id, Solution.subfield_code)
+            select(Solution.record_id.label("record_id"), Solution.subfield_code.label("key"))
             .join(DeploymentRecord, DeploymentRecord.id == Solution.record_id)
-            .where(PUBLISHED)
+            .where(_published_in(region))
             .distinct()
         )
-        return [(rid, str(key)) for rid, key in session.execute(stmt)]
+        return stmt.subquery()
     column = {
         "region": DeploymentRecord.region_code,
         "industry": DeploymentRecord.industry_code,
         "year": DeploymentRecord.year,
     }[by]
-    return [
-        (rid, str(key)) for rid, key in session.execute(select(DeploymentRecord.id, column).where(PUBLISHED))
-    ]
-
-
-def support_amounts(session: Session) -> dict[str, int]:
-    stmt = select(DeploymentRecord.id, DeploymentRecord.support_amount_krw).where(PUBLISHED)
-    return {rid: amount for rid, amount in session.execute(stmt)}
-
-
-def kpi_improvements(session: Session) -> Sequence[tuple[str, str, float]]:
-    stmt = (
-        select(Kpi.record_id, Kpi.kind, Kpi.improvement_pct)
-        .join(DeploymentRecord, DeploymentRecord.id == Kpi.record_id)
-        .where(PUBLISHED)
+    return (
+        select(DeploymentRecord.id.label("record_id"), column.label("key"))
+        .where(_published_in(region))
+        .subquery()
     )
-    return [(rid, kind, v) for rid, kind, v in session.execute(stmt) if v is not None]
+
+
+def _medians(session: Session, rows: Subquery) -> dict[tuple[str, str], float]:
+    """The median ``v`` per ``(g, k)`` of ``rows``, by the database: the middle row, or the mean of the two
+    middle rows, of each group in ``v`` order (window functions: PostgreSQL and SQLite alike)."""
+    groups = (rows.c.g, rows.c.k)
+    ranked = select(
+        *groups,
+        rows.c.v,
+        func.row_number().over(partition_by=groups, order_by=rows.c.v).label("rn"),
+        func.count().over(partition_by=groups).label("n"),
+    ).subquery()
+    middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
+    stmt = select(ranked.c.g, ranked.c.k, func.avg(ranked.c.v)).where(middle).group_by(ranked.c.g, ranked.c.k)
+    return {(str(g), str(k)): float(v) for g, k, v in session.execute(stmt)}
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    records: dict[str, int]  # key -> published records
+    total: int  # distinct records (one in several sub-fields counts once)
+    kpi_medians: dict[tuple[str, str], float]  # (key, KPI kind) -> median improvement
+    support: dict[str, tuple[int, float]]  # key -> (sum, median) of the support amounts
+
+
+def group_figures(session: Session, by: str, region: str | None = None) -> GroupFigures:
+    """Counts, KPI medians and support figures per group of published records, all by the database (the
+    rows stay there: 100,000 records and their KPIs)."""
+    members = _members(by, region)
+    records = {
+        str(k): int(n)
+        for k, n in session.execute(select(members.c.key, func.count()).group_by(members.c.key))
+    }
+    total = int(session.scalar(select(func.count(distinct(members.c.record_id)))) or 0)
+    gains = (
+        select(members.c.key.label("g"), Kpi.kind.label("k"), Kpi.improvement_pct.label("v"))
+        .join(Kpi, Kpi.record_id == members.c.record_id)
+        .where(Kpi.improvement_pct.is_not(None))
+        .subquery()
+    )
+    amount = DeploymentRecord.support_amount_krw
+    amounts = (
+        select(members.c.key.label("g"), literal("support").label("k"), amount.label("v"))
+        .join(DeploymentRecord, DeploymentRecord.id == members.c.record_id)
+        .subquery()
+    )
+    sums = session.execute(select(amounts.c.g, func.sum(amounts.c.v)).group_by(amounts.c.g))
+    middle = {g: v for (g, _), v in _medians(session, amounts).items()}
+    return GroupFigures(
+        records=records,
+        total=total,
+        kpi_medians=_medians(session, gains),
+        support={str(g): (int(total_krw), middle[str(g)]) for g, total_krw in sums},
+    )
 
 
 def published_supplied_by(session: Session, company_id: str) -> Sequence[DeploymentRecord]:
@@ -138,7 +192,7 @@ def tickets_of_record(session: Session, record_id: str) -> Select[Ticket]:
 def ticket(session: Session, record_id: str, ticket_id: str) -> Ticket:
     found = session.get(Ticket, ticket_id)
     if found is None or found.record_id != record_id:
-        raise NotFound(f"ticket '{ticket_id}' does not exist", detail_ko="사후관리 요청을 찾을 수 없습니다")
+        raise NotFound(Msg("ticket '{ticket_id}' does not exist", ticket_id=ticket_id))
     return found
 
 
@@ -155,3 +209,48 @@ def published_snapshot(session: Session, record_id: str, revision: int) -> Histo
         .limit(1)
     )
     return session.scalar(stmt)
+
+
+# --- the public list by facets and sorted pages (the portal's browse page) ------------------------------
+
+
+def _by_column(session: Session, f: Filters, column: Any, *own: str) -> list[FacetCount]:
+    stmt = public(without(f, *own)).with_only_columns(column, func.count()).group_by(column)
+    return grouped(session, stmt)
+
+
+def _by_child(
+    session: Session, f: Filters, child: Any, key: Any, own: str, *, repeats: bool = True
+) -> list[FacetCount]:
+    """Records per value of a child row's ``key``; ``repeats``: a record may hold a value twice (two
+    solutions of one sub-field), so its records are counted distinct (suppliers are unique per record)."""
+    count = func.count(distinct(child.record_id)) if repeats else func.count()
+    stmt = (
+        select(key, count)
+        .select_from(DeploymentRecord)
+        .join(child, child.record_id == DeploymentRecord.id)
+        .where(public(without(f, own)).whereclause)  # type: ignore[arg-type]  # never None: published
+    )
+    return grouped(session, stmt.group_by(key))
+
+
+def facets(session: Session, f: Filters) -> dict[str, Any]:
+    """The total of the published records matching ``f`` and, per facet, the counts of its values."""
+    level = DeploymentRecord.level_before + ">" + DeploymentRecord.level_after
+    return {
+        "total": total(session, public(f)),
+        "region": _by_column(session, f, DeploymentRecord.region_code, "region"),
+        "industry": _by_column(session, f, DeploymentRecord.industry_code, "industry"),
+        "subfield": _by_child(session, f, Solution, Solution.subfield_code, "subfield"),
+        "level": _by_column(session, f, level, "level_before", "level_after"),
+        "supplier": _by_child(session, f, Supplier, Supplier.company_id, "supplier", repeats=False),
+        "evidence": _by_child(session, f, Kpi, Kpi.source, "evidence"),
+        "year": _by_column(session, f, DeploymentRecord.year, "year"),
+    }
+
+
+def public_order(sort: str) -> list[Any]:
+    """``newest``: latest registered first; ``effect``: largest mean KPI improvement first, none last."""
+    if sort == "effect":
+        return [DeploymentRecord.mean_kpi_improvement_pct.desc().nulls_last(), DeploymentRecord.id]
+    return [DeploymentRecord.created_at.desc(), DeploymentRecord.id.desc()]

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.kit.bodies import InputModel, PatchModel
+from services.kit.facets import FacetCount
 from services.kit.fields import IndustryCode, RegionCode, Slug, SubFieldCode
 from services.kit.i18n import LocalizedText
 from services.kit.reference import KpiKind, ProjectProcess, SystemLevel
@@ -449,3 +450,36 @@ class TrackRecord(BaseModel):
     telemetry_backed_kpis: int = Field(description="KPIs measured from telemetry, with stored evidence")
     verified_kpis: int
     aftercare: TicketCounts = Field(description="after-care tickets of all its records, published or not")
+
+
+DeploymentSort = Literal["newest", "effect"]
+
+
+class DeploymentFacets(BaseModel):
+    """Counts of the published records that each value would give (``/deployments/facets``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "total": 1250,
+                    "region": [{"key": "48", "count": 1250}, {"key": "26", "count": 410}],
+                    "industry": [{"key": "C29", "count": 380}],
+                    "subfield": [{"key": "INFO-MES", "count": 640}],
+                    "level": [{"key": "기초>중간1", "count": 700}],
+                    "supplier": [{"key": "org-vendor-3", "count": 52}],
+                    "evidence": [{"key": "self_reported", "count": 1100}, {"key": "telemetry", "count": 90}],
+                    "year": [{"key": "2025", "count": 600}],
+                }
+            ]
+        }
+    )
+
+    total: int = Field(description="published records matching every filter")
+    region: list[FacetCount]
+    industry: list[FacetCount]
+    subfield: list[FacetCount] = Field(description="a record counts once under each of its sub-fields")
+    level: list[FacetCount] = Field(description="key: `level_before>level_after`")
+    supplier: list[FacetCount] = Field(description="supplier company ids, the 100 largest")
+    evidence: list[FacetCount] = Field(description="records with at least one KPI of that source")
+    year: list[FacetCount]

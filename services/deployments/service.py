@@ -9,6 +9,7 @@ history.
 
 from __future__ import annotations
 
+import statistics
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,24 +21,26 @@ from services.deployments.models import DeploymentRecord, HistoryEntry, Kpi, Sol
 from services.deployments.parties import Facts
 from services.deployments.programmes import PROGRAMME_BY_CODE, Programme
 from services.deployments.schemas import (
-    Contract,
     DeploymentIn,
     DeploymentOut,
     DocumentOut,
-    KpiEvidence,
     KpiIn,
-    KpiOut,
     KpiPut,
-    ProgrammeRef,
-    SiteOut,
-    SolutionIn,
     StageIn,
-    StageOut,
     TicketCounts,
 )
 from services.kit import reference as ref
 from services.kit.db import utcnow
-from services.kit.errors import Conflict, Forbidden, PreconditionFailed, ValidationFailed, field_error
+from services.kit.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    PreconditionFailed,
+    Problems,
+    ValidationFailed,
+    field_error,
+)
+from services.kit.messages import Msg
 from services.kit.principal import Principal, Role
 
 DAYS_PER_MONTH = 30.44
@@ -66,14 +69,19 @@ def planned_stages(process: ref.ProjectProcess, start: date) -> list[StageIn]:
     ]
 
 
-def _stage_errors(stages: list[StageIn], process: ref.ProjectProcess) -> list[dict[str, str]]:
+def _stage_errors(stages: list[StageIn], process: ref.ProjectProcess) -> list[FieldError]:
     codes = stage_codes(process)
     if len(stages) != len(codes):
         return [
             field_error(
                 "body.stages",
-                f"the {process.value} process has {len(codes)} stages ({', '.join(codes)}), "
-                f"not {len(stages)}",
+                Msg(
+                    "the {process} process has {expected} stages ({codes}), not {given}",
+                    process=process.value,
+                    expected=len(codes),
+                    codes=", ".join(codes),
+                    given=len(stages),
+                ),
             )
         ]
     errors = []
@@ -82,27 +90,39 @@ def _stage_errors(stages: list[StageIn], process: ref.ProjectProcess) -> list[di
         loc = f"body.stages[{i}]"
         if stage.code != code:
             errors.append(
-                field_error(f"{loc}.code", f"stage {i + 1} must be '{code}' (order: {', '.join(codes)})")
+                field_error(
+                    f"{loc}.code",
+                    Msg(
+                        "stage {position} must be '{code}' (order: {codes})",
+                        position=i + 1,
+                        code=code,
+                        codes=", ".join(codes),
+                    ),
+                )
             )
         if stage.planned_end < stage.planned_start:
-            errors.append(field_error(f"{loc}.planned_end", "must not be before planned_start"))
+            errors.append(field_error(f"{loc}.planned_end", Msg("must not be before planned_start")))
         if stage.actual_end is not None and stage.actual_start is None:
-            errors.append(field_error(f"{loc}.actual_start", "required when actual_end is set"))
+            errors.append(field_error(f"{loc}.actual_start", Msg("required when actual_end is set")))
         if stage.actual_start and stage.actual_end and stage.actual_end < stage.actual_start:
-            errors.append(field_error(f"{loc}.actual_end", "must not be before actual_start"))
+            errors.append(field_error(f"{loc}.actual_end", Msg("must not be before actual_start")))
         if previous is not None and stage.planned_start < previous.planned_start:
-            errors.append(field_error(f"{loc}.planned_start", "stages must start in order"))
+            errors.append(field_error(f"{loc}.planned_start", Msg("stages must start in order")))
         previous = stage
     return errors
 
 
-def _programme_errors(data: DeploymentIn, programme: Programme) -> list[dict[str, str]]:
+def _programme_errors(data: DeploymentIn, programme: Programme) -> list[FieldError]:
     errors = []
     if data.support_amount_krw > programme.cap_krw:
         errors.append(
             field_error(
                 "body.support_amount_krw",
-                f"exceeds the cap of programme {programme.code} ({programme.cap_krw} KRW)",
+                Msg(
+                    "exceeds the cap of programme {code} ({cap_krw} KRW)",
+                    code=programme.code,
+                    cap_krw=programme.cap_krw,
+                ),
             )
         )
     total = data.support_amount_krw + data.company_share_krw
@@ -110,15 +130,22 @@ def _programme_errors(data: DeploymentIn, programme: Programme) -> list[dict[str
         errors.append(
             field_error(
                 "body.support_amount_krw",
-                f"government support may be at most {programme.government_share_pct}% of the project cost "
-                f"(support + company share = {total} KRW)",
+                Msg(
+                    "government support may be at most {government_share_pct}% of the project cost "
+                    "(support + company share = {total} KRW)",
+                    government_share_pct=programme.government_share_pct,
+                    total=total,
+                ),
             )
         )
     if data.company_share_krw * 100 < total * programme.company_share_pct:
         errors.append(
             field_error(
                 "body.company_share_krw",
-                f"the company pays at least {programme.company_share_pct}% of the project cost",
+                Msg(
+                    "the company pays at least {company_share_pct}% of the project cost",
+                    company_share_pct=programme.company_share_pct,
+                ),
             )
         )
     for i, solution in enumerate(data.solutions):
@@ -126,7 +153,11 @@ def _programme_errors(data: DeploymentIn, programme: Programme) -> list[dict[str
             errors.append(
                 field_error(
                     f"body.solutions[{i}].subfield_code",
-                    f"programme {programme.code} does not fund {solution.subfield_code}",
+                    Msg(
+                        "programme {code} does not fund {subfield_code}",
+                        code=programme.code,
+                        subfield_code=solution.subfield_code,
+                    ),
                 )
             )
     return errors
@@ -142,37 +173,42 @@ def _unchanged(stored: Kpi | None, kpi: KpiIn) -> bool:
 
 def consistency_errors(
     data: DeploymentIn, process: ref.ProjectProcess, stored: dict[str, Kpi]
-) -> list[dict[str, str]]:
+) -> list[FieldError]:
     """Every violation at once; ``stored``: the record's KPIs (one sent back unchanged keeps its source)."""
     errors = []
     if ref.SYSTEM_LEVEL_ORDER[data.level_after] < ref.SYSTEM_LEVEL_ORDER[data.level_before]:
-        errors.append(field_error("body.level_after", "must not be lower than level_before"))
+        errors.append(field_error("body.level_after", Msg("must not be lower than level_before")))
     programme = PROGRAMME_BY_CODE.get(data.programme_code)
     if programme is None:
         errors.append(
-            field_error("body.programme_code", f"unknown programme; one of: {', '.join(PROGRAMME_BY_CODE)}")
+            field_error(
+                "body.programme_code",
+                Msg("unknown programme; one of: {programmes}", programmes=", ".join(PROGRAMME_BY_CODE)),
+            )
         )
     else:
         errors += _programme_errors(data, programme)
     for i, solution in enumerate(data.solutions):
         if solution.supplier_company_id and solution.supplier_company_id not in data.supplier_company_ids:
             errors.append(
-                field_error(f"body.solutions[{i}].supplier_company_id", "not one of supplier_company_ids")
+                field_error(
+                    f"body.solutions[{i}].supplier_company_id", Msg("not one of supplier_company_ids")
+                )
             )
     errors += _stage_errors(data.stages or [], process)
     seen: set[str] = set()
     for i, kpi in enumerate(data.kpis):
         if kpi.kind in seen:
-            errors.append(field_error(f"body.kpis[{i}].kind", f"KPI '{kpi.kind}' given twice"))
+            errors.append(field_error(f"body.kpis[{i}].kind", Msg("KPI '{kind}' given twice", kind=kpi.kind)))
         seen.add(kpi.kind)
         if kpi.source != "self_reported" and not _unchanged(stored.get(kpi.kind), kpi):
             errors.append(field_error(f"body.kpis[{i}].source", _SOURCE_RULE))
     return errors
 
 
-_SOURCE_RULE = (
-    "only self_reported can be set: telemetry is stored by POST .../kpis/{kind}/measure with its evidence, "
-    "verified by an agency reviewer (POST .../kpis/{kind}/verify)"
+_SOURCE_RULE = Msg(
+    "only self_reported can be set: telemetry is stored by POST .../kpis/{{kind}}/measure with its evidence, "
+    "verified by an agency reviewer (POST .../kpis/{{kind}}/verify)"
 )
 
 
@@ -180,8 +216,10 @@ def _check(data: DeploymentIn, process: ref.ProjectProcess, stored: dict[str, Kp
     errors = consistency_errors(data, process, stored)
     if errors:
         raise ValidationFailed(
-            "; ".join(f"{e['loc']}: {e['msg']}" for e in errors),
-            detail_ko="구축정보 값이 서로 맞지 않거나 지원사업 기준을 벗어납니다",
+            Msg(
+                "the record's values disagree or leave the programme's rules: {problems}",
+                problems=Problems(errors),
+            ),
             fields=errors,
         )
 
@@ -280,16 +318,12 @@ def _drafting_side(principal: Principal, owner: str, data: DeploymentIn) -> str:
         return "vendor"
     if principal.is_admin:
         raise ValidationFailed(
-            "the owner must be the SME or one of the suppliers",
-            detail_ko="소유 기관은 수요기업이나 공급기업이어야 합니다",
+            Msg("the owner must be the SME or one of the suppliers"),
             fields=[
-                field_error("body.owner_org_id", "must be sme_company_id or one of supplier_company_ids")
+                field_error("body.owner_org_id", Msg("must be sme_company_id or one of supplier_company_ids"))
             ],
         )
-    raise Forbidden(
-        "a vendor records only projects it supplied, an SME only its own projects",
-        detail_ko="공급기업은 자신이 공급한 사업만, 수요기업은 자기 사업만 등록할 수 있습니다",
-    )
+    raise Forbidden(Msg("a vendor records only projects it supplied, an SME only its own projects"))
 
 
 def record_history(
@@ -322,8 +356,11 @@ def record_history(
 def check_version(record: DeploymentRecord, expected: int | None) -> None:
     if expected is not None and expected != record.version:
         raise PreconditionFailed(
-            f"the record changed meanwhile (version {record.version}, If-Match {expected}): reload it",
-            detail_ko="그 사이 다른 사용자가 구축정보를 변경했습니다. 다시 불러오세요",
+            Msg(
+                "the record changed meanwhile (version {version}, If-Match {expected}): reload it",
+                version=record.version,
+                expected=expected,
+            )
         )
 
 
@@ -332,10 +369,7 @@ def flush(session: Session) -> None:
     try:
         session.flush()
     except StaleDataError as exc:
-        raise PreconditionFailed(
-            "the record was changed by a concurrent request: reload it",
-            detail_ko="동시에 다른 변경이 저장되었습니다. 다시 불러오세요",
-        ) from exc
+        raise PreconditionFailed(Msg("the record was changed by a concurrent request: reload it")) from exc
 
 
 def require_changeable(principal: Principal, record: DeploymentRecord, expected: int | None) -> None:
@@ -344,8 +378,10 @@ def require_changeable(principal: Principal, record: DeploymentRecord, expected:
     check_version(record, expected)
     if record.status in REVIEW_STATES:
         raise Conflict(
-            f"the record is {record.status}: send it back to draft (POST .../return) before changing it",
-            detail_ko="검토 중인 구축정보입니다. 먼저 반려(초안으로 되돌리기)하세요",
+            Msg(
+                "the record is {status}: send it back to draft (POST .../return) before changing it",
+                status=record.status,
+            )
         )
 
 
@@ -360,6 +396,12 @@ def begin_change(principal: Principal, record: DeploymentRecord, expected: int |
     return "edit"
 
 
+def note_mean_gain(record: DeploymentRecord) -> None:
+    """Store the mean of the KPIs' improvements: the public list's ``effect`` order reads it from an index."""
+    gains = [k.improvement_pct for k in record.kpis if k.improvement_pct is not None]
+    record.mean_kpi_improvement_pct = statistics.fmean(gains) if gains else None
+
+
 def finish_change(
     session: Session,
     principal: Principal,
@@ -371,6 +413,7 @@ def finish_change(
     snapshot: dict[str, Any] | None = None,
 ) -> DeploymentRecord:
     record.updated_at = utcnow()  # an UPDATE of the row even when only children changed: the version moves
+    note_mean_gain(record)
     flush(session)
     record_history(session, principal, record, action, comment=comment, changed=changed, snapshot=snapshot)
     session.flush()
@@ -385,6 +428,7 @@ def create(session: Session, principal: Principal, data: DeploymentIn, facts: Fa
         owner_org_id=owner, status="draft", drafted_by=drafted_by, revision=1, stages=[], kpis=[]
     )
     _apply(record, data, facts)
+    note_mean_gain(record)
     session.add(record)
     flush(session)
     record_history(session, principal, record, "create")
@@ -483,18 +527,11 @@ def delete(session: Session, principal: Principal, record_id: str, expected: int
     access.require_party(principal, record)
     check_version(record, expected)
     if (record.published_at is not None or record.revision > 1) and not principal.is_admin:
-        raise Forbidden(
-            "a record that was published is kept; only an admin deletes it",
-            detail_ko="공개된 적이 있는 구축정보는 관리자만 삭제할 수 있습니다",
-        )
+        raise Forbidden(Msg("a record that was published is kept; only an admin deletes it"))
     keys = [d.storage_key for d in record.documents]
     session.delete(record)
     session.flush()
     return keys
-
-
-def _days(start: date | None, end: date | None) -> int | None:
-    return (end - start).days + 1 if start and end else None
 
 
 def _add_months(day: date, months: int) -> date:
@@ -523,97 +560,117 @@ def after_service_end(record: DeploymentRecord) -> date | None:
     return _add_months(live, record.after_service_months) if live else None
 
 
-def _kpi_out(k: Kpi) -> KpiOut:
-    return KpiOut(
-        kind=ref.KpiKind(k.kind),
-        baseline=k.baseline,
-        after=k.after,
-        unit=k.unit,
-        source=k.source,
-        telemetry_ref=k.telemetry_ref,
-        improvement_pct=k.improvement_pct,
-        evidence=KpiEvidence.model_validate(k.evidence) if k.evidence else None,
-        verified_by=k.verified_by,
+def _kpi_out(k: Kpi) -> dict[str, Any]:
+    return {
+        "kind": k.kind,
+        "baseline": k.baseline,
+        "after": k.after,
+        "unit": k.unit,
+        "source": k.source,
+        "telemetry_ref": k.telemetry_ref,
+        "improvement_pct": k.improvement_pct,
+        "evidence": k.evidence or None,
+        "verified_by": k.verified_by,
+    }
+
+
+_STAGE_FIELDS = tuple(StageIn.model_fields)
+
+
+def _span(start: str | None, end: str | None) -> int | None:
+    """Days from ``start`` to ``end`` (stored ISO dates), both counted."""
+    return (date.fromisoformat(end) - date.fromisoformat(start)).days + 1 if start and end else None
+
+
+def _stage_out(row: dict[str, Any], document_ids: list[str]) -> dict[str, Any]:
+    out = {k: row.get(k) for k in _STAGE_FIELDS}
+    out.update(
+        name=STAGE_NAMES[row["code"]],
+        status=_stage_status(row),
+        approved_by=row.get("approved_by"),
+        approved_at=row.get("approved_at"),
+        planned_days=_span(row["planned_start"], row["planned_end"]),
+        actual_days=_span(row.get("actual_start"), row.get("actual_end")),
+        document_ids=document_ids,
     )
+    return out
 
 
 def to_out(record: DeploymentRecord, *, private: bool, tickets: TicketCounts | None = None) -> DeploymentOut:
-    """The record as the caller may see it: without the private fields unless ``private``."""
-    stages = [
-        StageIn.model_validate({k: v for k, v in s.items() if k in StageIn.model_fields})
-        for s in record.stages
-    ]
+    """The record as the caller may see it: without the private fields unless ``private``.
+
+    Built as plain data and validated once: a list page holds 50 records of up to 12 stages each, and one
+    validation of the whole record costs a fraction of building each nested model on its own. The
+    documents are read only when shown (public lists do not load them).
+    """
+    stages = record.stages
     process = ref.ProjectProcess(record.process)
-    planned_days = (stages[-1].planned_end - stages[0].planned_start).days + 1
-    finished = all(s.actual_end for s in stages) and stages[0].actual_start is not None
-    actual_days = _days(stages[0].actual_start, stages[-1].actual_end) if finished else None
+    first, last = stages[0], stages[-1]
+    planned_days = _span(first["planned_start"], last["planned_end"]) or 0
+    finished = all(s.get("actual_end") for s in stages) and first.get("actual_start") is not None
+    actual_days = _span(first["actual_start"], last["actual_end"]) if finished else None
     actual_months = round(actual_days / DAYS_PER_MONTH, 1) if actual_days else None
     target = ref.PROCESS_TARGET_MONTHS[process]
     documents_by_stage: dict[str, list[str]] = {}
-    for document in record.documents:
-        documents_by_stage.setdefault(document.stage_code or "", []).append(document.id)
+    documents = None
+    if private:
+        documents = [DocumentOut.model_validate(d, from_attributes=True) for d in record.documents]
+        for document in documents:
+            documents_by_stage.setdefault(document.stage_code or "", []).append(document.id)
     programme = PROGRAMME_BY_CODE.get(record.programme_code or "")
-    return DeploymentOut(
-        id=record.id,
-        owner_org_id=record.owner_org_id,
-        status=record.status,
-        revision=record.revision,
-        version=record.version,
-        drafted_by=record.drafted_by,
-        return_comment=record.return_comment,
-        title=record.title,
-        sme_company_id=record.sme_company_id,
-        sme_name=record.sme_name,
-        factory=SiteOut(
-            factory_id=record.factory_id,
-            name=record.factory_name,
-            region_code=record.region_code,
-            address=record.address if private else None,
-            industry_code=record.industry_code,
-        ),
-        supplier_company_ids=[s.company_id for s in record.suppliers],
-        solutions=[
-            SolutionIn(subfield_code=s.subfield_code, name=s.name, supplier_company_id=s.supplier_company_id)
-            for s in record.solutions
-        ],
-        level_before=record.level_before,
-        level_after=record.level_after,
-        programme=ProgrammeRef(code=programme.code, name={"ko": programme.ko, "en": programme.en})
-        if programme
-        else None,
-        process=process,
-        supplier_designated=record.supplier_designated,
-        stages=[
-            StageOut(
-                **s.model_dump(),
-                name=STAGE_NAMES[s.code],
-                status=_stage_status(row),
-                approved_by=row.get("approved_by"),
-                approved_at=row.get("approved_at"),
-                planned_days=(s.planned_end - s.planned_start).days + 1,
-                actual_days=_days(s.actual_start, s.actual_end),
-                document_ids=documents_by_stage.get(s.code, []) if private else [],
-            )
-            for s, row in zip(stages, record.stages, strict=True)
-        ],
-        planned_months=round(planned_days / DAYS_PER_MONTH, 1),
-        actual_months=actual_months,
-        target_months=target,
-        meets_target=None if actual_months is None else actual_months <= target,
-        go_live=go_live(record),
-        after_service_months=record.after_service_months,
-        after_service_end=after_service_end(record),
-        aftercare=tickets or TicketCounts(open=0, late=0, resolved=0),
-        private_visible=private,
-        support_amount_krw=record.support_amount_krw if private else None,
-        company_share_krw=record.company_share_krw if private else None,
-        contract=Contract.model_validate(record.contract) if private and record.contract else None,
-        documents=[DocumentOut.model_validate(d, from_attributes=True) for d in record.documents]
-        if private
-        else None,
-        year=record.year,
-        kpis=[_kpi_out(k) for k in sorted(record.kpis, key=lambda k: k.kind)],
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        published_at=record.published_at,
+    return DeploymentOut.model_validate(
+        {
+            "id": record.id,
+            "owner_org_id": record.owner_org_id,
+            "status": record.status,
+            "revision": record.revision,
+            "version": record.version,
+            "drafted_by": record.drafted_by,
+            "return_comment": record.return_comment,
+            "title": record.title,
+            "sme_company_id": record.sme_company_id,
+            "sme_name": record.sme_name,
+            "factory": {
+                "factory_id": record.factory_id,
+                "name": record.factory_name,
+                "region_code": record.region_code,
+                "address": record.address if private else None,
+                "industry_code": record.industry_code,
+            },
+            "supplier_company_ids": [s.company_id for s in record.suppliers],
+            "solutions": [
+                {
+                    "subfield_code": s.subfield_code,
+                    "name": s.name,
+                    "supplier_company_id": s.supplier_company_id,
+                }
+                for s in record.solutions
+            ],
+            "level_before": record.level_before,
+            "level_after": record.level_after,
+            "programme": {"code": programme.code, "name": {"ko": programme.ko, "en": programme.en}}
+            if programme
+            else None,
+            "process": process,
+            "supplier_designated": record.supplier_designated,
+            "stages": [_stage_out(row, documents_by_stage.get(row["code"], [])) for row in stages],
+            "planned_months": round(planned_days / DAYS_PER_MONTH, 1),
+            "actual_months": actual_months,
+            "target_months": target,
+            "meets_target": None if actual_months is None else actual_months <= target,
+            "go_live": go_live(record),
+            "after_service_months": record.after_service_months,
+            "after_service_end": after_service_end(record),
+            "aftercare": tickets or TicketCounts(open=0, late=0, resolved=0),
+            "private_visible": private,
+            "support_amount_krw": record.support_amount_krw if private else None,
+            "company_share_krw": record.company_share_krw if private else None,
+            "contract": record.contract if private and record.contract else None,
+            "documents": documents,
+            "year": record.year,
+            "kpis": [_kpi_out(k) for k in sorted(record.kpis, key=lambda k: k.kind)],
+            "created_at": record.created_at,
+            "updated_at": record.updated_at,
+            "published_at": record.published_at,
+        }
     )

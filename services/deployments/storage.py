@@ -72,15 +72,15 @@ class MinioStore:
 
 
 def open_store(settings: PlatformSettings) -> DocumentStore:
-    if (settings.object_store or ("local" if settings.embedded else "minio")) == "local":
+    if (settings.documents.store or ("local" if settings.embedded else "minio")) == "local":
         return LocalStore(settings.data_dir / "documents")
     client = Minio(
-        settings.minio_endpoint,
-        access_key=settings.minio_access_key,
-        secret_key=settings.minio_secret_key,
+        settings.minio.endpoint,
+        access_key=settings.minio.access_key,
+        secret_key=settings.minio.secret_key,
         secure=False,
     )
-    return MinioStore(client, settings.documents_bucket)
+    return MinioStore(client, settings.documents.bucket)
 
 
 def startup(app: FastAPI) -> None:

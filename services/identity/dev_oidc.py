@@ -32,6 +32,7 @@ from services.identity.directory import secret_matches
 from services.identity.schemas import TokenOut
 from services.kit.db import SessionDep
 from services.kit.errors import BadRequest, Unauthorized, field_error
+from services.kit.messages import Msg
 from services.kit.settings import PlatformSettings
 from services.kit.spec import Responses
 from services.kit.tokens import DevIssuer
@@ -71,7 +72,7 @@ def jwks(request: Request) -> dict[str, Any]:
 
 
 def _refused(what: str) -> Unauthorized:
-    return Unauthorized(f"invalid {what}", detail_ko="인증 정보가 올바르지 않습니다")
+    return Unauthorized(Msg("invalid {what}", what=what))
 
 
 def _check_secret(session: Session, kind: str, name: str, secret: str | None, what: str) -> None:
@@ -151,18 +152,17 @@ def _check_authorization_request(
     settings: PlatformSettings = request.app.state.settings
     problems = []
     if response_type != "code":
-        problems.append(field_error("query.response_type", "only the authorization-code flow (code)"))
-    if client_id != settings.keycloak_client_id:
-        problems.append(field_error("query.client_id", "unknown client"))
+        problems.append(field_error("query.response_type", Msg("only the authorization-code flow (code)")))
+    if client_id != settings.keycloak.client_id:
+        problems.append(field_error("query.client_id", Msg("unknown client")))
     if code_challenge_method != "S256":
-        problems.append(field_error("query.code_challenge_method", "PKCE with S256 is required"))
+        problems.append(field_error("query.code_challenge_method", Msg("PKCE with S256 is required")))
     target, here = urlsplit(redirect_uri), urlsplit(str(request.base_url))
     if (target.scheme, target.netloc) != (here.scheme, here.netloc):
-        problems.append(field_error("query.redirect_uri", "must point at this platform's origin"))
+        problems.append(field_error("query.redirect_uri", Msg("must point at this platform's origin")))
     if problems:
         raise BadRequest(
-            "invalid authorization request: " + ", ".join(p["loc"] for p in problems),
-            detail_ko="인가 요청이 올바르지 않습니다",
+            Msg("invalid authorization request: {locs}", locs=", ".join(p["loc"] for p in problems)),
             fields=problems,
         )
 
@@ -297,8 +297,8 @@ def token(
     settings: PlatformSettings = request.app.state.settings
     if grant_type in ("password", "authorization_code") and (
         # People sign in through the platform's own client, as with Keycloak.
-        client_id != settings.keycloak_client_id
-        or (client_secret is not None and client_secret != settings.keycloak_client_secret)
+        client_id != settings.keycloak.client_id
+        or (client_secret is not None and client_secret != settings.keycloak.client_secret)
     ):
         raise _refused("client")
     if grant_type == "authorization_code":

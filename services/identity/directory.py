@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from services.identity.models import DevCredential
 from services.kit.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed, field_error
+from services.kit.messages import Msg, Verbatim
 from services.kit.settings import PlatformSettings
 
 T = TypeVar("T")
@@ -151,9 +152,8 @@ def _refused_value(what: str, exc: KeycloakError) -> ValidationFailed:
     reason = str(answer.get("errorMessage") or answer.get("error_description") or answer.get("error") or exc)
     loc = "body." + _BODY_FIELDS.get(str(answer.get("field")), "password" if "password" in reason else "")
     return ValidationFailed(
-        f"Keycloak refused to {what}: {reason}",
-        detail_ko="Keycloak이 값을 거부했습니다: " + reason,
-        fields=[field_error(loc.rstrip("."), reason)],
+        Msg("Keycloak refused to {what}: {reason}", what=what, reason=reason),
+        fields=[field_error(loc.rstrip("."), Verbatim(reason))],
     )
 
 
@@ -162,11 +162,11 @@ class KeycloakDirectory:
 
     def __init__(self, settings: PlatformSettings) -> None:
         self._connection = KeycloakOpenIDConnection(
-            server_url=settings.keycloak_url,
-            realm_name=settings.keycloak_realm,
-            user_realm_name=settings.keycloak_realm,
-            client_id=settings.keycloak_client_id,
-            client_secret_key=settings.keycloak_client_secret,
+            server_url=settings.keycloak.url,
+            realm_name=settings.keycloak.realm,
+            user_realm_name=settings.keycloak.realm,
+            client_id=settings.keycloak.client_id,
+            client_secret_key=settings.keycloak.client_secret,
             timeout=15,
         )
         self.admin = KeycloakAdmin(connection=self._connection)
@@ -178,25 +178,26 @@ class KeycloakDirectory:
             return action()
         except KeycloakConnectionError as exc:
             raise ServiceUnavailable(
-                f"Keycloak unreachable while trying to {what}", headers={"Retry-After": "5"}
+                Msg("Keycloak unreachable while trying to {what}", what=what), headers={"Retry-After": "5"}
             ) from exc
         except KeycloakError as exc:
             if exc.response_code == 409:
-                raise Conflict(
-                    f"Keycloak already knows this name ({what})", detail_ko="Keycloak에 이미 있는 이름입니다"
-                ) from exc
+                raise Conflict(Msg("Keycloak already knows this name ({what})", what=what)) from exc
             if exc.response_code == 400:
                 raise _refused_value(what, exc) from exc
             raise ServiceUnavailable(
-                f"Keycloak refused to {what}: {exc.response_code} {exc.error_message!r}"
+                Msg(
+                    "Keycloak refused to {what}: {response_code} {error_message!r}",
+                    what=what,
+                    response_code=exc.response_code,
+                    error_message=exc.error_message,
+                )
             ) from exc
 
     def _client_uuid(self, client_id: str) -> str:
         uuid = self._call("find the client", lambda: self.admin.get_client_id(client_id))
         if uuid is None:
-            raise NotFound(
-                f"Keycloak has no client '{client_id}'", detail_ko="Keycloak에 없는 클라이언트입니다"
-            )
+            raise NotFound(Msg("Keycloak has no client '{client_id}'", client_id=client_id))
         return uuid
 
     def _assign_realm_role(self, user_id: str, name: str) -> None:
@@ -208,7 +209,9 @@ class KeycloakDirectory:
         role = next((r for r in available if r.get("name") == name), None)
         if role is None:
             raise ServiceUnavailable(
-                f"Keycloak has no realm role '{name}' to assign (see infra/keycloak/realm.json)"
+                Msg(
+                    "Keycloak has no realm role '{name}' to assign (see infra/keycloak/realm.json)", name=name
+                )
             )
         self._call(f"assign the role {name}", lambda: self.admin.assign_realm_roles(user_id, [role]))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -30,7 +29,8 @@ from services.identity.schemas import (
 from services.kit.clients import bearer_token, service_client
 from services.kit.db import SessionDep
 from services.kit.errors import Forbidden, NotFound, ValidationFailed, field_error
-from services.kit.fields import Slug
+from services.kit.fields import IsoDateTime, Slug
+from services.kit.messages import Msg
 from services.kit.pagination import Page, PageDep, paginate
 from services.kit.principal import AdminOnly, Authenticated, SmeOnly
 from services.kit.spec import Responses
@@ -57,7 +57,7 @@ def token_endpoint(request: Request) -> str:
     issuer = getattr(request.app.state, "dev_issuer", None)
     if issuer is not None:
         return f"{issuer.issuer}/token"
-    return f"{request.app.state.settings.oidc_issuer}/protocol/openid-connect/token"
+    return f"{request.app.state.settings.oidc.issuer}/protocol/openid-connect/token"
 
 
 def _credentials(request: Request, org_id: str, client: GatewayClient, secret: str) -> GatewayCredentials:
@@ -126,9 +126,16 @@ async def _require_factory_of(request: Request, org_id: str, factory_id: str) ->
         )
     except NotFound as exc:
         raise ValidationFailed(
-            f"'{factory_id}' is not a registered factory of '{org_id}'",
-            detail_ko="기관에 등록된 공장이 아닙니다",
-            fields=[field_error("body.factory_id", f"not a factory of {org_id} (companies service)")],
+            Msg(
+                "'{factory_id}' is not a registered factory of '{org_id}'",
+                factory_id=factory_id,
+                org_id=org_id,
+            ),
+            fields=[
+                field_error(
+                    "body.factory_id", Msg("not a factory of {org_id} (companies service)", org_id=org_id)
+                )
+            ],
         ) from exc
 
 
@@ -224,7 +231,7 @@ def list_consents(
     active: bool | None = None,
 ) -> Page[ConsentOut]:
     if not principal.is_admin and principal.org_id is None:
-        raise Forbidden("the token names no organisation", detail_ko="토큰에 기관 정보가 없습니다")
+        raise Forbidden(Msg("the token names no organisation"))
     filters = repository.ConsentFilters(
         visible_to=None if principal.is_admin else principal.org_id,
         owner_org_id=owner_org_id,
@@ -249,10 +256,7 @@ def check_consent(
     factory_id: Annotated[Slug | None, Query()] = None,
 ) -> ConsentCheck:
     if not (principal.acts_for(owner_org_id) or principal.acts_for(grantee_org_id)):
-        raise Forbidden(
-            "only the owner, the grantee or an admin may ask",
-            detail_ko="당사자나 관리자만 조회할 수 있습니다",
-        )
+        raise Forbidden(Msg("only the owner, the grantee or an admin may ask"))
     consent = repository.active_consent(
         session, owner_org_id=owner_org_id, grantee_org_id=grantee_org_id, scope=scope, factory_id=factory_id
     )
@@ -264,7 +268,7 @@ def get_consent(consent_id: str, principal: Authenticated, session: SessionDep) 
     consent = repository.get_consent(session, consent_id)
     if not (principal.acts_for(consent.owner_org_id) or principal.acts_for(consent.grantee_org_id)):
         # Someone else's consent does not exist for the caller.
-        raise NotFound(f"consent '{consent_id}' does not exist", detail_ko="동의 내역을 찾을 수 없습니다")
+        raise NotFound(Msg("consent '{consent_id}' does not exist", consent_id=consent_id))
     return service.consent_out(consent)
 
 
@@ -285,12 +289,12 @@ def audit_log(
     actor: Annotated[str | None, Query(max_length=255, description="subject or username")] = None,
     resource_type: Annotated[str | None, Query(max_length=64, examples=["dep_deployments"])] = None,
     resource_id: Annotated[str | None, Query(max_length=255)] = None,
-    since: Annotated[datetime | None, Query(description="ISO 8601 with zone")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="ISO 8601 with zone")] = None,
 ) -> Page[AuditEntryOut]:
     if since is not None and since.tzinfo is None:
         raise ValidationFailed(
-            "since must carry a time zone",
-            fields=[field_error("query.since", "add a zone, e.g. +09:00 or Z")],
+            Msg("since must carry a time zone"),
+            fields=[field_error("query.since", Msg("add a zone, e.g. +09:00 or Z"))],
         )
     filters = repository.AuditFilters(actor, resource_type, resource_id, since)
     return paginate(session, repository.audit(filters), (AuditEntry.id,), page, service.audit_out)

@@ -10,14 +10,13 @@ from sqlalchemy.orm import Session
 
 from services.identity.models import AuditEntry, Consent, DevCredential, GatewayClient, Organisation, User
 from services.kit.errors import NotFound
+from services.kit.messages import Msg
 
 
 def get_organisation(session: Session, org_id: str) -> Organisation:
     org = session.get(Organisation, org_id)
     if org is None:
-        raise NotFound(
-            f"organisation '{org_id}' does not exist", detail_ko=f"기관 '{org_id}'을(를) 찾을 수 없습니다"
-        )
+        raise NotFound(Msg("organisation '{org_id}' does not exist", org_id=org_id))
     return org
 
 
@@ -42,8 +41,11 @@ def get_gateway(session: Session, org_id: str, client_id: str) -> GatewayClient:
     client = find_gateway(session, client_id)
     if client is None or client.org_id != org_id:
         raise NotFound(
-            f"gateway client '{client_id}' of organisation '{org_id}' does not exist",
-            detail_ko="게이트웨이 클라이언트를 찾을 수 없습니다",
+            Msg(
+                "gateway client '{client_id}' of organisation '{org_id}' does not exist",
+                client_id=client_id,
+                org_id=org_id,
+            )
         )
     return client
 
@@ -60,7 +62,7 @@ def credential(session: Session, kind: str, name: str) -> DevCredential | None:
 def get_consent(session: Session, consent_id: str) -> Consent:
     consent = session.get(Consent, consent_id)
     if consent is None:
-        raise NotFound(f"consent '{consent_id}' does not exist", detail_ko="동의 내역을 찾을 수 없습니다")
+        raise NotFound(Msg("consent '{consent_id}' does not exist", consent_id=consent_id))
     return consent
 
 

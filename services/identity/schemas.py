@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.kit.bodies import InputModel
 from services.kit.fields import Slug
 from services.kit.i18n import LocalizedText
 
@@ -50,7 +51,7 @@ class OrganisationOut(BaseModel):
     created_at: datetime
 
 
-class UserIn(BaseModel):
+class UserIn(InputModel):
     model_config = _example(
         {
             "username": "kim.minjun",

@@ -24,6 +24,7 @@ from services.identity.schemas import (
 from services.kit.db import utcnow
 from services.kit.errors import Conflict, ValidationFailed, field_error
 from services.kit.i18n import LocalizedText
+from services.kit.messages import Msg
 from services.kit.principal import Principal
 
 
@@ -59,7 +60,7 @@ def audit_out(entry: AuditEntry) -> AuditEntryOut:
 
 def create_organisation(session: Session, body: OrganisationIn) -> Organisation:
     if session.get(Organisation, body.id) is not None:
-        raise Conflict(f"organisation '{body.id}' exists", detail_ko=f"기관 '{body.id}'이(가) 이미 있습니다")
+        raise Conflict(Msg("organisation '{id}' exists", id=body.id))
     org = Organisation(id=body.id, kind=body.kind, name=body.name.model_dump())
     session.add(org)
     session.flush()
@@ -71,12 +72,21 @@ def create_user(session: Session, directory: IdentityDirectory, org_id: str, bod
     if body.role not in ROLES_OF_KIND[org.kind]:
         allowed = ", ".join(sorted(ROLES_OF_KIND[org.kind]))
         raise ValidationFailed(
-            f"a member of a {org.kind} organisation has role {allowed}, not {body.role}",
-            detail_ko=f"{org.kind} 기관의 사용자 역할은 {allowed} 중 하나입니다",
-            fields=[field_error("body.role", f"must be one of {allowed} for a {org.kind} organisation")],
+            Msg(
+                "a member of a {kind} organisation has role {allowed}, not {role}",
+                kind=org.kind,
+                allowed=allowed,
+                role=body.role,
+            ),
+            fields=[
+                field_error(
+                    "body.role",
+                    Msg("must be one of {allowed} for a {kind} organisation", allowed=allowed, kind=org.kind),
+                )
+            ],
         )
     if repository.user_by_username(session, body.username) is not None:
-        raise Conflict(f"username '{body.username}' is taken", detail_ko="이미 사용 중인 사용자 이름입니다")
+        raise Conflict(Msg("username '{username}' is taken", username=body.username))
     user_id = directory.create_user(
         NewUser(
             username=body.username,
@@ -108,7 +118,7 @@ def register_gateway(
     """The registry row and the client's secret (returned once). The factory was checked by the caller."""
     client_id = body.client_id or f"edge-{body.factory_id}-{secrets.token_hex(3)}"[:100]
     if repository.find_gateway(session, client_id) is not None:
-        raise Conflict(f"client id '{client_id}' is taken", detail_ko="이미 사용 중인 클라이언트 ID입니다")
+        raise Conflict(Msg("client id '{client_id}' is taken", client_id=client_id))
     client = GatewayClient(
         client_id=client_id, org_id=org_id, factory_id=body.factory_id, description=body.description
     )
@@ -122,9 +132,7 @@ def register_gateway(
 
 def _enabled(client: GatewayClient) -> GatewayClient:
     if not client.enabled:
-        raise Conflict(
-            f"gateway client '{client.client_id}' is disabled", detail_ko="비활성화된 클라이언트입니다"
-        )
+        raise Conflict(Msg("gateway client '{client_id}' is disabled", client_id=client.client_id))
     return client
 
 
@@ -152,12 +160,14 @@ def grant_consent(session: Session, principal: Principal, body: ConsentIn) -> Co
     grantee = session.get(Organisation, body.grantee_org_id)
     if grantee is None or grantee.kind != "vendor":
         raise ValidationFailed(
-            f"'{body.grantee_org_id}' is not a registered vendor organisation",
-            detail_ko="동의 대상은 등록된 공급기업이어야 합니다",
-            fields=[field_error("body.grantee_org_id", "must be a registered vendor organisation")],
+            Msg(
+                "'{grantee_org_id}' is not a registered vendor organisation",
+                grantee_org_id=body.grantee_org_id,
+            ),
+            fields=[field_error("body.grantee_org_id", Msg("must be a registered vendor organisation"))],
         )
     if repository.same_active_consent(session, owner, grantee.id, body.scope, body.factory_id):
-        raise Conflict("this consent is already granted", detail_ko="이미 같은 동의가 있습니다")
+        raise Conflict(Msg("this consent is already granted"))
     consent = Consent(
         owner_org_id=owner,
         grantee_org_id=grantee.id,
@@ -174,7 +184,7 @@ def revoke_consent(session: Session, principal: Principal, consent_id: str) -> C
     consent = repository.get_consent(session, consent_id)
     principal.require_org(consent.owner_org_id)
     if consent.revoked_at is not None:
-        raise Conflict("this consent is already revoked", detail_ko="이미 철회된 동의입니다")
+        raise Conflict(Msg("this consent is already revoked"))
     consent.revoked_at = utcnow()
     consent.revoked_by = principal.username or principal.subject
     session.flush()

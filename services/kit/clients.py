@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.kit.errors import NotFound, ServiceUnavailable
+from services.kit.messages import Msg, Verbatim
 
 # Set in the ASGI scope of in-process calls between services: no HTTP client can set a scope key, so the
 # rate limiter (platform_api.ratelimit) can tell a sibling service's call from a client's.
@@ -50,31 +51,49 @@ class ServiceClient:
             response = await client.get(url, params=params, headers=headers)
         except httpx.InvalidURL as exc:
             # An id with characters no URL carries (control characters) names nothing there.
-            raise NotFound(f"not found in {service}: {exc}") from exc
+            raise NotFound(Msg("not found in {service}: {exc}", service=service, exc=exc)) from exc
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(
-                f"{service} service unreachable: {exc}", headers={"Retry-After": "5"}
+                Msg("{service} service unreachable: {exc}", service=service, exc=exc),
+                headers={"Retry-After": "5"},
             ) from exc
         if response.status_code == 404:
-            raise NotFound(response.json().get("detail", f"not found in {service}"))
+            said = response.json().get("detail")
+            raise NotFound(Verbatim(said) if said else Msg("not found in {service}", service=service))
         if response.status_code >= 500:
             raise ServiceUnavailable(
-                f"{service} service answered {response.status_code}", headers={"Retry-After": "5"}
+                Msg(
+                    "{service} service answered {status_code}",
+                    service=service,
+                    status_code=response.status_code,
+                ),
+                headers={"Retry-After": "5"},
             )
         response.raise_for_status()
         return response.json()
 
     async def send(
-        self, method: str, service: str, path: str, *, json: Any = None, token: str | None = None
+        self,
+        method: str,
+        service: str,
+        path: str,
+        *,
+        json: Any = None,
+        token: str | None = None,
+        korean: bool = False,
     ) -> httpx.Response:
-        """A write on the caller's behalf, its response returned as is (the caller shows its field errors)."""
+        """A write on the caller's behalf, its response returned as is (the caller shows its field errors,
+        in Korean when ``korean``)."""
         client, url = self._target(service, path)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if korean:
+            headers["Accept-Language"] = "ko"
         try:
             return await client.request(method, url, json=json, headers=headers)
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(
-                f"{service} service unreachable: {exc}", headers={"Retry-After": "5"}
+                Msg("{service} service unreachable: {exc}", service=service, exc=exc),
+                headers={"Retry-After": "5"},
             ) from exc
 
     async def aclose(self) -> None:

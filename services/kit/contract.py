@@ -3,12 +3,16 @@
 Read from the route table, not written by hand per route: an operation whose dependencies verify a token
 answers 401; one that requires roles answers 403 and names them; a public read (``MaybePrincipal``) takes
 a token but does not need one (security ``[{}, bearer]``); every ``/api/`` operation may answer 429 (the
-rate limiter) and every operation with parameters or a body 422. Every error response has the one error
-shape of ``services.kit.errors`` (the component ``Error``, also in place of FastAPI's HTTPValidationError).
+rate limiter), every operation with parameters or a body 422, one with a path parameter 404 (an unknown
+id), and every ``/api/`` write 409 (a duplicate a concurrent request inserted first). Every other error
+status an operation may answer is found in the code its endpoint and dependencies run
+(``services.kit.raises``). Every error response has the one error shape of ``services.kit.errors`` (the
+component ``Error``, also in place of FastAPI's HTTPValidationError).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +23,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from services.kit.errors import ERROR_SCHEMA
 from services.kit.principal import current_principal, optional_principal
+from services.kit.raises import raised_codes
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 _DESCRIPTIONS = {
@@ -54,6 +59,10 @@ class Operation:
     reads_token: bool  # depends on optional_principal or current_principal: a sent token is verified
     role_sets: tuple[frozenset[str], ...]  # each require_roles(...) on the way: one role of each is needed
 
+    def raises(self) -> frozenset[int]:
+        """The error status codes the code of the endpoint and of its dependencies can raise."""
+        return raised_codes(self.route.endpoint, *_calls(self.route.dependant))
+
 
 def operations(app: FastAPI) -> list[Operation]:
     found = []
@@ -83,20 +92,78 @@ def _document(operation: dict[str, Any], access: Operation) -> None:
     wanted: dict[str, str | None] = {}
     if access.reads_token and not access.protected:
         operation["security"] = [{}, *[s for s in operation.get("security", []) if s]]
-    if access.protected:
-        wanted["401"] = None
+    codes = set(access.raises())
+    if access.reads_token:  # a public read refuses an invalid token it was sent
+        codes.add(401)
     if roles:
         wanted["403"] = f"requires role {' or '.join(roles)} (admins always)"
+    if "{" in access.path:
+        codes.add(404)
     if access.path.startswith("/api/"):
-        wanted["429"] = None
+        codes.add(429)
+        if access.method in ("POST", "PUT", "PATCH", "DELETE"):
+            codes.add(409)  # services.kit.errors answers a duplicate key 409
     if operation.get("parameters") or operation.get("requestBody"):
-        wanted["422"] = None
+        codes.add(422)
+    if operation.get("requestBody"):
+        codes.add(400)  # a body that cannot be decoded at all (FastAPI's own answer)
+    if any(p["name"] == "cursor" for p in operation.get("parameters", [])):
+        codes.add(400)  # services.kit.pagination refuses a cursor it did not mint
+    for status in sorted(codes):
+        wanted.setdefault(str(status), None)
     for code, description in wanted.items():
         responses.setdefault(code, _error(code, description))
     for code, response in responses.items():
         # Every error answers the one error body, whatever FastAPI or the route declared.
         if code[0] in "45":
             response["content"] = _error(code)["content"]
+
+
+_PARAMETER = re.compile(r"{(\w+)(?::path)?}")
+
+
+def _created_fields(document: dict[str, Any], operation: dict[str, Any]) -> set[str]:
+    """The top-level fields of what a create operation answers (201, or 200 where it answers that)."""
+    responses = operation.get("responses", {})
+    answer = responses.get("201") or responses.get("200") or {}
+    schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = document["components"]["schemas"].get(schema["$ref"].rsplit("/", 1)[-1], {})
+    return set(schema.get("properties", {}))
+
+
+def _link(document: dict[str, Any]) -> None:
+    """OpenAPI ``links`` from each create operation (``POST /x``) to the operations on what it created
+    (``/x/{id}`` and below): the path parameters the creation named are passed on, the new ones are read
+    from the answer (a field of the parameter's name, or ``id`` for the first), so a client (and
+    schemathesis' stateful phase) can walk from a creation to the record's detail and sub-resources."""
+    paths: dict[str, dict[str, Any]] = document.get("paths", {})
+    for source, item in paths.items():
+        create: dict[str, Any] | None = item.get("post")
+        fields = _created_fields(document, create) if create is not None else set()
+        if create is None or not fields:
+            continue
+        known = set(_PARAMETER.findall(source))
+        for target, target_item in paths.items():
+            if not target.startswith(source.rstrip("/") + "/{"):
+                continue
+            new = [p for p in _PARAMETER.findall(target) if p not in known]
+            taken = [p if p in fields else "id" for p in new[:1]] + new[1:]
+            if not new or not set(taken) <= fields:
+                continue
+            parameters = {p: f"$request.path.{p}" for p in _PARAMETER.findall(target) if p in known}
+            parameters |= {p: f"$response.body#/{field}" for p, field in zip(new, taken, strict=True)}
+            for operation in target_item.values():
+                if not isinstance(operation, dict) or "operationId" not in operation:
+                    continue
+                for code in ("201", "200"):
+                    if code in create["responses"]:
+                        links = create["responses"][code].setdefault("links", {})
+                        links[operation["operationId"]] = {
+                            "operationId": operation["operationId"],
+                            "parameters": parameters,
+                        }
+                        break
 
 
 def document_access(app: FastAPI) -> None:
@@ -114,6 +181,7 @@ def document_access(app: FastAPI) -> None:
                 operation = document.get("paths", {}).get(access.path, {}).get(access.method.lower())
                 if operation is not None:
                     _document(operation, access)
+            _link(document)
         return app.openapi_schema or generate()
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -3,47 +3,59 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from functools import cache
+from typing import Any, TypedDict
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from services.kit.i18n import prefers_korean
+from services.kit.messages import N_, Msg, Text, korean_of
+from services.kit.validation_messages import message_of
 
 log = logging.getLogger(__name__)
 
 
+class FieldError(TypedDict):
+    """One refused field: where (``body.kpis[0].after``) and why, in the caller's language when shown."""
+
+    loc: str
+    msg: Text
+
+
 class PlatformError(Exception):
-    """Base of every error a request may end with; subclasses fix the status code and name."""
+    """Base of every error a request may end with; subclasses fix the status code and name.
+
+    The detail and the field messages are catalogue entries (``services.kit.messages``) rendered in the
+    caller's language only when the answer is written; ``str(error)`` is the English text.
+    """
 
     status_code = 400
     error = "BadRequest"
 
     def __init__(
         self,
-        detail: str,
+        detail: Text,
         *,
-        detail_ko: str | None = None,
-        fields: list[dict[str, str]] | None = None,
+        fields: list[FieldError] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(detail)
+        super().__init__(detail.render(False))
         self.detail = detail
-        self.detail_ko = detail_ko
         self.fields = fields or []
         self.headers = headers or {}
 
     def body(self, korean: bool = False) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "error": self.error,
-            "detail": self.detail_ko if korean and self.detail_ko else self.detail,
-        }
+        body: dict[str, Any] = {"error": self.error, "detail": self.detail.render(korean)}
         if self.fields:
-            body["fields"] = self.fields
+            body["fields"] = [{"loc": f["loc"], "msg": f["msg"].render(korean)} for f in self.fields]
         return body
 
 
@@ -54,7 +66,7 @@ class BadRequest(PlatformError):
 class Unauthorized(PlatformError):
     status_code, error = 401, "Unauthorized"
 
-    def __init__(self, detail: str, **kw: Any) -> None:
+    def __init__(self, detail: Text, **kw: Any) -> None:
         kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
         super().__init__(detail, **kw)
 
@@ -97,8 +109,20 @@ class ServiceUnavailable(PlatformError):
     status_code, error = 503, "ServiceUnavailable"
 
 
-def field_error(loc: str, msg: str) -> dict[str, str]:
+def field_error(loc: str, msg: Text) -> FieldError:
     return {"loc": loc, "msg": msg}
+
+
+class Problems:
+    """Field errors listed as one text, ``loc: msg; loc: msg``, each message in the caller's language."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: Iterable[FieldError]) -> None:
+        self.fields = list(fields)
+
+    def render(self, korean: bool) -> str:
+        return "; ".join(f"{f['loc']}: {f['msg'].render(korean)}" for f in self.fields)
 
 
 def _loc(parts: Sequence[Any]) -> str:
@@ -108,10 +132,14 @@ def _loc(parts: Sequence[Any]) -> str:
     return text
 
 
-def fields_of(errors: Iterable[Mapping[str, Any]], prefix: tuple[str, ...] = ()) -> list[dict[str, str]]:
-    """Pydantic's errors as ``fields`` entries: ``loc`` spelled ``body.kpis[0].after``."""
-    return [field_error(_loc((*prefix, *e.get("loc", ()))), str(e.get("msg", ""))) for e in errors]
+def fields_of(errors: Iterable[Mapping[str, Any]], prefix: tuple[str, ...] = ()) -> list[FieldError]:
+    """Pydantic's errors as ``fields`` entries: ``loc`` spelled ``body.kpis[0].after``, the message from
+    the catalogue for the common error types (``services.kit.validation_messages``)."""
+    return [field_error(_loc((*prefix, *e.get("loc", ()))), message_of(e)) for e in errors]
 
+
+# The texts Starlette answers with for a route or method that does not exist.
+STARLETTE_TEXTS = frozenset({N_("Not Found"), N_("Method Not Allowed")})
 
 ERROR_SCHEMA: dict[str, Any] = {
     "title": "Error",
@@ -139,6 +167,21 @@ def _is_duplicate(exc: IntegrityError) -> bool:
     return "UNIQUE constraint failed" in str(exc.orig)
 
 
+@cache
+def _path_pattern(path: str) -> re.Pattern[str]:
+    return compile_path(path)[0]
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method of the path the request names (the first template that matches it, as routing picks).
+    Starlette's 405 names only those of the first route that matched, but each method is a route here."""
+    contexts = [c for c in iter_route_contexts(request.app.routes) if c.path is not None]
+    path = next((c.path for c in contexts if _path_pattern(c.path).match(request.url.path)), None)
+    routes = [c.original_route for c in contexts if c.path == path]
+    methods = {method for route in routes for method in getattr(route, "methods", None) or ()}
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """One handler per kind of failure, each answering the one error shape (documented by
     ``services.kit.contract``)."""
@@ -150,11 +193,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         fields = fields_of(exc.errors())
-        err = ValidationFailed(
-            "; ".join(f"{f['loc']}: {f['msg']}" for f in fields) or "invalid request",
-            detail_ko="요청 값이 올바르지 않습니다: " + ", ".join(f["loc"] for f in fields),
-            fields=fields,
-        )
+        err = ValidationFailed(Msg("invalid request: {problems}", problems=Problems(fields)), fields=fields)
         return JSONResponse(err.body(prefers_korean(request)), err.status_code)
 
     @app.exception_handler(DataError)
@@ -167,17 +206,27 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("%s %s refused by the database: %s", request.method, request.url.path, exc.orig)
         err: PlatformError
         if isinstance(exc, IntegrityError) and _is_duplicate(exc):
-            err = Conflict("conflicts with an existing record", detail_ko="이미 있는 데이터와 충돌합니다")
+            err = Conflict(Msg("conflicts with an existing record"))
         else:
             err = ValidationFailed(
-                "a value of the request cannot be stored (a number out of range, a NUL character, "
-                "or null for a required field)",
-                detail_ko="저장할 수 없는 값이 있습니다",
+                Msg(
+                    "a value of the request cannot be stored (a number out of range, a NUL character, "
+                    "or null for a required field)"
+                )
             )
         return JSONResponse(err.body(prefers_korean(request)), err.status_code)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized", 403: "Forbidden"}
-        body = {"error": names.get(exc.status_code, "HTTPError"), "detail": str(exc.detail)}
-        return JSONResponse(body, exc.status_code, headers=getattr(exc, "headers", None))
+        names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}
+        names[405] = "MethodNotAllowed"
+        # Starlette's own texts ("Not Found", "Method Not Allowed") are catalogue entries (STARLETTE_TEXTS).
+        detail = str(exc.detail)
+        body = {
+            "error": names.get(exc.status_code, "HTTPError"),
+            "detail": korean_of(detail) if prefers_korean(request) and detail in STARLETTE_TEXTS else detail,
+        }
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return JSONResponse(body, exc.status_code, headers=headers)

@@ -14,6 +14,7 @@ from sqlalchemy import DateTime, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from services.kit.errors import BadRequest, field_error
+from services.kit.messages import Msg
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -43,8 +44,8 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 
 def malformed_cursor() -> BadRequest:
     return BadRequest(
-        "cursor is not a cursor returned by this list",
-        fields=[field_error("query.cursor", "malformed cursor")],
+        Msg("cursor is not a cursor returned by this list"),
+        fields=[field_error("query.cursor", Msg("malformed cursor"))],
     )
 
 
@@ -62,8 +63,8 @@ def decode_cursor(cursor: str, count: int) -> list[Any]:
         raise malformed_cursor() from exc
     if not isinstance(values, list) or len(values) != count:
         raise BadRequest(
-            "cursor does not belong to this list",
-            fields=[field_error("query.cursor", "cursor of another list")],
+            Msg("cursor does not belong to this list"),
+            fields=[field_error("query.cursor", Msg("cursor of another list"))],
         )
     return values
 
@@ -116,3 +117,25 @@ def paginate(
     rows = rows[: params.limit]
     next_cursor = encode_cursor([getattr(rows[-1], k.key) for k in keys]) if more and rows else None
     return Page[T](items=[convert(r) for r in rows], next_cursor=next_cursor)
+
+
+def paginate_by_position(
+    session: Session,
+    stmt: Select[M],
+    order: Sequence[Any],
+    params: PageParams,
+    convert: Callable[[M], T],
+) -> Page[T]:
+    """Run ``stmt`` in ``order`` (ending in a unique key) and cut one page at the cursor's position.
+
+    For orders by computed values (a median, a JSON field), where a keyset cursor has no column to hold:
+    the cursor is ``encode_cursor([offset])`` (see :func:`decode_offset`), so a page is also reachable by
+    its number. A row inserted meanwhile may shift a row to the next page, as in any numbered list.
+    """
+    offset = decode_offset(params.cursor)
+    rows = list(session.scalars(stmt.order_by(*order).offset(offset).limit(params.limit + 1)))
+    more = len(rows) > params.limit
+    return Page[T](
+        items=[convert(r) for r in rows[: params.limit]],
+        next_cursor=encode_cursor([offset + params.limit]) if more else None,
+    )

@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.kit import audit
 from services.kit.errors import Forbidden, Unauthorized
+from services.kit.messages import Alternatives, Msg
 
 
 class Role(StrEnum):
@@ -80,24 +81,15 @@ class Principal:
         """The organisation a new record belongs to: the caller's own; admins may name another."""
         if requested is not None and requested != self.org_id:
             if not self.is_admin:
-                raise Forbidden(
-                    "only admins create records for another organisation",
-                    detail_ko="다른 기관 명의로는 등록할 수 없습니다",
-                )
+                raise Forbidden(Msg("only admins create records for another organisation"))
             return requested
         if self.org_id is None:
-            raise Forbidden(
-                "the token names no organisation (org_id claim)",
-                detail_ko="토큰에 기관 정보(org_id)가 없습니다",
-            )
+            raise Forbidden(Msg("the token names no organisation (org_id claim)"))
         return self.org_id
 
     def require_org(self, org_id: str | None) -> None:
         if not self.acts_for(org_id):
-            raise Forbidden(
-                "this record belongs to another organisation",
-                detail_ko="다른 기관의 데이터에는 접근할 수 없습니다",
-            )
+            raise Forbidden(Msg("this record belongs to another organisation"))
 
 
 # Request state key of (token, claims) verified earlier in the same request.
@@ -119,7 +111,7 @@ async def _verify(request: Request, credentials: HTTPAuthorizationCredentials | 
     if credentials is None:
         return None
     if credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise Unauthorized("expected 'Authorization: Bearer <token>'", detail_ko="Bearer 토큰이 필요합니다")
+        raise Unauthorized(Msg("expected 'Authorization: Bearer <token>'"))
     # Left by the rate limiter in front of us, or by the caller of this in-process request.
     verified = getattr(request.state, VERIFIED_TOKEN, None) or _VERIFIED_IN_TASK.get()
     if verified is not None and verified[0] == credentials.credentials:
@@ -155,7 +147,7 @@ async def current_principal(
 ) -> Principal:
     principal = await _verify(request, credentials)
     if principal is None:
-        raise Unauthorized("authentication required", detail_ko="로그인이 필요합니다")
+        raise Unauthorized(Msg("authentication required"))
     return principal
 
 
@@ -167,10 +159,7 @@ def require_roles(*roles: Role) -> Any:
 
     async def _check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not principal.has_any(*roles):
-            raise Forbidden(
-                f"requires role {' or '.join(roles)}",
-                detail_ko=f"{' 또는 '.join(roles)} 권한이 필요합니다",
-            )
+            raise Forbidden(Msg("requires role {roles}", roles=Alternatives(roles)))
         return principal
 
     _check.roles = frozenset(roles)  # type: ignore[attr-defined]

@@ -1,13 +1,18 @@
-"""Settings of the platform deployables, read from the environment (prefix ``SMARTMFG_``)."""
+"""Settings of the platform deployables, read from the environment (prefix ``SMARTMFG_``).
+
+Settings are grouped by the deployable or server they configure; a group's fields are read from
+``SMARTMFG_<GROUP>_<FIELD>`` (``SMARTMFG_LAKE_BUCKET`` is ``settings.lake.bucket``), so a pod's
+environment names the group it belongs to."""
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,96 +25,187 @@ class Topology(StrEnum):
 _DEV_SECRETS = {"smartmfg-minio-secret", "smartmfg-api-secret", "change-me"}
 
 
-class PlatformSettings(BaseSettings):
-    """Everything a platform process needs; one instance per process, built in the app factory."""
-
-    model_config = SettingsConfigDict(env_prefix="SMARTMFG_", env_file=".env", extra="ignore")
-
-    topology: Topology = Topology.EMBEDDED
-    data_dir: Path = Path(".data")
-    public_url: str = "http://127.0.0.1:8000"
-
-    database_url: str | None = Field(
+class DatabaseSettings(BaseModel):
+    url: str | None = Field(
         default=None, description="SQLAlchemy URL; defaults to a SQLite file in data_dir (embedded)."
     )
 
-    # Distributed topology: where the gateway forwards each service ("" = mounted in-process).
-    service_urls: dict[str, str] = Field(default_factory=dict)
 
-    kafka_bootstrap: str = "127.0.0.1:59092"
-    minio_endpoint: str = "127.0.0.1:59000"
-    minio_access_key: str = "smartmfg"
-    minio_secret_key: str = "smartmfg-minio-secret"
-    lake_bucket: str = "smartmfg-lake"
-    object_store: Literal["local", "minio"] | None = Field(
-        default=None, description="documents: a local directory (embedded default) or MinIO (distributed)"
-    )
-    documents_bucket: str = "smartmfg-documents"
-    document_max_bytes: int = Field(default=10 * 1024 * 1024, description="largest evidence document")
+class KafkaSettings(BaseModel):
+    bootstrap: str = "127.0.0.1:59092"
 
-    bus: Literal["local", "kafka"] | None = Field(
-        default=None, description="event bus; defaults to a local log (embedded) or Kafka (distributed)"
+
+class BusSettings(BaseModel):
+    """The event bus between the upload path and the lake writers."""
+
+    kind: Literal["local", "kafka"] | None = Field(
+        default=None, description="a local log (embedded default) or Kafka (distributed default)"
     )
     topic_prefix: str = Field(default="smartmfg", description="topics are <prefix>.telemetry.v1 ...")
-    future_tolerance_seconds: int = 300
+    partitions: int = Field(default=6, description="partitions of each topic the platform creates")
 
-    oidc_issuer: str | None = Field(default=None, description="Keycloak realm URL; None = dev issuer.")
-    oidc_audience: str = "smartmfg-api"
-    keycloak_url: str = "http://127.0.0.1:58080"
-    keycloak_realm: str = "smartmfg"
-    keycloak_client_id: str = "smartmfg-api"
-    keycloak_client_secret: str = "smartmfg-api-secret"
 
-    upload_max_bytes: int = 32 * 1024 * 1024
-    upload_max_decompressed_bytes: int = Field(
-        default=128 * 1024 * 1024, description="Limit of a gzip-encoded upload once inflated (gzip bombs)."
-    )
-    bus_partitions: int = Field(default=6, description="partitions of each topic the platform creates")
-    lake_catalog_url: str | None = Field(
+class MinioSettings(BaseModel):
+    endpoint: str = "127.0.0.1:59000"
+    access_key: str = "smartmfg"
+    secret_key: str = "smartmfg-minio-secret"
+
+
+class LakeSettings(BaseModel):
+    bucket: str = "smartmfg-lake"
+    catalog_url: str | None = Field(
         default=None, description="Iceberg SQL catalog; defaults to database_url (distributed) or SQLite."
     )
-    lake_warehouse: str | None = Field(
-        default=None,
-        description="Iceberg warehouse; defaults to s3://<lake_bucket>/warehouse or data_dir/lake.",
+    warehouse: str | None = Field(
+        default=None, description="Iceberg warehouse; defaults to s3://<bucket>/warehouse or data_dir/lake."
     )
-    lake_namespace: str = Field(default="telemetry", description="Iceberg namespace of the lake's tables")
-    writer_group: str = "smartmfg-lake-writer"
-    run_writers: bool = Field(
-        default=True, description="embedded: run the lake writers inside the app process"
+    namespace: str = Field(default="telemetry", description="Iceberg namespace of the lake's tables")
+
+
+class DocumentsSettings(BaseModel):
+    """Evidence documents of deployment records."""
+
+    store: Literal["local", "minio"] | None = Field(
+        default=None, description="a local directory (embedded default) or MinIO (distributed)"
     )
-    writer_flush_seconds: float = 1.0
-    writer_flush_rows: int = 1_000_000
-    writer_dedupe_hours: float = Field(
+    bucket: str = "smartmfg-documents"
+    max_bytes: int = Field(default=10 * 1024 * 1024, description="largest evidence document")
+
+
+class OidcSettings(BaseModel):
+    issuer: str | None = Field(default=None, description="Keycloak realm URL; None = dev issuer.")
+    audience: str = "smartmfg-api"
+
+
+class KeycloakSettings(BaseModel):
+    """The identity service's admin client (onboarding, gateway clients)."""
+
+    url: str = "http://127.0.0.1:58080"
+    realm: str = "smartmfg"
+    client_id: str = "smartmfg-api"
+    client_secret: str = "smartmfg-api-secret"
+
+
+class UploadSettings(BaseModel):
+    """The ingest service's upload path."""
+
+    max_bytes: int = 32 * 1024 * 1024
+    max_decompressed_bytes: int = Field(
+        default=128 * 1024 * 1024, description="Limit of a gzip-encoded upload once inflated (gzip bombs)."
+    )
+    future_tolerance_seconds: int = Field(
+        default=300, description="how far in the future (gateway clock drift) a reading's time may be"
+    )
+
+
+class RateLimitSettings(BaseModel):
+    """The gateway's limits; 0 turns one off."""
+
+    uploads_per_minute: int = Field(default=600, description="per gateway client")
+    public_per_minute: int = Field(default=1200, description="per address, requests without a valid token")
+
+
+class WriterSettings(BaseModel):
+    """The lake writers (a pod each, or threads of the embedded platform process)."""
+
+    embedded: bool = Field(default=True, description="embedded topology: run the writers in the app process")
+    group: str = "smartmfg-lake-writer"
+    flush_seconds: float = 1.0
+    flush_rows: int = 1_000_000
+    dedupe_hours: float = Field(
         default=168.0,
         description="a lake writer skips bus messages whose batch key the lake got within this many hours "
         "(a republished batch); older retries are caught by the upload ledger",
     )
-    standards_cache_seconds: float = 60.0
-    rate_limit_uploads_per_minute: int = 600
-    rate_limit_public_per_minute: int = 1200
-    min_group_size: int = 3
+
+
+class AnalyticsSettings(BaseModel):
     rollup_refresh_seconds: float = Field(
         default=30.0,
         description="refresh the lake's rollups (catalog.rollups) in the platform process every N seconds; "
         "0: not here (run `python -m catalog.rollups` as a job)",
     )
 
+
+class PlatformSettings(BaseSettings):
+    """Everything a platform process needs; one instance per process, built in the app factory."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SMARTMFG_",
+        env_file=".env",
+        extra="ignore",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+    )
+
+    topology: Topology = Topology.EMBEDDED
+    data_dir: Path = Path(".data")
+    public_url: str = "http://127.0.0.1:8000"
+    allow_dev_secrets: bool = False
+    # Distributed topology: where the gateway forwards each service ("" = mounted in-process).
+    service_urls: dict[str, str] = Field(default_factory=dict)
+    min_group_size: int = Field(
+        default=3,
+        description="disclosure control: a published aggregate (benchmark, figure) needs this many "
+        "factories or records",
+    )
+    reference_cache_seconds: float = Field(
+        default=60.0,
+        description="how long a process trusts what it read from another service "
+        "(equipment models, factory registries, KPI item roles)",
+    )
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    bus: BusSettings = Field(default_factory=BusSettings)
+    minio: MinioSettings = Field(default_factory=MinioSettings)
+    lake: LakeSettings = Field(default_factory=LakeSettings)
+    documents: DocumentsSettings = Field(default_factory=DocumentsSettings)
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
+    keycloak: KeycloakSettings = Field(default_factory=KeycloakSettings)
+    upload: UploadSettings = Field(default_factory=UploadSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    writer: WriterSettings = Field(default_factory=WriterSettings)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
+
     @model_validator(mode="after")
     def _refuse_dev_settings_in_production(self) -> PlatformSettings:
         if self.topology is not Topology.DISTRIBUTED:
             return self
-        if self.oidc_issuer is None:
+        if self.oidc.issuer is None:
             raise ValueError("SMARTMFG_OIDC_ISSUER is required in the distributed topology")
         if not self.allow_dev_secrets:
-            for name in ("minio_secret_key", "keycloak_client_secret"):
-                if getattr(self, name) in _DEV_SECRETS:
+            for env, value in (
+                ("SMARTMFG_MINIO_SECRET_KEY", self.minio.secret_key),
+                ("SMARTMFG_KEYCLOAK_CLIENT_SECRET", self.keycloak.client_secret),
+            ):
+                if value in _DEV_SECRETS:
                     raise ValueError(
-                        f"SMARTMFG_{name.upper()} still has its development default; set a real secret "
+                        f"{env} still has its development default; set a real secret "
                         "(or SMARTMFG_ALLOW_DEV_SECRETS=true on a test machine)"
                     )
         return self
 
-    allow_dev_secrets: bool = False
+    def replaced(self, **changes: Any) -> PlatformSettings:
+        """A copy with some settings changed, validated like the original; a group's changes are a
+        dict of its fields (``replaced(lake={"bucket": "b"})`` keeps the lake's other fields)."""
+        values = self.model_dump()
+        for name, value in changes.items():
+            merge = isinstance(value, dict) and isinstance(getattr(self, name), BaseModel)
+            values[name] = {**values[name], **value} if merge else value
+        return type(self).model_validate(values)
+
+    def environment(self) -> dict[str, str]:
+        """These settings as the ``SMARTMFG_*`` variables that give them to a child process."""
+        env: dict[str, str] = {}
+        for name, value in self:
+            pairs = (
+                [(f"{name}_{f}", v) for f, v in value] if isinstance(value, BaseModel) else [(name, value)]
+            )
+            for key, item in pairs:
+                if item is not None:
+                    env[f"SMARTMFG_{key.upper()}"] = json.dumps(item) if isinstance(item, dict) else str(item)
+        return env
 
     @property
     def embedded(self) -> bool:
@@ -117,25 +213,29 @@ class PlatformSettings(BaseSettings):
 
     @property
     def catalog_url(self) -> str:
-        if self.lake_catalog_url:
-            return self.lake_catalog_url
+        if self.lake.catalog_url:
+            return self.lake.catalog_url
         if self.embedded:
             return f"sqlite:///{(self.data_dir / 'lake-catalog.db').resolve()}"
         return self.sqlalchemy_url
 
     @property
     def warehouse(self) -> str:
-        if self.lake_warehouse:
-            return self.lake_warehouse
+        if self.lake.warehouse:
+            return self.lake.warehouse
         if self.embedded:
             return f"file://{(self.data_dir / 'lake').resolve()}"
-        return f"s3://{self.lake_bucket}/warehouse"
+        return f"s3://{self.lake.bucket}/warehouse"
 
     @property
     def sqlalchemy_url(self) -> str:
-        if self.database_url:
-            return self.database_url
+        if self.database.url:
+            return self.database.url
         return f"sqlite:///{(self.data_dir / 'platform.db').resolve()}"
+
+    @property
+    def bus_kind(self) -> Literal["local", "kafka"]:
+        return self.bus.kind or ("local" if self.embedded else "kafka")
 
 
 @lru_cache

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.kit.errors import ServiceUnavailable, Unauthorized
+from services.kit.messages import Msg
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def http_jwks_fetcher(jwks_url: str) -> JwksFetcher:
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(
-                f"identity provider unreachable: {exc}", headers={"Retry-After": "5"}
+                Msg("identity provider unreachable: {exc}", exc=exc), headers={"Retry-After": "5"}
             ) from exc
         result: dict[str, Any] = response.json()
         return result
@@ -88,7 +89,8 @@ class JwksVerifier:
             except (ServiceUnavailable, jwt.PyJWKSetError) as exc:
                 if not self._keys:
                     raise ServiceUnavailable(
-                        f"no signing keys from the identity provider: {exc}", headers={"Retry-After": "5"}
+                        Msg("no signing keys from the identity provider: {exc}", exc=exc),
+                        headers={"Retry-After": "5"},
                     ) from exc
                 log.warning("JWKS refresh failed, keeping the cached keys: %s", exc)
                 return
@@ -102,17 +104,15 @@ class JwksVerifier:
         try:
             return self._keys[kid].key
         except KeyError:
-            raise Unauthorized(
-                f"token signed with unknown key '{kid}'", detail_ko="알 수 없는 키로 서명된 토큰입니다"
-            ) from None
+            raise Unauthorized(Msg("token signed with unknown key '{kid}'", kid=kid)) from None
 
     def verify(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"malformed token: {exc}", detail_ko="토큰 형식이 잘못되었습니다") from exc
+            raise Unauthorized(Msg("malformed token: {exc}", exc=exc)) from exc
         if header.get("alg") != "RS256":
-            raise Unauthorized("token must be signed with RS256")
+            raise Unauthorized(Msg("token must be signed with RS256"))
         key = self._key_for(str(header.get("kid", "")))
         try:
             claims: dict[str, Any] = jwt.decode(
@@ -125,24 +125,20 @@ class JwksVerifier:
                 options={"require": ["exp", "iat", "iss", "sub", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("token expired", detail_ko="토큰이 만료되었습니다") from exc
+            raise Unauthorized(Msg("token expired")) from exc
         except jwt.ImmatureSignatureError as exc:
-            raise Unauthorized("token not yet valid") from exc
+            raise Unauthorized(Msg("token not yet valid")) from exc
         except jwt.InvalidAudienceError as exc:
-            raise Unauthorized(f"token audience is not '{self.audience}'") from exc
+            raise Unauthorized(Msg("token audience is not '{audience}'", audience=self.audience)) from exc
         except jwt.InvalidIssuerError as exc:
-            raise Unauthorized("token issuer is not trusted") from exc
+            raise Unauthorized(Msg("token issuer is not trusted")) from exc
         except jwt.InvalidSignatureError as exc:
-            raise Unauthorized(
-                "token signature is invalid", detail_ko="토큰 서명이 올바르지 않습니다"
-            ) from exc
+            raise Unauthorized(Msg("token signature is invalid")) from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"invalid token: {exc}", detail_ko="유효하지 않은 토큰입니다") from exc
+            raise Unauthorized(Msg("invalid token: {exc}", exc=exc)) from exc
         # Keycloak ID tokens are RS256 too and name the client as audience: only access tokens open the API.
         if claims.get("typ", "Bearer") != "Bearer":
-            raise Unauthorized(
-                f"a {claims['typ']} token is not an access token", detail_ko="액세스 토큰이 아닙니다"
-            )
+            raise Unauthorized(Msg("a {typ} token is not an access token", typ=claims["typ"]))
         return claims
 
 

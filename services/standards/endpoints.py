@@ -6,16 +6,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from services.kit.bodies import read_limited
 from services.kit.db import SessionDep
 from services.kit.errors import ValidationFailed, field_error
 from services.kit.i18n import prefers_korean
+from services.kit.messages import Msg
 from services.kit.pagination import Page, PageDep, paginate
 from services.kit.principal import AdminOnly, MaybePrincipal
 from services.kit.spec import Responses
-from services.standards import documents, repository, service, validation
+from services.standards import adoption, documents, repository, service, validation
 from services.standards.auth import Curator
 from services.standards.exports import aas_environment, aas_submodel, json_schema
 from services.standards.imports import ImportFormat
@@ -71,7 +73,8 @@ def create_model(body: ModelCreate, principal: Curator, session: SessionDep) -> 
     "",
     summary="List and search equipment models (public: published ones; owners also see their drafts)",
 )
-def list_models(
+async def list_models(
+    request: Request,
     session: SessionDep,
     page: PageDep,
     principal: MaybePrincipal,
@@ -99,7 +102,8 @@ def list_models(
         item=item,
         semantic_id=semantic_id,
     )
-    return paginate(session, stmt, (EquipmentModel.id,), page, service.model_out)
+    found = await run_in_threadpool(paginate, session, stmt, (EquipmentModel.id,), page, service.model_out)
+    return found.model_copy(update={"items": await adoption.with_adoption(request, found.items)})
 
 
 @router.get(
@@ -107,8 +111,10 @@ def list_models(
     summary="Progress toward the plan's 500 standardised key equipment types: published models per "
     "equipment type, sub-field and KSIC industry (public)",
 )
-def key_equipment(session: SessionDep) -> KeyEquipmentOut:
-    return service.key_equipment(session)
+async def key_equipment(request: Request, session: SessionDep) -> KeyEquipmentOut:
+    progress = await run_in_threadpool(service.key_equipment, session)
+    types = await run_in_threadpool(repository.published_model_types, session)
+    return await adoption.key_equipment_in_use(request, progress, types)
 
 
 @router.get(
@@ -116,8 +122,11 @@ def key_equipment(session: SessionDep) -> KeyEquipmentOut:
     summary="One equipment model with its versions (public when published)",
     responses=NOT_FOUND,
 )
-def get_model(model_id: str, session: SessionDep, principal: MaybePrincipal) -> ModelOut:
-    return service.model_out(service.visible_model(session, principal, model_id))
+async def get_model(
+    model_id: str, request: Request, session: SessionDep, principal: MaybePrincipal
+) -> ModelOut:
+    row = await run_in_threadpool(service.visible_model, session, principal, model_id)
+    return (await adoption.with_adoption(request, [service.model_out(row)]))[0]
 
 
 @router.patch("/{model_id}", summary="Change a model's names or type (owner or admin)", responses=NOT_FOUND)
@@ -249,7 +258,7 @@ def validate_readings(
     principal: MaybePrincipal,
 ) -> ValidateResult:
     row = service.visible_version(session, principal, model_id, version)
-    tolerance = timedelta(seconds=request.app.state.settings.future_tolerance_seconds)
+    tolerance = timedelta(seconds=request.app.state.settings.upload.future_tolerance_seconds)
     return validation.validate_samples(
         [DataItem.model_validate(i) for i in row.items], body.readings, datetime.now(UTC), tolerance
     )
@@ -364,7 +373,7 @@ async def _document(request: Request) -> bytes:
     document = await read_limited(request, MAX_IMPORT_BYTES)
     if not document.strip():
         raise ValidationFailed(
-            "the body is empty: send the document", fields=[field_error("body", "empty document")]
+            Msg("the body is empty: send the document"), fields=[field_error("body", Msg("empty document"))]
         )
     return document
 

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from services.kit import arrow
 from services.kit.arrow import UTC_US
 from services.kit.errors import BadRequest, field_error
+from services.kit.messages import Msg
 
 TEXT_COLUMNS = ("equipment_id", "model_id", "model_version", "item_id")
 MAX_FIELD_CHARS = 1000
@@ -27,7 +28,7 @@ KINDS = (KIND_NUM, KIND_TEXT, KIND_BOOL, KIND_NULL)
 NUMBER = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
 
 
-def bad(detail: str, loc: str = "body") -> BadRequest:
+def bad(detail: Msg, loc: str = "body") -> BadRequest:
     return BadRequest(detail, fields=[field_error(loc, detail)])
 
 
@@ -54,7 +55,7 @@ def _text(columns: dict[str, pa.Array], name: str) -> pa.DictionaryArray:
     try:
         return arrow.as_dictionary(columns[name])
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise bad(f"column '{name}' must hold text", f"body.{name}") from exc
+        raise bad(Msg("column '{name}' must hold text", name=name), f"body.{name}") from exc
 
 
 def kinds(*cases: tuple[pa.Array, str], otherwise: str) -> pa.DictionaryArray:
@@ -68,19 +69,19 @@ def kinds(*cases: tuple[pa.Array, str], otherwise: str) -> pa.DictionaryArray:
 def frame(columns: dict[str, pa.Array]) -> pa.Table:
     missing = [c for c in (*TEXT_COLUMNS, "ts") if c not in columns]
     if missing:
-        raise bad(f"missing column(s): {', '.join(missing)}")
+        raise bad(Msg("missing column(s): {missing}", missing=", ".join(missing)))
     rows = len(columns["item_id"])
     out: dict[str, pa.Array] = {c: _text(columns, c) for c in TEXT_COLUMNS}
     for name in TEXT_COLUMNS:
         too_long = arrow.per_row(out[name], lambda values: pc.greater(pc.utf8_length(values), 128))
         if pc.any(too_long).as_py():
             row = pc.index(too_long, True).as_py()
-            raise bad(f"{name} longer than 128 characters", f"rows[{row}].{name}")
+            raise bad(Msg("{name} longer than 128 characters", name=name), f"rows[{row}].{name}")
     out["ts"] = timestamps(columns["ts"])
     try:
         out["value_num"] = columns.get("value_num", pa.nulls(rows, pa.float64())).cast(pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise bad("column 'value_num' must be numeric", "body.value_num") from exc
+        raise bad(Msg("column 'value_num' must be numeric"), "body.value_num") from exc
     for name in ("value_text", "unit", "quality"):
         out[name] = _text(columns, name) if name in columns else arrow.constant(None, rows)
     if out["quality"].null_count:
@@ -97,11 +98,14 @@ def _json_value(row: int, value: Any) -> tuple[float | None, str | None, str]:
         return float(value), None, KIND_NUM
     if isinstance(value, str):
         if len(value) > MAX_FIELD_CHARS:
-            raise bad(f"value longer than {MAX_FIELD_CHARS} characters", f"body.readings[{row}].value")
+            raise bad(
+                Msg("value longer than {max_field_chars} characters", max_field_chars=MAX_FIELD_CHARS),
+                f"body.readings[{row}].value",
+            )
         return None, value, KIND_TEXT
     if value is None:
         return None, None, KIND_NULL
-    raise bad("value must be a number, a string or a boolean", f"body.readings[{row}].value")
+    raise bad(Msg("value must be a number, a string or a boolean"), f"body.readings[{row}].value")
 
 
 def _json_values_row_by_row(values: list[Any]) -> dict[str, pa.Array]:
@@ -138,16 +142,16 @@ def json_text_column(readings: list[dict[str, Any]], name: str) -> pa.Array:
         return pa.array(values, pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         row = next(i for i, v in enumerate(values) if v is not None and not isinstance(v, str))
-        raise bad(f"{name} must be a string", f"body.readings[{row}].{name}") from exc
+        raise bad(Msg("{name} must be a string", name=name), f"body.readings[{row}].{name}") from exc
 
 
 def from_objects(readings: Any) -> pa.Table:
     """``[{"equipment_id": …, "model_id": …, "model_version": …, "item_id": …, "ts": …, "value": …,
     "unit": …, "quality": …}, …]`` (the JSON upload's ``readings``) as the readings table."""
     if not isinstance(readings, list) or not readings:
-        raise bad('expected {"readings": [ ... ]} with at least one reading', "body.readings")
+        raise bad(Msg('expected {{"readings": [ ... ]}} with at least one reading'), "body.readings")
     not_object = next((row for row, r in enumerate(readings) if not isinstance(r, dict)), None)
     if not_object is not None:
-        raise bad("each reading must be an object", f"body.readings[{not_object}]")
+        raise bad(Msg("each reading must be an object"), f"body.readings[{not_object}]")
     arrays = {name: json_text_column(readings, name) for name in (*TEXT_COLUMNS, "ts", "unit", "quality")}
     return frame(arrays | json_values([reading.get("value") for reading in readings]))

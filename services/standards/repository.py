@@ -6,26 +6,29 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from services.kit.errors import NotFound
+from services.kit.messages import Msg
 from services.kit.principal import Principal
 from services.standards.models import EquipmentModel, ModelTerm, ModelVersion, Review
 from services.standards.schemas import PUBLIC_STATUSES
 
 
-def _missing(what: str) -> NotFound:
-    return NotFound(f"{what} does not exist", detail_ko=f"{what}을(를) 찾을 수 없습니다")
-
-
 def get_model(session: Session, model_id: str) -> EquipmentModel:
     model = session.get(EquipmentModel, model_id)
     if model is None:
-        raise _missing(f"equipment model '{model_id}'")
+        raise NotFound(Msg("equipment model '{model_id}' does not exist", model_id=model_id))
     return model
 
 
 def get_version(session: Session, model_id: str, version: str) -> ModelVersion:
     row = session.get(ModelVersion, (model_id, version))
     if row is None:
-        raise _missing(f"version {version} of equipment model '{model_id}'")
+        raise NotFound(
+            Msg(
+                "version {version} of equipment model '{model_id}' does not exist",
+                version=version,
+                model_id=model_id,
+            )
+        )
     return row
 
 
@@ -97,3 +100,11 @@ def published_taxonomy(session: Session) -> list[tuple[str, list[str], list[str]
         EquipmentModel.id.in_(published_model_ids())
     )
     return [(t, list(s or []), list(i or [])) for t, s, i in session.execute(stmt)]
+
+
+def published_model_types(session: Session) -> dict[str, str]:
+    """Model id -> equipment type of every model with a published version."""
+    stmt = select(EquipmentModel.id, EquipmentModel.equipment_type).where(
+        EquipmentModel.id.in_(published_model_ids())
+    )
+    return {model_id: kind for model_id, kind in session.execute(stmt)}

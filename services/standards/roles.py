@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from services.kit.messages import Msg
 from services.kit.units import UNITS
 
 ItemRole = Literal[
@@ -57,17 +58,17 @@ def is_alarm(value: str) -> bool:
 _COUNTERS = frozenset({"part_count", "good_count", "reject_count"})
 
 
-def role_problem(role: str, *, category: str, data_type: str, unit: str | None) -> str | None:
+def role_problem(role: str, *, category: str, data_type: str, unit: str | None) -> Msg | None:
     """Why an item with these properties cannot hold ``role``, or None when it can."""
     numeric = data_type in ("float", "int")
     if role == "execution_state" and data_type != "string":
-        return "an execution_state item is a string (its allowed values name the states)"
+        return Msg("an execution_state item is a string (its allowed values name the states)")
     if role in _COUNTERS and (not numeric or unit not in (None, "count", "ea")):
-        return f"a {role} item is a numeric counter in count"
+        return Msg("a {role} item is a numeric counter in count", role=role)
     if role == "energy" and (not numeric or unit is None or UNITS[unit].quantity != "energy"):
-        return "an energy item is a numeric cumulative counter with an energy unit (kWh)"
+        return Msg("an energy item is a numeric cumulative counter with an energy unit (kWh)")
     if role == "cycle_time" and (not numeric or unit is None or UNITS[unit].quantity != "time"):
-        return "a cycle_time item is numeric with a time unit (s)"
+        return Msg("a cycle_time item is numeric with a time unit (s)")
     if role == "alarm" and category not in ("CONDITION", "EVENT"):
-        return "an alarm item is a CONDITION or an EVENT"
+        return Msg("an alarm item is a CONDITION or an EVENT")
     return None

@@ -8,9 +8,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.kit.bodies import InputModel, PatchModel
+from services.kit.fields import IndustryCode, SubFieldCode
 from services.kit.i18n import LocalizedText
+from services.kit.messages import Msg
 from services.kit.reference import INDUSTRY_BY_CODE, SUBFIELD_BY_CODE
 from services.kit.units import UnitError, canonical_symbol
+from services.kit.validation_messages import invalid
 from services.standards.roles import REPEATABLE_ROLES, ItemRole, role_problem
 
 Category = Literal["SAMPLE", "EVENT", "CONDITION"]
@@ -77,29 +80,29 @@ class DataItem(InputModel):
             return None
         try:
             symbol = canonical_symbol(unit)
-        except UnitError as exc:
-            raise ValueError(str(exc)) from None
+        except UnitError:
+            raise invalid(Msg("unknown unit '{unit}'", unit=unit)) from None
         if symbol != unit:
-            raise ValueError(f"use the canonical symbol '{symbol}'")
+            raise invalid(Msg("use the canonical symbol '{symbol}'", symbol=symbol))
         return unit
 
     @model_validator(mode="after")
     def _coherent(self) -> DataItem:
         numeric = self.data_type in ("float", "int")
         if numeric and self.category == "SAMPLE" and self.unit is None:
-            raise ValueError("a numeric SAMPLE needs a unit")
+            raise invalid(Msg("a numeric SAMPLE needs a unit"))
         if not numeric and (self.min is not None or self.max is not None):
-            raise ValueError("min/max apply to numeric items only")
+            raise invalid(Msg("min/max apply to numeric items only"))
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("min must not exceed max")
+            raise invalid(Msg("min must not exceed max"))
         if self.allowed_values is not None and self.data_type != "string":
-            raise ValueError("allowed_values apply to string items only")
+            raise invalid(Msg("allowed_values apply to string items only"))
         if self.role is not None:
             problem = role_problem(
                 self.role, category=self.category, data_type=self.data_type, unit=self.unit
             )
             if problem:
-                raise ValueError(problem)
+                raise invalid(problem)
         return self
 
 
@@ -110,11 +113,18 @@ def _unique_ids(items: list[DataItem] | None) -> list[DataItem] | None:
     roles: dict[str, str] = {}
     for item in items:
         if item.id in seen:
-            raise ValueError(f"data item id '{item.id}' appears twice")
+            raise invalid(Msg("data item id '{item_id}' appears twice", item_id=item.id))
         seen.add(item.id)
         if item.role is not None and item.role not in REPEATABLE_ROLES:
             if item.role in roles:
-                raise ValueError(f"role '{item.role}' is held by both '{roles[item.role]}' and '{item.id}'")
+                raise invalid(
+                    Msg(
+                        "role '{role}' is held by both '{value}' and '{item_id}'",
+                        role=item.role,
+                        value=roles[item.role],
+                        item_id=item.id,
+                    )
+                )
             roles[item.role] = item.id
     return items
 
@@ -124,9 +134,11 @@ def _known_codes(codes: list[str] | None, known: dict[str, Any], what: str) -> l
         return None
     for code in codes:
         if code not in known:
-            raise ValueError(f"'{code}' is not a {what}; known: {', '.join(known)}")
+            raise invalid(
+                Msg("'{code}' is not a {what}; known: {known}", code=code, what=what, known=", ".join(known))
+            )
     if len(set(codes)) != len(codes):
-        raise ValueError(f"a {what} appears twice")
+        raise invalid(Msg("a {what} appears twice", what=what))
     return codes
 
 
@@ -140,6 +152,7 @@ def _industries(codes: list[str] | None) -> list[str] | None:
 
 _SUBFIELDS_DOC = "technology sub-fields the model serves (GET /api/v1/reference: AUTO-EQUIP, INFO-MES, ...)"
 _INDUSTRIES_DOC = "KSIC manufacturing divisions whose factories run this equipment (C10-C34)"
+_UNIQUE: dict[str, Any] = {"json_schema_extra": {"uniqueItems": True}}  # _known_codes refuses a repeat
 
 
 class ModelCreate(InputModel):
@@ -167,8 +180,12 @@ class ModelCreate(InputModel):
     equipment_type: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")
     name: LocalizedText
     description: LocalizedText | None = None
-    subfields: list[str] = Field(default_factory=list, max_length=14, description=_SUBFIELDS_DOC)
-    industries: list[str] = Field(default_factory=list, max_length=25, description=_INDUSTRIES_DOC)
+    subfields: list[SubFieldCode] = Field(
+        default_factory=list, max_length=14, description=_SUBFIELDS_DOC, **_UNIQUE
+    )
+    industries: list[IndustryCode] = Field(
+        default_factory=list, max_length=25, description=_INDUSTRIES_DOC, **_UNIQUE
+    )
     version: str = Field(default="0.1.0", pattern=SEMVER)
     items: list[DataItem] = Field(min_length=1, max_length=500)
     ideal_cycle_time_s: float | None = _ideal_cycle_time(_IDEAL)
@@ -192,8 +209,12 @@ class ModelPatch(PatchModel):
     equipment_type: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]{1,63}$")
     name: LocalizedText | None = None
     description: LocalizedText | None = None
-    subfields: list[str] | None = Field(default=None, max_length=14, description=_SUBFIELDS_DOC)
-    industries: list[str] | None = Field(default=None, max_length=25, description=_INDUSTRIES_DOC)
+    subfields: list[SubFieldCode] | None = Field(
+        default=None, max_length=14, description=_SUBFIELDS_DOC, **_UNIQUE
+    )
+    industries: list[IndustryCode] | None = Field(
+        default=None, max_length=25, description=_INDUSTRIES_DOC, **_UNIQUE
+    )
 
     _known_subfields = field_validator("subfields")(_subfields)
     _known_industries = field_validator("industries")(_industries)
@@ -247,6 +268,12 @@ class VersionSummary(BaseModel):
     published_at: datetime | None
 
 
+class VersionAdoption(BaseModel):
+    version: str
+    factories: int = Field(description="registered factories with equipment reporting by this version")
+    equipment: int
+
+
 class ModelOut(BaseModel):
     id: str
     owner_org_id: str
@@ -258,6 +285,11 @@ class ModelOut(BaseModel):
     versions: list[VersionSummary]
     latest_published_version: str | None
     created_at: datetime
+    adoption: list[VersionAdoption] | None = Field(
+        default=None,
+        description="versions in use in registered factories, counts only (reads; null: not read, or the "
+        "companies service did not answer)",
+    )
 
 
 class VersionOut(BaseModel):
@@ -276,7 +308,9 @@ class Reading(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     item_id: str = Field(max_length=64)
-    value: Any = None
+    # Read as sent (the validation names a value of the wrong type for its item); documented as what it
+    # takes: anything else is refused with 400.
+    value: Any = Field(default=None, json_schema_extra={"type": ["number", "string", "boolean", "null"]})
     unit: str | None = Field(default=None, max_length=16)
     timestamp: datetime | None = None
 
@@ -405,7 +439,7 @@ class ReviewCreate(InputModel):
     @model_validator(mode="after")
     def _reasoned(self) -> ReviewCreate:
         if self.decision != "approve" and not self.comment:
-            raise ValueError("a comment or a request for changes needs the comment")
+            raise invalid(Msg("a comment or a request for changes needs the comment"))
         return self
 
 
@@ -435,6 +469,9 @@ KEY_EQUIPMENT_TARGET = 500
 class TypeProgress(BaseModel):
     equipment_type: str
     published_models: int
+    equipment_in_use: int | None = Field(
+        default=None, description="registered factories' equipment reporting by a model of this type"
+    )
 
 
 class TaxonomyProgress(BaseModel):
@@ -449,6 +486,11 @@ class KeyEquipmentOut(BaseModel):
     equipment_types: int = Field(description="equipment types with at least one published model")
     published_models: int
     progress_pct: float = Field(description="equipment_types / target, in percent")
+    equipment_in_use: int | None = Field(
+        default=None,
+        description="registered factories' equipment reporting by a published model (null: the companies "
+        "service did not answer)",
+    )
     by_equipment_type: list[TypeProgress]
     by_subfield: list[TaxonomyProgress] = Field(description="all 14 sub-fields, zero where none")
     by_industry: list[TaxonomyProgress] = Field(description="KSIC divisions with published models")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services.kit.db import new_id, utcnow
 from services.kit.errors import Conflict, NotFound, ValidationFailed, field_error, fields_of
 from services.kit.i18n import LocalizedText
+from services.kit.messages import Alternatives, Msg
 from services.kit.principal import Principal
 from services.kit.reference import INDUSTRIES, SUBFIELDS
 from services.standards import diff, index, repository
@@ -68,7 +69,7 @@ def visible_model(session: Session, principal: Principal | None, model_id: str) 
     model = repository.get_model(session, model_id)
     if not can_see(principal, model):
         # Drafts of others stay invisible: 404, not 403, so their existence does not leak.
-        raise NotFound(f"equipment model '{model_id}' does not exist")
+        raise NotFound(Msg("equipment model '{model_id}' does not exist", model_id=model_id))
     return model
 
 
@@ -78,7 +79,13 @@ def visible_version(
     model = repository.get_model(session, model_id)
     row = repository.get_version(session, model_id, version)
     if not can_see(principal, model, row):
-        raise NotFound(f"version {version} of equipment model '{model_id}' does not exist")
+        raise NotFound(
+            Msg(
+                "version {version} of equipment model '{model_id}' does not exist",
+                version=version,
+                model_id=model_id,
+            )
+        )
     return row
 
 
@@ -105,7 +112,7 @@ def _new_version(
 
 def create_model(session: Session, principal: Principal, body: ModelCreate) -> EquipmentModel:
     if session.get(EquipmentModel, body.id) is not None:
-        raise Conflict(f"equipment model '{body.id}' already exists", detail_ko="이미 등록된 설비 모델입니다")
+        raise Conflict(Msg("equipment model '{id}' already exists", id=body.id))
     model = EquipmentModel(
         id=body.id,
         owner_org_id=principal.owner_for(body.owner_org_id),
@@ -141,8 +148,11 @@ def add_version(session: Session, principal: Principal, model_id: str, body: Ver
     newest = max((_semver(v.version) for v in model.versions), default=(0, 0, 0))
     if _semver(body.version) <= newest:
         raise Conflict(
-            f"version {body.version} must be greater than {'.'.join(map(str, newest))}",
-            detail_ko="새 버전은 기존 버전보다 커야 합니다",
+            Msg(
+                "version {version} must be greater than {newest}",
+                version=body.version,
+                newest=".".join(map(str, newest)),
+            )
         )
     base = (
         repository.get_version(session, model_id, body.base_version)
@@ -174,9 +184,17 @@ def update_version(
     model, row = _owned_version(session, principal, model_id, version)
     if row.status not in EDITABLE_STATUSES:
         raise Conflict(
-            f"version {version} is {row.status} and cannot change"
-            + ("; create a new version" if row.status in PUBLIC_STATUSES else "; wait for the review"),
-            detail_ko="게시되었거나 검토 중인 버전은 수정할 수 없습니다",
+            Msg(
+                "version {version} is {status} and cannot change; create a new version",
+                version=version,
+                status=row.status,
+            )
+            if row.status in PUBLIC_STATUSES
+            else Msg(
+                "version {version} is {status} and cannot change; wait for the review",
+                version=version,
+                status=row.status,
+            )
         )
     if body.items is not None:
         row.items = [i.model_dump(mode="json", exclude_none=True) for i in body.items]
@@ -196,9 +214,13 @@ def set_status(
     allowed_from = {"published": ("draft", "proposed"), "deprecated": ("published",)}[target]
     if row.status not in allowed_from:
         raise Conflict(
-            f"version {version} is {row.status}; "
-            f"only a {' or '.join(allowed_from)} version can become {target}",
-            detail_ko=f"현재 상태({row.status})에서는 {target}(으)로 바꿀 수 없습니다",
+            Msg(
+                "version {version} is {status}; only a {allowed_from} version can become {target}",
+                version=version,
+                status=row.status,
+                allowed_from=Alternatives(allowed_from),
+                target=target,
+            )
         )
     row.status = target
     if target == "published":
@@ -231,9 +253,11 @@ def propose(
     _, row = _owned_version(session, principal, model_id, version)
     if row.status not in EDITABLE_STATUSES:
         raise Conflict(
-            f"version {version} is {row.status}; "
-            "only a draft or a version with requested changes is proposed",
-            detail_ko="초안 또는 수정 요청된 버전만 검토를 요청할 수 있습니다",
+            Msg(
+                "version {version} is {status}; only a draft or a version with requested changes is proposed",
+                version=version,
+                status=row.status,
+            )
         )
     row.status = "proposed"
     _record(session, principal, row, "proposed", body.comment)
@@ -248,13 +272,19 @@ def review(
     row = repository.get_version(session, model_id, version)
     if row.status in PUBLIC_STATUSES:
         raise Conflict(
-            f"version {version} is {row.status}; reviews end when a version is published",
-            detail_ko="게시된 버전은 검토 대상이 아닙니다",
+            Msg(
+                "version {version} is {status}; reviews end when a version is published",
+                version=version,
+                status=row.status,
+            )
         )
     if body.decision != "comment" and row.status != "proposed":
         raise Conflict(
-            f"version {version} is {row.status}; the vendor has not proposed it (yet or again)",
-            detail_ko="검토 요청된 버전이 아닙니다",
+            Msg(
+                "version {version} is {status}; the vendor has not proposed it (yet or again)",
+                version=version,
+                status=row.status,
+            )
         )
     if body.decision == "approve":
         row.status, row.published_at = "published", utcnow()
@@ -349,9 +379,8 @@ def import_model(
     if not draft.items:
         reasons = "; ".join(f"{d.source}: {d.reason}" for d in draft.dropped[:5]) or "no data items found"
         raise ValidationFailed(
-            f"nothing in the document maps to a data item ({reasons})",
-            detail_ko="문서에서 데이터 항목으로 옮길 수 있는 것이 없습니다",
-            fields=[field_error("body", "no importable data item")],
+            Msg("nothing in the document maps to a data item ({reasons})", reasons=reasons),
+            fields=[field_error("body", Msg("no importable data item"))],
         )
     candidate = {
         "id": params.model_id,
@@ -369,8 +398,7 @@ def import_model(
     except ValidationError as exc:
         # Only the model-level values can fail here (the items validated one by one): name the query.
         raise ValidationFailed(
-            "the document's names or type do not make a valid model; pass them as query parameters",
-            detail_ko="문서의 이름·설비 유형으로 모델을 만들 수 없습니다. 쿼리 매개변수로 지정하세요",
+            Msg("the document's names or type do not make a valid model; pass them as query parameters"),
             fields=fields_of(exc.errors(), prefix=("query",)),
         ) from exc
     return create_model(session, principal, body), report

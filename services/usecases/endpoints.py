@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from services.kit.db import SessionDep
 from services.kit.fields import IndustryCode, RegionCode
-from services.kit.pagination import Page, PageDep, paginate
+from services.kit.pagination import Page, PageDep, paginate, paginate_by_position
 from services.kit.principal import MaybePrincipal
 from services.kit.spec import Responses
 from services.usecases import repository, service
@@ -21,10 +21,13 @@ from services.usecases.schemas import (
     RegionCounts,
     SearchResults,
     Taxonomy,
+    UseCaseFacets,
     UseCaseIn,
     UseCaseOut,
     UseCasePatch,
+    UseCaseSort,
 )
+from services.usecases.search_terms import SEARCHABLE
 from services.usecases.taxonomy import ProblemType, Technique
 
 router = APIRouter()
@@ -47,11 +50,7 @@ async def create_usecase(
     return await run_in_threadpool(lambda: service.to_out(service.create(session, principal, body)))
 
 
-@router.get("", summary="List and filter AI use cases (public: published; owners also see their drafts)")
-def list_usecases(
-    session: SessionDep,
-    page: PageDep,
-    principal: MaybePrincipal,
+def _filters(
     region: Annotated[RegionCode | None, Query(description="시·도 code")] = None,
     industry: Annotated[IndustryCode | None, Query(description="KSIC division")] = None,
     problem_type: ProblemType | None = None,
@@ -60,8 +59,21 @@ def list_usecases(
     model_id: Annotated[str | None, Query(max_length=64, description="equipment model used")] = None,
     status: CaseStatus | None = None,
     owner_org_id: Annotated[str | None, Query(max_length=64)] = None,
-) -> Page[UseCaseOut]:
-    filters = repository.Filters(
+    deployment_id: Annotated[
+        str | None, Query(max_length=32, description="the linked deployment record")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=SEARCHABLE,
+            description="words as `/search` takes them: cases holding at least half of them",
+            examples=["용접 불량"],
+        ),
+    ] = None,
+) -> repository.Filters:
+    return repository.Filters(
         region=region,
         industry=industry,
         problem_type=problem_type.value if problem_type else None,
@@ -70,7 +82,37 @@ def list_usecases(
         model_id=model_id,
         status=status,
         owner_org_id=owner_org_id,
+        deployment_id=deployment_id,
+        terms=tuple(service.query_terms(q)) if q is not None else None,
     )
+
+
+FiltersDep = Annotated[repository.Filters, Depends(_filters)]
+
+
+@router.get("", summary="List and filter AI use cases (public: published; owners also see their drafts)")
+def list_usecases(
+    session: SessionDep,
+    page: PageDep,
+    principal: MaybePrincipal,
+    filters: FiltersDep,
+    sort: Annotated[
+        UseCaseSort | None,
+        Query(
+            description="`relevance` to `q` (as `/search` ranks), `newest` published first, largest `effect`"
+            " first, or by Korean `title`; the cursor of a sorted list is a position. Without it: oldest "
+            "first (keyset cursor)."
+        ),
+    ] = None,
+) -> Page[UseCaseOut]:
+    if sort is not None:
+        weights = (
+            service.rarity(session, list(filters.terms)) if filters.terms and sort == "relevance" else {}
+        )
+        order = repository.order(sort, weights)
+        return paginate_by_position(
+            session, repository.filtered(filters, principal), order, page, service.to_out
+        )
     return paginate(
         session,
         repository.filtered(filters, principal),
@@ -78,6 +120,16 @@ def list_usecases(
         page,
         service.to_out,
     )
+
+
+@router.get(
+    "/facets",
+    summary="Counts of use cases per region, industry, problem type, technique and supplier, under the "
+    "list's filters and search; each facet ignores its own filter (public: published; owners also "
+    "count their drafts)",
+)
+def usecase_facets(session: SessionDep, principal: MaybePrincipal, filters: FiltersDep) -> UseCaseFacets:
+    return UseCaseFacets.model_validate(repository.facets(session, filters, principal))
 
 
 @router.get("/regions", summary="Published use cases per 시·도, all 17 listed (public)")
@@ -98,7 +150,10 @@ def usecase_taxonomy(session: SessionDep) -> Taxonomy:
 def search_usecases(
     session: SessionDep,
     principal: MaybePrincipal,
-    q: Annotated[str, Query(min_length=1, max_length=200, examples=["용접 불량", "defect detection"])],
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=200, pattern=SEARCHABLE, examples=["용접 불량", "defect detection"]),
+    ],
     limit: Annotated[int, Query(ge=1, le=service.MAX_SEARCH_PAGE)] = 20,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
 ) -> SearchResults:

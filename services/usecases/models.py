@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, MetaData, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.kit.db import UTCDateTime, new_id, utcnow
@@ -33,6 +33,9 @@ class UseCase(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The public list's keyset order (migration 0002).
+    __table_args__ = (Index("ix_uc_cases_public_order", "status", "created_at", "id"),)
 
     effects: Mapped[list[Effect]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Effect.position"

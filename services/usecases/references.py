@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import Request
 
 from services.kit.clients import bearer_token, service_client
-from services.kit.errors import NotFound, ValidationFailed, field_error
+from services.kit.errors import NotFound, Problems, ValidationFailed, field_error
+from services.kit.messages import Msg
 from services.usecases.schemas import UseCaseIn, UseCasePatch
 
 
@@ -17,7 +18,12 @@ async def check_references(request: Request, data: UseCaseIn | UseCasePatch) -> 
         try:
             await client.get_json("deployments", f"/{data.deployment_id}", token=token)
         except NotFound:
-            errors.append(field_error("body.deployment_id", f"no deployment record '{data.deployment_id}'"))
+            errors.append(
+                field_error(
+                    "body.deployment_id",
+                    Msg("no deployment record '{deployment_id}'", deployment_id=data.deployment_id),
+                )
+            )
     for i, model in enumerate(data.equipment_model_refs or []):
         try:
             await client.get_json("standards", f"/{model.model_id}/versions/{model.version}", token=token)
@@ -25,12 +31,17 @@ async def check_references(request: Request, data: UseCaseIn | UseCasePatch) -> 
             errors.append(
                 field_error(
                     f"body.equipment_model_refs[{i}]",
-                    f"no equipment model '{model.model_id}' version {model.version}",
+                    Msg(
+                        "no equipment model '{model_id}' version {version}",
+                        model_id=model.model_id,
+                        version=model.version,
+                    ),
                 )
             )
     if errors:
         raise ValidationFailed(
-            "; ".join(f"{e['loc']}: {e['msg']}" for e in errors),
-            detail_ko="참조한 구축정보 또는 설비 모델이 없습니다",
+            Msg(
+                "a referenced record or equipment model does not exist: {problems}", problems=Problems(errors)
+            ),
             fields=errors,
         )

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, true
+from sqlalchemy import ColumnElement, Select, case, delete, func, insert, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from services.kit.errors import NotFound
+from services.kit.facets import FacetCount, grouped, total, without
+from services.kit.messages import Msg
 from services.kit.principal import Principal
-from services.usecases.models import ModelRef, SearchTerm, UseCase
+from services.usecases.models import Effect, ModelRef, SearchTerm, UseCase
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,8 @@ class Filters:
     model_id: str | None = None
     status: str | None = None
     owner_org_id: str | None = None
+    deployment_id: str | None = None
+    terms: tuple[str, ...] | None = None  # analysed words of a search: cases holding at least half of them
 
 
 def visible_to(principal: Principal | None) -> ColumnElement[bool]:
@@ -39,10 +45,7 @@ def get(session: Session, case_id: str, principal: Principal | None) -> UseCase:
     case = session.scalar(select(UseCase).where(UseCase.id == case_id, visible_to(principal)))
     if case is None:
         # A draft of another organisation is reported exactly like a missing case: its existence is private.
-        raise NotFound(
-            f"use case '{case_id}' does not exist",
-            detail_ko=f"AI 활용 사례 '{case_id}'을(를) 찾을 수 없습니다",
-        )
+        raise NotFound(Msg("use case '{case_id}' does not exist", case_id=case_id))
     return case
 
 
@@ -56,11 +59,14 @@ def filtered(f: Filters, principal: Principal | None) -> Select[UseCase]:
         (UseCase.supplier_company_id, f.supplier),
         (UseCase.status, f.status),
         (UseCase.owner_org_id, f.owner_org_id),
+        (UseCase.deployment_id, f.deployment_id),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
     if f.model_id is not None:
         stmt = stmt.where(UseCase.id.in_(select(ModelRef.case_id).where(ModelRef.model_id == f.model_id)))
+    if f.terms is not None:
+        stmt = stmt.where(UseCase.id.in_(_matching(f.terms)))
     return stmt
 
 
@@ -77,16 +83,46 @@ def replace_terms(session: Session, case_id: str, weights: dict[str, float]) -> 
         )
 
 
-def term_postings(
-    session: Session, terms: Iterable[str], principal: Principal | None
-) -> Sequence[tuple[str, str, float]]:
-    """``(case id, term, weight)`` of the visible cases holding any of ``terms``."""
+def _weighted(rarity: dict[str, float]) -> ColumnElement[float]:
+    """A posting's part of its case's score: the field weight of its term × the term's rarity."""
+    return case(*((SearchTerm.term == t, SearchTerm.weight * r) for t, r in rarity.items()), else_=0.0)
+
+
+def ranked(
+    session: Session,
+    rarity: dict[str, float],
+    needed: int,
+    principal: Principal | None,
+    offset: int,
+    limit: int,
+) -> list[tuple[str, float]]:
+    """``(case id, score)`` of the visible cases holding at least ``needed`` of the terms of ``rarity``, best
+    first (ties by id), from ``offset``: ranked by the database, which returns one page, not every posting."""
+    if not rarity:
+        return []
+    score = func.sum(_weighted(rarity)).label("score")
     stmt = (
-        select(SearchTerm.case_id, SearchTerm.term, SearchTerm.weight)
+        select(SearchTerm.case_id, score)
         .join(UseCase, UseCase.id == SearchTerm.case_id)
-        .where(SearchTerm.term.in_(list(terms)), visible_to(principal))
+        .where(SearchTerm.term.in_(list(rarity)), visible_to(principal))
+        .group_by(SearchTerm.case_id)
+        .having(func.count() >= needed)
+        .order_by(score.desc(), SearchTerm.case_id)
+        .offset(offset)
+        .limit(limit)
     )
-    return [(cid, term, weight) for cid, term, weight in session.execute(stmt)]
+    return [(cid, float(value)) for cid, value in session.execute(stmt)]
+
+
+def matched_terms(session: Session, case_ids: Sequence[str], terms: Iterable[str]) -> dict[str, set[str]]:
+    """Which of ``terms`` each of ``case_ids`` holds."""
+    stmt = select(SearchTerm.case_id, SearchTerm.term).where(
+        SearchTerm.case_id.in_(case_ids), SearchTerm.term.in_(list(terms))
+    )
+    matched: dict[str, set[str]] = {}
+    for case_id, term in session.execute(stmt):
+        matched.setdefault(case_id, set()).add(term)
+    return matched
 
 
 def document_frequencies(session: Session, terms: Iterable[str]) -> dict[str, int]:
@@ -104,3 +140,48 @@ def case_count(session: Session) -> int:
 
 def by_ids(session: Session, ids: Sequence[str]) -> dict[str, UseCase]:
     return {c.id: c for c in session.scalars(select(UseCase).where(UseCase.id.in_(ids)))}
+
+
+# --- the list by facets and sorted pages (the portal's browse page) ---------------------------------------
+
+
+def _matching(words: Sequence[str]) -> Select[Any]:
+    """Ids of the cases holding at least half of ``words``: the rule of the ranked search."""
+    needed = math.ceil(len(words) / 2)
+    return (
+        select(SearchTerm.case_id)
+        .where(SearchTerm.term.in_(list(words)))
+        .group_by(SearchTerm.case_id)
+        .having(func.count() >= needed)
+    )
+
+
+def _by(session: Session, f: Filters, principal: Principal | None, column: Any, own: str) -> list[FacetCount]:
+    stmt = filtered(without(f, own), principal).with_only_columns(column, func.count()).group_by(column)
+    return grouped(session, stmt)
+
+
+def facets(session: Session, f: Filters, principal: Principal | None) -> dict[str, Any]:
+    """The total of the visible cases matching ``f`` and, per facet, the counts of its values."""
+    return {
+        "total": total(session, filtered(f, principal)),
+        "region": _by(session, f, principal, UseCase.region_code, "region"),
+        "industry": _by(session, f, principal, UseCase.industry_code, "industry"),
+        "problem_type": _by(session, f, principal, UseCase.problem_type, "problem_type"),
+        "technique": _by(session, f, principal, UseCase.technique, "technique"),
+        "supplier": _by(session, f, principal, UseCase.supplier_company_id, "supplier"),
+    }
+
+
+def order(sort: str, rarity: dict[str, float]) -> list[Any]:
+    """``relevance``: the search's score (weight × rarity of each matched term; ``rarity`` per term);
+    ``newest``: latest published first; ``effect``: largest improvement first; ``title``: by Korean title."""
+    if sort == "relevance" and rarity:
+        score = select(func.sum(_weighted(rarity))).where(SearchTerm.case_id == UseCase.id)
+        return [score.scalar_subquery().desc(), UseCase.id]
+    if sort == "effect":
+        best = select(func.max(Effect.improvement_pct)).where(Effect.case_id == UseCase.id)
+        return [best.scalar_subquery().desc().nulls_last(), UseCase.id]
+    if sort == "title":
+        return [UseCase.title["ko"].as_string(), UseCase.id]
+    return [func.coalesce(UseCase.published_at, UseCase.created_at).desc(), UseCase.id.desc()]

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from services.kit.bodies import InputModel, PatchModel
+from services.kit.facets import FacetCount
 from services.kit.fields import IndustryCode, RegionCode, Slug
 from services.kit.i18n import LocalizedText
 from services.usecases.taxonomy import ProblemType, Technique
@@ -160,3 +161,32 @@ class SearchHit(BaseModel):
 class SearchResults(BaseModel):
     items: list[SearchHit]
     next_cursor: str | None = None
+
+
+UseCaseSort = Literal["relevance", "newest", "effect", "title"]
+
+
+class UseCaseFacets(BaseModel):
+    """Counts of the visible use cases that each value would give (``/usecases/facets``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "total": 420,
+                    "region": [{"key": "48", "count": 420}, {"key": "11", "count": 95}],
+                    "industry": [{"key": "C29", "count": 120}],
+                    "problem_type": [{"key": "quality_inspection", "count": 160}],
+                    "technique": [{"key": "anomaly_detection", "count": 88}],
+                    "supplier": [{"key": "org-vendor-3", "count": 31}],
+                }
+            ]
+        }
+    )
+
+    total: int = Field(description="visible cases matching every filter (published, and the caller's drafts)")
+    region: list[FacetCount]
+    industry: list[FacetCount]
+    problem_type: list[FacetCount]
+    technique: list[FacetCount]
+    supplier: list[FacetCount] = Field(description="supplier company ids, the 100 largest")

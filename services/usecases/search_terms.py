@@ -13,6 +13,9 @@ import unicodedata
 _WORD = re.compile(r"[0-9a-z]+|[\uac00-\ud7a3]+|[\u3131-\u318e]+", re.IGNORECASE)
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 MAX_TERM = 40
+# What a query needs for ``terms`` to find a word in it (a digit, two Latin letters, a Hangul syllable, two
+# jamo): the query parameters declare it as their pattern, so the document says which queries are refused.
+SEARCHABLE = "[0-9]|[A-Za-z]{2}|[가-힣]|[ㄱ-ㆎ]{2}"
 
 
 def _fold_plural(word: str) -> str:

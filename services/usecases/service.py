@@ -12,6 +12,7 @@ from services.kit import reference as ref
 from services.kit.bodies import merged
 from services.kit.db import utcnow
 from services.kit.errors import Conflict, ValidationFailed, field_error
+from services.kit.messages import Msg
 from services.kit.pagination import decode_offset, encode_cursor
 from services.kit.principal import Principal
 from services.usecases import repository
@@ -126,22 +127,18 @@ def update(session: Session, principal: Principal, case_id: str, patch: UseCaseP
 
 def _require_bilingual(data: UseCaseIn) -> None:
     missing = [
-        field_error(f"body.{name}.en", "an English text is required to publish")
+        field_error(f"body.{name}.en", Msg("an English text is required to publish"))
         for name in ("title", "summary")
         if not getattr(data, name).en
     ]
     if missing:
-        raise ValidationFailed(
-            "published use cases carry Korean and English text",
-            detail_ko="공개하려면 영문 제목과 요약이 필요합니다",
-            fields=missing,
-        )
+        raise ValidationFailed(Msg("published use cases carry Korean and English text"), fields=missing)
 
 
 def publish(session: Session, principal: Principal, case_id: str) -> UseCase:
     case = _owned(session, principal, case_id)
     if case.status == "published":
-        raise Conflict(f"use case '{case_id}' is already published", detail_ko="이미 공개된 사례입니다")
+        raise Conflict(Msg("use case '{case_id}' is already published", case_id=case_id))
     _require_bilingual(UseCaseIn.model_validate(_as_input(case)))
     case.status = "published"
     case.published_at = utcnow()
@@ -152,7 +149,7 @@ def publish(session: Session, principal: Principal, case_id: str) -> UseCase:
 def unpublish(session: Session, principal: Principal, case_id: str) -> UseCase:
     case = _owned(session, principal, case_id)
     if case.status != "published":
-        raise Conflict(f"use case '{case_id}' is not published", detail_ko="공개되지 않은 사례입니다")
+        raise Conflict(Msg("use case '{case_id}' is not published", case_id=case_id))
     case.status = "draft"
     case.published_at = None
     session.flush()
@@ -192,40 +189,43 @@ def taxonomy(session: Session) -> Taxonomy:
     )
 
 
+def query_terms(query: str) -> list[str]:
+    """The query's distinct terms; 422 naming ``query.q`` when it holds none."""
+    wanted = list(dict.fromkeys(terms(query)))
+    if not wanted:
+        raise ValidationFailed(
+            Msg("the query holds no searchable word"),
+            fields=[field_error("query.q", Msg("no Korean, English or numeric word"))],
+        )
+    return wanted
+
+
+def rarity(session: Session, wanted: list[str]) -> dict[str, float]:
+    """How much each term weighs: more when few cases hold it."""
+    total = max(1, repository.case_count(session))
+    return {t: math.log(1 + total / n) for t, n in repository.document_frequencies(session, wanted).items()}
+
+
 def search(
     session: Session, principal: Principal | None, query: str, limit: int, cursor: str | None
 ) -> SearchResults:
     """Cases holding at least half of the query's terms, ranked by field weight × rarity of the term."""
-    wanted = list(dict.fromkeys(terms(query)))
-    if not wanted:
-        raise ValidationFailed(
-            "the query holds no searchable word",
-            detail_ko="검색어에 검색할 수 있는 단어가 없습니다",
-            fields=[field_error("query.q", "no Korean, English or numeric word")],
-        )
+    wanted = query_terms(query)
     offset = decode_offset(cursor)
-    total = max(1, repository.case_count(session))
-    rarity = {t: math.log(1 + total / n) for t, n in repository.document_frequencies(session, wanted).items()}
-    scores: dict[str, float] = defaultdict(float)
-    matched: dict[str, list[str]] = defaultdict(list)
-    for case_id, term, weight in repository.term_postings(session, wanted, principal):
-        scores[case_id] += weight * rarity.get(term, 0.0)
-        matched[case_id].append(term)
     needed = math.ceil(len(wanted) / 2)
-    ranked = sorted(
-        (cid for cid in scores if len(matched[cid]) >= needed), key=lambda cid: (-scores[cid], cid)
-    )
-    page = ranked[offset : offset + limit]
-    cases = repository.by_ids(session, page)
-    order = {t: i for i, t in enumerate(wanted)}
+    hits = repository.ranked(session, rarity(session, wanted), needed, principal, offset, limit + 1)
+    page = hits[:limit]
+    ids = [cid for cid, _ in page]
+    cases = repository.by_ids(session, ids)
+    matched = repository.matched_terms(session, ids, wanted)
     return SearchResults(
         items=[
             SearchHit(
                 case=to_out(cases[cid]),
-                score=round(scores[cid], 3),
-                matched=sorted(matched[cid], key=order.__getitem__),
+                score=round(score, 3),
+                matched=[t for t in wanted if t in matched[cid]],
             )
-            for cid in page
+            for cid, score in page
         ],
-        next_cursor=encode_cursor([offset + limit]) if offset + limit < len(ranked) else None,
+        next_cursor=encode_cursor([offset + limit]) if len(hits) > limit else None,
     )

@@ -159,19 +159,16 @@ def make_setup(
     (directory / "data").mkdir(parents=True, exist_ok=True)
     values: dict[str, Any] = {
         "topology": "embedded",
-        "database_url": database_url,
+        "database": {"url": database_url},
         "data_dir": directory / "data",
         "public_url": "http://testserver",
-        "run_writers": False,
-        "topic_prefix": f"test-cat-{run}",
-        "writer_group": f"test-cat-{run}",
-        "writer_flush_seconds": 0.3,
+        "bus": {"topic_prefix": f"test-cat-{run}"},
+        "writer": {"embedded": False, "group": f"test-cat-{run}", "flush_seconds": 0.3},
     }
     if kind == "minio":
-        values |= {"lake_catalog_url": database_url, "lake_warehouse": f"s3://{BUCKET}/test-catalog-{run}"}
-    values |= overrides
+        values["lake"] = {"catalog_url": database_url, "warehouse": f"s3://{BUCKET}/test-catalog-{run}"}
     try:
-        yield LakeSetup(kind, PlatformSettings(**values))
+        yield LakeSetup(kind, PlatformSettings(**values).replaced(**overrides))
     finally:
         drop()
         if kind == "minio":

@@ -185,7 +185,7 @@ def _per_batch(rows: pa.Table) -> dict[str, int]:
 def writing(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LakeSetup]:
     """A platform running its lake writer in-process, on the local bus; its lake on MinIO + PostgreSQL or
     local. (Kafka to the lake is covered by tests/ingest; here the lake side of the race matters.)"""
-    with make_setup(request, request.param, tmp_path, run_writers=True) as lake_setup:
+    with make_setup(request, request.param, tmp_path, writer={"embedded": True}) as lake_setup:
         yield lake_setup
 
 

@@ -24,6 +24,7 @@ from catalog import export_endpoints, rollups
 from catalog.lake import READINGS_SCHEMA
 from platform_api.app import create_app
 from tests.catalog.conftest import LAKES, World, make_setup
+from tests.factories import register_factory
 
 FACTORY, ORG = "factory-kpi-1", "org-kpi-1"
 DAY = datetime(2025, 11, 10, tzinfo=UTC)
@@ -357,3 +358,25 @@ def test_kpis_export(kworld: KpiWorld) -> None:
     assert {"oee", "pbt_s", "apt_s", "pq"} <= set(rows[0])
     parquet = kworld.get("/export/kpis", own, factory_id=FACTORY, bucket="hour", format="parquet", **H4)
     assert pq.read_table(io.BytesIO(parquet.content)).num_rows == 4
+
+
+def test_kpis_per_line_sum_the_equipment_of_each_line(kworld: KpiWorld) -> None:
+    # last in this module: it registers the factory (with lines) in the companies service
+    admin = kworld.headers("admin", org_id="org-operator")
+    equipment = [
+        {"equipment_id": "eq-a", "model_id": "kpi-lathe", "model_version": "1.0.0", "line": "line-1"},
+        {"equipment_id": "eq-b", "model_id": "kpi-compressor", "model_version": "1.0.0"},
+    ]
+    register_factory(kworld.client, admin, company_id=ORG, factory_id=FACTORY, equipment=equipment)
+    own = kworld.headers("sme", org_id=ORG)
+    lines = _series(kworld, own, bucket="all", group_by="line", **H4)["items"]
+    units = {
+        p["equipment_id"]: p for p in _series(kworld, own, bucket="all", group_by="equipment", **H4)["items"]
+    }
+    assert [(p["line"], p["equipment_id"]) for p in lines] == [(None, None), ("line-1", None)]
+    for point, unit in zip(lines, (units["eq-b"], units["eq-a"]), strict=True):  # eq-b has no line
+        assert (point["values"], point["inputs"]) == (unit["values"], unit["inputs"])
+    assert lines[1]["values"]["oee"] == pytest.approx(EXPECTED["oee"], rel=1e-6)
+    # a caller who may read the KPIs but not the factory's register cannot group by its lines
+    other = kworld.headers("sme", org_id="org-kpi-2")
+    assert kworld.get("/kpis", other, factory_id=FACTORY, group_by="line", **H4).status_code == 403

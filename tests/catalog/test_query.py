@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 
+from catalog import rollups
 from catalog.appends import OFFSETS_KEY
 from catalog.lake import READINGS_SCHEMA
 from platform_api.app import create_app
@@ -165,6 +166,31 @@ def test_series_of_the_callers_own_factories(world: World) -> None:
     assert len(by_equipment["items"]) == 8
 
 
+def test_basic_series_read_the_hourly_rollup_where_it_answers(world: World) -> None:
+    rollups.refresh(world.setup.lake())
+    sme1 = world.headers("sme", org_id="org-sme-1")
+    for params in (
+        {"bucket": "1d", "tz": "Asia/Seoul", **ALL_DAYS},
+        {"bucket": "6h", "group_by": "equipment", "factory_id": ["factory-sme-1-a"], **DAY2},
+        {"bucket": "1h", "model_id": "cnc-lathe", **DAY2},
+    ):
+        full = world.get("/series", sme1, item_id="spindle_speed", **params).json()
+        basic = world.get("/series", sme1, item_id="spindle_speed", stats="basic", **params).json()
+        assert (full["source"], basic["source"]) == ("readings", "rollups"), params
+        assert len(basic["items"]) == len(full["items"]) > 0
+        for mine, theirs in zip(basic["items"], full["items"], strict=True):
+            assert mine["median"] is None and mine["p95"] is None
+            keys = ("factory_id", "equipment_id", "bucket", "readings", "min", "max")
+            assert {k: mine[k] for k in keys} == {k: theirs[k] for k in keys}
+            assert mine["mean"] == pytest.approx(theirs["mean"])
+        assert {p["factory_id"] for p in basic["items"]} <= {"factory-sme-1-a", "factory-sme-1-b"}
+    # days of a +05:30 zone are not whole UTC hours: the readings answer, still without quantiles
+    india = world.get(
+        "/series", sme1, item_id="spindle_speed", stats="basic", bucket="1d", tz="Asia/Kolkata", **ALL_DAYS
+    ).json()
+    assert india["source"] == "readings" and india["items"] and india["items"][0]["p95"] is None
+
+
 def test_benchmarks_show_only_groups_of_enough_factories(world: World) -> None:
     sme2 = world.headers("sme", org_id="org-sme-2")
     answer = world.get("/benchmarks", sme2, model_id="cnc-lathe", item_id="spindle_speed", **ALL_DAYS)
@@ -268,6 +294,7 @@ def test_every_route_is_documented_with_examples(world: World) -> None:
         "kpis/measure",
         "kpis/benchmarks",
         "kpis/peers",
+        "uploads",
     )
     exports = {"/api/v1/analytics/export/readings", "/api/v1/analytics/export/kpis"}
     assert set(ours) == {f"/api/v1/analytics/{n}" for n in names} | exports

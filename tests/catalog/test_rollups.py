@@ -18,7 +18,7 @@ import pyarrow as pa
 import pytest
 
 from catalog import kpis, rollups
-from catalog.compaction import Options, compact_table
+from catalog.compaction import Options, compact_lake, compact_table
 from catalog.lake import READINGS_SCHEMA, Lake, snapshot_property
 from catalog.query import QueryEngine, ReadingFilter
 from tests.catalog.conftest import LAKES, LakeSetup, make_setup
@@ -161,5 +161,29 @@ def test_an_expired_watermark_recomputes_everything(setup: LakeSetup) -> None:
         done = rollups.refresh_one(engine, rollups.DAILY)
         assert done.days == 2  # the day with data and the day after it
         assert _from_rollup(engine) == {k: v for k, v in _from_raw(engine).items() if k[0] <= DAYS[1]}
+    finally:
+        engine.close()
+
+
+def test_compaction_expires_rollup_snapshots_and_keeps_the_watermark(setup: LakeSetup) -> None:
+    lake = setup.lake()
+    engine = QueryEngine(lake)
+    try:
+        for day in DAYS[:3]:
+            lake.readings().append(hand_set(day))
+            rollups.refresh(lake, engine=engine)
+        names = [f"{lake.config.namespace}.{rollup.name}" for rollup in rollups.ROLLUPS]
+        assert all(len(lake.catalog.load_table(name).snapshots()) >= 3 for name in names)
+
+        reports = compact_lake(lake, Options(expire_older_than=timedelta(0)))
+
+        current = lake.readings().current_snapshot()
+        assert current is not None
+        for rollup, name in zip(rollups.ROLLUPS, names, strict=True):
+            table = lake.catalog.load_table(name)
+            assert reports[rollup.name].expired_snapshots >= 2 and len(table.snapshots()) == 1
+            assert snapshot_property(table, rollups.WATERMARK_KEY) == str(current.snapshot_id)
+        assert rollups.current_rollup(lake, rollups.DAILY) is not None  # still answers for the readings
+        assert _from_rollup(engine) == {k: v for k, v in _from_raw(engine).items() if k[0] <= DAYS[3]}
     finally:
         engine.close()

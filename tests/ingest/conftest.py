@@ -30,16 +30,12 @@ def lake_settings(database_url: str, tmp_path: Path) -> PlatformSettings:
     run = uuid.uuid4().hex[:8]
     return PlatformSettings(
         topology="embedded",
-        database_url=database_url,
+        database={"url": database_url},
         data_dir=tmp_path / "data",
         public_url="http://testserver",
-        bus="kafka",
-        topic_prefix=f"test-{run}",
-        lake_catalog_url=database_url,
-        lake_warehouse=f"s3://smartmfg-lake/test-{run}",
-        run_writers=False,
-        writer_flush_seconds=0.5,
-        writer_group=f"test-{run}",
+        bus={"kind": "kafka", "topic_prefix": f"test-{run}"},
+        lake={"catalog_url": database_url, "warehouse": f"s3://smartmfg-lake/test-{run}"},
+        writer={"embedded": False, "flush_seconds": 0.5, "group": f"test-{run}"},
     )
 
 
@@ -50,22 +46,7 @@ def lake_client(lake_settings: PlatformSettings) -> Iterator[TestClient]:
 
 
 def writer_env(settings: PlatformSettings) -> dict[str, str]:
-    env = {**os.environ}
-    for name in (
-        "database_url",
-        "bus",
-        "topic_prefix",
-        "lake_catalog_url",
-        "lake_warehouse",
-        "writer_flush_seconds",
-        "writer_group",
-        "kafka_bootstrap",
-        "minio_endpoint",
-        "data_dir",
-    ):
-        env[f"SMARTMFG_{name.upper()}"] = str(getattr(settings, name))
-    env["SMARTMFG_TOPOLOGY"] = "embedded"
-    return env
+    return {**os.environ, **settings.replaced(topology="embedded").environment()}
 
 
 class WriterProcess:

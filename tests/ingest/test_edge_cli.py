@@ -253,7 +253,7 @@ def test_upload_lands_csv_and_parquet_and_a_rerun_sends_nothing(platform: Platfo
 
 def _lake_rows(platform: Platform, factory_id: str, prefix: str) -> list[str]:
     settings = PlatformSettings(
-        topology="embedded", data_dir=platform.data_dir, lake_catalog_url=None, lake_warehouse=None
+        topology="embedded", data_dir=platform.data_dir, lake={"catalog_url": None, "warehouse": None}
     )
     lake = Lake(LakeConfig.from_settings(settings))
     rows = (

@@ -95,7 +95,9 @@ def _get(url: str) -> httpx.Response | None:
 
 
 def test_the_embedded_writer_is_part_of_readiness(database_url: str, tmp_path: Path) -> None:
-    settings = PlatformSettings(topology="embedded", database_url=database_url, data_dir=tmp_path / "data")
+    settings = PlatformSettings(
+        topology="embedded", database={"url": database_url}, data_dir=tmp_path / "data"
+    )
     with TestClient(create_app(settings, run_migrations=True)) as client:
         assert client.get("/readyz").status_code == 200
         assert "smartmfg_writer_committed_rows_total" in client.get("/metrics").text

@@ -230,7 +230,7 @@ def test_hostile_payloads_get_4xx_and_keep_earlier_data(
 
 
 def test_size_limits_say_the_limit(client: TestClient, gateway: dict[str, str]) -> None:
-    limit = client.app.state.settings.upload_max_bytes  # type: ignore[attr-defined]
+    limit = client.app.state.settings.upload.max_bytes  # type: ignore[attr-defined]
     too_big = post(client, gateway, b" " * (limit + 1))
     assert too_big.status_code == 413 and str(limit) in too_big.json()["detail"]
     bomb = gzip.compress(b" " * (limit * 4 + 1))

@@ -22,7 +22,7 @@ def test_health_ready_and_metrics(client: TestClient) -> None:
 
 def test_readiness_fails_when_the_database_is_gone(tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings = PlatformSettings(
-        database_url="postgresql+psycopg://nobody:x@127.0.0.1:1/none",
+        database={"url": "postgresql+psycopg://nobody:x@127.0.0.1:1/none"},
         data_dir=tmp_path,
         public_url="http://testserver",
     )

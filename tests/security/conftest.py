@@ -226,7 +226,7 @@ def keycloak_settings(settings: PlatformSettings, realm_key: RealmKey) -> Platfo
 
     The anonymous rate limit is lifted: the matrix sends hundreds of bad-token requests from one address
     (tests/security/test_rate_limits.py tests the limits)."""
-    return settings.model_copy(update={"oidc_issuer": ISSUER, "rate_limit_public_per_minute": 0})
+    return settings.replaced(oidc={"issuer": ISSUER}, rate_limit={"public_per_minute": 0})
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.kit.errors import ServiceUnavailable, Unauthorized
+from services.kit.messages import Verbatim
 from services.kit.tokens import DevIssuer, JwksVerifier
 from tests.security.conftest import Tokens, master_admin, published_key
 
@@ -47,7 +48,7 @@ class CountingJwks:
     def __call__(self) -> dict[str, Any]:
         self.calls += 1
         if self.down:
-            raise ServiceUnavailable("identity provider unreachable")
+            raise ServiceUnavailable(Verbatim("identity provider unreachable"))
         return self.issuer.jwks()
 
 

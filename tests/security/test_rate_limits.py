@@ -18,9 +18,7 @@ UPLOAD = "/api/v1/ingest/batches"
 
 @pytest.fixture
 def limited(settings: PlatformSettings) -> Iterator[TestClient]:
-    tight = settings.model_copy(
-        update={"rate_limit_public_per_minute": 3, "rate_limit_uploads_per_minute": 2}
-    )
+    tight = settings.replaced(rate_limit={"public_per_minute": 3, "uploads_per_minute": 2})
     with TestClient(create_app(tight)) as test_client:
         yield test_client
 
@@ -107,8 +105,8 @@ def test_calls_between_services_are_not_counted(limited: TestClient) -> None:
 
 def test_the_gateway_limits_requests_it_proxies(settings: PlatformSettings) -> None:
     """In the distributed topology the gateway forwards /api/v1/<service>; the limiter is in front of that."""
-    gateway = settings.model_copy(
-        update={"rate_limit_public_per_minute": 2, "service_urls": {"deployments": "http://127.0.0.1:9"}}
+    gateway = settings.replaced(
+        rate_limit={"public_per_minute": 2}, service_urls={"deployments": "http://127.0.0.1:9"}
     )
     with TestClient(create_app(gateway)) as client:
         answers = [client.get("/api/v1/deployments").status_code for _ in range(3)]
@@ -117,7 +115,7 @@ def test_the_gateway_limits_requests_it_proxies(settings: PlatformSettings) -> N
 
 def test_service_processes_behind_the_gateway_do_not_limit(settings: PlatformSettings) -> None:
     """They would see every client under the gateway's address."""
-    service = settings.model_copy(update={"rate_limit_public_per_minute": 1})
+    service = settings.replaced(rate_limit={"public_per_minute": 1})
     with TestClient(create_app(service, services=["deployments"])) as client:
         assert [client.get("/api/v1/deployments").status_code for _ in range(3)] == [200, 200, 200]
 

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from services.kit.errors import BadRequest, ValidationFailed, field_error
+from services.kit.messages import Msg
 from services.standards.exports import EXT_EQUIPMENT_TYPE, EXT_IDEAL_CYCLE_TIME, ITEM_QUALIFIERS
 from services.standards.imports.draft import Draft, snake_id
 from services.standards.imports.units import platform_unit
@@ -39,29 +40,32 @@ def _load(data: bytes) -> Any:
         return json.loads(data.decode("utf-8-sig"))  # JSON travels as UTF-8 (RFC 8259)
     except UnicodeDecodeError as exc:
         raise BadRequest(
-            "the document is not UTF-8 text",
-            detail_ko="UTF-8 텍스트가 아닙니다",
-            fields=[field_error("body", "not UTF-8")],
+            Msg("the document is not UTF-8 text"), fields=[field_error("body", Msg("not UTF-8"))]
         ) from exc
     except json.JSONDecodeError as exc:
         raise BadRequest(
-            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-            detail_ko=f"JSON 형식이 올바르지 않습니다 ({exc.lineno}행 {exc.colno}열)",
-            fields=[field_error("body", f"invalid JSON at line {exc.lineno}, column {exc.colno}")],
+            Msg(
+                "not valid JSON: {msg} (line {lineno}, column {colno})",
+                msg=exc.msg,
+                lineno=exc.lineno,
+                colno=exc.colno,
+            ),
+            fields=[
+                field_error(
+                    "body",
+                    Msg("invalid JSON at line {lineno}, column {colno}", lineno=exc.lineno, colno=exc.colno),
+                )
+            ],
         ) from exc
     except RecursionError as exc:
         raise BadRequest(
-            "the JSON document nests too deeply",
-            detail_ko="JSON 중첩이 너무 깊습니다",
-            fields=[field_error("body", "nesting too deep")],
+            Msg("the JSON document nests too deeply"), fields=[field_error("body", Msg("nesting too deep"))]
         ) from exc
 
 
-def _not_aas(what: str) -> ValidationFailed:
+def _not_aas(what: Msg) -> ValidationFailed:
     return ValidationFailed(
-        f"not an AAS V3 Environment or Submodel: {what}",
-        detail_ko="AAS V3 Environment 또는 Submodel 문서가 아닙니다",
-        fields=[field_error("body", what)],
+        Msg("not an AAS V3 Environment or Submodel: {what}", what=what), fields=[field_error("body", what)]
     )
 
 
@@ -195,15 +199,15 @@ class _Walk:
 def parse(data: bytes) -> Draft:
     document = _load(data)
     if not isinstance(document, dict):
-        raise _not_aas("the top level is not an object")
+        raise _not_aas(Msg("the top level is not an object"))
     if "submodels" in document:
         submodels = document["submodels"]
         if not isinstance(submodels, list) or not submodels or not isinstance(submodels[0], dict):
-            raise _not_aas("the Environment has no submodel")
+            raise _not_aas(Msg("the Environment has no submodel"))
     elif document.get("modelType") == "Submodel":
         submodels = [document]
     else:
-        raise _not_aas("neither 'submodels' nor modelType Submodel")
+        raise _not_aas(Msg("neither 'submodels' nor modelType Submodel"))
     concepts = {
         str(c["id"]): c
         for c in document.get("conceptDescriptions") or []

@@ -11,6 +11,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from services.kit.errors import ValidationFailed, field_error
+from services.kit.messages import Msg
 from services.standards.imports import xml
 from services.standards.imports.draft import Draft, snake_id
 from services.standards.imports.glossary import KO_BY_MTCONNECT_TYPE
@@ -126,9 +127,8 @@ def parse(data: bytes) -> Draft:
     devices = list(xml.children(container, "Device")) if container is not None else []
     if not devices:
         raise ValidationFailed(
-            "the document describes no Device",
-            detail_ko="문서에 Device가 없습니다",
-            fields=[field_error("body", "MTConnectDevices/Devices/Device missing")],
+            Msg("the document describes no Device"),
+            fields=[field_error("body", Msg("MTConnectDevices/Devices/Device missing"))],
         )
     device = devices[0]
     name = device.get("name") or device.get("id") or "device"

@@ -14,6 +14,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from services.kit.errors import ValidationFailed, field_error
+from services.kit.messages import Msg
 from services.standards.imports import xml
 from services.standards.imports.draft import Draft, snake_id
 from services.standards.imports.units import UNECE_BY_ID, platform_unit
@@ -263,9 +264,7 @@ def parse(data: bytes) -> Draft:
     tops = [n for n in nodes.values() if n.kind in ("UAObjectType", "UAObject") and n.parent is None]
     if not any(n.kind == "UAVariable" for n in nodes.values()):
         raise ValidationFailed(
-            "the NodeSet holds no UAVariable",
-            detail_ko="NodeSet에 변수(UAVariable)가 없습니다",
-            fields=[field_error("body", "no UAVariable nodes")],
+            Msg("the NodeSet holds no UAVariable"), fields=[field_error("body", Msg("no UAVariable nodes"))]
         )
     title = tops[0].browse_name if tops else (uris[0] if uris else "nodeset")
     draft = Draft(title=title, title_en=title, equipment_type=snake_id(title.removesuffix("Type")).upper())

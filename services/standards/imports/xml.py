@@ -10,6 +10,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from services.kit.errors import BadRequest, ValidationFailed, field_error
+from services.kit.messages import Msg
 
 
 def parse(data: bytes, root_name: str) -> Element:
@@ -18,23 +19,36 @@ def parse(data: bytes, root_name: str) -> Element:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise BadRequest(
-            "the document declares a DTD, entities or external references, which are refused "
-            f"({type(exc).__name__})",
-            detail_ko="DTD·엔티티·외부 참조가 있는 XML은 받지 않습니다",
-            fields=[field_error("body", "DTDs, entities and external references are refused")],
+            Msg(
+                "the document declares a DTD, entities or external references, which are refused ({kind})",
+                kind=type(exc).__name__,
+            ),
+            fields=[field_error("body", Msg("DTDs, entities and external references are refused"))],
         ) from exc
     except ParseError as exc:
         line, column = exc.position
         raise BadRequest(
-            f"not well-formed XML: {exc.msg if hasattr(exc, 'msg') else exc} (line {line}, column {column})",
-            detail_ko=f"XML 형식이 올바르지 않습니다 ({line}행 {column}열)",
-            fields=[field_error("body", f"not well-formed XML at line {line}, column {column}")],
+            Msg(
+                "not well-formed XML: {reason} (line {line}, column {column})",
+                reason=exc.msg if hasattr(exc, "msg") else exc,
+                line=line,
+                column=column,
+            ),
+            fields=[
+                field_error(
+                    "body",
+                    Msg("not well-formed XML at line {line}, column {column}", line=line, column=column),
+                )
+            ],
         ) from exc
     if local(root) != root_name:
         raise ValidationFailed(
-            f"the document's root element is <{local(root)}>, not <{root_name}>",
-            detail_ko=f"문서의 최상위 요소가 <{root_name}>가 아닙니다",
-            fields=[field_error("body", f"root element must be {root_name}")],
+            Msg(
+                "the document's root element is <{root}>, not <{root_name}>",
+                root=local(root),
+                root_name=root_name,
+            ),
+            fields=[field_error("body", Msg("root element must be {root_name}", root_name=root_name))],
         )
     return root
 

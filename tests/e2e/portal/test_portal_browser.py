@@ -126,6 +126,25 @@ def test_search_cases_and_open_a_case_and_its_record(page: Page) -> None:
     check_page(page, "deployment-telemetry-evidence")
 
 
+def test_browse_pages_show_one_page_of_twenty_and_page_on(page: Page) -> None:
+    for path, name in (("/deployments", "deployments"), ("/cases", "cases")):
+        page.goto(path)
+        heading = page.locator("#results-h").inner_text()
+        total = int(re.sub(r"\D", "", heading))
+        assert total > 20, heading  # the demo data: 260 records, 40 cases
+        expect(page.locator("article.card")).to_have_count(20)
+        expect(page.locator("nav.pages")).to_contain_text(f"1 / {-(-total // 20)}")
+        check_page(page, name)
+        first = page.locator("article.card h3 a").first.inner_text()
+        page.click("a[rel=next]")
+        page.wait_for_url(re.compile(r"page=2"))
+        expect(page.locator("article.card h3 a").first).not_to_have_text(first)
+        expect(page.locator("#results-h")).to_have_text(heading)
+    expect(page.locator('a[data-facet="supplier"]').first).not_to_have_attribute("data-code", "")
+    supplier = page.locator('a[data-facet="supplier"] span').first.inner_text()
+    assert not supplier.startswith("org-"), f"suppliers are named: {supplier}"
+
+
 def test_company_and_standard_pages(page: Page) -> None:
     page.goto("/companies?kind=vendor")
     page.locator("article.card h3 a").first.click()

@@ -93,7 +93,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
 
 def lake_readings(platform: Platform, equipment_id: str) -> list[dict[str, Any]]:
     settings = PlatformSettings(
-        topology="embedded", data_dir=platform.data_dir, lake_catalog_url=None, lake_warehouse=None
+        topology="embedded", data_dir=platform.data_dir, lake={"catalog_url": None, "warehouse": None}
     )
     rows = (
         Lake(LakeConfig.from_settings(settings))

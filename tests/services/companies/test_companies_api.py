@@ -45,8 +45,8 @@ def test_brn_checksum() -> None:
     assert check_digit("220816251") == int(brn("220816251")[-1])
     assert problem("220-81-6251" + brn("220816251")[-1])[1] is None
     wrong = brn("123456789")[:-1] + str((int(brn("123456789")[-1]) + 1) % 10)
-    assert problem(wrong)[1] == "check digit does not match"
-    assert problem("12345")[1] == "must be 10 digits (e.g. 123-45-67890)"
+    assert str(problem(wrong)[1]) == "check digit does not match"
+    assert str(problem("12345")[1]) == "must be 10 digits (e.g. 123-45-67890)"
 
 
 def test_brn_check_endpoint(client: TestClient) -> None:

@@ -94,6 +94,7 @@ def test_target_progress_counted_by_hand(client: TestClient, auth: Auth, admin: 
     assert (level["latest"]["year"], level["latest"]["gain_pct"], level["progress_pct"]) == (2026, 3.47, 69.4)
     assert [p["gain_pct"] for p in level["trend"]] == [1.47, 3.47]
     assert public["pipeline"] is None and public["level_transitions"] == []
+    assert public["overseas"] == {"companies": 1, "contracts": 1, "by_country": [{"key": "DE", "count": 1}]}
     # No published record: every region (17) and sub-field (14) is listed, none with records.
     support = public["support_vs_results"]
     assert len(support) == 31 and not any(r["records"] for r in support)
@@ -106,6 +107,7 @@ def test_target_progress_counted_by_hand(client: TestClient, auth: Auth, admin: 
     assert lines[0] == "section,key,metric,value"
     assert "specialist_companies,total,value,2" in lines and "global_companies,region:48,value,1" in lines
     assert "tech_level,2026,level,77.5" in lines
+    assert "overseas,country:DE,contracts,1" in lines
 
 
 def test_transitions_and_support_counted_by_hand() -> None:

@@ -4,14 +4,13 @@ agency reviewer of 경남 and one of 서울, and helpers that take a record thro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
-from services.companies.models import Designation
 from tests.conftest import Auth
 from tests.factories import company_body, deployment_body
 
@@ -93,22 +92,18 @@ def _input(stage: dict[str, Any]) -> dict[str, Any]:
     return {k: stage[k] for k in ("code", "planned_start", "planned_end", "actual_start", "actual_end")}
 
 
-def designate(client: TestClient, company_id: str, since: datetime) -> None:
-    """A designation in force from ``since`` for three years, written as the companies service stores one
-    (its own workflow is that service's test subject)."""
-    with client.app.state.db.session() as session, session.begin():  # type: ignore[attr-defined]
-        session.add(
-            Designation(
-                company_id=company_id,
-                fields=["INFO-MES"],
-                scores={},
-                total_score=90.0,
-                status="designated",
-                decided_at=since,
-                valid_from=since,
-                valid_until=since + timedelta(days=3 * 365),
-            )
-        )
+def designate(client: TestClient, admin: dict[str, str], company_id: str, since: date) -> None:
+    """A designation in force from the Korean day ``since`` for three years, recorded by an admin as one
+    decided before the platform (the workflow itself is the companies service's test subject)."""
+    body = {
+        "fields": ["INFO-MES"],
+        "decided_on": since.isoformat(),
+        "total_score": 90.0,
+        "reason": "지정위원회 심의 결과 지정",
+        "document_ref": "공고 제2026-1호",
+    }
+    answer = client.post(f"{COMPANIES}/{company_id}/designations/historical", json=body, headers=admin)
+    assert answer.status_code == 201, answer.text
 
 
 @pytest.fixture
@@ -137,7 +132,8 @@ def build_world(client: TestClient, auth: Auth) -> World:
         site = {"id": factory, "name": f"{company} 제1공장", "region_code": region, "industry_code": "C29"}
         answer = client.post(f"{COMPANIES}/{company}/factories", json=site, headers=headers)
         assert answer.status_code == 201, answer.text
-    designate(client, "org-vendor-9", datetime.now(UTC) - timedelta(days=1))
+    admin = auth("admin", org_id="org-operator", username="admin1")
+    designate(client, admin, "org-vendor-9", datetime.now(KST).date() - timedelta(days=1))
     return World(
         client=client,
         sme=sme,
@@ -147,5 +143,5 @@ def build_world(client: TestClient, auth: Auth) -> World:
         outsider=outsider,
         agency=auth("agency", org_id="org-agency", regions=["48", "26", "31"], username="agency1"),
         agency_seoul=auth("agency", org_id="org-agency-seoul", regions=["11"], username="agency-seoul"),
-        admin=auth("admin", org_id="org-operator", username="admin1"),
+        admin=admin,
     )

@@ -134,9 +134,9 @@ def test_hostile_uploads_are_refused(world: World, name: str, data: bytes, statu
 
 def test_uploads_are_size_limited_and_scoped(world: World, settings: PlatformSettings) -> None:
     record = world.create()
-    big = PDF + b"0" * (settings.document_max_bytes - len(PDF) + 1)
+    big = PDF + b"0" * (settings.documents.max_bytes - len(PDF) + 1)
     assert upload(world, record, "big.pdf", big, world.sme).status_code == 413
-    exact = PDF + b"0" * (settings.document_max_bytes - len(PDF))
+    exact = PDF + b"0" * (settings.documents.max_bytes - len(PDF))
     assert upload(world, record, "exact.pdf", exact, world.sme).status_code == 201
     wrong_stage = upload(world, record, "plan.pdf", PDF, world.sme, stage_code="LAUNCH")
     assert wrong_stage.status_code == 422 and wrong_stage.json()["fields"][0]["loc"] == "body.stage_code"
@@ -160,7 +160,7 @@ def test_uploads_are_size_limited_and_scoped(world: World, settings: PlatformSet
 
 def test_documents_live_in_minio_in_the_distributed_topology(settings: PlatformSettings) -> None:
     bucket = "smartmfg-documents-test"
-    minio_settings = settings.model_copy(update={"object_store": "minio", "documents_bucket": bucket})
+    minio_settings = settings.replaced(documents={"store": "minio", "bucket": bucket})
     with TestClient(create_app(minio_settings)) as client:
         issuer = client.app.state.dev_issuer  # type: ignore[attr-defined]
         world = _world_on(client, issuer)
@@ -169,9 +169,9 @@ def test_documents_live_in_minio_in_the_distributed_topology(settings: PlatformS
         assert answer.status_code == 201, answer.text
         document = answer.json()["documents"][0]
         minio = Minio(
-            settings.minio_endpoint,
-            access_key=settings.minio_access_key,
-            secret_key=settings.minio_secret_key,
+            settings.minio.endpoint,
+            access_key=settings.minio.access_key,
+            secret_key=settings.minio.secret_key,
             secure=False,
         )
         key = f"deployments/{record['id']}/{document['id']}"

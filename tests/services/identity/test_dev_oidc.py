@@ -88,12 +88,12 @@ def test_distributed_topology_refuses_development_settings(tmp_path: Path) -> No
     with pytest.raises(ValueError, match="SMARTMFG_OIDC_ISSUER is required"):
         PlatformSettings(topology="distributed", allow_dev_secrets=True, data_dir=tmp_path)
     with pytest.raises(ValueError, match="SMARTMFG_MINIO_SECRET_KEY still has its development default"):
-        PlatformSettings(topology="distributed", oidc_issuer="http://kc/realms/x", data_dir=tmp_path)
+        PlatformSettings(topology="distributed", oidc={"issuer": "http://kc/realms/x"}, data_dir=tmp_path)
     ok = PlatformSettings(
         topology="distributed",
-        oidc_issuer="http://kc/realms/x",
-        minio_secret_key="s3cr3t-1",
-        keycloak_client_secret="s3cr3t-2",
+        oidc={"issuer": "http://kc/realms/x"},
+        minio={"secret_key": "s3cr3t-1"},
+        keycloak={"client_secret": "s3cr3t-2"},
         data_dir=tmp_path,
     )
     assert not ok.embedded
@@ -103,7 +103,9 @@ def test_the_development_issuer_refuses_to_start_outside_the_embedded_topology(
     settings: PlatformSettings,
 ) -> None:
     """Even when the settings' own guard is bypassed (model_copy does not validate), the process refuses."""
-    distributed = settings.model_copy(update={"topology": Topology.DISTRIBUTED, "oidc_issuer": None})
+    distributed = settings.model_copy(
+        update={"topology": Topology.DISTRIBUTED, "oidc": settings.oidc.model_copy(update={"issuer": None})}
+    )
     app = create_app(distributed)
     assert not any(getattr(r, "path", "").startswith("/dev-oidc") for r in app.routes)
     with pytest.raises(RuntimeError, match="only in the embedded topology"), TestClient(app):
@@ -112,6 +114,6 @@ def test_the_development_issuer_refuses_to_start_outside_the_embedded_topology(
 
 def test_a_misconfigured_issuer_url_refuses_to_start(settings: PlatformSettings) -> None:
     """Keycloak names itself differently (e.g. another host name): every token would fail the issuer check."""
-    wrong = settings.model_copy(update={"oidc_issuer": "http://localhost:58080/realms/smartmfg"})
+    wrong = settings.replaced(oidc={"issuer": "http://localhost:58080/realms/smartmfg"})
     with pytest.raises(RuntimeError, match="provider calls itself"), TestClient(create_app(wrong)):
         pass

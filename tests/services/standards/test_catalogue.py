@@ -107,9 +107,9 @@ def test_semantic_id_search_and_bad_taxonomy(client: TestClient, admin: dict[str
     owner_view = client.get(URL, params={"semantic_id": "0173-1#02-baa120#008"}, headers=vendor).json()
     assert [m["id"] for m in owner_view["items"]] == ["cnc-lathe"]
     bad = client.post(URL, json=model_body(model_id="other", subfields=["ROBOTS"]), headers=vendor)
-    assert bad.status_code == 422 and bad.json()["fields"][0]["loc"] == "body.subfields"
+    assert bad.status_code == 422 and bad.json()["fields"][0]["loc"] == "body.subfields[0]"
     bad = client.post(URL, json=model_body(model_id="other", industries=["C99"]), headers=vendor)
-    assert bad.status_code == 422 and bad.json()["fields"][0]["loc"] == "body.industries"
+    assert bad.status_code == 422 and bad.json()["fields"][0]["loc"] == "body.industries[0]"
     patched = client.patch(f"{URL}/cnc-lathe", json={"industries": ["C29"]}, headers=vendor).json()
     assert patched["industries"] == ["C29"] and patched["subfields"] == ["AUTO-EQUIP"]
     assert [m["id"] for m in client.get(URL, params={"industry": "C29"}, headers=vendor).json()["items"]] == [
@@ -139,7 +139,9 @@ def test_key_equipment_progress_counts_published_models_only(
         2,
         0.2,
     )
-    assert progress["by_equipment_type"] == [{"equipment_type": "CHILLER", "published_models": 2}]
+    assert progress["by_equipment_type"] == [
+        {"equipment_type": "CHILLER", "published_models": 2, "equipment_in_use": 0}
+    ]
     by_subfield = {s["code"]: (s["published_models"], s["equipment_types"]) for s in progress["by_subfield"]}
     assert len(by_subfield) == 14
     assert by_subfield["CONN-SENSOR"] == (2, 1) and by_subfield["AUTO-EQUIP"] == (1, 1)

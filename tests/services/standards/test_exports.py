@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from services.standards.library import CATALOGUE
 from tests.conftest import Auth
+from tests.factories import item, model_body
 
 URL = "/api/v1/standards"
 
@@ -93,3 +94,26 @@ def test_readable_page_in_korean_and_english(client: TestClient, machining_centr
     assert "Spindle speed" in english and "Ideal cycle time" in english and "180 s" in english
     assert "<script" not in english and "http" not in english.split("</title>", 1)[1].split("<table")[0]
     assert client.get(f"{URL}/nothing/versions/1.0.0/page").status_code == 404
+
+
+def test_an_items_semantic_id_is_its_aas_semantic_id(client: TestClient, auth: Auth) -> None:
+    """An item with a semantic id (e.g. an ECLASS IRDI a vendor adds) carries it as the element's semanticId
+    and as the id of its concept description; one without gets a platform concept as supplemental id."""
+    admin = auth("admin", org_id="org-operator")
+    irdi = "0173-1#02-AAB325#008"  # ECLASS "rated voltage"
+    body = model_body(
+        model_id="drive-unit",
+        items=[
+            item("rated_voltage", unit="V", lo=0, hi=1000, semantic_id=irdi),
+            item("motor_temp", unit="°C", lo=-20, hi=200),
+        ],
+    )
+    assert client.post(URL, json=body, headers=admin).status_code == 201
+    environment = client.get(f"{URL}/drive-unit/versions/1.0.0/aas-environment", headers=admin).json()
+    elements = {e["idShort"]: e for e in environment["submodels"][0]["submodelElements"]}
+    assert elements["rated_voltage"]["semanticId"]["keys"][0]["value"] == irdi
+    assert "semanticId" not in elements["motor_temp"] and elements["motor_temp"]["supplementalSemanticIds"]
+    concepts = {c["id"] for c in environment["conceptDescriptions"]}
+    assert irdi in concepts
+    found = client.get(URL, params={"semantic_id": irdi}, headers=admin).json()["items"]
+    assert [m["id"] for m in found] == ["drive-unit"]
