@@ -163,16 +163,15 @@ def served(topology: str, database: str, work: Path) -> Iterator[str]:
         if topology == "distributed":
             env["SMARTMFG_TOPOLOGY"] = "distributed"
             env["SMARTMFG_OIDC_ISSUER"] = KEYCLOAK_ISSUER
-            urls = {}
-            for name in SERVICES:
-                port = free_port()
-                proc = start(
-                    [*SMARTMFG, "serve", "--service", name, "--port", str(port)], env, work / f"{name}.log"
-                )
-                stack.callback(stop, proc)
-                urls[name] = f"http://127.0.0.1:{port}"
-                wait_ready(proc, urls[name])
+            # Every process gets the whole map, as the chart's pods do: services call their siblings there.
+            urls = {name: f"http://127.0.0.1:{free_port()}" for name in SERVICES}
             env["SMARTMFG_SERVICE_URLS"] = json.dumps(urls)
+            for name, url in urls.items():
+                port = url.rsplit(":", 1)[1]
+                command = [*SMARTMFG, "serve", "--service", name, "--port", port]
+                proc = start(command, env, work / f"{name}.log")
+                stack.callback(stop, proc)
+                wait_ready(proc, url)
         port = free_port()
         gateway = start([*SMARTMFG, "serve", "--port", str(port)], env, work / f"gateway-{topology}.log")
         stack.callback(stop, gateway)

@@ -51,6 +51,7 @@ from pyiceberg.table import Table
 from pyiceberg.table.snapshots import Operation, Snapshot
 from pyiceberg.transforms import IdentityTransform
 
+from catalog.commit_lock import exclusive_commits
 from catalog.lake import PRUNING_PROPERTIES, Lake, LakeConfig, ensure_bucket, snapshot_property
 from catalog.query import BUCKETS, READ_OPTIONS, QueryEngine, ReadingFilter, ScanPlan, Scope
 from services.kit.arrow import UTC_US
@@ -333,19 +334,24 @@ def refresh_one(engine: QueryEngine, rollup: Rollup, *, retries: int = 5) -> Ref
         computed = [compute(engine, rollup, current.snapshot_id, run) for run in _runs(days)]
         rows = sum(part.num_rows for part in computed)
         try:
-            with warnings.catch_warnings(), table.transaction() as transaction:
-                # a first refresh of a day deletes nothing: pyiceberg says so for every such day
-                warnings.filterwarnings("ignore", "Delete operation did not match any records")
-                properties = {WATERMARK_KEY: str(current.snapshot_id)}
-                if not days:
-                    transaction.append(rollup.schema.empty_table(), snapshot_properties=properties)
-                else:
-                    condition: BooleanExpression = In(term="day", literals={d.isoformat() for d in days})
-                    transaction.overwrite(
-                        pa.concat_tables([rollup.schema.empty_table(), *computed]),
-                        overwrite_filter=condition,
-                        snapshot_properties=properties,
-                    )
+            # The runs took a while: a compaction of the rollup may have landed meanwhile. Under the lock the
+            # overwrite stages on the head it commits on, so such work is not thrown away and recomputed.
+            with exclusive_commits(table):
+                if snapshot_property(table.refresh(), WATERMARK_KEY) != raw:
+                    continue  # another refresh moved the watermark: start again from it
+                with warnings.catch_warnings(), table.transaction() as transaction:
+                    # a first refresh of a day deletes nothing: pyiceberg says so for every such day
+                    warnings.filterwarnings("ignore", "Delete operation did not match any records")
+                    properties = {WATERMARK_KEY: str(current.snapshot_id)}
+                    if not days:
+                        transaction.append(rollup.schema.empty_table(), snapshot_properties=properties)
+                    else:
+                        condition: BooleanExpression = In(term="day", literals={d.isoformat() for d in days})
+                        transaction.overwrite(
+                            pa.concat_tables([rollup.schema.empty_table(), *computed]),
+                            overwrite_filter=condition,
+                            snapshot_properties=properties,
+                        )
         except CommitFailedException:
             log.info("%s: another commit landed first; refreshing again", rollup.name)
             continue

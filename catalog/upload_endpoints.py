@@ -93,7 +93,9 @@ def monthly_counts(engine: QueryEngine, start: datetime, end: datetime, tz: str)
 async def uploads(
     request: Request,
     principal: Staff,
-    region: Annotated[list[RegionCode], Query(min_length=1, max_length=17, description="시·도 codes")],
+    region: Annotated[
+        list[RegionCode], Query(min_length=1, max_length=17, description="시·도 codes", examples=[["48"]])
+    ],
     start: From,
     to: To,
     tz: TimeZone = "Asia/Seoul",

@@ -52,6 +52,8 @@ def create_app(
     """Build a platform process: the gateway with every service, or one service (``services=[name]``)."""
     settings = settings or get_settings()
     specs = load_services(services)
+    # A service process may be given the whole map (as every pod is): its own services stay local.
+    remote = {n: url for n, url in settings.service_urls.items() if not services or n not in services}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,12 +63,14 @@ def create_app(
         if run_migrations:
             await run_in_threadpool(migrate, app.state.db, specs)
         app.state.token_verifier = await run_in_threadpool(build_token_verifier, app, settings)
-        app.state.service_client = ServiceClient(app, settings.service_urls)
+        app.state.service_client = ServiceClient(
+            app, remote, local={spec.name for spec in specs} - remote.keys()
+        )
         app.state.readiness["database"] = observability.database_check(app)
         started: list[ServiceSpec] = []
         try:
             for spec in specs:
-                if spec.name not in settings.service_urls:
+                if spec.name not in remote:
                     for hook in spec.startup:
                         await _maybe_await(hook(app))
                     started.append(spec)
@@ -88,7 +92,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.readiness = {}
-    app.state.proxy = ServiceProxy(settings.service_urls)
+    app.state.proxy = ServiceProxy(remote)
     install_error_handlers(app)
     document_access(app)
     observability.install_metrics(app)

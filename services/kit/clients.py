@@ -26,7 +26,8 @@ def _marked_internal(app: ASGIApp) -> ASGIApp:
 class ServiceClient:
     """An async JSON client for ``/api/v1/<service>/...`` of a sibling service."""
 
-    def __init__(self, app: FastAPI, service_urls: dict[str, str], gateway_url: str | None = None) -> None:
+    def __init__(self, app: FastAPI, service_urls: dict[str, str], local: set[str]) -> None:
+        """``local``: the services this process mounts; any other needs its URL in ``service_urls``."""
         self._in_process = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=_marked_internal(app)),
             base_url="http://platform.internal",
@@ -34,13 +35,20 @@ class ServiceClient:
         )
         self._remote = httpx.AsyncClient(timeout=30.0)
         self._urls = {name: url.rstrip("/") for name, url in service_urls.items() if url}
-        self._gateway = gateway_url.rstrip("/") if gateway_url else None
+        self._local = local
 
     def _target(self, service: str, path: str) -> tuple[httpx.AsyncClient, str]:
         full_path = f"/api/v1/{service}{path}"
         if service in self._urls:
             return self._remote, self._urls[service] + full_path
-        return self._in_process, full_path
+        if service in self._local:
+            return self._in_process, full_path
+        # A service process without its siblings' addresses would otherwise call itself and read a 404
+        # as "no such thing" (a misconfigured pod answering wrong data instead of failing).
+        raise ServiceUnavailable(
+            Msg("{service} service has no address here (SMARTMFG_SERVICE_URLS)", service=service),
+            headers={"Retry-After": "5"},
+        )
 
     async def get_json(
         self, service: str, path: str, *, params: dict[str, Any] | None = None, token: str | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
@@ -41,6 +41,12 @@ _EXAMPLE: dict[str, Any] = {
 }
 
 
+# A record id as the deployments service makes them (uuid hex): it goes into that service's path as is.
+RecordId = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$", examples=["4f3c2a1b9d8e4f60a1b2c3d4e5f60718"])
+]
+
+
 class ModelRef(InputModel):
     model_id: Slug = Field(examples=["spot-welder"])
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$", examples=["1.0.0"])
@@ -72,8 +78,8 @@ class UseCaseIn(InputModel):
     region_code: RegionCode
     industry_code: IndustryCode
     supplier_company_id: Slug | None = None
-    deployment_id: str | None = Field(
-        default=None, max_length=32, description="the deployment record (구축정보) the case grew out of"
+    deployment_id: RecordId | None = Field(
+        default=None, description="the deployment record (구축정보) the case grew out of"
     )
 
 
@@ -98,7 +104,7 @@ class UseCasePatch(PatchModel):
     region_code: RegionCode | None = None
     industry_code: IndustryCode | None = None
     supplier_company_id: Slug | None = None
-    deployment_id: str | None = Field(default=None, max_length=32)
+    deployment_id: RecordId | None = None
 
 
 class UseCaseOut(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.conftest import Auth
-from tests.factories import company_body
+from tests.factories import company_body, usecase_body
 
 
 def test_405_names_every_method_of_the_path(client: TestClient) -> None:
@@ -51,3 +51,12 @@ def test_values_of_another_json_type_are_refused(client: TestClient, auth: Auth)
     assert client.get("/api/v1/companies/org-vendor-3/designation-status?on=2025-11-24").status_code == 200
     answer = client.get("/api/v1/identity/audit?since=0.5", headers=admin)
     assert answer.status_code == 422, answer.text
+
+
+def test_a_case_citing_a_record_id_with_a_slash_is_refused_by_field(client: TestClient, auth: Auth) -> None:
+    # The id went into the deployments path unquoted: "=/" became a redirect the server answered 500 to.
+    vendor = auth("vendor", org_id="org-vendor-1")
+    for record_id in ("=/", "a/b", "../x", "?q"):
+        answer = client.post("/api/v1/usecases", json=usecase_body(deployment_id=record_id), headers=vendor)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["fields"][0]["loc"] == "body.deployment_id"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,12 @@ def test_every_service_gets_a_deployment_and_the_gateway_routes_to_it() -> None:
     env = {e["name"]: e for e in gateway["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["SMARTMFG_TOPOLOGY"]["value"] == "distributed"
     assert "SMARTMFG_OIDC_ISSUER" in env
+    # Every service pod knows where its siblings answer (standards reads adoption from companies).
+    expected = {name: f"http://demo-smartmfg-{name}" for name in SERVICE_MODULES}
+    for name in ("gateway", *SERVICE_MODULES):
+        pod_env = deployments[f"demo-smartmfg-{name}"]["spec"]["template"]["spec"]["containers"][0]["env"]
+        urls = next(e["value"] for e in pod_env if e["name"] == "SMARTMFG_SERVICE_URLS")
+        assert json.loads(urls) == expected, name
     writer = deployments["demo-smartmfg-writer"]
     container = writer["spec"]["template"]["spec"]["containers"][0]
     assert container["command"] == ["python", "-m", "ingest.writer", "--port", "9464"]

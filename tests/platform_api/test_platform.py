@@ -77,3 +77,19 @@ def test_errors_share_one_shape_and_speak_korean(client: TestClient) -> None:
     garbage = client.post("/api/v1/deployments", json={}, headers={"Authorization": "Bearer not-a-jwt"})
     assert garbage.status_code == 401 and garbage.json()["error"] == "Unauthorized"
     assert client.get("/no/such/path").json() == {"error": "NotFound", "detail": "Not Found"}
+
+
+def test_a_service_process_keeps_its_own_routes_and_refuses_siblings_it_has_no_address_for(
+    settings: PlatformSettings,
+) -> None:
+    # As a chart pod: the whole map (its own entry included), and a sibling that does not answer.
+    whole_map = settings.replaced(
+        service_urls={"standards": "http://127.0.0.1:1", "companies": "http://127.0.0.1:1"}
+    )
+    # Without the sibling's address at all the figures are left out too, never read from its own 404.
+    for process in (whole_map, settings):
+        with TestClient(create_app(process, services=["standards"])) as client:
+            progress = client.get("/api/v1/standards/key-equipment")
+        assert progress.status_code == 200, progress.text
+        figures = progress.json()
+        assert figures["target_equipment_types"] == 500 and figures["equipment_in_use"] is None

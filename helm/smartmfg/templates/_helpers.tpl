@@ -25,3 +25,9 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 - name: SMARTMFG_KEYCLOAK_CLIENT_SECRET
   valueFrom: {secretKeyRef: {name: {{ include "smartmfg.secret" . }}, key: keycloak-client-secret}}
 {{- end -}}
+
+{{/* Where every service answers; a service pod ignores its own entry and calls its siblings there. */}}
+{{- define "smartmfg.serviceUrls" -}}
+- name: SMARTMFG_SERVICE_URLS
+  value: '{ {{- $first := true -}}{{- range $name, $svc := .Values.services -}}{{- if not $first }},{{ end }}"{{ $name }}":"http://{{ include "smartmfg.name" $ }}-{{ $name }}"{{- $first = false -}}{{- end -}} }'
+{{- end -}}
