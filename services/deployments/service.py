@@ -30,6 +30,7 @@ from services.deployments.schemas import (
     TicketCounts,
 )
 from services.kit import reference as ref
+from services.kit.bodies import STORED
 from services.kit.db import utcnow
 from services.kit.errors import (
     Conflict,
@@ -672,5 +673,6 @@ def to_out(record: DeploymentRecord, *, private: bool, tickets: TicketCounts | N
             "created_at": record.created_at,
             "updated_at": record.updated_at,
             "published_at": record.published_at,
-        }
+        },
+        context=STORED,
     )

@@ -28,6 +28,11 @@ from services.kit.validation_messages import invalid
 
 Full = TypeVar("Full", bound=BaseModel)
 
+# Validation context of data the platform stored itself, validated into an output: the checks of a client's
+# JSON below are skipped (a list page validates thousands of stored values through models shared with the
+# request bodies).
+STORED: dict[str, bool] = {"smartmfg.stored": True}
+
 
 class InputModel(BaseModel):
     """A request body: unknown fields and NaN/Infinity are errors, not silently dropped; a value of another
@@ -39,7 +44,7 @@ class InputModel(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _of_the_documented_type(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None or info.field_name is None:
+        if value is None or info.field_name is None or (info.context or {}).get("smartmfg.stored"):
             return value
         kinds = _field_kinds(cls, info.field_name)
         if kinds & {date, datetime} and not kinds & {str}:
