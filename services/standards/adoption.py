@@ -7,6 +7,7 @@ out (null), never shown as zero.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 
 from fastapi import Request
@@ -16,30 +17,39 @@ from services.kit.errors import ServiceUnavailable
 from services.standards.schemas import KeyEquipmentOut, ModelOut, VersionAdoption
 
 log = logging.getLogger(__name__)
-MAX_IDS = 200  # the companies endpoint's limit of model ids per call
+InUse = dict[str, list[VersionAdoption]]
 
 
-async def by_model(request: Request, model_ids: list[str] | None) -> dict[str, list[VersionAdoption]] | None:
-    """Versions in use per model (of ``model_ids``, or of every model when None)."""
-    if model_ids is None:
-        chunks: list[list[str] | None] = [None]
-    else:
-        chunks = [model_ids[i : i + MAX_IDS] for i in range(0, len(model_ids), MAX_IDS)]
-    found: dict[str, list[VersionAdoption]] = defaultdict(list)
+async def _in_use(request: Request) -> InUse | None:
+    """Every model version in use (one call for all), read again after ``reference_cache_seconds``: every
+    list page and model page shows these public figures, which may be that much late. None when the
+    companies service does not answer (not remembered: the next request asks again)."""
+    state = request.app.state
+    cached: tuple[float, InUse] | None = getattr(state, "adoption_in_use", None)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     try:
-        for chunk in chunks:
-            params = None if chunk is None else {"model_id": chunk}
-            rows = await service_client(request).get_json("companies", "/equipment-adoption", params=params)
-            for row in rows:
-                found[row["model_id"]].append(
-                    VersionAdoption(
-                        version=row["model_version"], factories=row["factories"], equipment=row["equipment"]
-                    )
-                )
+        rows = await service_client(request).get_json("companies", "/equipment-adoption")
     except ServiceUnavailable:
         log.warning("adoption counts left out: the companies service did not answer")
         return None
+    found: InUse = defaultdict(list)
+    for row in rows:
+        found[row["model_id"]].append(
+            VersionAdoption(
+                version=row["model_version"], factories=row["factories"], equipment=row["equipment"]
+            )
+        )
+    state.adoption_in_use = (time.monotonic() + state.settings.reference_cache_seconds, dict(found))
     return dict(found)
+
+
+async def by_model(request: Request, model_ids: list[str] | None) -> InUse | None:
+    """Versions in use per model (of ``model_ids``, or of every model when None)."""
+    in_use = await _in_use(request)
+    if in_use is None or model_ids is None:
+        return in_use
+    return {m: in_use[m] for m in model_ids if m in in_use}
 
 
 async def with_adoption(request: Request, models: list[ModelOut]) -> list[ModelOut]:

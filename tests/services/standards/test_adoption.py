@@ -3,10 +3,14 @@ equipment registry, shown with the model, in the list and in the key-equipment v
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from platform_api.app import create_app
+from services.kit.settings import PlatformSettings
 from tests.conftest import Auth
 from tests.factories import model_body, register_factory
 
@@ -33,7 +37,15 @@ def publish(client: TestClient, admin: dict[str, str], **kw: Any) -> None:
     assert answer.status_code == 200, answer.text
 
 
-def test_adoption_counts_follow_the_factories_equipment(client: TestClient, auth: Auth) -> None:
+@pytest.fixture
+def uncached(settings: PlatformSettings) -> Iterator[TestClient]:
+    """The platform reading the counts on every request (the default trusts them for a minute)."""
+    with TestClient(create_app(settings.replaced(reference_cache_seconds=0))) as test_client:
+        yield test_client
+
+
+def test_adoption_counts_follow_the_factories_equipment(uncached: TestClient, auth: Auth) -> None:
+    client = uncached
     admin = auth("admin", org_id="org-operator")
     publish(client, admin)
     publish(client, admin, model_id="cnc-mill", equipment_type="CNC_MILL", name={"ko": "밀링", "en": "Mill"})
@@ -89,4 +101,19 @@ def test_adoption_counts_follow_the_factories_equipment(client: TestClient, auth
     ]
     assert client.get(f"{URL}/cnc-mill").json()["adoption"] == [
         {"version": "1.0.0", "factories": 1, "equipment": 1}
+    ]
+
+
+def test_the_models_show_counts_of_at_most_a_minute_ago(client: TestClient, auth: Auth) -> None:
+    # Every list and model page shows the counts: one read of them serves the pages for a while.
+    admin = auth("admin", org_id="org-operator")
+    publish(client, admin)
+    assert client.get(f"{URL}/cnc-lathe").json()["adoption"] == []
+    register_factory(client, auth("sme", org_id="org-sme-1"), equipment=equipment(2))
+    assert client.get(f"{URL}/cnc-lathe").json()["adoption"] == []
+    # The companies service's own figure is current.
+    assert client.get(ADOPTION).json()[0]["equipment"] == 2
+    client.app.state.adoption_in_use = None  # type: ignore[attr-defined]  # as when the minute is over
+    assert client.get(f"{URL}/cnc-lathe").json()["adoption"] == [
+        {"version": "1.0.0", "factories": 1, "equipment": 2}
     ]
