@@ -437,19 +437,24 @@ def create(session: Session, principal: Principal, data: DeploymentIn, facts: Fa
     return record
 
 
+def _factory(record: DeploymentRecord, *, address: bool) -> dict[str, Any]:
+    """The record's factory as its input and output models hold it (the address is a private field)."""
+    return {
+        "factory_id": record.factory_id,
+        "name": record.factory_name,
+        "region_code": record.region_code,
+        "address": record.address if address else None,
+        "industry_code": record.industry_code,
+    }
+
+
 def as_input(record: DeploymentRecord) -> dict[str, Any]:
     return {
         "owner_org_id": record.owner_org_id,
         "title": record.title,
         "sme_company_id": record.sme_company_id,
         "sme_name": record.sme_name,
-        "factory": {
-            "factory_id": record.factory_id,
-            "name": record.factory_name,
-            "region_code": record.region_code,
-            "address": record.address,
-            "industry_code": record.industry_code,
-        },
+        "factory": _factory(record, address=True),
         "supplier_company_ids": [s.company_id for s in record.suppliers],
         "solutions": [
             {"subfield_code": s.subfield_code, "name": s.name, "supplier_company_id": s.supplier_company_id}
@@ -631,13 +636,7 @@ def to_out(record: DeploymentRecord, *, private: bool, tickets: TicketCounts | N
             "title": record.title,
             "sme_company_id": record.sme_company_id,
             "sme_name": record.sme_name,
-            "factory": {
-                "factory_id": record.factory_id,
-                "name": record.factory_name,
-                "region_code": record.region_code,
-                "address": record.address if private else None,
-                "industry_code": record.industry_code,
-            },
+            "factory": _factory(record, address=private),
             "supplier_company_ids": [s.company_id for s in record.suppliers],
             "solutions": [
                 {
