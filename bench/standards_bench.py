@@ -7,7 +7,7 @@ read endpoints through the whole ASGI app in-process (routing, auth, serialisati
 and on the real PostgreSQL. Target: p95 ≤ 50 ms for search and fetch.
 
 Also times the call an upload makes to learn a model version's items (GET of one version): the upload
-service caches it per (model, version) for ``standards_cache_seconds`` (60 s), so it costs at most one
+service caches it per (model, version) for ``reference_cache_seconds`` (60 s), so it costs at most one
 such call per version per minute, whatever the ingest rate.
 
     cd bench && ../.venv/bin/python standards_bench.py [--models 500 --items 100 --requests 200]
