@@ -27,6 +27,8 @@ class Facet:
     values: Callable[[Item], Iterable[str]] = lambda item: ()
     vocabulary: str | None = None  # labels.VOCABULARIES name; None = named by ``names``
     order: Callable[[str], Any] | None = None  # fixed order of values (None = by count)
+    # A loaded list whose items name their value (a code no vocabulary holds): the item's ko/en name of it.
+    named_by: Callable[[Item], Mapping[str, str] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class FacetValue:
     code: str
     count: int
     selected: bool
+    name: Mapping[str, str] | None = None  # ko/en, when the items name it (``Facet.named_by``)
 
 
 @dataclass
@@ -63,13 +66,37 @@ def _matches(item: Item, facets: Sequence[Facet], selected: Mapping[str, str], s
     )
 
 
-def _listed(facet: Facet, counter: Mapping[str, int], chosen: str | None) -> FacetCounts:
+def _listed(
+    facet: Facet,
+    counter: Mapping[str, int],
+    chosen: str | None,
+    names: Mapping[str, Mapping[str, str]] | None = None,
+) -> FacetCounts:
     codes = list(counter)
     if facet.order is not None:
         codes.sort(key=facet.order)
     else:
         codes.sort(key=lambda c: (-counter[c], c))
-    return FacetCounts(facet, [FacetValue(c, counter[c], c == chosen) for c in codes if c != ""])
+    return FacetCounts(
+        facet,
+        [FacetValue(c, counter[c], c == chosen, (names or {}).get(c)) for c in codes if c != ""],
+    )
+
+
+def _names(items: Sequence[Item], facet: Facet) -> dict[str, Mapping[str, str]]:
+    """Each value's name as the items give it; of several, the shortest (models of one equipment type:
+    "CNC 선반" rather than one vendor's "대우 CNC 선반 DL-20")."""
+    if facet.named_by is None:
+        return {}
+    names: dict[str, Mapping[str, str]] = {}
+    for item in items:
+        name = facet.named_by(item)
+        if not name or not name.get("ko"):
+            continue
+        for code in facet.values(item):
+            if code not in names or len(name["ko"]) < len(names[code]["ko"]):
+                names[code] = name
+    return names
 
 
 def counts(items: Sequence[Item], facets: Sequence[Facet], selected: Mapping[str, str]) -> list[FacetCounts]:
@@ -82,7 +109,7 @@ def counts(items: Sequence[Item], facets: Sequence[Facet], selected: Mapping[str
         chosen = selected.get(facet.key)
         if chosen and chosen not in counter:
             counter[chosen] = 0
-        result.append(_listed(facet, counter, chosen))
+        result.append(_listed(facet, counter, chosen, _names(items, facet)))
     return result
 
 

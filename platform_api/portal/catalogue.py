@@ -217,7 +217,7 @@ async def _load_standards(api: PortalApi, q: str) -> list[Item]:
 STANDARDS = Loaded(
     name="standards",
     facets=(
-        Facet("type", "equipment_type", _one("equipment_type")),
+        Facet("type", "equipment_type", _one("equipment_type"), named_by=lambda m: m.get("name")),
         Facet(
             "status",
             "status",

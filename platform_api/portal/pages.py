@@ -206,6 +206,8 @@ def _facet_view(
             label = f"{name('level', before, lang)} → {name('level', after, lang)}"
         elif facet.key == "designated":
             label = message("designated_yes" if value.code == "yes" else "designated_no", lang)
+        elif value.name:
+            label = Labels(lang).text(value.name) or value.code
         else:
             label = value.code
         values.append(

@@ -46,3 +46,14 @@ def test_sorting_puts_missing_values_last_and_pages_are_clamped() -> None:
 def test_words_match_every_word_in_any_field() -> None:
     assert words_match("weld 불량", {"ko": "용접 불량", "en": "Weld defects"})
     assert not words_match("weld paint", {"ko": "용접 불량", "en": "Weld defects"})
+
+
+def test_a_value_no_vocabulary_holds_is_named_by_its_items() -> None:
+    models = [
+        {"type": "CNC_LATHE", "name": {"ko": "대우 CNC 선반 DL-20", "en": "Daewoo DL-20"}},
+        {"type": "CNC_LATHE", "name": {"ko": "CNC 선반", "en": "CNC lathe"}},
+        {"type": "PRESS", "name": {"ko": "", "en": "Press"}},  # no Korean name: not a name to show
+    ]
+    facet = Facet("type", "equipment_type", lambda m: [m["type"]], named_by=lambda m: m["name"])
+    values = {v.code: v.name for v in browse(models, (facet,), {}, None, 1).facets[0].values}
+    assert values == {"CNC_LATHE": {"ko": "CNC 선반", "en": "CNC lathe"}, "PRESS": None}

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi.testclient import TestClient
 
 from tests.conftest import Auth
-from tests.factories import register_factory, usecase_body
+from tests.factories import model_body, register_factory, usecase_body
 
 
 def _publish_case(client: TestClient, auth: Auth, **overrides: object) -> str:
@@ -161,3 +161,16 @@ def test_sme_dashboard_shows_its_own_factories(client: TestClient, auth: Auth) -
     assert client.get("/me/dashboard/factory-sme-1-a/nope").status_code == 404
     assert client.get("/me/dashboard/factory-sme-2-a/kpis").status_code == 404, "another SME's factory"
     assert client.get("/me/cases/new", follow_redirects=False).headers["location"] == "/me"
+
+
+def test_equipment_types_are_named_by_their_models(client: TestClient, auth: Auth) -> None:
+    admin = auth("admin", org_id="org-operator")
+    body = model_body()  # a CNC_LATHE named "CNC 선반" / "CNC lathe"
+    assert client.post("/api/v1/standards", json=body, headers=admin).status_code == 201
+    version = f"/api/v1/standards/{body['id']}/versions/{body['version']}"
+    published = client.post(f"{version}/publish", headers=admin)
+    assert published.status_code == 200, published.text
+    for lang, name in (("ko", "CNC 선반"), ("en", "CNC lathe")):
+        page = client.get("/standards", params={"lang": lang}).text
+        link = re.search(r'data-facet="type" data-code="CNC_LATHE"[^>]*>(.*?)<span class="n">', page, re.S)
+        assert link is not None and name in link.group(1), page[:500]
