@@ -166,6 +166,7 @@ MESSAGES: dict[str, str] = dict(
         P_("export_aas", "AAS submodel template"),
         P_("changelog", "Changelog"),
         P_("latest_published", "Latest published version"),
+        P_("in_use", "in use: factories {factories}, equipment {equipment}"),
         P_("not_found", "Not found"),
         P_("not_found_detail", "The item does not exist or is not public."),
         P_("unavailable", "Some information cannot be loaded right now."),

@@ -174,3 +174,22 @@ def test_equipment_types_are_named_by_their_models(client: TestClient, auth: Aut
         page = client.get("/standards", params={"lang": lang}).text
         link = re.search(r'data-facet="type" data-code="CNC_LATHE"[^>]*>(.*?)<span class="n">', page, re.S)
         assert link is not None and name in link.group(1), page[:500]
+
+
+def test_a_model_page_says_where_each_version_is_in_use(client: TestClient, auth: Auth) -> None:
+    admin = auth("admin", org_id="org-operator")
+    body = model_body()
+    assert client.post("/api/v1/standards", json=body, headers=admin).status_code == 201
+    version = f"/api/v1/standards/{body['id']}/versions/{body['version']}"
+    assert client.post(f"{version}/publish", headers=admin).status_code == 200
+    equipment = [
+        {"equipment_id": f"eq-{i}", "name": f"선반 {i}", "model_id": body["id"], "model_version": "1.0.0"}
+        for i in range(3)
+    ]
+    register_factory(client, auth("sme", org_id="org-sme-1"), equipment=equipment)
+    page = client.get(f"/standards/{body['id']}").text
+    assert "공장 1곳·설비 3대에서 사용 중" in page
+    assert (
+        "in use: factories 1, equipment 3"
+        in client.get(f"/standards/{body['id']}", params={"lang": "en"}).text
+    )
