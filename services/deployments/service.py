@@ -437,24 +437,20 @@ def create(session: Session, principal: Principal, data: DeploymentIn, facts: Fa
     return record
 
 
-def _factory(record: DeploymentRecord, *, address: bool) -> dict[str, Any]:
-    """The record's factory as its input and output models hold it (the address is a private field)."""
-    return {
-        "factory_id": record.factory_id,
-        "name": record.factory_name,
-        "region_code": record.region_code,
-        "address": record.address if address else None,
-        "industry_code": record.industry_code,
-    }
-
-
-def as_input(record: DeploymentRecord) -> dict[str, Any]:
+def _described(record: DeploymentRecord, *, address: bool) -> dict[str, Any]:
+    """What the record's input and output forms both hold alike (the factory's address is private)."""
     return {
         "owner_org_id": record.owner_org_id,
         "title": record.title,
         "sme_company_id": record.sme_company_id,
         "sme_name": record.sme_name,
-        "factory": _factory(record, address=True),
+        "factory": {
+            "factory_id": record.factory_id,
+            "name": record.factory_name,
+            "region_code": record.region_code,
+            "address": record.address if address else None,
+            "industry_code": record.industry_code,
+        },
         "supplier_company_ids": [s.company_id for s in record.suppliers],
         "solutions": [
             {"subfield_code": s.subfield_code, "name": s.name, "supplier_company_id": s.supplier_company_id}
@@ -462,6 +458,12 @@ def as_input(record: DeploymentRecord) -> dict[str, Any]:
         ],
         "level_before": record.level_before,
         "level_after": record.level_after,
+    }
+
+
+def as_input(record: DeploymentRecord) -> dict[str, Any]:
+    return {
+        **_described(record, address=True),
         "programme_code": record.programme_code,
         "contract": record.contract,
         "stages": [
@@ -627,27 +629,12 @@ def to_out(record: DeploymentRecord, *, private: bool, tickets: TicketCounts | N
     return DeploymentOut.model_validate(
         {
             "id": record.id,
-            "owner_org_id": record.owner_org_id,
+            **_described(record, address=private),
             "status": record.status,
             "revision": record.revision,
             "version": record.version,
             "drafted_by": record.drafted_by,
             "return_comment": record.return_comment,
-            "title": record.title,
-            "sme_company_id": record.sme_company_id,
-            "sme_name": record.sme_name,
-            "factory": _factory(record, address=private),
-            "supplier_company_ids": [s.company_id for s in record.suppliers],
-            "solutions": [
-                {
-                    "subfield_code": s.subfield_code,
-                    "name": s.name,
-                    "supplier_company_id": s.supplier_company_id,
-                }
-                for s in record.solutions
-            ],
-            "level_before": record.level_before,
-            "level_after": record.level_after,
             "programme": {"code": programme.code, "name": {"ko": programme.ko, "en": programme.en}}
             if programme
             else None,
