@@ -31,7 +31,8 @@ Full = TypeVar("Full", bound=BaseModel)
 # Validation context of data the platform stored itself, validated into an output: the checks of a client's
 # JSON below are skipped (a list page validates thousands of stored values through models shared with the
 # request bodies).
-STORED: dict[str, bool] = {"smartmfg.stored": True}
+_STORED_KEY = "smartmfg.stored"
+STORED: dict[str, bool] = {_STORED_KEY: True}
 
 
 class InputModel(BaseModel):
@@ -44,7 +45,7 @@ class InputModel(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _of_the_documented_type(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None or info.field_name is None or (info.context or {}).get("smartmfg.stored"):
+        if value is None or info.field_name is None or (info.context or {}).get(_STORED_KEY):
             return value
         kinds = _field_kinds(cls, info.field_name)
         if kinds & {date, datetime} and not kinds & {str}:
