@@ -14,7 +14,11 @@ from one to the next) it rolls the lake up (``catalog.rollups``) and times, best
   Q2 one equipment's raw series for one day (the engine's raw series as Arrow batches, the export path;
      PostgreSQL);
   Q3 OEE of one factory for the month (the KPI engine's path: plan, model versions, elements; on the
-     daily rollup and on raw readings; PostgreSQL with the same definitions in SQL).
+     daily rollup and on raw readings; PostgreSQL with the same definitions in SQL);
+
+and, after rolling up with the month's last day still live, two rounds of the refresher: one reading per
+factory arriving at noon of the live day (the hour it touched is recomputed), then midnight (the day closes
+and ``item_daily`` computes it once).
 
   python bench/analytics_bench.py --sizes 100                 # ~10 M readings, local lake (~5 min)
   python bench/analytics_bench.py --sizes 100,300 --minio     # 10 M and 31 M, lake on MinIO
@@ -53,7 +57,7 @@ from sqlalchemy.engine import make_url
 
 from catalog import kpis, rollups
 from catalog.appends import commit, split, write
-from catalog.lake import Lake, LakeConfig, ensure_bucket
+from catalog.lake import READINGS_SCHEMA, Lake, LakeConfig, ensure_bucket
 from catalog.query import QueryEngine, ReadingFilter
 from platform_api import demo_telemetry
 from platform_api.demo_data import build_world
@@ -213,7 +217,7 @@ class Queries:
         return sum(batch.num_rows for batch in batches)
 
     def q3(self, daily: bool) -> float | None:
-        table = rollups.current_rollup(self.lake, rollups.DAILY) if daily else self.lake.readings()
+        table = rollups.closed_rollup(self.lake, END.date()) if daily else self.lake.readings()
         assert table is not None
         if daily:
             flt = ReadingFilter(factory_ids=(self.factory,))
@@ -229,6 +233,40 @@ class Queries:
         )
         (inputs,) = kpis.inputs_by(measured, models).values()
         return inputs.kpi("oee", DAYS * 24)
+
+
+def live_rounds(lake: Lake, engine: QueryEngine, factories: int, model: dict[str, Any]) -> dict[str, float]:
+    """Seconds of two rollup rounds after the full refresh: a gateway commit of one reading per factory at
+    noon of the month's last day while that day is live (the rollups recompute the hour it touched), then the
+    round at midnight when the day closes (``item_daily`` computes it once)."""
+    last_day = END - timedelta(days=1)
+    noon = last_day + timedelta(hours=12, seconds=30)
+    minute = pa.Table.from_pylist(
+        [
+            {
+                "factory_id": factory_id(n),
+                "org_id": f"org-bench-{n:04d}",
+                "equipment_id": equipment_id(n),
+                "model_id": MODEL,
+                "model_version": model["version"],
+                "item_id": ITEM,
+                "ts": noon,
+                "value_num": 1000.0 + n,
+                "quality": "good",
+                "batch_key": f"bench-live-{n}",
+                "ingested_at": noon,
+            }
+            for n in range(1, factories + 1)
+        ],
+        schema=READINGS_SCHEMA,
+    )
+    lake.readings().append(minute)
+    out = {}
+    for name, today in (("round_live_hour_s", last_day.date()), ("round_day_closes_s", END.date())):
+        started = time.perf_counter()
+        rollups.refresh(lake, engine=engine, progress=True, today=today)
+        out[name] = round(time.perf_counter() - started, 2)
+    return out
 
 
 def measure_lake(queries: Queries, repeat: int) -> dict[str, float]:
@@ -368,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
                 readings += added
                 previous = size
                 started = time.perf_counter()
-                rollups.refresh(lake, engine=engine, progress=True)
+                rollups.refresh(lake, engine=engine, progress=True, today=END.date() - timedelta(days=1))
                 rolled = time.perf_counter() - started
                 step: dict[str, Any] = {
                     "factories": size,
@@ -377,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
                     "rollup_s": round(rolled, 1),
                     "loadavg_1m": os.getloadavg()[0],
                 }
+                step |= live_rounds(lake, engine, size, model)
                 step |= measure_lake(Queries(engine, models), args.repeat)
                 if pg is not None:
                     indexed = index_postgres(pg)

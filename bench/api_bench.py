@@ -224,6 +224,7 @@ def main() -> int:
     parser.add_argument("--keep-database", action="store_true", help="do not drop the filled database")
     parser.add_argument("--quick", action="store_true", help="a twentieth of the records, 5 s per endpoint")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the national sizes to load")
+    parser.add_argument("--only", default="", help="comma-separated endpoint names (default: all)")
     parser.add_argument(
         "--load-only", action="store_true", help="fill a database, keep it and stop (for --reuse-database)"
     )
@@ -261,6 +262,8 @@ def main() -> int:
             db.dispose()
             return 0
         targets = endpoints(db)
+        if args.only:
+            targets = {name: target for name, target in targets.items() if name in args.only.split(",")}
         db.dispose()
         findings = per_row_queries(
             PlatformSettings(

@@ -58,7 +58,7 @@ from catalog.lake import snapshot_property
 from catalog.model_roles import role_book
 from catalog.peers import MAX_SHARE, Contribution, Dimension, directory, groups, rank
 from catalog.query import Grant, QueryEngine, ReadingFilter, ScanPlan, Scope, SnapshotGone
-from catalog.rollups import DAILY, WATERMARK_KEY, current_rollup
+from catalog.rollups import DAILY, WATERMARK_KEY, closed_rollup
 from services.kit.clients import bearer_token, service_client
 from services.kit.errors import BadRequest, Forbidden, NotFound, field_error
 from services.kit.messages import Msg
@@ -138,10 +138,10 @@ async def measure_cuts(
     rollups_allowed: bool = True,
 ) -> Measured:
     """KPI inputs of some factories (none: all) in each of ``cuts``, read from one snapshot of the readings,
-    or (``rollups_allowed``) from the daily rollup when it is current and the cuts are whole past UTC days;
+    or (``rollups_allowed``) from the daily rollup when the cuts are whole UTC days it holds current data of;
     ``snapshot_id`` of the answer is the readings snapshot either way."""
-    if rollups_allowed and snapshot_id is None and daily_aligned(cuts, datetime.now(UTC).date()):
-        daily = await run_blocking(current_rollup, engine.lake, DAILY)
+    if rollups_allowed and snapshot_id is None and daily_aligned(cuts):
+        daily = await run_blocking(closed_rollup, engine.lake, cuts[-1][1].astimezone(UTC).date())
         if daily is not None:
             return await _measure(
                 request,

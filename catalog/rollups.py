@@ -16,17 +16,25 @@ How it stays exactly once (the lake writer's guarantee, the same way):
 2. a refresh walks the readings' snapshots from the current one back to the watermark; the days touched are
    the ``ts_day`` partitions of the data files added by ``append`` snapshots only. ``replace`` snapshots
    (compaction) and ``overwrite``/``delete`` ones rewrite rows already rolled up and add no new data;
-3. the touched days are **recomputed whole** from the readings at the new snapshot (with the day before, whose
-   last state and counter value carry in) and replace those days of the rollup in one atomic overwrite.
+3. what those files touched is **recomputed whole** from the readings at the new snapshot and replaces the
+   same rows of the rollup in one atomic overwrite:
+   - ``item_hours``: the hours between each new file's least and greatest ``ts`` (its column bounds in the
+     manifest); an hour needs nothing before it, so a round reads only the files of those hours;
+   - ``item_daily``: the touched days that are **closed** (before the current UTC day) and the day after each
+     (its carried-in state and counter base), read with the day before each. The live day is left out until
+     it closes: the first refresh after midnight computes it once. Readers use the daily rollup for closed
+     days only; ``smartmfg.rollup-closed-before`` on its snapshot says up to which day it holds them.
 
-A crash before the commit leaves the old watermark: the next refresh redoes the same days. A crash after it
-leaves the new one. Recomputing (never adding to) a day makes a repeated refresh harmless: nothing is skipped,
-nothing counted twice. If the watermark's snapshot was expired, every day is recomputed. Two refreshers racing
-lose nothing: the loser's commit fails on the catalog's compare-and-swap and it starts again.
+A crash before the commit leaves the old watermark: the next refresh redoes the same work. A crash after
+it leaves the new one. Recomputing (never adding to) an hour or a day makes a repeated refresh harmless:
+nothing is skipped, nothing counted twice. If the watermark's snapshot was expired, every day is recomputed.
+Two refreshers racing lose nothing: the loser's commit fails on the catalog's compare-and-swap and it starts
+again.
+A round's cost follows what arrived since the last one, not the size of the day it arrived in.
 
-Run after lake commits: ``refresh(lake)``, or :class:`Refresher`, the thread the platform process runs
-(``SMARTMFG_ANALYTICS_ROLLUP_REFRESH_SECONDS``; ``poke()`` it after a commit), or as a scheduled job:
-``python -m catalog.rollups`` (same ``SMARTMFG_*`` settings as the platform).
+Run after lake commits: ``refresh(lake)``, or ``catalog.rollup_refresher.Refresher``, the child process the
+platform process runs (``SMARTMFG_ANALYTICS_ROLLUP_REFRESH_SECONDS``; ``poke()`` it after a commit), or as a
+scheduled job: ``python -m catalog.rollups`` (same ``SMARTMFG_*`` settings as the platform).
 """
 
 from __future__ import annotations
@@ -37,19 +45,31 @@ import logging
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
+from functools import reduce
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
+from pyiceberg.conversions import from_bytes
 from pyiceberg.exceptions import CommitFailedException, NamespaceAlreadyExistsError, NoSuchTableError
-from pyiceberg.expressions import And, BooleanExpression, GreaterThanOrEqual, In, LessThanOrEqual
+from pyiceberg.expressions import (
+    And,
+    BooleanExpression,
+    GreaterThanOrEqual,
+    In,
+    LessThan,
+    LessThanOrEqual,
+    Or,
+)
 from pyiceberg.table import Table
 from pyiceberg.table.snapshots import Operation, Snapshot
 from pyiceberg.transforms import IdentityTransform
+from pyiceberg.types import TimestamptzType
 
 from catalog.commit_lock import exclusive_commits
 from catalog.lake import PRUNING_PROPERTIES, Lake, LakeConfig, ensure_bucket, snapshot_property
@@ -60,9 +80,11 @@ from services.kit.settings import PlatformSettings
 log = logging.getLogger(__name__)
 
 WATERMARK_KEY = "smartmfg.rollup-watermark"
-DAY = timedelta(days=1)
+DAY, HOUR = timedelta(days=1), timedelta(hours=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CLOSED_KEY = "smartmfg.rollup-closed-before"  # item_daily holds every day before this one (ISO date)
 LOOKBACK = DAY  # as catalog.kpis.LOOKBACK: the last state and counter value of the day before carry in
-RUN_DAYS = 2  # days recomputed per read of the readings (each read takes the day before as well)
+RUN_DAYS = 2  # days recomputed per read of the readings (a run of days reads the day before as well)
 
 _KEYS = [
     pa.field("factory_id", pa.string(), nullable=False),
@@ -104,7 +126,7 @@ SELECT CAST(to_timestamp(h * 3600) AS DATE) AS day, to_timestamp(h * 3600) AS ho
 FROM (
     SELECT epoch_us(ts) // 3600000000 AS h, {_KEY_COLUMNS}, count(*) AS readings, sum(value_num) AS sum,
            min(value_num) AS min, max(value_num) AS max
-    FROM read_parquet(?, {READ_OPTIONS}) WHERE {{where}} AND ts >= ? AND value_num IS NOT NULL
+    FROM read_parquet(?, {READ_OPTIONS}) WHERE {{where}} AND value_num IS NOT NULL
     GROUP BY ALL
 )
 ORDER BY day, factory_id, equipment_id, item_id, hour
@@ -141,10 +163,11 @@ class Rollup:
     name: str
     schema: pa.Schema
     sql: str
+    unit: timedelta  # what a refresh recomputes whole: an hour, or a closed day
 
 
-HOURS = Rollup("item_hours", HOURS_SCHEMA, _HOURS_SQL)
-DAILY = Rollup("item_daily", DAILY_SCHEMA, _DAILY_SQL)
+HOURS = Rollup("item_hours", HOURS_SCHEMA, _HOURS_SQL, HOUR)
+DAILY = Rollup("item_daily", DAILY_SCHEMA, _DAILY_SQL, DAY)
 ROLLUPS = (HOURS, DAILY)
 
 
@@ -155,6 +178,10 @@ class Refreshed:
     days: int
     rows: int
     retries: int = 0
+    hours: int = 0
+
+
+Span = tuple[datetime, datetime]  # [start, end) of readings' time
 
 
 # -- lake primitives (candidates for catalog/lake.py) ---------------------------------------------------
@@ -198,18 +225,50 @@ def appended_since(table: Table, watermark: int | None) -> tuple[Snapshot | None
     return current, appends[::-1], found
 
 
-def added_days(table: Table, snapshots: Sequence[Snapshot]) -> set[date]:
-    """The ``ts_day`` partitions of the data files each snapshot added (from the manifests: no data read)."""
-    position = next(i for i, f in enumerate(table.spec().fields) if f.name == "ts_day")
-    days: set[date] = set()
+# The spans a snapshot added never change: kept per (table, snapshot), so readers asking again and again
+# whether the daily rollup is still good read each new snapshot's manifests once.
+_SPANS: OrderedDict[tuple[str, int], list[Span]] = OrderedDict()
+_SPANS_KEPT = 4096
+_SPANS_LOCK = threading.Lock()
+
+
+def added_spans(table: Table, snapshots: Sequence[Snapshot]) -> list[Span]:
+    """[least, greatest] ``ts`` of each data file the snapshots added, from the manifests' column bounds (no
+    data read); a file without bounds spans its whole ``ts_day`` partition."""
+    spans = []
     for snapshot in snapshots:
-        for manifest in snapshot.manifests(table.io):
-            if manifest.added_snapshot_id != snapshot.snapshot_id:
+        key = (str(table.metadata.table_uuid), snapshot.snapshot_id)
+        with _SPANS_LOCK:
+            known = _SPANS.get(key)
+        if known is None:
+            known = _snapshot_spans(table, snapshot)
+            with _SPANS_LOCK:
+                _SPANS[key] = known
+                while len(_SPANS) > _SPANS_KEPT:
+                    _SPANS.popitem(last=False)
+        spans += known
+    return spans
+
+
+def _snapshot_spans(table: Table, snapshot: Snapshot) -> list[Span]:
+    position = next(i for i, f in enumerate(table.spec().fields) if f.name == "ts_day")
+    ts = table.schema().find_field("ts")
+    spans = []
+    for manifest in snapshot.manifests(table.io):
+        if manifest.added_snapshot_id != snapshot.snapshot_id:
+            continue
+        for entry in manifest.fetch_manifest_entry(table.io, discard_deleted=True):
+            if entry.snapshot_id != snapshot.snapshot_id:
                 continue
-            for entry in manifest.fetch_manifest_entry(table.io, discard_deleted=True):
-                if entry.snapshot_id == snapshot.snapshot_id:
-                    days.add(date(1970, 1, 1) + timedelta(days=entry.data_file.partition[position]))
-    return days
+            data = entry.data_file
+            low, high = (data.lower_bounds or {}).get(ts.field_id), (data.upper_bounds or {}).get(ts.field_id)
+            if low is not None and high is not None:
+                first, last = (int(from_bytes(TimestamptzType(), bound)) for bound in (low, high))
+                spans.append((EPOCH + timedelta(microseconds=first), EPOCH + timedelta(microseconds=last)))
+            else:
+                day = _start(date(1970, 1, 1) + timedelta(days=data.partition[position]))
+                spans.append((day, day + DAY - timedelta(microseconds=1)))
+    return spans
 
 
 def all_days(table: Table) -> set[date]:
@@ -218,6 +277,16 @@ def all_days(table: Table) -> set[date]:
     return {
         date(1970, 1, 1) + timedelta(days=task.file.partition[position]) for task in table.scan().plan_files()
     }
+
+
+def units_of(spans: Sequence[Span], unit: timedelta) -> set[datetime]:
+    """The starts of the UTC hours or days (``unit``) the spans touch."""
+    step = int(unit.total_seconds() * 1_000_000)
+    out: set[datetime] = set()
+    for first, last in spans:
+        low, high = (int((t - EPOCH) / timedelta(microseconds=1)) // step for t in (first, last))
+        out.update(EPOCH + timedelta(microseconds=n * step) for n in range(low, high + 1))
+    return out
 
 
 def current_rollup(lake: Lake, rollup: Rollup) -> Table | None:
@@ -230,6 +299,26 @@ def current_rollup(lake: Lake, rollup: Rollup) -> Table | None:
     current = lake.readings().current_snapshot()
     watermark = snapshot_property(table, WATERMARK_KEY)
     return table if current is not None and watermark == str(current.snapshot_id) else None
+
+
+def closed_rollup(lake: Lake, until: date) -> Table | None:
+    """The daily rollup if it holds the readings' current data of every day before ``until`` (a reader may use
+    it for those days instead), else None: not made yet, not refreshed since one of them closed, or new
+    readings of one of them arrived since its last refresh. Readings of the live day do not count: the
+    daily rollup is good for the days before while they stream in."""
+    try:
+        table = lake.catalog.load_table(f"{lake.config.namespace}.{DAILY.name}")
+    except NoSuchTableError:
+        return None
+    raw, closed = snapshot_property(table, WATERMARK_KEY), snapshot_property(table, CLOSED_KEY)
+    if not raw or not closed or date.fromisoformat(closed) < until:
+        return None
+    readings = lake.readings()
+    current, appends, found = appended_since(readings, int(raw))
+    if current is None or not found:
+        return None
+    # a new reading of day d changes d and the day after (its carried-in state): both before ``until`` or not
+    return None if any(first.date() < until for first, _ in added_spans(readings, appends)) else table
 
 
 def hourly_answers(bucket: str, tz: str, start: datetime, end: datetime) -> bool:
@@ -280,35 +369,40 @@ def series(
 # -- refresh ---------------------------------------------------------------------------------------------
 
 
-def _runs(days: set[date]) -> Iterator[list[date]]:
-    """Consecutive days in runs of at most RUN_DAYS, so each run is one read of the readings (bounded: a
-    month of a national lake in one window query would spill to disk)."""
-    run: list[date] = []
-    for day in sorted(days):
-        if run and (day != run[-1] + DAY or len(run) == RUN_DAYS):
-            yield run
+def _runs(starts: set[datetime], unit: timedelta) -> Iterator[Span]:
+    """Consecutive hours or days as spans of at most RUN_DAYS, so each run is one read of the readings
+    (bounded: a month of a national lake in one window query would spill to disk)."""
+    limit = RUN_DAYS * DAY
+    run: list[datetime] = []
+    for start in sorted(starts):
+        if run and (start != run[-1] + unit or start + unit - run[0] > limit):
+            yield run[0], run[-1] + unit
             run = []
-        run.append(day)
+        run.append(start)
     if run:
-        yield run
+        yield run[0], run[-1] + unit
 
 
 def _start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def compute(engine: QueryEngine, rollup: Rollup, snapshot_id: int, days: list[date]) -> pa.Table:
-    """The rollup rows of consecutive ``days`` from the readings at ``snapshot_id``."""
-    first, end = _start(days[0]), _start(days[-1]) + DAY
-    flt = ReadingFilter(start=first - LOOKBACK, end=end)
+def _days(span: Span) -> list[date]:
+    first, end = span
+    return [(first + DAY * n).date() for n in range((end - first) // DAY)] or [first.date()]
+
+
+def compute(engine: QueryEngine, rollup: Rollup, snapshot_id: int, run: Span) -> pa.Table:
+    """The rollup rows of the hours or days of ``run`` from the readings at ``snapshot_id``."""
+    first, end = run
+    hourly = rollup.unit == HOUR
+    flt = ReadingFilter(start=first if hourly else first - LOOKBACK, end=end)
     plan = engine.plan(engine.lake.readings(), flt.iceberg(None), snapshot_id)
     if not plan.files:
         return rollup.schema.empty_table()
     where, params = flt.sql(None)
-    if rollup.name == "item_hours":
-        args = [plan.files, *params, first]
-    else:
-        args = [[_start(d) for d in days], plan.files, *params, end]
+    days = [] if hourly else [[_start(d) for d in _days(run)]]
+    args = [*days, plan.files, *params, *([] if hourly else [end])]
     cursor = engine.cursor()
     try:
         result = cursor.execute(rollup.sql.format(where=where), args).to_arrow_table()
@@ -317,22 +411,63 @@ def compute(engine: QueryEngine, rollup: Rollup, snapshot_id: int, days: list[da
     return result.select(rollup.schema.names).cast(rollup.schema)
 
 
-def refresh_one(engine: QueryEngine, rollup: Rollup, *, retries: int = 5) -> Refreshed:
+def _touched(
+    readings: Table, rollup: Rollup, appends: list[Snapshot], found: bool, closed: str | None, today: date
+) -> set[datetime]:
+    """The starts of the hours (``item_hours``) or closed days (``item_daily``) to recompute."""
+    if rollup.unit == HOUR:
+        if found:
+            return units_of(added_spans(readings, appends), HOUR)
+        return units_of([(_start(d), _start(d) + DAY - HOUR) for d in all_days(readings)], HOUR)
+    if found and closed:
+        days = units_of(added_spans(readings, appends), DAY)
+        since = _start(date.fromisoformat(closed))
+        if since.date() < today:  # days closed since the last refresh: computed now, once
+            held = {_start(d) for d in all_days(readings)}
+            days |= {d for d in held | {d + DAY for d in held} if d >= since}
+    else:
+        days = {_start(d) for d in all_days(readings)}
+    days |= {d + DAY for d in days}  # the next day's carried-in state and counter base may change
+    return {d for d in days if d.date() < today}
+
+
+def _replaced(runs: Sequence[Span], unit: timedelta) -> BooleanExpression:
+    """The rollup rows the recomputed runs replace."""
+    days: BooleanExpression = In(term="day", literals={d.isoformat() for run in runs for d in _days(run)})
+    if unit == DAY:
+        return days
+    hours: list[BooleanExpression] = [
+        And(
+            GreaterThanOrEqual(term="hour", value=first.isoformat()),
+            LessThan(term="hour", value=end.isoformat()),
+        )
+        for first, end in runs
+    ]
+    return And(days, reduce(Or, hours))
+
+
+def refresh_one(
+    engine: QueryEngine, rollup: Rollup, *, retries: int = 5, today: date | None = None
+) -> Refreshed:
     lake = engine.lake
     for attempt in range(retries + 1):
         table = ensure_day_table(lake, rollup.name, rollup.schema)
-        raw = snapshot_property(table, WATERMARK_KEY)
+        raw, closed = snapshot_property(table, WATERMARK_KEY), snapshot_property(table, CLOSED_KEY)
         watermark = int(raw) if raw else None
+        closing = today or datetime.now(UTC).date()
         readings = lake.readings()
         current, appends, found = appended_since(readings, watermark)
-        if current is None or current.snapshot_id == watermark:
+        closes = rollup.unit == DAY and closed != closing.isoformat()
+        if current is None or (current.snapshot_id == watermark and not closes):
             return Refreshed(rollup.name, watermark, 0, 0, attempt)
-        days = added_days(readings, appends) if found else all_days(readings)
-        days |= {d + DAY for d in days}  # the next day's carried-in state and counter base may change
+        runs = list(_runs(_touched(readings, rollup, appends, found, closed, closing), rollup.unit))
         # every run first, then one overwrite: each overwrite of a transaction copies the table metadata
         # again (pyiceberg), so a month of runs in one commit is far cheaper than a commit per run
-        computed = [compute(engine, rollup, current.snapshot_id, run) for run in _runs(days)]
+        computed = [compute(engine, rollup, current.snapshot_id, run) for run in runs]
         rows = sum(part.num_rows for part in computed)
+        properties = {WATERMARK_KEY: str(current.snapshot_id)}
+        if rollup.unit == DAY:
+            properties[CLOSED_KEY] = closing.isoformat()
         try:
             # The runs took a while: a compaction of the rollup may have landed meanwhile. Under the lock the
             # overwrite stages on the head it commits on, so such work is not thrown away and recomputed.
@@ -342,36 +477,39 @@ def refresh_one(engine: QueryEngine, rollup: Rollup, *, retries: int = 5) -> Ref
                 with warnings.catch_warnings(), table.transaction() as transaction:
                     # a first refresh of a day deletes nothing: pyiceberg says so for every such day
                     warnings.filterwarnings("ignore", "Delete operation did not match any records")
-                    properties = {WATERMARK_KEY: str(current.snapshot_id)}
-                    if not days:
+                    if not runs:
                         transaction.append(rollup.schema.empty_table(), snapshot_properties=properties)
                     else:
-                        condition: BooleanExpression = In(term="day", literals={d.isoformat() for d in days})
                         transaction.overwrite(
                             pa.concat_tables([rollup.schema.empty_table(), *computed]),
-                            overwrite_filter=condition,
+                            overwrite_filter=_replaced(runs, rollup.unit),
                             snapshot_properties=properties,
                         )
         except CommitFailedException:
             log.info("%s: another commit landed first; refreshing again", rollup.name)
             continue
-        return Refreshed(rollup.name, current.snapshot_id, len(days), rows, attempt)
+        days = len({d for run in runs for d in _days(run)})
+        hours = sum((end - first) // HOUR for first, end in runs) if rollup.unit == HOUR else 0
+        return Refreshed(rollup.name, current.snapshot_id, days, rows, attempt, hours)
     raise RuntimeError(f"{rollup.name}: gave up after {retries} conflicting commits")
 
 
-def refresh(lake: Lake, *, progress: bool = False, engine: QueryEngine | None = None) -> list[Refreshed]:
-    """Bring every rollup up to the readings' current snapshot (blocking)."""
+def refresh(
+    lake: Lake, *, progress: bool = False, engine: QueryEngine | None = None, today: date | None = None
+) -> list[Refreshed]:
+    """Bring every rollup up to the readings' current snapshot (blocking); ``item_daily`` holds the days
+    before ``today`` (by default the current UTC day)."""
     own = engine is None
     engine = engine or QueryEngine(lake)
     try:
         out = []
         for rollup in ROLLUPS:
             started = time.monotonic()
-            done = refresh_one(engine, rollup)
+            done = refresh_one(engine, rollup, today=today)
             if progress:
                 print(
                     f"rollup {done.table}: {done.days} day(s), {done.rows} row(s), "
-                    f"watermark {done.watermark} "
+                    f"{done.hours} hour(s), watermark {done.watermark} "
                     f"({time.monotonic() - started:.1f}s)",
                     flush=True,
                 )
@@ -380,47 +518,6 @@ def refresh(lake: Lake, *, progress: bool = False, engine: QueryEngine | None = 
     finally:
         if own:
             engine.close()
-
-
-class Refresher:
-    """A daemon thread that refreshes the rollups every ``interval_s`` seconds, or at once when poked (a lake
-    writer may poke it after each commit). Errors are logged and the next round tries again: a failed refresh
-    leaves the watermark where it was."""
-
-    def __init__(self, engine: Callable[[], QueryEngine], interval_s: float) -> None:
-        self._engine, self.interval_s = engine, interval_s
-        self._wake, self._stop = threading.Event(), threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="rollup-refresher", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def poke(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                engine = self._engine()
-                for done in refresh(engine.lake, engine=engine):
-                    if done.days:
-                        log.info(
-                            "rollup %s: %d day(s) recomputed up to snapshot %s",
-                            done.table,
-                            done.days,
-                            done.watermark,
-                        )
-            except Exception:  # the lake may be unreachable for a while; the watermark did not move
-                if self._stop.is_set():  # the process is stopping and closed the engine under this round
-                    log.info("rollup round interrupted by shutdown; the next start redoes it")
-                    return
-                log.exception("rollup refresh failed; retrying in %.0fs", self.interval_s)
-            self._wake.wait(self.interval_s)
-            self._wake.clear()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,8 @@ import logging
 from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from catalog import endpoints, export_endpoints, kpi_endpoints, rollups, upload_endpoints
+from catalog import endpoints, export_endpoints, kpi_endpoints, upload_endpoints
+from catalog.rollup_refresher import Refresher
 from catalog.runtime import Analytics
 from services.kit.spec import ServiceSpec
 
@@ -26,16 +27,14 @@ async def startup(app: FastAPI) -> None:
     except Exception:  # the rest of the process still serves; analytics answers 503 until the lake is back
         log.exception("the lake is unreachable; analytics will retry on the next request")
     if app.state.settings.analytics.rollup_refresh_seconds > 0:
-        app.state.rollups = rollups.Refresher(
-            analytics.engine, app.state.settings.analytics.rollup_refresh_seconds
-        )
+        app.state.rollups = Refresher(app.state.settings, app.state.settings.analytics.rollup_refresh_seconds)
         app.state.rollups.start()
 
 
 async def shutdown(app: FastAPI) -> None:
-    refresher: rollups.Refresher | None = getattr(app.state, "rollups", None)
+    refresher: Refresher | None = getattr(app.state, "rollups", None)
     if refresher is not None:
-        refresher.stop()
+        await run_in_threadpool(refresher.stop)
     analytics: Analytics | None = getattr(app.state, "analytics", None)
     if analytics is not None:
         await run_in_threadpool(analytics.close)

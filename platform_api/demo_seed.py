@@ -176,4 +176,4 @@ def seed_telemetry(settings: PlatformSettings) -> None:
     lake = Lake(LakeConfig.from_settings(settings))
     rows = demo_telemetry.load(lake)
     print("demo telemetry already in the lake" if rows == 0 else f"demo telemetry loaded: {rows} readings")
-    # the server's rollup thread (SMARTMFG_ANALYTICS_ROLLUP_REFRESH_SECONDS) rolls them up once it runs
+    # the server's rollup refresher (SMARTMFG_ANALYTICS_ROLLUP_REFRESH_SECONDS) rolls them up once it runs

@@ -56,12 +56,12 @@ from services.deployments.storage import document_store
 from services.kit import reference as ref
 from services.kit.bodies import merged
 from services.kit.clients import bearer_token, service_client
-from services.kit.db import SessionDep
+from services.kit.db import SessionDep, utcnow
 from services.kit.errors import NotFound
 from services.kit.facets import generation, memo_of
 from services.kit.fields import IndustryCode, RegionCode, SubFieldCode
 from services.kit.messages import Msg
-from services.kit.pagination import Page, PageDep, paginate, paginate_by_position
+from services.kit.pagination import Page, PageDep, page_rows, paginate, positioned_rows
 from services.kit.principal import (
     AgencyOnly,
     Authenticated,
@@ -71,6 +71,7 @@ from services.kit.principal import (
     VendorOnly,
     Writer,
 )
+from services.kit.rendered import rendered_of, rendered_page
 from services.kit.spec import Responses
 
 router = APIRouter()
@@ -232,8 +233,13 @@ def _filters(
 FiltersDep = Annotated[repository.Filters, Depends(_filters)]
 
 
-@router.get("", summary="List and filter published deployment records (public; private fields hidden)")
+@router.get(
+    "",
+    summary="List and filter published deployment records (public; private fields hidden)",
+    response_model=Page[DeploymentOut],
+)
 def list_deployments(
+    request: Request,
     session: SessionDep,
     page: PageDep,
     filters: FiltersDep,
@@ -244,18 +250,31 @@ def list_deployments(
             "a position. Without it: oldest first (keyset cursor)."
         ),
     ] = None,
-) -> Page[DeploymentOut]:
+) -> Response:
+    now = utcnow()
+    stmt = repository.page_columns(repository.public(filters), now)
     if sort is not None:
-        order = repository.public_order(sort)
-        return paginate_by_position(
-            session, repository.public_rows(filters), order, page, lambda r: _out(r, False)
+        rows, cursor = positioned_rows(session, stmt, repository.public_order(sort), page)
+    else:
+        rows, cursor = page_rows(session, stmt, (DeploymentRecord.created_at, DeploymentRecord.id), page)
+    listed = [repository.Listed(r.id, r.version, False, repository.ticket_counts(r)) for r in rows]
+    return _rendered(request, session, listed, cursor)
+
+
+def _rendered(
+    request: Request, session: Session, rows: list[repository.Listed], cursor: str | None
+) -> Response:
+    """A page of records as JSON: each record's output is built once per version (and what else it depends
+    on: the caller's view of it, its after-care counts) and kept (services.kit.rendered)."""
+
+    def build(missing: list[repository.Listed]) -> list[DeploymentOut]:
+        full = repository.with_children(
+            session, [r.id for r in missing], documents=any(r.private for r in missing)
         )
-    return paginate(
-        session,
-        repository.public_rows(filters),
-        (DeploymentRecord.created_at, DeploymentRecord.id),
-        page,
-        lambda r: _out(r, False),
+        return [service.to_out(full[r.id], private=r.private, tickets=r.tickets) for r in missing]
+
+    return rendered_page(
+        rows, repository.Listed.key, rendered_of(request.app.state, "deployments"), build, cursor
     )
 
 
@@ -273,24 +292,28 @@ def deployment_facets(request: Request, session: SessionDep, filters: FiltersDep
 @router.get(
     "/workspace",
     summary="Records in any state the caller takes part in (as SME, supplier, or agency of the region)",
+    response_model=Page[DeploymentOut],
 )
 def list_workspace(
+    request: Request,
     principal: Authenticated,
     session: SessionDep,
     page: PageDep,
     status: RecordStatus | None = None,
     region: Annotated[RegionCode | None, Query(description="시·도 code")] = None,
     sme_company_id: Annotated[str | None, Query(max_length=64)] = None,
-) -> Page[DeploymentOut]:
+) -> Response:
     filters = repository.Filters(status=status, region=region, sme_company_id=sme_company_id)
-    stmt = repository.workspace(principal, filters)
-    return paginate(
-        session,
-        stmt,
-        (DeploymentRecord.updated_at, DeploymentRecord.id),
-        page,
-        lambda r: _out(r, access.sees_private(principal, r)),
-    )
+    stmt = repository.listed(repository.workspace(principal, filters))
+    rows, cursor = page_rows(session, stmt, (DeploymentRecord.updated_at, DeploymentRecord.id), page)
+    now = utcnow()
+    listed = [
+        repository.Listed(
+            r.id, r.version, access.sees_private(principal, r), aftercare.counts(r.tickets, now)
+        )
+        for r in rows
+    ]
+    return _rendered(request, session, listed, cursor)
 
 
 @router.get(

@@ -109,14 +109,26 @@ def paginate(
     descending: bool = False,
 ) -> Page[T]:
     """Run ``stmt`` ordered by the unique key tuple ``keys`` and cut one page after ``params.cursor``."""
+    rows, next_cursor = page_rows(session, stmt, keys, params, descending=descending)
+    return Page[T](items=[convert(r) for r in rows], next_cursor=next_cursor)
+
+
+def page_rows(
+    session: Session,
+    stmt: Select[M],
+    keys: Sequence[InstrumentedAttribute[Any]],
+    params: PageParams,
+    *,
+    descending: bool = False,
+) -> tuple[list[M], str | None]:
+    """:func:`paginate`'s rows and next cursor, for a caller that renders them itself."""
     if params.cursor:
         stmt = stmt.where(_after(keys, decode_cursor(params.cursor, len(keys)), descending))
     order = [key.desc() for key in keys] if descending else list(keys)
-    rows = list(session.scalars(stmt.order_by(*order).limit(params.limit + 1)))
+    rows = _fetch(session, stmt.order_by(*order).limit(params.limit + 1))
     more = len(rows) > params.limit
     rows = rows[: params.limit]
-    next_cursor = encode_cursor([getattr(rows[-1], k.key) for k in keys]) if more and rows else None
-    return Page[T](items=[convert(r) for r in rows], next_cursor=next_cursor)
+    return rows, encode_cursor([getattr(rows[-1], k.key) for k in keys]) if more and rows else None
 
 
 def paginate_by_position(
@@ -132,10 +144,21 @@ def paginate_by_position(
     the cursor is ``encode_cursor([offset])`` (see :func:`decode_offset`), so a page is also reachable by
     its number. A row inserted meanwhile may shift a row to the next page, as in any numbered list.
     """
+    rows, next_cursor = positioned_rows(session, stmt, order, params)
+    return Page[T](items=[convert(r) for r in rows], next_cursor=next_cursor)
+
+
+def positioned_rows(
+    session: Session, stmt: Select[M], order: Sequence[Any], params: PageParams
+) -> tuple[list[M], str | None]:
+    """:func:`paginate_by_position`'s rows and next cursor, for a caller that renders them itself."""
     offset = decode_offset(params.cursor)
-    rows = list(session.scalars(stmt.order_by(*order).offset(offset).limit(params.limit + 1)))
+    rows = _fetch(session, stmt.order_by(*order).offset(offset).limit(params.limit + 1))
     more = len(rows) > params.limit
-    return Page[T](
-        items=[convert(r) for r in rows[: params.limit]],
-        next_cursor=encode_cursor([offset + params.limit]) if more else None,
-    )
+    return rows[: params.limit], encode_cursor([offset + params.limit]) if more else None
+
+
+def _fetch(session: Session, stmt: Select[Any]) -> list[Any]:
+    """Entities of ``select(Entity)``; rows (attributes by column name) of a select of several columns."""
+    result = session.execute(stmt)
+    return list(result.scalars()) if len(stmt.column_descriptions) == 1 else list(result)

@@ -9,8 +9,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from services.kit.db import SessionDep
 from services.kit.fields import IndustryCode, RegionCode
-from services.kit.pagination import Page, PageDep, paginate, paginate_by_position
+from services.kit.pagination import Page, PageDep, page_rows, positioned_rows
 from services.kit.principal import MaybePrincipal
+from services.kit.rendered import rendered_of, rendered_page
 from services.kit.spec import Responses
 from services.usecases import repository, service
 from services.usecases.auth import Author
@@ -90,8 +91,13 @@ def _filters(
 FiltersDep = Annotated[repository.Filters, Depends(_filters)]
 
 
-@router.get("", summary="List and filter AI use cases (public: published; owners also see their drafts)")
+@router.get(
+    "",
+    summary="List and filter AI use cases (public: published; owners also see their drafts)",
+    response_model=Page[UseCaseOut],
+)
 def list_usecases(
+    request: Request,
     session: SessionDep,
     page: PageDep,
     principal: MaybePrincipal,
@@ -104,22 +110,23 @@ def list_usecases(
             "first (keyset cursor)."
         ),
     ] = None,
-) -> Page[UseCaseOut]:
+) -> Response:
+    stmt = repository.listed(repository.filtered(filters, principal))
     if sort is not None:
         weights = (
             service.rarity(session, list(filters.terms)) if filters.terms and sort == "relevance" else {}
         )
-        order = repository.order(sort, weights)
-        return paginate_by_position(
-            session, repository.filtered(filters, principal), order, page, service.to_out
-        )
-    return paginate(
-        session,
-        repository.filtered(filters, principal),
-        (UseCase.created_at, UseCase.id),
-        page,
-        service.to_out,
-    )
+        rows, cursor = positioned_rows(session, stmt, repository.order(sort, weights), page)
+    else:
+        rows, cursor = page_rows(session, stmt, (UseCase.created_at, UseCase.id), page)
+
+    def build(missing: list[UseCase]) -> list[UseCaseOut]:
+        full = repository.with_children(session, [c.id for c in missing])
+        return [service.to_out(full[c.id]) for c in missing]
+
+    # every write of a case touches its updated_at (service._apply), its effects' and models' too
+    rendered = rendered_of(request.app.state, "usecases")
+    return rendered_page(rows, lambda c: (c.id, c.updated_at), rendered, build, cursor)
 
 
 @router.get(

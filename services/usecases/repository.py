@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, delete, func, insert, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, defer, lazyload
 
 from services.kit.errors import NotFound
 from services.kit.facets import FacetCount, grouped, total, without
@@ -47,6 +47,22 @@ def get(session: Session, case_id: str, principal: Principal | None) -> UseCase:
         # A draft of another organisation is reported exactly like a missing case: its existence is private.
         raise NotFound(Msg("use case '{case_id}' does not exist", case_id=case_id))
     return case
+
+
+def listed(stmt: Select[UseCase]) -> Select[UseCase]:
+    """A list page's cases without what only their output shows: it is rendered once per ``updated_at``
+    (services.kit.rendered), and :func:`with_children` loads the rest for the cases not rendered yet."""
+    return stmt.options(
+        lazyload(UseCase.effects),
+        lazyload(UseCase.model_refs),
+        *(defer(c) for c in (UseCase.title, UseCase.summary, UseCase.data_used)),
+    )
+
+
+def with_children(session: Session, ids: list[str]) -> dict[str, UseCase]:
+    """The cases ``ids`` with their effects and models (a list page loaded them without)."""
+    stmt = select(UseCase).where(UseCase.id.in_(ids)).execution_options(populate_existing=True)
+    return {c.id: c for c in session.scalars(stmt)}
 
 
 def filtered(f: Filters, principal: Principal | None) -> Select[UseCase]:

@@ -67,6 +67,7 @@ def _index_weights(data: UseCaseIn) -> dict[str, float]:
 
 
 def _apply(session: Session, case: UseCase, data: UseCaseIn) -> None:
+    case.updated_at = utcnow()  # also when only effects or models change: lists render a case by it
     case.title = data.title.model_dump()
     case.summary = data.summary.model_dump()
     case.problem_type = data.problem_type.value

@@ -187,3 +187,63 @@ def test_compaction_expires_rollup_snapshots_and_keeps_the_watermark(setup: Lake
         assert _from_rollup(engine) == {k: v for k, v in _from_raw(engine).items() if k[0] <= DAYS[3]}
     finally:
         engine.close()
+
+
+def test_a_round_recomputes_the_hours_that_arrived_and_leaves_the_live_day_to_when_it_closes(
+    setup: LakeSetup,
+) -> None:
+    lake = setup.lake()
+    engine = QueryEngine(lake)
+    live = DAYS[
+        1
+    ].date()  # "today" of the refreshes below: DAYS[0] is closed, DAYS[1] still receives readings
+    try:
+        lake.readings().append(hand_set(DAYS[0]))
+        lake.readings().append(
+            pa.Table.from_pylist(
+                rows("eq-a", "kpi-lathe", "energy", [("09:10", 5.0)], DAYS[1]), schema=READINGS_SCHEMA
+            )
+        )
+        first = {d.table: d for d in rollups.refresh(lake, engine=engine, today=live)}
+        assert first["item_daily"].days == 1  # the closed day; the live one (which it carries into) waits
+        assert rollups.closed_rollup(lake, until=DAYS[1].date()) is not None
+        assert rollups.closed_rollup(lake, until=DAYS[2].date()) is None  # the live day is not held
+
+        # a reading of the live day: one hour of item_hours, nothing of item_daily, the closed days still held
+        late = rows("eq-a", "kpi-lathe", "energy", [("10:05", 9.0), ("10:40", 12.0)], DAYS[1])
+        lake.readings().append(pa.Table.from_pylist(late, schema=READINGS_SCHEMA))
+        assert rollups.closed_rollup(lake, until=DAYS[1].date()) is not None
+        second = {d.table: d for d in rollups.refresh(lake, engine=engine, today=live)}
+        assert (second["item_hours"].hours, second["item_hours"].days) == (1, 1)
+        assert (second["item_daily"].days, second["item_daily"].rows) == (0, 0)
+        rolled, raw = _hours(engine, lake)
+        assert [(r["hour"], r["readings"]) for r in rolled] == [(r["hour"], r["readings"]) for r in raw]
+
+        # a late reading of the closed day: the daily rollup no longer answers for it until refreshed
+        old = rows("eq-a", "kpi-lathe", "energy", [("23:30", 1000.0)], DAYS[0])
+        lake.readings().append(pa.Table.from_pylist(old, schema=READINGS_SCHEMA))
+        assert rollups.closed_rollup(lake, until=DAYS[1].date()) is None
+        third = {d.table: d for d in rollups.refresh(lake, engine=engine, today=live)}
+        assert (third["item_hours"].hours, third["item_daily"].days) == (1, 1)  # 23:00 of DAYS[0]; that day
+        assert rollups.closed_rollup(lake, until=DAYS[1].date()) is not None
+
+        # midnight: the day that closed is computed once, with what it carried over from the day before
+        closing = {d.table: d for d in rollups.refresh(lake, engine=engine, today=DAYS[2].date())}
+        assert closing["item_hours"].hours == 0 and closing["item_daily"].days == 1
+        assert rollups.closed_rollup(lake, until=DAYS[2].date()) is not None
+        cuts = [(d, d + timedelta(days=1)) for d in DAYS[:2]]
+        flt = kpis.role_filter([FACTORY], DAYS[0], DAYS[2], None)
+        raw_units = kpis.measure(
+            engine, engine.plan(lake.readings(), flt.iceberg(None)), flt, None, ROLES, cuts
+        )
+        table = rollups.closed_rollup(lake, until=DAYS[2].date())
+        assert table is not None
+        mine = ReadingFilter(factory_ids=(FACTORY,))
+        rolled_units = kpis.measure_daily(
+            engine, engine.plan(table, mine.iceberg(None)), mine, None, ROLES, cuts
+        )
+        assert rolled_units.units == raw_units.units
+        # 1000 at 23:30 the day before, then 5: a reset, counted from 0; then 9 and 12
+        assert raw_units.units[(DAYS[1], FACTORY, "eq-a")].amounts["energy"] == 5 + 4 + 3
+    finally:
+        engine.close()

@@ -112,6 +112,10 @@ STATE_DEPENDENT: dict[str, tuple[list[str], str]] = {
         ["422"],
         "the decision date is not after valid_from, which is before valid_until",
     ),
+    "POST /api/v1/companies/support-centres/{centre_id}/programmes": (
+        ["422"],
+        "a programme closes after it opens",
+    ),
     "POST /api/v1/deployments": (["422"], _REFERENCES + "; stage dates in order"),
     "PATCH /api/v1/deployments/{record_id}": (["422"], _REFERENCES + "; stage dates in order"),
     "POST /api/v1/identity/consents": (["422"], "the grantee is a registered vendor organisation"),
