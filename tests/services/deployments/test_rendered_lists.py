@@ -3,8 +3,10 @@ what the record's own page answers for the same caller, before and after a write
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.deployments.models import Ticket
 from tests.services.deployments.conftest import URL, World
 
 
@@ -38,3 +40,39 @@ def test_list_items_are_the_records_own_answers_for_each_caller_and_follow_write
     mine = _item(world, f"{URL}/workspace", draft["id"], world.sme)
     assert mine["title"]["ko"] == "고친 제목" and mine["version"] == changed.json()["version"]
     assert mine == world.client.get(f"{URL}/{draft['id']}", headers=world.sme).json()
+
+
+def test_the_public_page_counts_after_care_tickets_as_the_record_does(world: World) -> None:
+    """The public page counts tickets in SQL (services.deployments.repository.page_columns); the record's own
+    page in Python (aftercare.counts): open, late (answered after, or unanswered past, the due time) and
+    resolved agree, for each SQL dialect's timestamps."""
+    record = world.published()
+    now = datetime.now(UTC)
+    tickets = [  # (opened, due, answered, resolved) hours from now
+        (-50, -26, -30, -20),  # answered in time, resolved
+        (-50, -26, -10, None),  # answered late, open
+        (-50, -26, None, None),  # unanswered past due: late
+        (-5, 19, None, None),  # open, in time
+        (-90, -66, -60, -1),  # answered late, resolved
+    ]
+    with world.client.app.state.db.session() as session, session.begin():  # type: ignore[attr-defined]
+        for n, (opened, due, answered, resolved) in enumerate(tickets):
+            session.add(
+                Ticket(
+                    id=f"t-rendered-{n}",
+                    record_id=record["id"],
+                    supplier_company_id="org-vendor-3",
+                    title="화면 멈춤",
+                    description="응답 없음",
+                    severity="major",
+                    opened_by="sme1",
+                    opened_at=now + timedelta(hours=opened),
+                    due_at=now + timedelta(hours=due),
+                    answered_at=None if answered is None else now + timedelta(hours=answered),
+                    resolved_at=None if resolved is None else now + timedelta(hours=resolved),
+                )
+            )
+    expected = {"open": 3, "late": 3, "resolved": 2}
+    assert world.client.get(f"{URL}/{record['id']}").json()["aftercare"] == expected
+    assert _item(world, URL, record["id"])["aftercare"] == expected
+    assert _item(world, f"{URL}?sort=effect", record["id"])["aftercare"] == expected
