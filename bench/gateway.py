@@ -2,10 +2,11 @@
 
 It builds its batches first (at most 16, then sent again under new batch ids), prints ``ready``, waits for
 a line on stdin so that every gateway starts together, posts them one after the other (one every
-``--every`` seconds if given; a batch answered 503, the bus unavailable, is sent again after Retry-After,
-as an edge gateway's outbox does) and prints one JSON line: start, end, each upload's latency (to its 202)
-and the 503s it retried. Imports
-only bench/readings.py: a gateway starts in a fraction of a second, without the platform's code.
+``--every`` seconds if given; with ``--live`` each batch is built as it is sent, its readings stamped with
+the time; a batch answered 503, the bus unavailable, is sent again after Retry-After, as an edge gateway's
+outbox does) and prints one JSON line: start, end, each upload's latency (to its 202) and the 503s it
+retried. Imports only bench/readings.py: a gateway starts in a fraction of a second, without the platform's
+code.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import orjson
 from readings import body
+
+
+def live_start(rows: int) -> datetime:
+    """The first reading's time of a batch sent now (its readings 1 ms apart end now)."""
+    return datetime.now(UTC) - timedelta(milliseconds=rows)
 
 
 def uploader(args: argparse.Namespace) -> int:
@@ -37,11 +44,14 @@ def uploader(args: argparse.Namespace) -> int:
         for n in range(args.count):
             if args.every:
                 time.sleep(max(0.0, started + n * args.every - time.time()))
+            content = bodies[n % len(bodies)]
+            if args.live:  # readings of the last moments, as a gateway on the shop floor sends them
+                content = body(args.content_type, args.rows, args.first_seed + n, live_start(args.rows))
             sent = time.perf_counter()
             while True:
                 answer = client.post(
                     "/api/v1/ingest/batches",
-                    content=bodies[n % len(bodies)],
+                    content=content,
                     headers={**headers, "X-Batch-Id": f"{args.label}-{n}"},
                 )
                 # The bus unavailable (a Kafka restart): nothing was accepted; a gateway sends it again.
@@ -72,6 +82,9 @@ def main() -> int:
         parser.add_argument(f"--{name}", type=int, required=True)
     parser.add_argument(
         "--every", type=float, default=0.0, help="seconds between batch starts (0: back to back)"
+    )
+    parser.add_argument(
+        "--live", action="store_true", help="stamp each batch's readings with the time it is sent"
     )
     parser.add_argument(
         "--retry-for", type=float, default=600.0, help="seconds a batch answered 503 is sent again"

@@ -159,7 +159,14 @@ class Platform:
         return wait_rows(self.lake, expected, timeout_s, clock=time.time)
 
     def gateways(
-        self, content_type: str, count: int, batches_each: int, rows: int, label: str, every: float = 0.0
+        self,
+        content_type: str,
+        count: int,
+        batches_each: int,
+        rows: int,
+        label: str,
+        every: float = 0.0,
+        live: bool = False,
     ) -> list[subprocess.Popen[bytes]]:
         """``count`` gateway processes posting ``batches_each`` batches each (see ``uploader``)."""
         procs = [
@@ -169,6 +176,7 @@ class Platform:
                     *("--factory", self.factory, "--content-type", content_type, "--rows", str(rows)),
                     *("--count", str(batches_each), "--first-seed", str(1000 * n), "--label", f"{label}-{n}"),
                     *("--every", str(every)),
+                    *(["--live"] if live else []),
                 ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,

@@ -44,9 +44,14 @@ def model() -> dict[str, Any]:
     }
 
 
-def arrow_batch(rows: int, seed: int) -> pa.Table:
+FIXED_START = datetime(2025, 11, 24, tzinfo=UTC)
+
+
+def arrow_batch(rows: int, seed: int, first: datetime = FIXED_START) -> pa.Table:
+    """``rows`` readings one millisecond apart from ``first`` (by default a fixed past instant: the same
+    bytes in every run)."""
     rng = np.random.default_rng(seed)
-    start = int(datetime(2025, 11, 24, tzinfo=UTC).timestamp() * 1e6)
+    start = int(first.timestamp() * 1e6)
     return pa.table(
         {
             "equipment_id": pa.array([f"eq-{i}" for i in rng.integers(0, 50, rows)]),
@@ -59,8 +64,8 @@ def arrow_batch(rows: int, seed: int) -> pa.Table:
     )
 
 
-def json_batch(rows: int, seed: int) -> bytes:
-    table = arrow_batch(rows, seed)
+def json_batch(rows: int, seed: int, first: datetime = FIXED_START) -> bytes:
+    table = arrow_batch(rows, seed, first)
     out = table.to_pydict()
     readings = [
         {
@@ -76,6 +81,8 @@ def json_batch(rows: int, seed: int) -> bytes:
     return orjson.dumps({"readings": readings})
 
 
-def body(content_type: str, rows: int, seed: int) -> bytes:
+def body(content_type: str, rows: int, seed: int, first: datetime = FIXED_START) -> bytes:
     """An upload body of ``rows`` readings: an Arrow IPC stream or a JSON document."""
-    return messages.encode(arrow_batch(rows, seed)) if content_type == ARROW else json_batch(rows, seed)
+    if content_type == ARROW:
+        return messages.encode(arrow_batch(rows, seed, first))
+    return json_batch(rows, seed, first)

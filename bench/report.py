@@ -449,7 +449,7 @@ Found while soaking (2026-11-26):
 - Its one error was the traceback the rollup thread logged at shutdown: the platform closes the engine under
   a running round (`InvalidInputException: No open result set`). An interrupted round is no error (its
   watermark did not move; the next start redoes it) and is now logged as such
-  (`tests/catalog/test_rollup_shutdown.py`).
+  (since 2026-11-27 the rounds run in a child process a stop ends: `tests/catalog/test_rollup_refresher.py`).
 - The lake writer's buffer grew without bound while the lake refused commits: in the 30-minute run with the
   rollups as a job (16:28-16:59 UTC), another suite restarted MinIO and the writer kept consuming, "keeping
   1,500,000 → 6,400,000 rows" in 23 s, 306 → 3,224 MiB. It now stops consuming while a full buffer waits

@@ -4,8 +4,10 @@ The served platform of bench/http_ingest_bench.py (embedded topology, uvicorn, o
 takes paced Arrow uploads from two gateway processes. The lake's rollups (catalog/rollups.py) run as they
 do in the distributed topology, as their own job process (``--rollups process``, the default), so that
 each process's memory is its own: the analytics engine of a process keeps a DuckDB cache of up to its
-memory limit (1 GB), and a rollup round reads every reading of the days it recomputes. ``--rollups
-gateway`` runs them in the gateway process instead (the embedded default), ``off`` not at all.
+memory limit (1 GB). ``--rollups gateway`` runs them as the embedded platform does (its refresher's child
+process), ``off`` not at all. The gateways stamp each batch's readings with the time they send it, as on the
+shop floor (``--fixed-time``: the other ingest benchmarks' readings of one past instant, sent again and
+again: every round then adds to a closed day, which ``item_daily`` recomputes whole).
 
 Checked at the end:
   * RSS of every process (gateway, writer, rollups, each gateway process) is flat: after a warm-up (the
@@ -99,6 +101,12 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=20_000, help="readings per batch")
     parser.add_argument("--rollups", choices=["process", "gateway", "off"], default="process")
     parser.add_argument("--conditions", default="")
+    parser.add_argument(
+        "--fixed-time",
+        action="store_true",
+        help="send the same readings of a fixed past instant again and again (as the other ingest "
+        "benchmarks) instead of readings stamped as they are sent",
+    )
     parser.add_argument("--quick", action="store_true", help="accepted for bench/run.py; --minutes rules")
     args = parser.parse_args()
     exit_on_sigterm()
@@ -113,6 +121,7 @@ def main() -> int:
             "readings_per_second": round(rate),
             "batch_rows": args.rows,
             "rollups": args.rollups,
+            "readings": "a fixed past instant" if args.fixed_time else "stamped as sent",
         },
         conditions=args.conditions,
     )
@@ -133,7 +142,9 @@ def main() -> int:
             )
             stack.callback(stop, job)
             pids["rollups"] = job.pid
-        procs = platform.gateways(ARROW, GATEWAYS, per_gateway, args.rows, "soak", every=every)
+        procs = platform.gateways(
+            ARROW, GATEWAYS, per_gateway, args.rows, "soak", every=every, live=not args.fixed_time
+        )
         pids |= {f"gateway process {n + 1}": p.pid for n, p in enumerate(procs)}
         with RssSampler(pids, every=max(0.5, args.minutes * 60 / 600)) as rss:
             reports = platform.reports(procs, timeout_s=args.minutes * 60 + 600)

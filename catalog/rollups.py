@@ -19,7 +19,10 @@ How it stays exactly once (the lake writer's guarantee, the same way):
 3. what those files touched is **recomputed whole** from the readings at the new snapshot and replaces the
    same rows of the rollup in one atomic overwrite:
    - ``item_hours``: the hours between each new file's least and greatest ``ts`` (its column bounds in the
-     manifest); an hour needs nothing before it, so a round reads only the files of those hours;
+     manifest). Counts, sums, minima and maxima combine, so when nothing but appends happened since the
+     watermark a round reads **only the new files** and merges their statistics into those hours' rows
+     (the rows reflect the watermark: adding what came after it counts each reading once); after a
+     compaction or an expired watermark it recomputes those hours from the readings instead;
    - ``item_daily``: the touched days that are **closed** (before the current UTC day) and the day after each
      (its carried-in state and counter base), read with the day before each. The live day is left out until
      it closes: the first refresh after midnight computes it once. Readers use the daily rollup for closed
@@ -72,6 +75,7 @@ from pyiceberg.transforms import IdentityTransform
 from pyiceberg.types import TimestamptzType
 
 from catalog.commit_lock import exclusive_commits
+from catalog.duck import readable_path
 from catalog.lake import PRUNING_PROPERTIES, Lake, LakeConfig, ensure_bucket, snapshot_property
 from catalog.query import BUCKETS, READ_OPTIONS, QueryEngine, ReadingFilter, ScanPlan, Scope
 from services.kit.arrow import UTC_US
@@ -211,49 +215,71 @@ def ensure_day_table(lake: Lake, name: str, schema: pa.Schema) -> Table:
     return lake.catalog.load_table(identifier)
 
 
-def appended_since(table: Table, watermark: int | None) -> tuple[Snapshot | None, list[Snapshot], bool]:
-    """The table's current snapshot, its ``append`` snapshots after ``watermark`` (oldest first), and whether
-    the watermark was found in its ancestry (False: expired or never set, so everything is new)."""
+@dataclass(frozen=True)
+class Since:
+    """The readings since a rollup's watermark."""
+
+    current: Snapshot | None  # the readings' current snapshot
+    appends: list[Snapshot]  # its ``append`` snapshots after the watermark, oldest first
+    found: bool  # the watermark is in its ancestry (False: expired or never set, so everything is new)
+    appends_only: bool  # nothing but appends since (no compaction, overwrite or delete rewrote files)
+
+
+def appended_since(table: Table, watermark: int | None) -> Since:
     current = table.current_snapshot()
-    appends = []
+    appends, others = [], 0
     snapshot = current
     while snapshot is not None and snapshot.snapshot_id != watermark:
         if snapshot.summary is not None and snapshot.summary.operation == Operation.APPEND:
             appends.append(snapshot)
+        else:
+            others += 1
         snapshot = table.snapshot_by_id(snapshot.parent_snapshot_id) if snapshot.parent_snapshot_id else None
-    found = snapshot is not None or watermark is None
-    return current, appends[::-1], found
+    return Since(current, appends[::-1], snapshot is not None or watermark is None, others == 0)
 
 
-# The spans a snapshot added never change: kept per (table, snapshot), so readers asking again and again
+@dataclass(frozen=True)
+class Added:
+    """A data file an ``append`` snapshot added, and the least and greatest ``ts`` in it."""
+
+    path: str
+    first: datetime
+    last: datetime
+
+
+# What a snapshot added never changes: kept per (table, snapshot), so readers asking again and again
 # whether the daily rollup is still good read each new snapshot's manifests once.
-_SPANS: OrderedDict[tuple[str, int], list[Span]] = OrderedDict()
-_SPANS_KEPT = 4096
-_SPANS_LOCK = threading.Lock()
+_ADDED: OrderedDict[tuple[str, int], list[Added]] = OrderedDict()
+_ADDED_KEPT = 4096
+_ADDED_LOCK = threading.Lock()
 
 
-def added_spans(table: Table, snapshots: Sequence[Snapshot]) -> list[Span]:
-    """[least, greatest] ``ts`` of each data file the snapshots added, from the manifests' column bounds (no
-    data read); a file without bounds spans its whole ``ts_day`` partition."""
-    spans = []
+def added_files(table: Table, snapshots: Sequence[Snapshot]) -> list[Added]:
+    """The data files the snapshots added with their ``ts`` bounds, from the manifests (no data read); a file
+    without bounds spans its whole ``ts_day`` partition."""
+    files = []
     for snapshot in snapshots:
         key = (str(table.metadata.table_uuid), snapshot.snapshot_id)
-        with _SPANS_LOCK:
-            known = _SPANS.get(key)
+        with _ADDED_LOCK:
+            known = _ADDED.get(key)
         if known is None:
-            known = _snapshot_spans(table, snapshot)
-            with _SPANS_LOCK:
-                _SPANS[key] = known
-                while len(_SPANS) > _SPANS_KEPT:
-                    _SPANS.popitem(last=False)
-        spans += known
-    return spans
+            known = _snapshot_files(table, snapshot)
+            with _ADDED_LOCK:
+                _ADDED[key] = known
+                while len(_ADDED) > _ADDED_KEPT:
+                    _ADDED.popitem(last=False)
+        files += known
+    return files
 
 
-def _snapshot_spans(table: Table, snapshot: Snapshot) -> list[Span]:
+def spans_of(files: Sequence[Added]) -> list[Span]:
+    return [(f.first, f.last) for f in files]
+
+
+def _snapshot_files(table: Table, snapshot: Snapshot) -> list[Added]:
     position = next(i for i, f in enumerate(table.spec().fields) if f.name == "ts_day")
     ts = table.schema().find_field("ts")
-    spans = []
+    files = []
     for manifest in snapshot.manifests(table.io):
         if manifest.added_snapshot_id != snapshot.snapshot_id:
             continue
@@ -261,14 +287,17 @@ def _snapshot_spans(table: Table, snapshot: Snapshot) -> list[Span]:
             if entry.snapshot_id != snapshot.snapshot_id:
                 continue
             data = entry.data_file
+            path = readable_path(data.file_path)
             low, high = (data.lower_bounds or {}).get(ts.field_id), (data.upper_bounds or {}).get(ts.field_id)
             if low is not None and high is not None:
                 first, last = (int(from_bytes(TimestamptzType(), bound)) for bound in (low, high))
-                spans.append((EPOCH + timedelta(microseconds=first), EPOCH + timedelta(microseconds=last)))
+                files.append(
+                    Added(path, EPOCH + timedelta(microseconds=first), EPOCH + timedelta(microseconds=last))
+                )
             else:
                 day = _start(date(1970, 1, 1) + timedelta(days=data.partition[position]))
-                spans.append((day, day + DAY - timedelta(microseconds=1)))
-    return spans
+                files.append(Added(path, day, day + DAY - timedelta(microseconds=1)))
+    return files
 
 
 def all_days(table: Table) -> set[date]:
@@ -314,11 +343,12 @@ def closed_rollup(lake: Lake, until: date) -> Table | None:
     if not raw or not closed or date.fromisoformat(closed) < until:
         return None
     readings = lake.readings()
-    current, appends, found = appended_since(readings, int(raw))
-    if current is None or not found:
+    since = appended_since(readings, int(raw))
+    if since.current is None or not since.found:
         return None
     # a new reading of day d changes d and the day after (its carried-in state): both before ``until`` or not
-    return None if any(first.date() < until for first, _ in added_spans(readings, appends)) else table
+    added = added_files(readings, since.appends)
+    return None if any(file.first.date() < until for file in added) else table
 
 
 def hourly_answers(bucket: str, tz: str, start: datetime, end: datetime) -> bool:
@@ -388,8 +418,9 @@ def _start(day: date) -> datetime:
 
 
 def _days(span: Span) -> list[date]:
-    first, end = span
-    return [(first + DAY * n).date() for n in range((end - first) // DAY)] or [first.date()]
+    """The UTC days [start, end) reaches into (a run of hours may cross midnight)."""
+    first, last = span[0].date(), (span[1] - timedelta(microseconds=1)).date()
+    return [first + DAY * n for n in range((last - first).days + 1)]
 
 
 def compute(engine: QueryEngine, rollup: Rollup, snapshot_id: int, run: Span) -> pa.Table:
@@ -411,24 +442,46 @@ def compute(engine: QueryEngine, rollup: Rollup, snapshot_id: int, run: Span) ->
     return result.select(rollup.schema.names).cast(rollup.schema)
 
 
-def _touched(
-    readings: Table, rollup: Rollup, appends: list[Snapshot], found: bool, closed: str | None, today: date
-) -> set[datetime]:
+def _touched(readings: Table, rollup: Rollup, since: Since, closed: str | None, today: date) -> set[datetime]:
     """The starts of the hours (``item_hours``) or closed days (``item_daily``) to recompute."""
     if rollup.unit == HOUR:
-        if found:
-            return units_of(added_spans(readings, appends), HOUR)
+        if since.found:
+            return units_of(spans_of(added_files(readings, since.appends)), HOUR)
         return units_of([(_start(d), _start(d) + DAY - HOUR) for d in all_days(readings)], HOUR)
-    if found and closed:
-        days = units_of(added_spans(readings, appends), DAY)
-        since = _start(date.fromisoformat(closed))
-        if since.date() < today:  # days closed since the last refresh: computed now, once
+    if since.found and closed:
+        days = units_of(spans_of(added_files(readings, since.appends)), DAY)
+        start = _start(date.fromisoformat(closed))
+        if start.date() < today:  # days closed since the last refresh: computed now, once
             held = {_start(d) for d in all_days(readings)}
-            days |= {d for d in held | {d + DAY for d in held} if d >= since}
+            days |= {d for d in held | {d + DAY for d in held} if d >= start}
     else:
         days = {_start(d) for d in all_days(readings)}
     days |= {d + DAY for d in days}  # the next day's carried-in state and counter base may change
     return {d for d in days if d.date() < today}
+
+
+def merge_hours(engine: QueryEngine, table: Table, added: Sequence[Added], runs: Sequence[Span]) -> pa.Table:
+    """``item_hours`` rows of the hours of ``runs``: the table's rows of those hours merged with the
+    statistics of the ``added`` files alone (counts and sums add up, minima and maxima combine). Only the new
+    files are read, however many readings those hours already hold."""
+    parts = [f"SELECT * FROM ({_HOURS_SQL.format(where='true')})"]
+    args: list[Any] = [[f.path for f in added]]
+    held = engine.plan(table, _replaced(runs, HOUR)).files
+    if held:
+        hours = " OR ".join("(hour >= ? AND hour < ?)" for _ in runs)
+        parts.append(f"SELECT * FROM read_parquet(?, {READ_OPTIONS}) WHERE {hours}")
+        args += [held, *(t for run in runs for t in run)]
+    sql = (
+        f"SELECT day, hour, {_KEY_COLUMNS}, sum(readings)::BIGINT AS readings, sum(sum) AS sum, "
+        f"min(min) AS min, max(max) AS max FROM ({' UNION ALL BY NAME '.join(parts)}) GROUP BY ALL "
+        "ORDER BY day, factory_id, equipment_id, item_id, hour"
+    )
+    cursor = engine.cursor()
+    try:
+        result = cursor.execute(sql, args).to_arrow_table()
+    finally:
+        cursor.close()
+    return result.select(HOURS.schema.names).cast(HOURS.schema)
 
 
 def _replaced(runs: Sequence[Span], unit: timedelta) -> BooleanExpression:
@@ -456,14 +509,21 @@ def refresh_one(
         watermark = int(raw) if raw else None
         closing = today or datetime.now(UTC).date()
         readings = lake.readings()
-        current, appends, found = appended_since(readings, watermark)
+        since = appended_since(readings, watermark)
+        current = since.current
         closes = rollup.unit == DAY and closed != closing.isoformat()
         if current is None or (current.snapshot_id == watermark and not closes):
             return Refreshed(rollup.name, watermark, 0, 0, attempt)
-        runs = list(_runs(_touched(readings, rollup, appends, found, closed, closing), rollup.unit))
-        # every run first, then one overwrite: each overwrite of a transaction copies the table metadata
-        # again (pyiceberg), so a month of runs in one commit is far cheaper than a commit per run
-        computed = [compute(engine, rollup, current.snapshot_id, run) for run in runs]
+        runs = list(_runs(_touched(readings, rollup, since, closed, closing), rollup.unit))
+        if rollup.unit == HOUR and watermark is not None and since.found and since.appends_only:
+            # the rows reflect the watermark, and nothing rewrote files since: add what the new files hold
+            computed = (
+                [merge_hours(engine, table, added_files(readings, since.appends), runs)] if runs else []
+            )
+        else:
+            # every run first, then one overwrite: each overwrite of a transaction copies the table metadata
+            # again (pyiceberg), so a month of runs in one commit is far cheaper than a commit per run
+            computed = [compute(engine, rollup, current.snapshot_id, run) for run in runs]
         rows = sum(part.num_rows for part in computed)
         properties = {WATERMARK_KEY: str(current.snapshot_id)}
         if rollup.unit == DAY:

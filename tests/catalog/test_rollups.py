@@ -95,6 +95,17 @@ def _hours(engine: QueryEngine, lake: Lake) -> tuple[list[dict[str, Any]], list[
     return rolled, raw
 
 
+def _assert_hours_recomputed(engine: QueryEngine, lake: Lake) -> None:
+    hours, recomputed = _hours(engine, lake)
+    assert len(hours) == len(recomputed) > 0
+    for mine, theirs in zip(hours, recomputed, strict=True):  # float sums may differ in the last bit
+        floats = ("sum", "min", "max")
+        assert {k: v for k, v in mine.items() if k not in floats} == {
+            k: v for k, v in theirs.items() if k not in floats
+        }
+        assert [mine[k] for k in floats] == pytest.approx([theirs[k] for k in floats])
+
+
 def test_rollups_equal_the_raw_readings_after_kills_compaction_and_reruns(setup: LakeSetup) -> None:
     lake = setup.lake()
     engine = QueryEngine(lake)
@@ -136,14 +147,7 @@ def test_rollups_equal_the_raw_readings_after_kills_compaction_and_reruns(setup:
         # energy of the day with the late reading: 900 -> 500 at 07:59 and 900 -> 600 at 23:00 are resets
         assert raw[(DAYS[1], FACTORY, "eq-a")].amounts["energy"] == 500 + 40.5 + 359.5 + 600
 
-        hours, recomputed = _hours(engine, lake)
-        assert len(hours) == len(recomputed) > 0
-        for mine, theirs in zip(hours, recomputed, strict=True):  # float sums may differ in the last bit
-            floats = ("sum", "min", "max")
-            assert {k: v for k, v in mine.items() if k not in floats} == {
-                k: v for k, v in theirs.items() if k not in floats
-            }
-            assert [mine[k] for k in floats] == pytest.approx([theirs[k] for k in floats])
+        _assert_hours_recomputed(engine, lake)
 
         again = rollups.refresh(lake, engine=engine)
         assert [d.days for d in again] == [0, 0]  # nothing new: nothing recomputed
@@ -216,8 +220,7 @@ def test_a_round_recomputes_the_hours_that_arrived_and_leaves_the_live_day_to_wh
         second = {d.table: d for d in rollups.refresh(lake, engine=engine, today=live)}
         assert (second["item_hours"].hours, second["item_hours"].days) == (1, 1)
         assert (second["item_daily"].days, second["item_daily"].rows) == (0, 0)
-        rolled, raw = _hours(engine, lake)
-        assert [(r["hour"], r["readings"]) for r in rolled] == [(r["hour"], r["readings"]) for r in raw]
+        _assert_hours_recomputed(engine, lake)  # merged: the hour's rows plus the new file's statistics
 
         # a late reading of the closed day: the daily rollup no longer answers for it until refreshed
         old = rows("eq-a", "kpi-lathe", "energy", [("23:30", 1000.0)], DAYS[0])
@@ -225,6 +228,7 @@ def test_a_round_recomputes_the_hours_that_arrived_and_leaves_the_live_day_to_wh
         assert rollups.closed_rollup(lake, until=DAYS[1].date()) is None
         third = {d.table: d for d in rollups.refresh(lake, engine=engine, today=live)}
         assert (third["item_hours"].hours, third["item_daily"].days) == (1, 1)  # 23:00 of DAYS[0]; that day
+        _assert_hours_recomputed(engine, lake)
         assert rollups.closed_rollup(lake, until=DAYS[1].date()) is not None
 
         # midnight: the day that closed is computed once, with what it carried over from the day before
@@ -245,5 +249,28 @@ def test_a_round_recomputes_the_hours_that_arrived_and_leaves_the_live_day_to_wh
         assert rolled_units.units == raw_units.units
         # 1000 at 23:30 the day before, then 5: a reset, counted from 0; then 9 and 12
         assert raw_units.units[(DAYS[1], FACTORY, "eq-a")].amounts["energy"] == 5 + 4 + 3
+    finally:
+        engine.close()
+
+
+def test_new_readings_across_midnight_merge_into_the_hours_of_both_days(setup: LakeSetup) -> None:
+    lake = setup.lake()
+    engine = QueryEngine(lake)
+    try:
+
+        def append(points: list[tuple[str, float]], day: datetime) -> None:
+            part = rows("eq-a", "kpi-lathe", "energy", points, day)
+            lake.readings().append(pa.Table.from_pylist(part, schema=READINGS_SCHEMA))
+
+        append([("23:10", 1.0), ("23:50", 2.0)], DAYS[0])
+        append([("00:05", 3.0)], DAYS[1])
+        rollups.refresh(lake, engine=engine, today=DAYS[3].date())
+        # one file from 23:40 to 00:20: a run of two hours over midnight, merged into both days' rows
+        late = rows("eq-a", "kpi-lathe", "energy", [("23:40", 4.0)], DAYS[0])
+        late += rows("eq-a", "kpi-lathe", "energy", [("00:20", 5.0)], DAYS[1])
+        lake.readings().append(pa.Table.from_pylist(late, schema=READINGS_SCHEMA))
+        done = {d.table: d for d in rollups.refresh(lake, engine=engine, today=DAYS[3].date())}
+        assert (done["item_hours"].hours, done["item_hours"].days) == (2, 2)
+        _assert_hours_recomputed(engine, lake)
     finally:
         engine.close()
