@@ -45,10 +45,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import threading
 import time
 import warnings
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -79,6 +77,7 @@ from catalog.duck import readable_path
 from catalog.lake import PRUNING_PROPERTIES, Lake, LakeConfig, ensure_bucket, snapshot_property
 from catalog.query import BUCKETS, READ_OPTIONS, QueryEngine, ReadingFilter, ScanPlan, Scope
 from services.kit.arrow import UTC_US
+from services.kit.lru import Lru
 from services.kit.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
@@ -249,9 +248,7 @@ class Added:
 
 # What a snapshot added never changes: kept per (table, snapshot), so readers asking again and again
 # whether the daily rollup is still good read each new snapshot's manifests once.
-_ADDED: OrderedDict[tuple[str, int], list[Added]] = OrderedDict()
-_ADDED_KEPT = 4096
-_ADDED_LOCK = threading.Lock()
+_ADDED: Lru[tuple[str, int], list[Added]] = Lru(4096)
 
 
 def added_files(table: Table, snapshots: Sequence[Snapshot]) -> list[Added]:
@@ -260,15 +257,8 @@ def added_files(table: Table, snapshots: Sequence[Snapshot]) -> list[Added]:
     files = []
     for snapshot in snapshots:
         key = (str(table.metadata.table_uuid), snapshot.snapshot_id)
-        with _ADDED_LOCK:
-            known = _ADDED.get(key)
-        if known is None:
-            known = _snapshot_files(table, snapshot)
-            with _ADDED_LOCK:
-                _ADDED[key] = known
-                while len(_ADDED) > _ADDED_KEPT:
-                    _ADDED.popitem(last=False)
-        files += known
+        known = _ADDED.get(key)
+        files += known if known is not None else _ADDED.put(key, _snapshot_files(table, snapshot))
     return files
 
 

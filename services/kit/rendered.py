@@ -10,14 +10,14 @@ database is never stale, so processes need not agree.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import orjson
 from fastapi import Response
 from pydantic import BaseModel
+
+from services.kit.lru import Lru
 
 R = TypeVar("R")
 KEPT = 8192  # entities per kind: a few MiB of JSON for full deployment records (~5 KiB each)
@@ -27,25 +27,14 @@ class Rendered:
     """Bounded (least recently used goes first) JSON of entities by key."""
 
     def __init__(self, kept: int = KEPT) -> None:
-        self._kept = kept
-        self._json: OrderedDict[Hashable, bytes] = OrderedDict()
-        self._lock = threading.Lock()
+        self._json: Lru[Hashable, bytes] = Lru(kept)
 
     def known(self, key: Hashable) -> bytes | None:
-        with self._lock:
-            found = self._json.get(key)
-            if found is not None:
-                self._json.move_to_end(key)
-            return found
+        return self._json.get(key)
 
     def keep(self, key: Hashable, model: BaseModel) -> bytes:
         # as FastAPI renders a response model: by alias, unset and None fields included
-        body = model.model_dump_json(by_alias=True).encode()
-        with self._lock:
-            self._json[key] = body
-            while len(self._json) > self._kept:
-                self._json.popitem(last=False)
-        return body
+        return self._json.put(key, model.model_dump_json(by_alias=True).encode())
 
 
 def rendered_of(state: Any, name: str) -> Rendered:
