@@ -10,39 +10,18 @@ Avro files from a bounded, process-wide LRU cache, everything else from the wrap
 from __future__ import annotations
 
 import io
-import threading
-from collections import OrderedDict
 
 from pyiceberg.io import FileIO, InputFile, InputStream, OutputFile
 
+from services.kit.lru import Lru
+
 MAX_BYTES = 64 * 1024 * 1024
+AvroCache = Lru[str, bytes]
 
 
-class AvroCache:
+def avro_cache(max_bytes: int = MAX_BYTES) -> AvroCache:
     """Bytes of immutable metadata files by location, least recently used dropped beyond ``max_bytes``."""
-
-    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._files: OrderedDict[str, bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, location: str) -> bytes | None:
-        with self._lock:
-            data = self._files.get(location)
-            if data is not None:
-                self._files.move_to_end(location)
-            return data
-
-    def put(self, location: str, data: bytes) -> None:
-        with self._lock:
-            if location in self._files or len(data) > self.max_bytes:
-                return
-            self._files[location] = data
-            self._size += len(data)
-            while self._size > self.max_bytes:
-                _, dropped = self._files.popitem(last=False)
-                self._size -= len(dropped)
+    return Lru(max_bytes, weigh=len)
 
 
 class _CachedInput(InputFile):

@@ -38,7 +38,7 @@ from pyiceberg.table.snapshots import Summary
 from catalog import duck
 from catalog.appends import table_offsets
 from catalog.lake import READINGS_SCHEMA, Lake
-from catalog.manifest_cache import AvroCache, CachedIO
+from catalog.manifest_cache import CachedIO, avro_cache
 from catalog.states import register_role_functions
 
 READ_OPTIONS = "filename = true, file_row_number = true, hive_partitioning = false, union_by_name = true"
@@ -54,7 +54,7 @@ BUCKETS: dict[str, str] = {
 }
 BUCKET_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "6h": 21600, "1d": 86400, "7d": 604800}
 OWNERS_TTL_S = 60.0
-MANIFESTS = AvroCache()  # per process: every engine plans from the same immutable manifests
+MANIFESTS = avro_cache()  # per process: every engine plans from the same immutable manifests
 
 
 @dataclass(frozen=True)

@@ -15,3 +15,16 @@ def test_the_least_recently_used_entry_goes_first() -> None:
     lru.put("a", 10)  # stored again: replaced and most recent
     lru.put("d", 4)
     assert (lru.get("a"), lru.get("c"), lru.get("d")) == (10, None, 4)
+
+
+def test_a_weighed_bound_keeps_the_sum_of_weights_and_refuses_what_is_heavier_than_it() -> None:
+    lru: Lru[str, bytes] = Lru(10, weigh=len)
+    lru.put("a", b"12345")
+    lru.put("b", b"1234")
+    lru.put("c", b"12")  # 11 > 10: "a" goes
+    assert (lru.get("a"), lru.get("b"), lru.get("c")) == (None, b"1234", b"12")
+    lru.put("b", b"1")  # replaced: its old weight no longer counts
+    lru.put("d", b"1234567")
+    assert (lru.get("b"), lru.get("c"), lru.get("d")) == (b"1", b"12", b"1234567")
+    assert lru.put("e", b"x" * 11) == b"x" * 11 and lru.get("e") is None
+    assert lru.get("d") == b"1234567"  # nothing was dropped for it
