@@ -114,13 +114,14 @@ class Refresher:
                     return
                 theirs, self._wake = self._context.Pipe(duplex=False)
                 os.set_blocking(self._wake.fileno(), False)
-                process = self.process = self._context.Process(
+                process = self._context.Process(
                     target=rounds,
                     args=(self.settings, self.interval_s, theirs),
                     name="rollup-refresher",
                     daemon=True,  # ends with the platform process, whatever happens to it
                 )
                 process.start()
+                self.process = process  # only a started one: stop() joins it
                 theirs.close()  # the child has its own copy: its end closes when it exits
             process.join()
             with self._lock:
