@@ -432,14 +432,17 @@ def compute(engine: QueryEngine, rollup: Rollup, snapshot_id: int, run: Span) ->
     return result.select(rollup.schema.names).cast(rollup.schema)
 
 
-def _touched(readings: Table, rollup: Rollup, since: Since, closed: str | None, today: date) -> set[datetime]:
-    """The starts of the hours (``item_hours``) or closed days (``item_daily``) to recompute."""
+def _touched(
+    readings: Table, rollup: Rollup, added: list[Added] | None, closed: str | None, today: date
+) -> set[datetime]:
+    """The starts of the hours (``item_hours``) or closed days (``item_daily``) to recompute, from the files
+    ``added`` since the watermark (None: the watermark was not found, everything is new)."""
     if rollup.unit == HOUR:
-        if since.found:
-            return units_of(spans_of(added_files(readings, since.appends)), HOUR)
+        if added is not None:
+            return units_of(spans_of(added), HOUR)
         return units_of([(_start(d), _start(d) + DAY - HOUR) for d in all_days(readings)], HOUR)
-    if since.found and closed:
-        days = units_of(spans_of(added_files(readings, since.appends)), DAY)
+    if added is not None and closed:
+        days = units_of(spans_of(added), DAY)
         start = _start(date.fromisoformat(closed))
         if start.date() < today:  # days closed since the last refresh: computed now, once
             held = {_start(d) for d in all_days(readings)}
@@ -504,12 +507,11 @@ def refresh_one(
         closes = rollup.unit == DAY and closed != closing.isoformat()
         if current is None or (current.snapshot_id == watermark and not closes):
             return Refreshed(rollup.name, watermark, 0, 0, attempt)
-        runs = list(_runs(_touched(readings, rollup, since, closed, closing), rollup.unit))
-        if rollup.unit == HOUR and watermark is not None and since.found and since.appends_only:
+        added = added_files(readings, since.appends) if since.found else None
+        runs = list(_runs(_touched(readings, rollup, added, closed, closing), rollup.unit))
+        if rollup.unit == HOUR and watermark is not None and added is not None and since.appends_only:
             # the rows reflect the watermark, and nothing rewrote files since: add what the new files hold
-            computed = (
-                [merge_hours(engine, table, added_files(readings, since.appends), runs)] if runs else []
-            )
+            computed = [merge_hours(engine, table, added, runs)] if runs else []
         else:
             # every run first, then one overwrite: each overwrite of a transaction copies the table metadata
             # again (pyiceberg), so a month of runs in one commit is far cheaper than a commit per run
