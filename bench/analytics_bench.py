@@ -17,7 +17,7 @@ from one to the next) it rolls the lake up (``catalog.rollups``) and times, best
      daily rollup and on raw readings; PostgreSQL with the same definitions in SQL);
 
 and, after rolling up with the month's last day still live, two rounds of the refresher: one reading per
-factory arriving at noon of the live day (the hour it touched is recomputed), then midnight (the day closes
+factory arriving at noon of the live day (merged into the hour it touched), then midnight (the day closes
 and ``item_daily`` computes it once).
 
   python bench/analytics_bench.py --sizes 100                 # ~10 M readings, local lake (~5 min)
@@ -237,7 +237,7 @@ class Queries:
 
 def live_rounds(lake: Lake, engine: QueryEngine, factories: int, model: dict[str, Any]) -> dict[str, float]:
     """Seconds of two rollup rounds after the full refresh: a gateway commit of one reading per factory at
-    noon of the month's last day while that day is live (the rollups recompute the hour it touched), then the
+    noon of the month's last day while that day is live (merged into the hour it touched), then the
     round at midnight when the day closes (``item_daily`` computes it once)."""
     last_day = END - timedelta(days=1)
     noon = last_day + timedelta(hours=12, seconds=30)

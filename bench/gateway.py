@@ -27,10 +27,15 @@ def live_start(rows: int) -> datetime:
 
 
 def uploader(args: argparse.Namespace) -> int:
-    bodies = [
-        body(args.content_type, args.rows, seed)
-        for seed in range(args.first_seed, args.first_seed + min(args.count, 16))
-    ]
+    # --live builds each batch as it sends it: nothing to build beforehand
+    bodies = (
+        [
+            body(args.content_type, args.rows, seed)
+            for seed in range(args.first_seed, args.first_seed + min(args.count, 16))
+        ]
+        if not args.live
+        else []
+    )
     headers = {
         "Authorization": f"Bearer {args.token}",
         "X-Factory-Id": args.factory,
@@ -44,9 +49,10 @@ def uploader(args: argparse.Namespace) -> int:
         for n in range(args.count):
             if args.every:
                 time.sleep(max(0.0, started + n * args.every - time.time()))
-            content = bodies[n % len(bodies)]
             if args.live:  # readings of the last moments, as a gateway on the shop floor sends them
                 content = body(args.content_type, args.rows, args.first_seed + n, live_start(args.rows))
+            else:
+                content = bodies[n % len(bodies)]
             sent = time.perf_counter()
             while True:
                 answer = client.post(
