@@ -72,7 +72,8 @@ start_one() {
   fi
   deadline=$(($(date +%s) + $("${s}_timeout")))
   while :; do
-    if "${s}_running"; then
+    # a process in the middle of exec shows an empty cmdline for an instant: look twice before giving up
+    if "${s}_running" || { sleep 0.3 && "${s}_running"; }; then
       if [ "$s" = pg ]; then
         # the role/database are created once the server accepts connections
         pg_psql -tA -c 'select 1' >/dev/null 2>&1 && { pg_post_start || { err "pg: could not create role/database"; tail_logs "${logs[@]}"; return 1; }; }

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from fastapi import Request
 
+from platform_api.portal.kept import noted_read
 from platform_api.portal.messages import chosen_lang
 from services.kit.clients import ServiceClient, service_client
 from services.kit.errors import NotFound, PlatformError
@@ -58,7 +59,9 @@ class PortalApi:
     def recall(self, key: tuple[Any, ...]) -> tuple[bool, Any]:
         """(found, value) of something the portal worked out from the APIs within its time to live."""
         hit = self._cache().get(("memo", *key))
-        return (True, hit[1]) if hit is not None and hit[0] > time.monotonic() else (False, None)
+        if hit is None or hit[0] <= time.monotonic():
+            return False, None
+        return True, noted_read(self._request, hit[1])
 
     def remember(self, key: tuple[Any, ...], value: Any, ttl_s: float) -> None:
         self._cache()[("memo", *key)] = (time.monotonic() + ttl_s, value)
@@ -67,6 +70,9 @@ class PortalApi:
         """One answer of ``/api/v1/<service><path>``; NotFound for a 404, SignedOut for a refused token."""
         if self.token is not None:
             return await self._fetch(service, path, params)
+        return noted_read(self._request, await self._public(service, path, params))
+
+    async def _public(self, service: str, path: str, params: dict[str, Any] | None) -> Any:
         key = (service, path, tuple(sorted((params or {}).items())))
         hit = self._cache().get(key)
         now = time.monotonic()

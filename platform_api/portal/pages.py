@@ -17,9 +17,10 @@ from platform_api.portal.api import PortalApi
 from platform_api.portal.auth import session_token, signed_in
 from platform_api.portal.browse import FacetCounts, Item
 from platform_api.portal.catalogue import COLLECTIONS, Collection, supplier_ids
+from platform_api.portal.kept import kept_pages, page_key, record_reads
 from platform_api.portal.labels import LEVEL_RANK, REGION_SHORT, Labels, name
 from platform_api.portal.messages import chosen_lang, message
-from platform_api.portal.render import render, url_with
+from platform_api.portal.render import render, url_with, with_lang_cookie
 from platform_api.portal.tilemap import legend, tile_map
 from services.kit import reference as ref
 from services.kit.errors import NotFound
@@ -226,6 +227,7 @@ def _facet_view(
 async def _browse(request: Request, collection: Collection) -> HTMLResponse:
     lang = chosen_lang(request)
     api = public_api(request)
+    reads = record_reads(request)
     q = (request.query_params.get("q") or "").strip()[:100]
     selected = {f.key: request.query_params.get(f.key, "") for f in collection.facets}
     sort_key = request.query_params.get("sort") or ("relevance" if q and collection.relevance else None)
@@ -240,6 +242,9 @@ async def _browse(request: Request, collection: Collection) -> HTMLResponse:
         v.code for c in result.facets if c.facet.key == "supplier" for v in c.values
     }
     suppliers = await company_names(request, shown)
+    key = page_key(request, lang) if await signed_in(request) is None else None
+    if key is not None and (body := kept_pages(request).get(key, reads)) is not None:
+        return with_lang_cookie(request, HTMLResponse(body))
     sorts = [s for s in collection.sorts if s != "relevance" or q]
     facets = [_facet_view(request, lang, c, suppliers) for c in result.facets]
     chosen = [
@@ -250,7 +255,7 @@ async def _browse(request: Request, collection: Collection) -> HTMLResponse:
         for f in facets
         if selected.get(f["key"])
     ]
-    return await render(
+    html = await render(
         request,
         "browse.html",
         {
@@ -266,6 +271,9 @@ async def _browse(request: Request, collection: Collection) -> HTMLResponse:
             "region": selected.get("region"),
         },
     )
+    if key is not None:
+        kept_pages(request).keep(key, reads, bytes(html.body))
+    return html
 
 
 def _browse_route(collection: Collection) -> None:

@@ -18,6 +18,8 @@ from platform_api.portal.messages import LANG_COOKIE, LANGS, chosen_lang, messag
 from services.kit.particles import particle, with_particle
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# Templates ship with the code: no stat of every template file on every render to look for changes.
+TEMPLATES.env.auto_reload = False
 TEMPLATES.env.filters["josa"] = with_particle
 TEMPLATES.env.filters["particle"] = particle
 TEMPLATES.env.filters["number"] = number
@@ -25,9 +27,18 @@ TEMPLATES.env.filters["quantity"] = quantity
 ONE_YEAR_S = 365 * 24 * 3600
 
 
+def _kept_params(request: Request) -> dict[str, str]:
+    """The query parameters a link keeps: read once per request (a browse page makes ~170 links)."""
+    kept: dict[str, str] | None = getattr(request.state, "kept_params", None)
+    if kept is None:
+        kept = {k: v for k, v in request.query_params.items() if k not in ("lang", "page", "login")}
+        request.state.kept_params = kept
+    return kept
+
+
 def url_with(request: Request, path: str | None = None, **changes: object) -> str:
     """The current URL (or ``path``) with query parameters changed; None removes one. Pages reset to 1."""
-    params = {k: v for k, v in request.query_params.items() if k not in ("lang", "page", "login")}
+    params = dict(_kept_params(request))
     for key, value in changes.items():
         if value is None or value == "":
             params.pop(key, None)
@@ -52,7 +63,12 @@ async def render(request: Request, template: str, context: dict[str, Any], statu
         "_other": partial(message, lang=other),
         **context,
     }
-    response = TEMPLATES.TemplateResponse(request, template, page, status_code=status)
+    return with_lang_cookie(request, TEMPLATES.TemplateResponse(request, template, page, status_code=status))
+
+
+def with_lang_cookie(request: Request, response: HTMLResponse) -> HTMLResponse:
+    """``response``, remembering a language the visitor chose by link (``?lang=``)."""
+    lang = chosen_lang(request)
     if request.query_params.get("lang") in LANGS and request.cookies.get(LANG_COOKIE) != lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR_S, samesite="lax", path="/")
     return response

@@ -33,9 +33,10 @@ from services.companies.schemas import (
 from services.kit.clients import service_client
 from services.kit.db import SessionDep
 from services.kit.fields import IndustryCode, IsoDate, RegionCode, SubFieldCode
-from services.kit.pagination import Page, PageDep, paginate, paginate_by_position
+from services.kit.pagination import Page, PageDep, page_rows, paginate, positioned_rows
 from services.kit.principal import Authenticated, Writer
 from services.kit.reference import GrowthStage
+from services.kit.rendered import rendered_of, rendered_page
 from services.kit.spec import Responses
 
 router = APIRouter()
@@ -91,8 +92,9 @@ def _filters(
 FiltersDep = Annotated[repository.Filters, Depends(_filters)]
 
 
-@router.get("", summary="List companies (public)")
+@router.get("", summary="List companies (public)", response_model=Page[CompanyOut])
 def list_companies(
+    request: Request,
     session: SessionDep,
     page: PageDep,
     filters: FiltersDep,
@@ -103,11 +105,20 @@ def list_companies(
             "of a sorted list is a position. Without it: by id (keyset cursor)."
         ),
     ] = None,
-) -> Page[CompanyOut]:
+) -> Response:
+    stmt = repository.listed(repository.filtered(filters))
     if sort is not None:
-        order = repository.order(sort)
-        return paginate_by_position(session, repository.filtered(filters), order, page, service.company_out)
-    return paginate(session, repository.filtered(filters), (Company.id,), page, service.company_out)
+        rows, cursor = positioned_rows(session, stmt, repository.order(sort), page)
+    else:
+        rows, cursor = page_rows(session, stmt, (Company.id,), page)
+    listed = [repository.Listed(r.id, r.updated_at, r.designated_until, r.overseas) for r in rows]
+
+    def build(missing: list[repository.Listed]) -> list[CompanyOut]:
+        found = repository.without_children(session, [c.id for c in missing])
+        return [service.listed_out(found[c.id], c.designated_until, c.overseas) for c in missing]
+
+    rendered = rendered_of(request.app.state, "companies")
+    return rendered_page(listed, repository.Listed.key, rendered, build, cursor)
 
 
 @router.get(

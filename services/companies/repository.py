@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, raiseload
 
 from services.companies.dashboard_schemas import KeyCount, Overseas, Pipeline
 from services.companies.models import (
@@ -104,6 +105,57 @@ def filtered(f: Filters) -> Select[Company]:
     if f.ids is not None:
         stmt = stmt.where(Company.id.in_(f.ids))
     return stmt
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A company of a list page: what its rendered output depends on besides its own row's ``updated_at``
+    (time moves a designation in or out of force; an overseas contract makes its growth stage computed)."""
+
+    id: str
+    updated_at: datetime
+    designated_until: datetime | None
+    overseas: int
+
+    def key(self) -> Hashable:
+        return (self.id, self.updated_at, self.designated_until, self.overseas)
+
+
+def listed(stmt: Select[Company]) -> Select[Any]:
+    """The list's statement as the columns a page needs of each company (its output is rendered): id,
+    ``updated_at``, the end of the designation in force now (the earliest recorded, as ``in_force``) and
+    the number of overseas contracts — one query, no objects built."""
+    in_force = (
+        select(Designation.valid_until)
+        .where(Designation.company_id == Company.id, in_force_now())
+        .order_by(Designation.created_at)
+        .limit(1)
+        .correlate(Company)
+        .scalar_subquery()
+    )
+    overseas = (
+        select(func.count())
+        .where(OverseasExpansion.company_id == Company.id)
+        .correlate(Company)
+        .scalar_subquery()
+    )
+    return stmt.with_only_columns(
+        Company.id,
+        Company.updated_at,
+        in_force.label("designated_until"),
+        overseas.label("overseas"),
+    )
+
+
+def without_children(session: Session, ids: list[str]) -> dict[str, Company]:
+    """The companies ``ids`` without their designations and overseas contracts (a listed company's output
+    takes those from :func:`listed`)."""
+    stmt = (
+        select(Company)
+        .where(Company.id.in_(ids))
+        .options(raiseload(Company.designations), raiseload(Company.overseas))
+    )
+    return {c.id: c for c in session.scalars(stmt)}
 
 
 def factories_of(company_id: str) -> Select[Factory]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import String
@@ -80,6 +81,12 @@ def update(session: Session, principal: Principal, company_id: str, body: Compan
 
 def company_out(company: Company) -> CompanyOut:
     active = in_force(company, utcnow())
+    return listed_out(company, active.valid_until if active else None, len(company.overseas))
+
+
+def listed_out(company: Company, designated_until: datetime | None, overseas: int) -> CompanyOut:
+    """A company's output given the end of its designation in force (None: not designated) and its number
+    of overseas contracts: what a list page reads in SQL (``repository.listed``)."""
     return CompanyOut(
         id=company.id,
         kind=company.kind,
@@ -92,13 +99,11 @@ def company_out(company: Company) -> CompanyOut:
         founded_year=company.founded_year,
         employees=company.employees,
         growth_stage=company.growth_stage,
-        growth_stage_basis="computed"
-        if growth.computable(company.revenue_krw, len(company.overseas))
-        else "declared",
+        growth_stage_basis="computed" if growth.computable(company.revenue_krw, overseas) else "declared",
         expertise=company.expertise,
         capability_level=company.capability_level,
-        designated=active is not None,
-        designated_until=active.valid_until if active else None,
+        designated=designated_until is not None,
+        designated_until=designated_until,
         created_at=company.created_at,
     )
 

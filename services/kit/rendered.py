@@ -54,13 +54,23 @@ def rendered_page(
 ) -> Response:
     """A ``Page`` of ``rows`` as JSON: each row's stored JSON by ``key``, the rest built by ``build`` (one
     call for all the rows not known, so it can load what they need in one query)."""
+    return page_json(rendered_items(rows, key, rendered, build), next_cursor)
+
+
+def rendered_items(
+    rows: list[R],
+    key: Callable[[R], Hashable],
+    rendered: Rendered,
+    build: Callable[[list[R]], Sequence[BaseModel]],
+) -> list[bytes]:
+    """The JSON of each of ``rows``, as :func:`rendered_page` joins them."""
     keys = [key(row) for row in rows]
     bodies = [rendered.known(k) for k in keys]
     missing = [i for i, body in enumerate(bodies) if body is None]
     if missing:
         for i, model in zip(missing, build([rows[i] for i in missing]), strict=True):
             bodies[i] = rendered.keep(keys[i], model)
-    return page_json((b for b in bodies if b is not None), next_cursor)
+    return [b for b in bodies if b is not None]
 
 
 def page_json(items: Iterable[bytes], next_cursor: str | None) -> Response:

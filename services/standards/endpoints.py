@@ -14,8 +14,9 @@ from services.kit.db import SessionDep
 from services.kit.errors import ValidationFailed, field_error
 from services.kit.i18n import prefers_korean
 from services.kit.messages import Msg
-from services.kit.pagination import Page, PageDep, paginate
+from services.kit.pagination import Page, PageDep, page_rows
 from services.kit.principal import AdminOnly, MaybePrincipal
+from services.kit.rendered import rendered_of, rendered_page
 from services.kit.spec import Responses
 from services.standards import adoption, documents, repository, service, validation
 from services.standards.auth import Curator
@@ -72,6 +73,7 @@ def create_model(body: ModelCreate, principal: Curator, session: SessionDep) -> 
 @router.get(
     "",
     summary="List and search equipment models (public: published ones; owners also see their drafts)",
+    response_model=Page[ModelOut],
 )
 async def list_models(
     request: Request,
@@ -91,7 +93,7 @@ async def list_models(
         str | None, Query(max_length=100, description="a data item id or MTConnect type, e.g. PART_COUNT")
     ] = None,
     semantic_id: Annotated[str | None, Query(max_length=200, description="an item's semantic id")] = None,
-) -> Page[ModelOut]:
+) -> Response:
     stmt = repository.visible_models(
         principal,
         equipment_type=equipment_type,
@@ -102,8 +104,23 @@ async def list_models(
         item=item,
         semantic_id=semantic_id,
     )
-    found = await run_in_threadpool(paginate, session, stmt, (EquipmentModel.id,), page, service.model_out)
-    return found.model_copy(update={"items": await adoption.with_adoption(request, found.items)})
+    rows, cursor = await run_in_threadpool(
+        page_rows, session, repository.listed(stmt), (EquipmentModel.id,), page
+    )
+    in_use = await adoption.by_model(request, [r.id for r in rows])
+    listed = [
+        repository.Listed(
+            r.id, r.updated_at, r.versions, r.reviews, None if in_use is None else in_use.get(r.id, [])
+        )
+        for r in rows
+    ]
+
+    def build(missing: list[repository.Listed]) -> list[ModelOut]:
+        found = repository.models_by_id(session, [m.id for m in missing])
+        return [service.model_out(found[m.id]).model_copy(update={"adoption": m.adoption}) for m in missing]
+
+    rendered = rendered_of(request.app.state, "standards")
+    return await run_in_threadpool(rendered_page, listed, repository.Listed.key, rendered, build, cursor)
 
 
 @router.get(

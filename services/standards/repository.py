@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.kit.errors import NotFound
 from services.kit.messages import Msg
 from services.kit.principal import Principal
 from services.standards.models import EquipmentModel, ModelTerm, ModelVersion, Review
-from services.standards.schemas import PUBLIC_STATUSES
+from services.standards.schemas import PUBLIC_STATUSES, VersionAdoption
 
 
 def get_model(session: Session, model_id: str) -> EquipmentModel:
@@ -78,6 +83,47 @@ def visible_models(
     if semantic_id:
         stmt = stmt.where(_with_term("semantic_id", semantic_id))
     return stmt
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A model of a list page: what its rendered output depends on besides its own row's ``updated_at``.
+    Versions are never deleted and each change of a version's status records a review, so the two counts
+    move whenever its versions' summary does."""
+
+    id: str
+    updated_at: datetime
+    versions: int
+    reviews: int
+    adoption: list[VersionAdoption] | None
+
+    def key(self) -> Hashable:
+        adopted = (
+            None
+            if self.adoption is None
+            else tuple((a.version, a.factories, a.equipment) for a in self.adoption)
+        )
+        return (self.id, self.updated_at, self.versions, self.reviews, adopted)
+
+
+def listed(stmt: Select[EquipmentModel]) -> Select[Any]:
+    """The list's statement as the columns a page needs of each model (its output is rendered): id,
+    ``updated_at`` and the numbers of its versions and reviews — one query, no objects built."""
+
+    def counted(child: Any) -> Any:
+        count = select(func.count()).where(child.model_id == EquipmentModel.id)
+        return count.correlate(EquipmentModel).scalar_subquery()
+
+    return stmt.with_only_columns(
+        EquipmentModel.id,
+        EquipmentModel.updated_at,
+        counted(ModelVersion).label("versions"),
+        counted(Review).label("reviews"),
+    )
+
+
+def models_by_id(session: Session, ids: list[str]) -> dict[str, EquipmentModel]:
+    return {m.id: m for m in session.scalars(select(EquipmentModel).where(EquipmentModel.id.in_(ids)))}
 
 
 def reviews(session: Session, row: ModelVersion) -> list[Review]:

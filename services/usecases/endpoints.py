@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from services.kit.db import SessionDep
+from services.kit.facets import generation, memo_of
 from services.kit.fields import IndustryCode, RegionCode
 from services.kit.pagination import Page, PageDep, page_rows, positioned_rows
 from services.kit.principal import MaybePrincipal
-from services.kit.rendered import rendered_of, rendered_page
+from services.kit.rendered import page_json, rendered_items, rendered_of, rendered_page
 from services.kit.spec import Responses
 from services.usecases import repository, service
 from services.usecases.auth import Author
@@ -120,13 +124,24 @@ def list_usecases(
     else:
         rows, cursor = page_rows(session, stmt, (UseCase.created_at, UseCase.id), page)
 
-    def build(missing: list[UseCase]) -> list[UseCaseOut]:
+    return rendered_page(
+        rows, _case_key, rendered_of(request.app.state, "usecases"), _builder(session), cursor
+    )
+
+
+def _case_key(case: UseCase | repository.Hit) -> Hashable:
+    # every write of a case touches its updated_at (service._apply), its effects' and models' too
+    return (case.id, case.updated_at)
+
+
+def _builder(session: Session) -> Callable[[Sequence[UseCase | repository.Hit]], list[UseCaseOut]]:
+    """The output of the cases a page shows and has not rendered yet, loaded in one query."""
+
+    def build(missing: Sequence[UseCase | repository.Hit]) -> list[UseCaseOut]:
         full = repository.with_children(session, [c.id for c in missing])
         return [service.to_out(full[c.id]) for c in missing]
 
-    # every write of a case touches its updated_at (service._apply), its effects' and models' too
-    rendered = rendered_of(request.app.state, "usecases")
-    return rendered_page(rows, lambda c: (c.id, c.updated_at), rendered, build, cursor)
+    return build
 
 
 @router.get(
@@ -153,8 +168,10 @@ def usecase_taxonomy(session: SessionDep) -> Taxonomy:
     "/search",
     summary="Full-text search in Korean and English, ranked (public: published; owners also see drafts)",
     responses={422: {"description": "the query holds no searchable word"}},
+    response_model=SearchResults,
 )
 def search_usecases(
+    request: Request,
     session: SessionDep,
     principal: MaybePrincipal,
     q: Annotated[
@@ -163,8 +180,28 @@ def search_usecases(
     ],
     limit: Annotated[int, Query(ge=1, le=service.MAX_SEARCH_PAGE)] = 20,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
-) -> SearchResults:
-    return service.search(session, principal, q, limit, cursor)
+) -> Response:
+    # Ranking a common word weighs thousands of postings: an answer is kept until any case changes (every
+    # change of a case touches its updated_at, service._apply), for at most facets.MEMO_S seconds.
+    hits, next_cursor = memo_of(request.app.state, "usecases").get(
+        ("search", q, limit, cursor, repository.viewer(principal)),
+        generation(session, UseCase, UseCase.updated_at),
+        lambda: service.search(session, principal, q, limit, cursor),
+    )
+    cases = rendered_items(hits, _case_key, rendered_of(request.app.state, "usecases"), _builder(session))
+    return page_json(
+        (
+            b'{"case":'
+            + case
+            + b',"score":'
+            + orjson.dumps(round(hit.score, 3))
+            + b',"matched":'
+            + orjson.dumps(hit.matched)
+            + b"}"
+            for hit, case in zip(hits, cases, strict=True)
+        ),
+        next_cursor,
+    )
 
 
 @router.get("/{case_id}", summary="One use case (public when published)", responses=NOT_FOUND)

@@ -35,7 +35,11 @@ class UseCase(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # The public list's keyset order (migration 0002).
-    __table_args__ = (Index("ix_uc_cases_public_order", "status", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_uc_cases_public_order", "status", "created_at", "id"),
+        # the latest change, which dates the search's memo (kit.facets.generation)
+        Index("ix_uc_cases_updated_at", "updated_at"),
+    )
 
     effects: Mapped[list[Effect]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Effect.position"
@@ -73,6 +77,8 @@ class SearchTerm(Base):
     """The inverted index of the search endpoint: one row per (term, case) with a field-weighted count."""
 
     __tablename__ = "uc_search_terms"
+    # A search reads a term's postings with their weights from the index alone (PostgreSQL).
+    __table_args__ = (Index("ix_uc_search_terms_postings", "term", "case_id", postgresql_include=["weight"]),)
 
     term: Mapped[str] = mapped_column(String(40), primary_key=True)
     case_id: Mapped[str] = mapped_column(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, delete, func, insert, or_, select, true
@@ -39,6 +40,15 @@ def visible_to(principal: Principal | None) -> ColumnElement[bool]:
     if principal is None or principal.org_id is None or not principal.acts_for(principal.org_id):
         return published
     return or_(published, UseCase.owner_org_id == principal.org_id)
+
+
+def viewer(principal: Principal | None) -> Hashable:
+    """Who ``principal`` is to :func:`visible_to`: callers alike see the same cases."""
+    if principal is not None and principal.is_admin:
+        return "admin"
+    if principal is None or principal.org_id is None or not principal.acts_for(principal.org_id):
+        return None
+    return principal.org_id
 
 
 def get(session: Session, case_id: str, principal: Principal | None) -> UseCase:
@@ -104,6 +114,17 @@ def _weighted(rarity: dict[str, float]) -> ColumnElement[float]:
     return case(*((SearchTerm.term == t, SearchTerm.weight * r) for t, r in rarity.items()), else_=0.0)
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A case the search found: its id and ``updated_at`` (its output is rendered by them), its score and
+    which of the query's terms it holds."""
+
+    id: str
+    updated_at: datetime
+    score: float
+    matched: list[str]
+
+
 def ranked(
     session: Session,
     rarity: dict[str, float],
@@ -111,51 +132,40 @@ def ranked(
     principal: Principal | None,
     offset: int,
     limit: int,
-) -> list[tuple[str, float]]:
-    """``(case id, score)`` of the visible cases holding at least ``needed`` of the terms of ``rarity``, best
-    first (ties by id), from ``offset``: ranked by the database, which returns one page, not every posting."""
+) -> list[Hit]:
+    """The visible cases holding at least ``needed`` of the terms of ``rarity``, best first (ties by id),
+    from ``offset``: ranked by the database, which returns one page, not every posting."""
     if not rarity:
         return []
+    wanted = list(rarity)
     score = func.sum(_weighted(rarity)).label("score")
+    holds = [func.max(case((SearchTerm.term == t, 1), else_=0)) for t in wanted]
     stmt = (
-        select(SearchTerm.case_id, score)
+        select(SearchTerm.case_id, UseCase.updated_at, score, *holds)
         .join(UseCase, UseCase.id == SearchTerm.case_id)
-        .where(SearchTerm.term.in_(list(rarity)), visible_to(principal))
-        .group_by(SearchTerm.case_id)
+        .where(SearchTerm.term.in_(wanted), visible_to(principal))
+        .group_by(SearchTerm.case_id, UseCase.updated_at)
         .having(func.count() >= needed)
         .order_by(score.desc(), SearchTerm.case_id)
         .offset(offset)
         .limit(limit)
     )
-    return [(cid, float(value)) for cid, value in session.execute(stmt)]
+    return [
+        Hit(case_id, updated_at, float(value), [t for t, held in zip(wanted, flags, strict=True) if held])
+        for case_id, updated_at, value, *flags in session.execute(stmt)
+    ]
 
 
-def matched_terms(session: Session, case_ids: Sequence[str], terms: Iterable[str]) -> dict[str, set[str]]:
-    """Which of ``terms`` each of ``case_ids`` holds."""
-    stmt = select(SearchTerm.case_id, SearchTerm.term).where(
-        SearchTerm.case_id.in_(case_ids), SearchTerm.term.in_(list(terms))
-    )
-    matched: dict[str, set[str]] = {}
-    for case_id, term in session.execute(stmt):
-        matched.setdefault(case_id, set()).add(term)
-    return matched
-
-
-def document_frequencies(session: Session, terms: Iterable[str]) -> dict[str, int]:
+def frequencies(session: Session, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+    """The number of cases, and of the cases holding each of ``terms`` (those any case holds)."""
+    cases = select(func.count()).select_from(UseCase).scalar_subquery()
     stmt = (
-        select(SearchTerm.term, func.count())
+        select(SearchTerm.term, func.count(), cases)
         .where(SearchTerm.term.in_(list(terms)))
         .group_by(SearchTerm.term)
     )
-    return {term: int(n) for term, n in session.execute(stmt)}
-
-
-def case_count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(UseCase)) or 0)
-
-
-def by_ids(session: Session, ids: Sequence[str]) -> dict[str, UseCase]:
-    return {c.id: c for c in session.scalars(select(UseCase).where(UseCase.id.in_(ids)))}
+    rows = session.execute(stmt).all()
+    return (int(rows[0][2]) if rows else 0), {term: int(n) for term, n, _ in rows}
 
 
 # --- the list by facets and sorted pages (the portal's browse page) ---------------------------------------

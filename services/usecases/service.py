@@ -21,8 +21,6 @@ from services.usecases.schemas import (
     EffectIn,
     RegionCount,
     RegionCounts,
-    SearchHit,
-    SearchResults,
     Taxonomy,
     TermCount,
     UseCaseIn,
@@ -203,30 +201,17 @@ def query_terms(query: str) -> list[str]:
 
 def rarity(session: Session, wanted: list[str]) -> dict[str, float]:
     """How much each term weighs: more when few cases hold it."""
-    total = max(1, repository.case_count(session))
-    return {t: math.log(1 + total / n) for t, n in repository.document_frequencies(session, wanted).items()}
+    total, holding = repository.frequencies(session, wanted)
+    return {t: math.log(1 + max(1, total) / holding[t]) for t in wanted if t in holding}
 
 
 def search(
     session: Session, principal: Principal | None, query: str, limit: int, cursor: str | None
-) -> SearchResults:
-    """Cases holding at least half of the query's terms, ranked by field weight × rarity of the term."""
+) -> tuple[list[repository.Hit], str | None]:
+    """Cases holding at least half of the query's terms, ranked by field weight × rarity of the term; and
+    the cursor of the next page."""
     wanted = query_terms(query)
     offset = decode_offset(cursor)
     needed = math.ceil(len(wanted) / 2)
     hits = repository.ranked(session, rarity(session, wanted), needed, principal, offset, limit + 1)
-    page = hits[:limit]
-    ids = [cid for cid, _ in page]
-    cases = repository.by_ids(session, ids)
-    matched = repository.matched_terms(session, ids, wanted)
-    return SearchResults(
-        items=[
-            SearchHit(
-                case=to_out(cases[cid]),
-                score=round(score, 3),
-                matched=[t for t in wanted if t in matched[cid]],
-            )
-            for cid, score in page
-        ],
-        next_cursor=encode_cursor([offset + limit]) if len(hits) > limit else None,
-    )
+    return hits[:limit], encode_cursor([offset + limit]) if len(hits) > limit else None

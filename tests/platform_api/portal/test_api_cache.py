@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from tests.factories import usecase_body
 class _Request:
     def __init__(self, app: Any) -> None:
         self.app = app
+        self.state = SimpleNamespace()
 
 
 def test_stale_answers_are_served_while_one_refresh_runs(

@@ -247,3 +247,29 @@ def test_pagination_is_stable(client: TestClient, vendor: dict[str, str]) -> Non
         if not cursor:
             break
     assert sorted(seen) == sorted(made) and len(seen) == 5
+
+
+def test_search_hits_hold_the_cases_own_answer_before_and_after_an_edit(
+    client: TestClient, vendor: dict[str, str]
+) -> None:
+    """A hit's case is rendered once per version (services.kit.rendered), shared with the list."""
+    case = create(client, vendor, title_ko="용접 불량 예측 AI")
+
+    def hit() -> dict:
+        answer = client.get(f"{URL}/search", params={"q": "용접 불량"})
+        assert answer.status_code == 200, answer.text
+        (found,) = answer.json()["items"]
+        return dict(found)
+
+    for _ in range(2):
+        assert hit()["case"] == client.get(f"{URL}/{case['id']}").json()
+        assert [i for i in client.get(URL).json()["items"] if i["id"] == case["id"]] == [hit()["case"]]
+    edited = client.patch(
+        f"{URL}/{case['id']}",
+        json={"title": {"ko": "용접 불량 검출 AI", "en": "Weld defects"}},
+        headers=vendor,
+    )
+    assert edited.status_code == 200, edited.text
+    after = hit()
+    assert after["case"] == client.get(f"{URL}/{case['id']}").json() == edited.json()
+    assert after["matched"] == ["용접", "불량"] and after["score"] > 0
