@@ -71,7 +71,7 @@ from services.kit.principal import (
     VendorOnly,
     Writer,
 )
-from services.kit.rendered import rendered_of, rendered_page
+from services.kit.rendered import rendered_items, rendered_of, rendered_page
 from services.kit.spec import Responses
 
 router = APIRouter()
@@ -266,6 +266,13 @@ def _rendered(
 ) -> Response:
     """A page of records as JSON: each record's output is built once per version (and what else it depends
     on: the caller's view of it, its after-care counts) and kept (services.kit.rendered)."""
+    return rendered_page(
+        rows, repository.Listed.key, rendered_of(request.app.state, "deployments"), _builder(session), cursor
+    )
+
+
+def _builder(session: Session) -> Callable[[list[repository.Listed]], list[DeploymentOut]]:
+    """The output of the records not rendered yet, with their children loaded in one query per kind."""
 
     def build(missing: list[repository.Listed]) -> list[DeploymentOut]:
         full = repository.with_children(
@@ -273,9 +280,21 @@ def _rendered(
         )
         return [service.to_out(full[r.id], private=r.private, tickets=r.tickets) for r in missing]
 
-    return rendered_page(
-        rows, repository.Listed.key, rendered_of(request.app.state, "deployments"), build, cursor
+    return build
+
+
+def _published(request: Request, session: Session, record_id: str) -> Response | None:
+    """A published record as anyone signed out sees it, from the rendered JSON the public list shares;
+    None when it is not published (the full path answers: a party's draft, or 404)."""
+    stmt = repository.public(repository.Filters()).where(DeploymentRecord.id == record_id)
+    row = session.execute(repository.page_columns(stmt, utcnow())).first()
+    if row is None:
+        return None
+    listed = [repository.Listed(row.id, row.version, False, repository.ticket_counts(row))]
+    (body,) = rendered_items(
+        listed, repository.Listed.key, rendered_of(request.app.state, "deployments"), _builder(session)
     )
+    return Response(body, media_type="application/json", headers={"ETag": etag(row.version)})
 
 
 @router.get(
@@ -345,10 +364,13 @@ def supplier_track_record(company_id: str, session: SessionDep) -> TrackRecord:
     "/{record_id}",
     summary="One deployment record (public when published; private fields: parties, agency, admin, consent)",
     responses={**NOT_FOUND, 200: {"headers": ETAG_HEADER}},
+    response_model=DeploymentOut,
 )
 async def get_deployment(
     request: Request, response: Response, record_id: str, principal: MaybePrincipal, session: SessionDep
-) -> DeploymentOut:
+) -> DeploymentOut | Response:
+    if principal is None and (published := await _db(_published, request, session, record_id)) is not None:
+        return published
     record = await _db(repository.get, session, record_id)
     access.require_readable(principal, record)
     private = await _private_for(request, principal, record)

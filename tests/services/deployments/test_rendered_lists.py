@@ -19,10 +19,14 @@ def _item(world: World, path: str, record_id: str, headers: dict[str, str] | Non
 
 def test_list_items_are_the_records_own_answers_for_each_caller_and_follow_writes(world: World) -> None:
     record = world.published(title_ko="창원 용접 라인 AI")
-    public = world.client.get(f"{URL}/{record['id']}").json()
+    # built for this request: a signed-in caller with no part in the record sees the public fields
+    public = world.client.get(f"{URL}/{record['id']}", headers=world.outsider).json()
     private = world.client.get(f"{URL}/{record['id']}", headers=world.sme).json()
     assert public["private_visible"] is False and private["private_visible"] is True
     for _ in range(2):  # rendered, then from the stored JSON
+        # signed out, the record's page is the rendered JSON the public list shares
+        signed_out = world.client.get(f"{URL}/{record['id']}")
+        assert signed_out.json() == public and signed_out.headers["ETag"] == f'"{record["version"]}"'
         assert _item(world, URL, record["id"]) == public
         assert _item(world, f"{URL}?sort=newest", record["id"]) == public
         assert _item(world, f"{URL}/workspace", record["id"], world.sme) == private
@@ -73,6 +77,7 @@ def test_the_public_page_counts_after_care_tickets_as_the_record_does(world: Wor
                 )
             )
     expected = {"open": 3, "late": 3, "resolved": 2}
+    assert world.client.get(f"{URL}/{record['id']}", headers=world.outsider).json()["aftercare"] == expected
     assert world.client.get(f"{URL}/{record['id']}").json()["aftercare"] == expected
     assert _item(world, URL, record["id"])["aftercare"] == expected
     assert _item(world, f"{URL}?sort=effect", record["id"])["aftercare"] == expected
