@@ -39,6 +39,8 @@ class UseCase(Base):
         Index("ix_uc_cases_public_order", "status", "created_at", "id"),
         # the latest change, which dates the search's memo (kit.facets.generation)
         Index("ix_uc_cases_updated_at", "updated_at"),
+        # the search's visibility join, and each hit's updated_at, from the index alone (PostgreSQL)
+        Index("ix_uc_cases_visible", "status", "id", postgresql_include=["updated_at"]),
     )
 
     effects: Mapped[list[Effect]] = relationship(

@@ -6,8 +6,9 @@ Create Date: 2026-11-27 08:10:00
 
 The search sums the weights of a term's postings: through the primary key it fetched every posting's row
 from the table (2,500 rows scattered over 2,500 pages for a common term at national scale); with the weight
-in the index PostgreSQL reads them from the index alone. A search's answer is kept until a case changes:
-the latest ``updated_at`` is asked on every search.
+in the index PostgreSQL reads them from the index alone; so are the published cases' ids (the visibility
+join) with their ``updated_at`` (by which a hit's case is rendered). A search's answer is kept until a case
+changes: the latest ``updated_at`` is asked on every search.
 """
 
 from collections.abc import Sequence
@@ -28,8 +29,10 @@ def upgrade() -> None:
         postgresql_include=["weight"],
     )
     op.create_index("ix_uc_cases_updated_at", "uc_cases", ["updated_at"])
+    op.create_index("ix_uc_cases_visible", "uc_cases", ["status", "id"], postgresql_include=["updated_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_uc_cases_visible", table_name="uc_cases")
     op.drop_index("ix_uc_cases_updated_at", table_name="uc_cases")
     op.drop_index("ix_uc_search_terms_postings", table_name="uc_search_terms")
