@@ -27,18 +27,18 @@ TEMPLATES.env.filters["quantity"] = quantity
 ONE_YEAR_S = 365 * 24 * 3600
 
 
-def _kept_params(request: Request) -> dict[str, str]:
+def _link_params(request: Request) -> dict[str, str]:
     """The query parameters a link keeps: read once per request (a browse page makes ~170 links)."""
-    kept: dict[str, str] | None = getattr(request.state, "kept_params", None)
+    kept: dict[str, str] | None = getattr(request.state, "link_params", None)
     if kept is None:
         kept = {k: v for k, v in request.query_params.items() if k not in ("lang", "page", "login")}
-        request.state.kept_params = kept
+        request.state.link_params = kept
     return kept
 
 
 def url_with(request: Request, path: str | None = None, **changes: object) -> str:
     """The current URL (or ``path``) with query parameters changed; None removes one. Pages reset to 1."""
-    params = dict(_kept_params(request))
+    params = dict(_link_params(request))
     for key, value in changes.items():
         if value is None or value == "":
             params.pop(key, None)

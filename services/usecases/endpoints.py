@@ -189,19 +189,13 @@ def search_usecases(
         lambda: service.search(session, principal, q, limit, cursor),
     )
     cases = rendered_items(hits, _case_key, rendered_of(request.app.state, "usecases"), _builder(session))
-    return page_json(
-        (
-            b'{"case":'
-            + case
-            + b',"score":'
-            + orjson.dumps(round(hit.score, 3))
-            + b',"matched":'
-            + orjson.dumps(hit.matched)
-            + b"}"
-            for hit, case in zip(hits, cases, strict=True)
-        ),
-        next_cursor,
-    )
+    return page_json((_hit_json(hit, case) for hit, case in zip(hits, cases, strict=True)), next_cursor)
+
+
+def _hit_json(hit: repository.Hit, case: bytes) -> bytes:
+    """A ``SearchHit`` around its case's rendered JSON (the contract tests hold it to the schema)."""
+    score, matched = orjson.dumps(round(hit.score, 3)), orjson.dumps(hit.matched)
+    return b'{"case":' + case + b',"score":' + score + b',"matched":' + matched + b"}"
 
 
 @router.get("/{case_id}", summary="One use case (public when published)", responses=NOT_FOUND)
