@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,23 +32,28 @@ class Filters:
     terms: tuple[str, ...] | None = None  # analysed words of a search: cases holding at least half of them
 
 
+Viewer = tuple[str, ...]
+EVERYTHING: Viewer = ("all",)  # admins
+PUBLISHED: Viewer = ("published",)  # everyone else, plus the drafts of ``("published", org_id)``
+
+
+def viewer(principal: Principal | None) -> Viewer:
+    """Which cases ``principal`` sees (:func:`visible_to`): callers alike see the same, so it also keys
+    answers kept for them."""
+    if principal is not None and principal.is_admin:
+        return EVERYTHING
+    if principal is None or principal.org_id is None or not principal.acts_for(principal.org_id):
+        return PUBLISHED
+    return (*PUBLISHED, principal.org_id)
+
+
 def visible_to(principal: Principal | None) -> ColumnElement[bool]:
     """Published cases for everyone; drafts only for their organisation and admins."""
-    if principal is not None and principal.is_admin:
+    seen = viewer(principal)
+    if seen == EVERYTHING:
         return true()
     published = UseCase.status == "published"
-    if principal is None or principal.org_id is None or not principal.acts_for(principal.org_id):
-        return published
-    return or_(published, UseCase.owner_org_id == principal.org_id)
-
-
-def viewer(principal: Principal | None) -> Hashable:
-    """Who ``principal`` is to :func:`visible_to`: callers alike see the same cases."""
-    if principal is not None and principal.is_admin:
-        return "admin"
-    if principal is None or principal.org_id is None or not principal.acts_for(principal.org_id):
-        return None
-    return principal.org_id
+    return published if seen == PUBLISHED else or_(published, UseCase.owner_org_id == seen[1])
 
 
 def get(session: Session, case_id: str, principal: Principal | None) -> UseCase:

@@ -273,3 +273,19 @@ def test_search_hits_hold_the_cases_own_answer_before_and_after_an_edit(
     after = hit()
     assert after["case"] == client.get(f"{URL}/{case['id']}").json() == edited.json()
     assert after["matched"] == ["용접", "불량"] and after["score"] > 0
+
+
+def test_kept_search_answers_are_per_viewer(
+    client: TestClient, vendor: dict[str, str], admin: dict[str, str], auth: Auth
+) -> None:
+    """A search's answer is kept per set of visible cases: an organisation that happens to be called
+    "admin" never gets the answer kept for the admins, who see every draft."""
+    draft = create(client, vendor, publish=False, title_ko="용접 불량 초안")
+
+    def found(headers: dict[str, str] | None = None) -> list[str]:
+        answer = client.get(f"{URL}/search", params={"q": "용접 불량"}, headers=headers or {})
+        assert answer.status_code == 200, answer.text
+        return [h["case"]["id"] for h in answer.json()["items"]]
+
+    assert found(admin) == [draft["id"]] and found(vendor) == [draft["id"]]
+    assert found(auth("vendor", org_id="admin")) == [] and found() == []
