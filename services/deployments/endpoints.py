@@ -257,7 +257,7 @@ def list_deployments(
         rows, cursor = positioned_rows(session, stmt, repository.public_order(sort), page)
     else:
         rows, cursor = page_rows(session, stmt, (DeploymentRecord.created_at, DeploymentRecord.id), page)
-    listed = [repository.Listed(r.id, r.version, False, repository.ticket_counts(r)) for r in rows]
+    listed = [repository.public_listed(r) for r in rows]
     return _rendered(request, session, listed, cursor)
 
 
@@ -290,9 +290,11 @@ def _published(request: Request, session: Session, record_id: str) -> Response |
     row = session.execute(repository.page_columns(stmt, utcnow())).first()
     if row is None:
         return None
-    listed = [repository.Listed(row.id, row.version, False, repository.ticket_counts(row))]
     (body,) = rendered_items(
-        listed, repository.Listed.key, rendered_of(request.app.state, "deployments"), _builder(session)
+        [repository.public_listed(row)],
+        repository.Listed.key,
+        rendered_of(request.app.state, "deployments"),
+        _builder(session),
     )
     return Response(body, media_type="application/json", headers={"ETag": etag(row.version)})
 

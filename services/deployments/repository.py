@@ -137,9 +137,10 @@ def page_columns(stmt: Select[DeploymentRecord], now: datetime) -> Select[Any]:
     )
 
 
-def ticket_counts(row: Any) -> TicketCounts:
-    """The after-care counts of a row of :func:`page_columns`."""
-    return TicketCounts(open=row.tickets_open, late=row.tickets_late, resolved=row.tickets_resolved)
+def public_listed(row: Any) -> Listed:
+    """A row of :func:`page_columns` as anyone signed out sees the record (no private fields)."""
+    tickets = TicketCounts(open=row.tickets_open, late=row.tickets_late, resolved=row.tickets_resolved)
+    return Listed(row.id, row.version, False, tickets)
 
 
 def with_children(session: Session, ids: list[str], *, documents: bool) -> dict[str, DeploymentRecord]:
