@@ -164,8 +164,16 @@ def session_token(request: Request) -> str | None:
 
 
 async def signed_in(request: Request) -> Principal | None:
-    """Who the session cookie belongs to, verified like any bearer token; None when absent or invalid."""
-    token = session_token(request)
+    """Who the session cookie belongs to, verified like any bearer token; None when absent or invalid.
+    Verified once per request: a page asks while reading the APIs and again while rendering its header."""
+    if hasattr(request.state, "signed_in"):
+        known: Principal | None = request.state.signed_in
+        return known
+    request.state.signed_in = await _verified(session_token(request), request)
+    return request.state.signed_in
+
+
+async def _verified(token: str | None, request: Request) -> Principal | None:
     if token is None:
         return None
     try:
