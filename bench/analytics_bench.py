@@ -61,6 +61,7 @@ from catalog.lake import READINGS_SCHEMA, Lake, LakeConfig, ensure_bucket
 from catalog.query import QueryEngine, ReadingFilter
 from platform_api import demo_telemetry
 from platform_api.demo_data import build_world
+from services.kit.cache import Caches
 from services.kit.settings import PlatformSettings
 
 START, DAYS = demo_telemetry.START, demo_telemetry.DAYS
@@ -217,7 +218,11 @@ class Queries:
         return sum(batch.num_rows for batch in batches)
 
     def q3(self, daily: bool) -> float | None:
-        table = rollups.closed_rollup(self.lake, END.date()) if daily else self.lake.readings()
+        table = (
+            rollups.closed_rollup(self.lake, END.date(), self.engine.manifests)
+            if daily
+            else self.lake.readings()
+        )
         assert table is not None
         if daily:
             flt = ReadingFilter(factory_ids=(self.factory,))
@@ -388,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         ensure_bucket(settings)
         lake = Lake(LakeConfig.from_settings(settings))
         lake.ensure_tables()
-        engine = QueryEngine(lake)
+        # the manifests kept as a platform process keeps them
+        engine = QueryEngine(lake, manifests=Caches.from_settings(settings.cache).manifests)
         dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         pg = None if args.no_postgres else psycopg.connect(dsn, autocommit=True)
         if pg is not None:

@@ -157,6 +157,7 @@ def served(topology: str, database: str, work: Path) -> Iterator[str]:
         "SMARTMFG_BUS_KIND": "local",
         "SMARTMFG_WRITER_EMBEDDED": "false",
         "SMARTMFG_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000000",
+        "SMARTMFG_RATE_LIMIT_PORTAL_PER_MINUTE": "100000000",
         "SMARTMFG_ALLOW_DEV_SECRETS": "true",
     }
     with ExitStack() as stack:

@@ -1,6 +1,6 @@
 """Ingest over HTTP, as deployed: gateway processes posting over TCP to the platform served by uvicorn.
 
-Two topologies, each on the real PostgreSQL, Kafka and MinIO, with one lake writer process:
+Two topologies, each on the real PostgreSQL, Kafka and MinIO, with ``--writers`` lake writer processes:
   * embedded: one ``smartmfg serve`` process holding every service (tokens from its development issuer);
   * distributed: ``smartmfg serve --service ingest`` behind the gateway's proxy (``smartmfg serve`` with
     SMARTMFG_SERVICE_URLS), tokens from Keycloak for the realm's edge-gateway client.
@@ -10,6 +10,14 @@ each gateway is a separate Python process with its own connection): readings/s a
 last 202), readings/s in the lake (first request to the snapshot holding every row), upload latency
 p50/p99, then freshness (202 to committed, one small batch at a time) and the peak RSS of the gateway,
 the ingest service and the writer.
+
+``--against REF`` is the regression check of ``make bench-check`` instead: the same Arrow upload, served
+once by the code of commit REF and once by the working tree's (``--now-code``: another checkout, e.g. REF's
+own for an A/A run), each run on a platform of its own without its rollup refresher, in alternating rounds
+until the comparison is decided (see bench/alternating.py).
+
+``--profile DIR`` runs the platform's processes under cProfile (every thread) and writes one
+``<process>.prof`` per process to DIR when they stop; ``python -m pstats`` reads them.
 """
 
 from __future__ import annotations
@@ -26,11 +34,13 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import alternating
 import httpx
 import orjson
 from benchkit import (
     KAFKA,
     KEYCLOAK_ISSUER,
+    ROOT,
     Result,
     RssSampler,
     committed_rows,
@@ -45,22 +55,55 @@ from benchkit import (
     wait_rows,
 )
 from ingest_bench import register_factory
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 from readings import ARROW, body, model
 
 from catalog.lake import Lake, LakeConfig
 from services.kit.settings import PlatformSettings
 from services.kit.tokens import DevIssuer
 
-SMARTMFG = [sys.executable, "-m", "platform_api.cli"]
 GATEWAY = Path(__file__).with_name("gateway.py")
+PROFILED = Path(__file__).with_name("profiled.py")
 JSON = "application/json"
 
 
-class Platform:
-    """The served platform of one topology plus one writer process; stopped on exit."""
+def drop_topics(prefix: str) -> None:
+    """Delete the bus topics of one platform (named ``<prefix>.…``): a check starts a platform per run, and
+    each run leaves some 60 MB of batches on the broker otherwise."""
+    admin = KafkaAdminClient(bootstrap_servers=KAFKA, client_id="httpbench-cleanup")
+    try:
+        names = [t for t in admin.list_topics() if t.startswith(prefix + ".")]
+        if names:
+            admin.delete_topics(names)
+    except KafkaError as exc:  # the figures stand; the broker keeps the topics until their retention
+        print(f"could not delete the topics {prefix}.*: {exc!r}", file=sys.stderr)
+    finally:
+        admin.close()
 
-    def __init__(self, topology: str, database: str, work: Path, stack: ExitStack) -> None:
+
+class Platform:
+    """The served platform of one topology plus its writer processes; stopped on exit.
+
+    Its processes run the code of ``code`` (a checkout of this repository: their working directory and
+    PYTHONPATH), the working tree's by default; under cProfile when ``profile`` names a directory. Without
+    ``rollups`` the served process does not refresh the lake's rollups (a deployment's job then).
+    """
+
+    def __init__(
+        self,
+        topology: str,
+        database: str,
+        work: Path,
+        stack: ExitStack,
+        *,
+        code: Path = ROOT,
+        writers: int = 1,
+        profile: Path | None = None,
+        rollups: bool = True,
+    ) -> None:
         self.topology = topology
+        self.profile = profile
         run = uuid.uuid4().hex[:8]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -78,17 +121,22 @@ class Platform:
             "SMARTMFG_RATE_LIMIT_UPLOADS_PER_MINUTE": "1000000",
             "SMARTMFG_PUBLIC_URL": self.url,
             "SMARTMFG_ALLOW_DEV_SECRETS": "true",
+            "PYTHONPATH": str(code),
         }
         if topology == "distributed":
             self.env["SMARTMFG_OIDC_ISSUER"] = KEYCLOAK_ISSUER
+        if not rollups:
+            self.env["SMARTMFG_ANALYTICS_ROLLUP_REFRESH_SECONDS"] = "0"
+        stack.callback(drop_topics, self.env["SMARTMFG_BUS_TOPIC_PREFIX"])  # once the processes stopped
         migrated = subprocess.run(
             # only the services an upload goes through: the gateway serves them all regardless
             [
-                *SMARTMFG,
+                *(sys.executable, "-m", "platform_api.cli"),
                 "migrate",
                 *(f"--service={s}" for s in ("identity", "standards", "companies", "ingest")),
             ],
             env={**os.environ, **self.env},
+            cwd=code,
             capture_output=True,
             timeout=300,
         )
@@ -104,27 +152,41 @@ class Platform:
                 ),
             }
             service = start(
-                [*SMARTMFG, "serve", "--service", "ingest", "--port", str(service_port)],
+                [*self.command("ingest-service"), "serve", "--service=ingest", f"--port={service_port}"],
                 service_env,
                 work / "ingest-service.log",
+                cwd=code,
             )
             stack.callback(stop, service)
             wait_ready(service, f"http://127.0.0.1:{service_port}")
             self.pids["ingest service"] = service.pid
             self.env["SMARTMFG_SERVICE_URLS"] = json.dumps({"ingest": f"http://127.0.0.1:{service_port}"})
-        gateway = start([*SMARTMFG, "serve", "--port", str(self.port)], self.env, work / "gateway.log")
+        gateway = start(
+            [*self.command("gateway"), "serve", f"--port={self.port}"], self.env, work / "gateway.log", code
+        )
         stack.callback(stop, gateway)
         wait_ready(gateway, self.url)
         self.pids["gateway"] = gateway.pid
-        writer = start([sys.executable, "-m", "ingest.writer"], self.env, work / "writer.log")
-        stack.callback(stop, writer)
-        self.pids["writer"] = writer.pid
+        for n in range(1, writers + 1):
+            name = "writer" if n == 1 else f"writer {n}"
+            writer = start(
+                self.command(name.replace(" ", "-"), "ingest.writer"), self.env, work / f"{name}.log", code
+            )
+            stack.callback(stop, writer)
+            self.pids[name] = writer.pid
         settings = PlatformSettings(
             database={"url": database},
             lake={"catalog_url": database, "warehouse": self.env["SMARTMFG_LAKE_WAREHOUSE"]},
         )
         self.lake = Lake(LakeConfig.from_settings(settings))
         self._setup()
+
+    def command(self, process: str, module: str = "platform_api.cli") -> list[str]:
+        """How to run ``python -m module`` as one of this platform's processes."""
+        if self.profile is None:
+            return [sys.executable, "-m", module]
+        self.profile.mkdir(parents=True, exist_ok=True)
+        return [sys.executable, str(PROFILED), str(self.profile / f"{process}.prof"), module]
 
     def _setup(self) -> None:
         if self.topology == "embedded":
@@ -243,6 +305,75 @@ class Platform:
         return out
 
 
+def against(args: argparse.Namespace) -> int:
+    """The working tree against commit ``args.against``: Arrow uploads, alternating rounds, one verdict."""
+    topology = args.topologies.split(",")[0]
+    rows, batches, uploaders = args.arrow_rows, args.arrow_batches, args.uploaders
+    commit = alternating.commit_of(args.against)
+    codes = {"baseline": alternating.worktree(args.against), "now": args.now_code}
+    lake: dict[str, list[float]] = {"baseline": [], "now": []}
+
+    def run(side: str, label: str) -> float:
+        """Readings/s in the lake of one run, on a platform started for it and stopped after.
+
+        Two platforms kept up side by side drifted apart: in A/A runs (one commit on both sides) one of
+        them was 17 % faster over seven rounds, the order swapped every round. A platform of its own per
+        run leaves nothing of a side's history (its lake, partitions, processes) to the next run.
+        """
+        with ExitStack() as stack:
+            database = stack.enter_context(scratch_database("smartmfg_bench_ab"))
+            work = Path(f"/tmp/httpbench-{label}-{uuid.uuid4().hex[:8]}")
+            # Rollup rounds take whole seconds of CPU at moments of their own: they would weigh on
+            # whichever run they fall in. Ingest is compared without them.
+            platform = Platform(
+                *(topology, database, work, stack),
+                code=codes[side],
+                writers=args.writers,
+                profile=args.profile / label if args.profile else None,
+                rollups=False,
+            )
+            # not measured: the first batches open connections, fill caches and create the lake's files
+            platform.upload_run(ARROW, uploaders, uploaders, rows, f"warm-{label}")
+            figure: float = platform.upload_run(ARROW, uploaders, batches, rows, label)["lake"]
+            return figure
+
+    verdict = None
+    for round_ in range(args.max_rounds):
+        for side in alternating.order(round_):
+            lake[side].append(run(side, f"{side}-{round_ + 1}"))
+        print(f"round {round_ + 1}: baseline {lake['baseline'][-1]:,.0f}, now {lake['now'][-1]:,.0f}")
+        if round_ + 1 >= args.min_rounds:
+            verdict = alternating.verdict(lake["baseline"], lake["now"])
+            if verdict.decided:
+                break
+    assert verdict is not None
+    result = Result(
+        "alternating",
+        sizes={
+            "topology": topology,
+            "arrow": f"{uploaders} uploaders x {batches // uploaders} x {rows}",
+            "writers": args.writers,
+            "rounds": f"{args.min_rounds}..{args.max_rounds}",
+        },
+        conditions=args.conditions,
+    )
+    for side in ("baseline", "now"):
+        result.add(f"{side}: readings/s in the lake", lake[side], "readings/s", higher=True)
+    head = alternating.commit_of("HEAD")
+    result.details = {
+        "baseline": f"{args.against} ({commit[:12]})",
+        "now": str(args.now_code) if args.now_code != ROOT else f"working tree on {head[:12]}",
+        "verdict": verdict.describe(),
+        "drop": verdict.drop,
+        "noise": verdict.noise,
+        "decided": verdict.decided,
+        "regressed": verdict.regressed,
+    }
+    print(verdict.describe())
+    print(f"wrote {result.save()}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--topologies", default="embedded,distributed")
@@ -250,16 +381,31 @@ def main() -> int:
     parser.add_argument("--arrow-rows", type=int, default=100_000)
     parser.add_argument("--json-batches", type=int, default=8)
     parser.add_argument("--json-rows", type=int, default=25_000)
+    parser.add_argument("--formats", default="Arrow,JSON")
     parser.add_argument("--uploaders", type=int, default=4, help="the 'several' uploader processes")
+    parser.add_argument("--writers", type=int, default=1, help="lake writer processes (one consumer group)")
     parser.add_argument("--freshness-samples", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--conditions", default="")
     parser.add_argument("--quick", action="store_true", help="small sizes, one run: validates the harness")
+    parser.add_argument("--against", metavar="REF", help="compare with commit REF in alternating rounds")
+    parser.add_argument("--min-rounds", type=int, default=alternating.MIN_ROUNDS)
+    parser.add_argument("--max-rounds", type=int, default=8)
+    parser.add_argument(
+        "--now-code",
+        type=Path,
+        default=ROOT,
+        help="serve the 'now' side from this checkout (the baseline's worktree: an A/A run of the check)",
+    )
+    parser.add_argument("--profile", type=Path, metavar="DIR", help="cProfile the platform's processes")
     args = parser.parse_args()
     exit_on_sigterm()
     if args.quick:
         args.arrow_batches, args.arrow_rows, args.json_batches, args.json_rows = 8, 25_000, 4, 10_000
         args.runs, args.freshness_samples = 1, 5
+        args.min_rounds = args.max_rounds = 3
+    if args.against:
+        return against(args)
 
     result = Result(
         "http_ingest",
@@ -269,6 +415,9 @@ def main() -> int:
             "uploaders": [1, args.uploaders],
             "runs": args.runs,
             "freshness_samples": args.freshness_samples,
+            # only where they differ from the recorded runs': the baseline's entries name their sizes exactly
+            **({"writers": args.writers} if args.writers != 1 else {}),
+            **({"formats": args.formats} if args.formats != "Arrow,JSON" else {}),
         },
         conditions=args.conditions,
     )
@@ -280,13 +429,16 @@ def main() -> int:
         with ExitStack() as stack:
             database = stack.enter_context(scratch_database("smartmfg_bench_http"))
             work = Path(f"/tmp/httpbench-{uuid.uuid4().hex[:8]}")
-            platform = Platform(topology, database, work, stack)
+            profile = args.profile / topology if args.profile else None
+            platform = Platform(topology, database, work, stack, writers=args.writers, profile=profile)
             with RssSampler(platform.pids) as rss:
                 for run in range(args.runs):
                     for fmt, batches, rows in (
                         ("Arrow", args.arrow_batches, args.arrow_rows),
                         ("JSON", args.json_batches, args.json_rows),
                     ):
+                        if fmt not in args.formats.split(","):
+                            continue
                         for uploaders in (1, args.uploaders):
                             figures = platform.upload_run(
                                 ARROW if fmt == "Arrow" else JSON,
@@ -303,7 +455,8 @@ def main() -> int:
                                 {k: round(v) for k, v in figures.items()},
                                 flush=True,
                             )
-                    fresh.extend(platform.freshness(args.freshness_samples))
+                    if args.freshness_samples:
+                        fresh.extend(platform.freshness(args.freshness_samples))
             rss_rows.append({"topology": topology, **{k: round(v) for k, v in rss.peaks().items()}})
         for (fmt, uploaders), measured in runs.items():
             name = f"{topology} {fmt} {uploaders} uploader{'s' if uploaders > 1 else ''}"
@@ -320,8 +473,10 @@ def main() -> int:
                 target=target,
             )
             result.add(f"{name}: upload p99", [m["upload_p99_ms"] for m in measured], "ms", higher=False)
-        result.add(f"{topology}: freshness p50", [statistics.median(fresh)], "s", higher=False)
-        result.add(f"{topology}: freshness p95", [percentile(fresh, 95)], "s", higher=False, target="≤ 5 s")
+        if fresh:
+            result.add(f"{topology}: freshness p50", [statistics.median(fresh)], "s", higher=False)
+            p95 = percentile(fresh, 95)
+            result.add(f"{topology}: freshness p95", [p95], "s", higher=False, target="≤ 5 s")
     result.details = {"table": table, "rss_mib": rss_rows}
     print(f"wrote {result.save()}")
     return 0

@@ -34,9 +34,9 @@ from platform_api.demo_data import brn_with_checksum, build_world
 from services.companies import service as companies
 from services.companies.models import Base as CompaniesBase
 from services.companies.schemas import CompanyIn, FactoryIn
-from services.deployments import service as deployments
 from services.deployments.models import Base as DeploymentsBase
 from services.deployments.parties import Facts
+from services.deployments.records import service as deployments
 from services.deployments.schemas import DeploymentIn
 from services.kit.db import Database, utcnow
 from services.kit.principal import Principal

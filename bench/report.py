@@ -617,8 +617,10 @@ def render() -> Path:
 
 `make bench` runs every benchmark of `bench/` against the real servers (`infra/with-servers.sh`) and
 rewrites this page; `make bench-check` reruns them at the sizes of `bench/baseline.json` and fails when a
-figure is more than 30 % worse than that baseline on the same machine kind. Figures are medians of the
-runs listed beside them; ratios compare figures of the same run.
+figure is more than 30 % worse than that baseline on the same machine kind, or when HTTP ingest is more
+than 10 % slower than the code of a baseline commit measured in alternating rounds beside it (`BENCH_BASE`,
+default `HEAD`; `bench/alternating.py`). Figures are medians of the runs listed beside them; ratios compare
+figures of the same run.
 
 In short (each section ends with the sizes, runs and load its figures were measured with):
 

@@ -11,7 +11,12 @@ service caches it per (model, version) for ``reference_cache_seconds`` (60 s), s
 such call per version per minute, whatever the ingest rate.
 
     cd bench && ../.venv/bin/python standards_bench.py [--models 500 --items 100 --requests 200]
-                                                       [--backends sqlite,postgres]
+                                                       [--backends sqlite,postgres] [--part imports]
+
+``--part imports`` times the importers on documents as large as an import may be (just under 8 MiB) and
+on hostile ones: each is parsed, mapped and stored (or refused) through ``service.import_model`` in a
+transaction rolled back afterwards. Targets: a document imports or is refused in ≤ 5 s; deep nesting is
+refused in ≤ 100 ms.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import copy
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -33,12 +39,13 @@ from fastapi.testclient import TestClient
 from platform_api.app import create_app, migrate
 from platform_api.registry import load_services
 from services.kit.db import Database
+from services.kit.errors import PlatformError
 from services.kit.principal import Principal, Role
 from services.kit.reference import INDUSTRIES, SUBFIELDS
 from services.kit.settings import PlatformSettings
 from services.standards import service
 from services.standards.library import CATALOGUE
-from services.standards.schemas import ModelCreate
+from services.standards.schemas import ImportParams, ModelCreate
 
 URL = "/api/v1/standards"
 TARGET_MS = 50.0
@@ -141,13 +148,87 @@ def measure(client: TestClient, requests: int, count: int) -> dict[str, tuple[li
     return timings
 
 
+IMPORT_BYTES = 8 * 1024 * 1024 - 4096  # just under the import endpoint's limit
+
+
+def _mtconnect(components: str, repeat: int) -> bytes:
+    head = (
+        '<MTConnectDevices xmlns="urn:mtconnect.org:MTConnectDevices:2.0"><Devices><Device id="d" name="Big">'
+    )
+    return (head + components * repeat + "</Device></Devices></MTConnectDevices>").encode()
+
+
+def import_documents() -> list[tuple[str, str, bytes, float]]:
+    """(what, format, document, target in s) for the importers' timings."""
+    axis = (
+        '<Components><Linear id="x{n}" name="X{n}"><DataItems>'
+        '<DataItem id="p{n}" category="SAMPLE" type="POSITION" subType="ACTUAL" units="MILLIMETER"/>'
+        '<DataItem id="l{n}" category="SAMPLE" type="LOAD" units="PERCENT"/>'
+        '<DataItem id="t{n}" category="CONDITION" type="TEMPERATURE"/>'
+        "</DataItems></Linear></Components>"
+    )
+    axes = "".join(axis.format(n=n) for n in range(IMPORT_BYTES // len(axis.format(n=99999))))
+    flat = '<DataItem id="s{n}" category="EVENT" type="PROGRAM"/>'
+    items = "".join(flat.format(n=n) for n in range(IMPORT_BYTES // len(flat.format(n=999999))))
+    deep = '<Components><Axes id="a">'
+    nest = IMPORT_BYTES // (2 * len(deep))
+    return [
+        ("MTConnect, 8 MiB of axes (3 DataItems each)", "mtconnect", _mtconnect(axes, 1), 5.0),
+        (
+            "MTConnect, 8 MiB of DataItems in one device",
+            "mtconnect",
+            _mtconnect(f"<DataItems>{items}</DataItems>", 1),
+            5.0,
+        ),
+        (
+            "MTConnect, 8 MiB nested Components (refused)",
+            "mtconnect",
+            _mtconnect(deep * nest + "</Axes></Components>" * nest, 1),
+            0.1,
+        ),
+    ]
+
+
+def time_imports(runs: int) -> list[tuple[str, int, str, float, float, float]]:
+    """(what, bytes, outcome, median s, median CPU s of this process, target s) per document, on a
+    scratch SQLite database."""
+    admin = Principal(subject="bench", roles=frozenset({Role.ADMIN}), org_id="org-operator")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{Path(tmp) / 'imports.db'}")
+        migrate(db, load_services())
+        for n, (what, source, data, target) in enumerate(import_documents()):
+            timings, cpu, outcome = [], [], ""
+            for _ in range(runs):
+                with db.session() as session:
+                    params = ImportParams(model_id=f"bench-import-{n}")
+                    started, started_cpu = time.perf_counter(), time.process_time()
+                    try:
+                        _, report = service.import_model(session, admin, source, data, params, korean=False)
+                        outcome = f"201: {report.counts.mapped} mapped, {report.counts.dropped} dropped"
+                    except PlatformError as exc:
+                        outcome = f"{exc.status_code} {exc.error}"
+                    timings.append(time.perf_counter() - started)
+                    cpu.append(time.process_time() - started_cpu)
+                    session.rollback()
+            rows.append(
+                (what, len(data), outcome, statistics.median(timings), statistics.median(cpu), target)
+            )
+        db.dispose()
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=500)
     parser.add_argument("--items", type=int, default=100)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--part", choices=["catalogue", "imports"], default="catalogue")
+    parser.add_argument("--runs", type=int, default=3, help="imports: runs per document (median shown)")
     args = parser.parse_args()
+    if args.part == "imports":
+        return imports_main(args.runs)
     result = Result("standards", {"models": args.models, "items": args.items, "requests": args.requests})
     rows = []
     for backend in args.backends.split(","):
@@ -183,6 +264,22 @@ def main() -> int:
         verdict = "met" if p95 <= TARGET_MS else "missed"
         print(f"| {backend} | {name} | {p50:.1f} ms | {p95:.1f} ms | {cpu95:.1f} ms | {verdict} |")
     return 0 if all(row[3] <= TARGET_MS for row in rows) else 1
+
+
+def imports_main(runs: int) -> int:
+    result = Result("standards_imports", {"runs": runs, "bytes": IMPORT_BYTES})
+    rows = time_imports(runs)
+    print("| document | bytes | answer | median | median CPU | target |")
+    print("|---|---|---|---|---|---|")
+    for what, size, outcome, seconds, cpu, target in rows:
+        result.add(what, [seconds], "s", higher=False, target=f"≤ {target:g} s")
+        verdict = "met" if seconds <= target else "missed"
+        print(
+            f"| {what} | {size:,} | {outcome} | {seconds:.3f} s | {cpu:.3f} s | ≤ {target:g} s, {verdict} |"
+        )
+    result.details["rows"] = rows
+    result.save()
+    return 0 if all(row[3] <= row[5] for row in rows) else 1
 
 
 if __name__ == "__main__":

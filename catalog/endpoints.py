@@ -18,12 +18,12 @@ from catalog import rollups, tenancy
 from catalog.query import BUCKET_SECONDS, Position, QueryEngine, ReadingFilter, SnapshotGone
 from catalog.runtime import Analytics
 from catalog.schemas import Benchmarks, Bucket, ReadingsPage, ScanStats, Series, Tables
-from services.kit.errors import BadRequest, ServiceUnavailable, field_error
+from services.kit.contract import Declared, answers
+from services.kit.errors import BadRequest, Forbidden, ServiceUnavailable, field_error
 from services.kit.fields import AwareIsoDateTime
 from services.kit.messages import Msg
-from services.kit.pagination import decode_cursor, encode_cursor, malformed_cursor
+from services.kit.pagination import CursorQuery, decode_cursor, encode_cursor, malformed_cursor
 from services.kit.principal import AdminOnly, Authenticated, Principal, Role, require_roles
-from services.kit.spec import Responses
 from services.kit.validation_messages import invalid
 
 router = APIRouter()
@@ -79,13 +79,15 @@ ModelId = Annotated[
 ItemId = Annotated[str, Query(pattern=ITEM, description="data item of the model", examples=["spindle_speed"])]
 EquipmentId = Annotated[str | None, Query(min_length=1, max_length=128, examples=["eq-1-01"])]
 
-COMMON: Responses = {
-    400: {"description": "inconsistent parameters (`to` before `from`, a stale cursor); `fields` names them"},
-    401: {"description": "no or invalid bearer token"},
-    422: {"description": "a parameter is malformed; `fields[].loc` names it (e.g. query.factory_id)"},
-    503: {"description": "the lake (object store or catalog) is unreachable; retry after Retry-After"},
-}
-FORBIDDEN: Responses = {403: {"description": "the caller may not read this factory's rows"}}
+LAKE: Declared = (
+    ServiceUnavailable,
+    "the lake (object store or catalog) is unreachable; retry after Retry-After",
+)
+COMMON: tuple[Declared, ...] = (
+    (BadRequest, "inconsistent parameters (`to` before `from`, a stale cursor); `fields` names them"),
+    LAKE,
+)
+FORBIDDEN: Declared = (Forbidden, "the caller may not read this factory's rows")
 
 
 async def lake_engine(request: Request) -> QueryEngine:
@@ -162,8 +164,8 @@ def _decode_cursor(cursor: str) -> Position:
     summary="Raw readings of one factory, filtered and paginated (its organisation, consented vendors, "
     "its gateway, admin)",
     response_model=ReadingsPage,
-    responses={**COMMON, **FORBIDDEN},
 )
+@answers(*COMMON, FORBIDDEN)
 async def readings(
     request: Request,
     principal: Authenticated,
@@ -189,9 +191,7 @@ async def readings(
         Query(description="exclusive end, ISO 8601 with zone", examples=["2025-11-25T00:00:00+09:00"]),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_READINGS_PAGE, description="rows per page (1-1000)")] = 100,
-    cursor: Annotated[
-        str | None, Query(max_length=2048, description="`next_cursor` of the previous page")
-    ] = None,
+    cursor: CursorQuery = None,
 ) -> ReadingsPage:
     """Rows in (ts, equipment_id, item_id) order. Every page of one listing reads the Iceberg snapshot of
     its first page, so rows committed meanwhile neither shift nor repeat the pages."""
@@ -226,8 +226,8 @@ async def readings(
     summary="Time-bucketed statistics of one data item for the caller's factories (owner, consented vendor, "
     "gateway, admin)",
     response_model=Series,
-    responses={**COMMON, **FORBIDDEN},
 )
+@answers(*COMMON, FORBIDDEN)
 async def series(
     request: Request,
     principal: Authenticated,
@@ -298,8 +298,8 @@ async def series(
     "/benchmarks",
     summary="Anonymous cross-factory statistics of one data item per time bucket (SME, vendor, admin)",
     response_model=Benchmarks,
-    responses={**COMMON, 403: {"description": "requires the sme or vendor role"}},
 )
+@answers(*COMMON)
 async def benchmarks(
     request: Request,
     principal: Analyst,
@@ -333,7 +333,7 @@ async def benchmarks(
     "/tables",
     summary="Lake tables: snapshots, data files, rows, last commit and stored bus offsets (admin)",
     response_model=Tables,
-    responses={401: COMMON[401], 403: {"description": "admins only"}, 503: COMMON[503]},
 )
+@answers(LAKE)
 async def tables(request: Request, principal: AdminOnly) -> Tables:
     return Tables(items=await run_blocking((await lake_engine(request)).tables))

@@ -20,9 +20,10 @@ from fastapi.responses import StreamingResponse
 
 from catalog import tenancy
 from catalog.endpoints import COMMON, FACTORY, FORBIDDEN, From, To, lake_engine, run_blocking
-from catalog.kpi_endpoints import check_kpi_range, kpi_series
+from catalog.kpi_endpoints import KPI_FORBIDDEN, UNREGISTERED, check_kpi_range, kpi_series
 from catalog.kpis import BucketWidth
 from catalog.query import ReadingFilter
+from services.kit.contract import answers
 from services.kit.errors import BadRequest, field_error
 from services.kit.messages import Msg
 from services.kit.principal import Authenticated
@@ -93,8 +94,9 @@ def _filename(factory_id: str, what: str, fmt: Format) -> dict[str, str]:
     summary="Export a factory's own readings as CSV or Parquet, streamed (its organisation, consented "
     "vendors, its gateway, admin)",
     response_class=StreamingResponse,
-    responses={**EXPORTED, **COMMON, **FORBIDDEN},
+    responses=EXPORTED,
 )
+@answers(*COMMON, FORBIDDEN)
 async def export_readings(
     request: Request,
     principal: Authenticated,
@@ -129,8 +131,9 @@ async def export_readings(
     "/export/kpis",
     summary="Export a factory's KPI series as CSV or Parquet (its organisation, agency of its region, admin)",
     response_class=StreamingResponse,
-    responses={**EXPORTED, **COMMON, **FORBIDDEN},
+    responses=EXPORTED,
 )
+@answers(*COMMON, KPI_FORBIDDEN, UNREGISTERED)
 async def export_kpis(
     request: Request,
     principal: Authenticated,

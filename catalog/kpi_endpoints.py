@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from pyiceberg.table import Table
 
-from catalog import tenancy
+from catalog import model_roles, tenancy
 from catalog.endpoints import (
     COMMON,
     FACTORY,
@@ -34,8 +34,6 @@ from catalog.kpi_schemas import (
     PeerRank,
 )
 from catalog.kpis import (
-    HIGHER_IS_BETTER,
-    UNIT,
     BucketWidth,
     Inputs,
     Kpi,
@@ -55,25 +53,25 @@ from catalog.kpis import (
     role_filter,
 )
 from catalog.lake import snapshot_property
-from catalog.model_roles import role_book
-from catalog.peers import MAX_SHARE, Contribution, Dimension, directory, groups, rank
+from catalog.peers import MAX_SHARE, Contribution, Dimension, groups, rank, registered_smes
 from catalog.query import Grant, QueryEngine, ReadingFilter, ScanPlan, Scope, SnapshotGone
 from catalog.rollups import DAILY, WATERMARK_KEY, closed_rollup
 from services.kit.clients import bearer_token, service_client
+from services.kit.contract import Declared, answers
 from services.kit.errors import BadRequest, Forbidden, NotFound, field_error
+from services.kit.kpi_vocabulary import HIGHER_IS_BETTER, UNIT
 from services.kit.messages import Msg
 from services.kit.principal import Authenticated, Principal, Role, require_roles
-from services.kit.spec import Responses
 
 router = APIRouter()
 KpiName = Annotated[Kpi, Query(description="the KPI", examples=["oee"])]
 MAX_KPI_BUCKETS = 2000
-KPI_FORBIDDEN: Responses = {
-    403: {
-        "description": "only the factory's organisation (and consented vendors, its gateway), agency staff "
-        "of its region and admins"
-    }
-}
+KPI_FORBIDDEN: Declared = (
+    Forbidden,
+    "only the factory's organisation (and consented vendors, its gateway), agency staff of its region and "
+    "admins",
+)
+UNREGISTERED: Declared = (NotFound, "the factory's organisation is not a registered company (agency callers)")
 
 
 MIN_WIDTH = {
@@ -141,7 +139,9 @@ async def measure_cuts(
     or (``rollups_allowed``) from the daily rollup when the cuts are whole UTC days it holds current data of;
     ``snapshot_id`` of the answer is the readings snapshot either way."""
     if rollups_allowed and snapshot_id is None and daily_aligned(cuts):
-        daily = await run_blocking(closed_rollup, engine.lake, cuts[-1][1].astimezone(UTC).date())
+        daily = await run_blocking(
+            closed_rollup, engine.lake, cuts[-1][1].astimezone(UTC).date(), engine.manifests
+        )
         if daily is not None:
             return await _measure(
                 request,
@@ -192,7 +192,7 @@ async def _measure(
             fields=[field_error("body.snapshot_id", Msg("unknown or expired snapshot"))],
         ) from exc
     pairs = await run_blocking(model_versions, engine, plan.files, flt, scope)
-    models = await role_book(request).roles(request, pairs)
+    models = await model_roles.roles(request, pairs)
     measured = await run_blocking(
         measure_daily if rollup else measure, engine, plan, flt, scope, models, cuts
     )
@@ -242,11 +242,15 @@ async def _grouping(
     summary="Measure one KPI of a factory before and after a project from telemetry (the factory's "
     "organisation, agency of its region, admin)",
     response_model=KpiMeasurement,
-    responses={
-        **COMMON,
-        **KPI_FORBIDDEN,
-        404: {"description": "the lake holds no readings yet"},
-    },
+)
+@answers(
+    *COMMON,
+    KPI_FORBIDDEN,
+    (
+        NotFound,
+        "the lake holds no readings yet, or the factory's organisation is not a registered company (agency "
+        "callers)",
+    ),
 )
 async def measure_kpi(request: Request, principal: Authenticated, body: MeasureRequest) -> KpiMeasurement:
     """Both periods are read from the same Iceberg snapshot of the readings (the current one, or
@@ -291,8 +295,8 @@ async def measure_kpi(request: Request, principal: Authenticated, body: MeasureR
     summary="Every ISO 22400-2 KPI of one factory (or each of its equipment) per hour, day, week or month "
     "(the factory's organisation, agency of its region, admin)",
     response_model=KpiSeries,
-    responses={**COMMON, **KPI_FORBIDDEN},
 )
+@answers(*COMMON, KPI_FORBIDDEN, UNREGISTERED)
 async def kpi_series(
     request: Request,
     principal: Authenticated,
@@ -403,7 +407,7 @@ async def _contributions(
     hours = (end - start).total_seconds() / 3600
     factories = sorted({key[0] if by_model else key for _, key in got.inputs})
     owners = await run_blocking(engine.owners, factories)
-    orgs = await directory(request).orgs(request)
+    orgs = await registered_smes(request)
     out = []
     for (_, key), inputs in got.inputs.items():
         factory_id, model_id = key if by_model else (key, None)
@@ -431,8 +435,8 @@ async def _contributions(
     summary="Anonymous KPI benchmarks across factories by region, industry, size and model (SME, vendor, "
     "agency, admin)",
     response_model=KpiBenchmarks,
-    responses={**COMMON, 403: {"description": "requires the sme, vendor or agency role"}},
 )
+@answers(*COMMON)
 async def kpi_benchmarks(
     request: Request, principal: Reviewer, kpi: KpiName, start: From, to: To, by: Dimensions = None
 ) -> KpiBenchmarks:
@@ -463,8 +467,8 @@ async def kpi_benchmarks(
     summary="One factory's KPI against its peers: group mean and percentile rank (the factory's "
     "organisation, agency of its region, admin)",
     response_model=PeerRank,
-    responses={**COMMON, **KPI_FORBIDDEN},
 )
+@answers(*COMMON, KPI_FORBIDDEN, UNREGISTERED)
 async def kpi_peers(
     request: Request,
     principal: Authenticated,

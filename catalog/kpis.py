@@ -15,45 +15,22 @@ Invariants (docs/analytics.md, "KPIs", writes the formulas out):
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from pyiceberg.expressions import And, BooleanExpression, GreaterThanOrEqual, LessThan
 
 from catalog.query import READ_OPTIONS, QueryEngine, ReadingFilter, ScanPlan, Scope
+from services.kit.kpi_vocabulary import KPIS, TelemetryKpi
 from services.kit.units import UNITS
 from services.standards.roles import is_alarm, state_class
 
-Kpi = Literal[
-    "oee",
-    "availability",
-    "performance",
-    "quality",
-    "throughput",
-    "defect_rate",
-    "energy_per_good_unit",
-    "mtbf",
-    "mttr",
-]
-KPIS: tuple[str, ...] = get_args(Kpi)
-UNIT: dict[str, str] = {
-    "oee": "%",
-    "availability": "%",
-    "performance": "%",
-    "quality": "%",
-    "throughput": "ea/h",
-    "defect_rate": "%",
-    "energy_per_good_unit": "kWh/ea",
-    "mtbf": "h",
-    "mttr": "h",
-}
-HIGHER_IS_BETTER: dict[str, bool] = {
-    k: k not in ("defect_rate", "energy_per_good_unit", "mttr") for k in KPIS
-}
+# The KPIs by their shared names (services.kit.kpi_vocabulary owns them, with labels, units, directions).
+Kpi = TelemetryKpi
 BucketWidth = Literal["hour", "day", "week", "month"]
 LOOKBACK = timedelta(days=1)
 COUNTER_ROLES = ("part_count", "good_count", "reject_count", "energy")
@@ -228,8 +205,7 @@ def buckets(
         if width == "hour":
             nxt = (edge.astimezone(UTC) + timedelta(hours=1)).astimezone(zone)
         elif width == "month":
-            days = calendar.monthrange(edge.year, edge.month)[1]
-            nxt = (edge.replace(tzinfo=None) + timedelta(days=days)).replace(tzinfo=zone)
+            nxt = (edge.replace(tzinfo=None) + relativedelta(months=1)).replace(tzinfo=zone)
         else:
             step = timedelta(days=7 if width == "week" else 1)
             nxt = (edge.replace(tzinfo=None) + step).replace(tzinfo=zone)  # wall-clock days across DST
@@ -379,7 +355,7 @@ def _assemble(rows: Iterable[dict[str, Any]], plan: ScanPlan) -> Measured:
     return Measured(units, plan, used)
 
 
-# The same elements from the daily rollup (catalog.rollups.DAILY_SCHEMA): time per value and readings per
+# The same elements from the daily rollup (catalog.rollups.item_daily): time per value and readings per
 # (previous value, value) of text items, increases of numeric ones; classified in Python below.
 _DAILY_SQL = (
     _WITH_ROLES

@@ -4,44 +4,45 @@ Iceberg never changes a file once written, and every manifest list and manifest 
 (a new commit writes new ones), so a copy read once stays right for as long as any snapshot names it.
 pyiceberg reads both files from the object store on every scan plan (on MinIO two or more requests, about
 20 ms per plan, more than the planning itself); :class:`CachedIO` wraps a table's FileIO and serves the
-Avro files from a bounded, process-wide LRU cache, everything else from the wrapped FileIO unchanged.
+Avro files from the process's ``manifests`` cache (services.kit.cache: bounded by bytes, least recently used
+out first), everything else from the wrapped FileIO unchanged. The same cache keeps what is read from the
+manifests (catalog.rollups.files), under keys of other kinds.
 """
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from pyiceberg.io import FileIO, InputFile, InputStream, OutputFile
 
-from services.kit.lru import Lru
-
-MAX_BYTES = 64 * 1024 * 1024
-AvroCache = Lru[str, bytes]
+from services.kit.cache import PUBLIC, Cache, Key
 
 
-def avro_cache(max_bytes: int = MAX_BYTES) -> AvroCache:
-    """Bytes of immutable metadata files by location, least recently used dropped beyond ``max_bytes``."""
-    return Lru(max_bytes, weigh=len)
+def manifest_key(location: str) -> Key:
+    """The one key of a metadata file's bytes: its location names one immutable file, whoever reads it (the
+    rows a caller may see are filtered after planning)."""
+    return Key("iceberg.file", PUBLIC, None, (location,))
 
 
 class _CachedInput(InputFile):
-    def __init__(self, inner: InputFile, cache: AvroCache) -> None:
+    def __init__(self, inner: InputFile, cache: Cache[Any]) -> None:
         super().__init__(inner.location)
         self._inner, self._cache = inner, cache
 
     def _bytes(self) -> bytes:
-        data = self._cache.get(self.location)
+        data: bytes | None = self._cache.get(manifest_key(self.location))
         if data is None:
             with self._inner.open() as stream:
                 data = stream.read()
-            self._cache.put(self.location, data)
+            self._cache.put(manifest_key(self.location), data)
         return data
 
     def __len__(self) -> int:
         return len(self._bytes())
 
     def exists(self) -> bool:
-        return self._cache.get(self.location) is not None or self._inner.exists()
+        return self._cache.get(manifest_key(self.location)) is not None or self._inner.exists()
 
     def open(self, seekable: bool = True) -> InputStream:
         return io.BytesIO(self._bytes())
@@ -50,7 +51,7 @@ class _CachedInput(InputFile):
 class CachedIO(FileIO):
     """``inner`` with its ``.avro`` inputs (manifest lists, manifests) served from ``cache``."""
 
-    def __init__(self, inner: FileIO, cache: AvroCache) -> None:
+    def __init__(self, inner: FileIO, cache: Cache[Any]) -> None:
         super().__init__(inner.properties)
         self.inner, self.cache = inner, cache
 

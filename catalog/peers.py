@@ -14,13 +14,13 @@ organisation that owns the factory's readings (the ``org_id`` of its rows).
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import Request
 
+from services.kit.cache import PUBLIC, Key, caches
 from services.kit.clients import service_client
 
 Dimension = Literal["region", "industry", "size", "model"]
@@ -135,37 +135,30 @@ def rank(
     )
 
 
-class Directory:
-    """The public register of SMEs (region, industry, employees) by organisation id, cached a few minutes."""
+def _register_key() -> Key:
+    """The one key of the SME register: read without a token, so what the public sees."""
+    return Key("companies.sme-register", PUBLIC, None)
 
-    def __init__(self) -> None:
-        self._until = 0.0
-        self._orgs: dict[str, dict[str, Any]] = {}
 
-    async def orgs(self, request: Request) -> dict[str, dict[str, Any]]:
-        if time.monotonic() < self._until:
-            return self._orgs
-        found: dict[str, dict[str, Any]] = {}
-        cursor: str | None = None
-        while True:
-            params: dict[str, Any] = {"kind": "sme", "limit": PAGE} | ({"cursor": cursor} if cursor else {})
-            page = await service_client(request).get_json("companies", "", params=params)
-            for company in page["items"]:
-                found[company["id"]] = {
-                    "region": company.get("region_code"),
-                    "industry": company.get("industry_code"),
-                    "size": size_class(company.get("employees")),
-                }
-            cursor = page.get("next_cursor")
-            if not cursor:
-                break
-        self._orgs, self._until = found, time.monotonic() + DIRECTORY_TTL_S
+async def registered_smes(request: Request) -> dict[str, dict[str, Any]]:
+    """The public register of SMEs (region, industry, size class) by organisation id, read again after
+    ``DIRECTORY_TTL_S`` seconds (the process's reference cache)."""
+    cache = caches(request).reference
+    found: dict[str, dict[str, Any]] | None = cache.get(_register_key())
+    if found is not None:
         return found
-
-
-def directory(request: Request) -> Directory:
-    state = request.app.state
-    found: Directory | None = getattr(state, "kpi_directory", None)
-    if found is None:
-        found = state.kpi_directory = Directory()
-    return found
+    found = {}
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"kind": "sme", "limit": PAGE} | ({"cursor": cursor} if cursor else {})
+        page = await service_client(request).get_json("companies", "", params=params)
+        for company in page["items"]:
+            found[company["id"]] = {
+                "region": company.get("region_code"),
+                "industry": company.get("industry_code"),
+                "size": size_class(company.get("employees")),
+            }
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    return cache.put(_register_key(), found, ttl_s=DIRECTORY_TTL_S)

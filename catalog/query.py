@@ -38,8 +38,9 @@ from pyiceberg.table.snapshots import Summary
 from catalog import duck
 from catalog.appends import table_offsets
 from catalog.lake import READINGS_SCHEMA, Lake
-from catalog.manifest_cache import CachedIO, avro_cache
+from catalog.manifest_cache import CachedIO
 from catalog.states import register_role_functions
+from services.kit.cache import Cache
 
 READ_OPTIONS = "filename = true, file_row_number = true, hive_partitioning = false, union_by_name = true"
 # Whitelisted bucket widths: the only values spliced into SQL text, and never from the caller verbatim.
@@ -54,7 +55,6 @@ BUCKETS: dict[str, str] = {
 }
 BUCKET_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "6h": 21600, "1d": 86400, "7d": 604800}
 OWNERS_TTL_S = 60.0
-MANIFESTS = avro_cache()  # per process: every engine plans from the same immutable manifests
 
 
 @dataclass(frozen=True)
@@ -211,6 +211,8 @@ class QueryEngine:
     lake: Lake
     threads: int | None = None
     memory_limit: str = "1GB"
+    # The process's cache of immutable lake metadata (catalog.manifest_cache); None: the object store's.
+    manifests: Cache[Any] | None = None
     _db: duckdb.DuckDBPyConnection | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _owners: dict[str, tuple[float, frozenset[str]]] = field(default_factory=dict)
@@ -249,7 +251,7 @@ class QueryEngine:
         # the manifests come from memory after the first plan (immutable files: catalog.manifest_cache)
         scan = DataScan(
             table_metadata=table.metadata,
-            io=CachedIO(table.io, MANIFESTS),
+            io=table.io if self.manifests is None else CachedIO(table.io, self.manifests),
             row_filter=condition,
             snapshot_id=snapshot.snapshot_id,
         )

@@ -23,6 +23,7 @@ from multiprocessing.process import BaseProcess
 
 from catalog.rollups import refresh
 from catalog.runtime import Analytics
+from services.kit.cache import Caches
 from services.kit.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def rounds(settings: PlatformSettings, interval_s: float, wake: Connection) -> N
     the platform closes its end (or dies). A failed round (the lake unreachable for a while) is logged and
     retried: it left the watermark where it was."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    analytics = Analytics(settings)
+    analytics = Analytics(settings, Caches.from_settings(settings.cache).manifests)  # the child's own
     try:
         while True:
             try:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from catalog.lake import Lake, LakeConfig, ensure_bucket
 from catalog.query import QueryEngine
+from services.kit.cache import Cache
 from services.kit.settings import PlatformSettings
 
 
 class Analytics:
     """The process's query engine, opened at start-up or, if the lake was unreachable then, on first use."""
 
-    def __init__(self, settings: PlatformSettings) -> None:
+    def __init__(self, settings: PlatformSettings, manifests: Cache[Any]) -> None:
         self.settings = settings
+        self.manifests = manifests
         self._engine: QueryEngine | None = None
         self._lock = threading.Lock()
 
@@ -24,7 +27,7 @@ class Analytics:
                 ensure_bucket(self.settings)
                 lake = Lake(LakeConfig.from_settings(self.settings))
                 lake.ensure_tables()  # an empty lake answers empty results rather than errors
-                self._engine = QueryEngine(lake)
+                self._engine = QueryEngine(lake, manifests=self.manifests)
             return self._engine
 
     def ready(self) -> None:

@@ -19,7 +19,7 @@ for part in (endpoints.router, kpi_endpoints.router, export_endpoints.router, up
 
 
 async def startup(app: FastAPI) -> None:
-    analytics = Analytics(app.state.settings)
+    analytics = Analytics(app.state.settings, app.state.caches.manifests)
     app.state.analytics = analytics
     app.state.readiness["analytics"] = analytics.ready
     try:

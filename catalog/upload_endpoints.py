@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from catalog.endpoints import COMMON, From, TimeZone, To, lake_engine, run_blocking
 from catalog.kpi_endpoints import check_kpi_range
-from catalog.peers import directory
+from catalog.peers import registered_smes
 from catalog.query import READ_OPTIONS, QueryEngine, ReadingFilter
+from services.kit.contract import answers
 from services.kit.errors import Forbidden, field_error
 from services.kit.fields import RegionCode
 from services.kit.messages import Msg
@@ -88,8 +89,8 @@ def monthly_counts(engine: QueryEngine, start: datetime, end: datetime, tz: str)
     summary="Readings uploaded per month by the factories of some regions, counts only (agency of those "
     "regions, admin)",
     response_model=Uploads,
-    responses={**COMMON, 403: {"description": "a region outside the caller's `regions` claim"}},
 )
+@answers(*COMMON, (Forbidden, "a region outside the caller's `regions` claim"))
 async def uploads(
     request: Request,
     principal: Staff,
@@ -110,7 +111,7 @@ async def uploads(
         )
     engine = await lake_engine(request)
     rows = await run_blocking(monthly_counts, engine, start, to, tz)
-    orgs = await directory(request).orgs(request)
+    orgs = await registered_smes(request)
     totals: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [set(), 0, 0])
     for row in rows:
         place = orgs.get(row["org_id"], {}).get("region")

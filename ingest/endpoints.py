@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -19,13 +18,25 @@ from ingest.runtime import IngestRuntime
 from ingest.schemas import BatchReceipt, BatchStatus, DeadLetter
 from services.kit import arrow
 from services.kit.bodies import read_limited
+from services.kit.cache import Key, caches, viewer_of
 from services.kit.clients import bearer_token, service_client
+from services.kit.contract import Declared, answers
 from services.kit.db import SessionDep
-from services.kit.errors import Forbidden, NotFound, ValidationFailed, field_error
+from services.kit.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+    ValidationFailed,
+    field_error,
+)
 from services.kit.messages import Msg
 from services.kit.pagination import Page, PageDep, decode_cursor, encode_cursor, malformed_cursor, paginate
 from services.kit.principal import Authenticated, Gateway, Principal
 from services.kit.spec import Responses
+from services.standards.published import version_document
 from services.standards.schemas import DataItem, VersionOut
 from services.standards.validation import Models
 
@@ -34,15 +45,15 @@ BATCH_ID = r"^[A-Za-z0-9._:-]{1,128}$"
 
 UPLOAD_RESPONSES: Responses = {
     200: {"description": "this batch id was accepted before; nothing written again", "model": BatchReceipt},
-    400: {
-        "description": "undecodable body, or (policy=reject) every violation as fields[].loc rows[i].field"
-    },
-    403: {"description": "the token's factory is not X-Factory-Id, or the factory is another organisation's"},
-    413: {"description": "body or decompressed body above the limit"},
-    415: {"description": "unsupported Content-Type or Content-Encoding"},
-    422: {"description": "X-Factory-Id is not a registered factory, or rows name unregistered equipment"},
-    503: {"description": "bus unavailable; retry after Retry-After seconds"},
 }
+UPLOAD_ERRORS: tuple[Declared, ...] = (
+    (BadRequest, "undecodable body, or (policy=reject) every violation as fields[].loc rows[i].field"),
+    (Forbidden, "the token's factory is not X-Factory-Id, or the factory is another organisation's"),
+    (PayloadTooLarge, "body or decompressed body above the limit"),
+    (UnsupportedMediaType, "unsupported Content-Type or Content-Encoding"),
+    (ValidationFailed, "X-Factory-Id is not a registered factory, or rows name unregistered equipment"),
+    (ServiceUnavailable, "the bus, or the service of the factories or models, is unavailable; retry"),
+)
 _BODY_DOC = {
     "requestBody": {
         "required": True,
@@ -109,8 +120,8 @@ def _runtime(request: Request) -> IngestRuntime:
 
 async def _models(request: Request, table: pa.Table) -> tuple[Models, list[str]]:
     """The data items of every model version the batch names, or why it cannot be used; and which of
-    them are deprecated (still taking data, flagged in the receipt)."""
-    cache: dict[tuple[str, str], tuple[float, list[DataItem] | str, bool]] = _runtime(request).model_cache
+    them are deprecated (still taking data, flagged in the receipt). The documents are those the analytics
+    read too (services.standards.published: one cached fetch)."""
     pairs = table.select(["model_id", "model_version"]).group_by(["model_id", "model_version"]).aggregate([])
     out: dict[tuple[str, str], list[DataItem] | str] = {}
     deprecated: list[str] = []
@@ -118,28 +129,18 @@ async def _models(request: Request, table: pa.Table) -> tuple[Models, list[str]]
         pairs["model_id"].to_pylist(), pairs["model_version"].to_pylist(), strict=True
     ):
         key = (model_id or "", version or "")
-        hit = cache.get(key)
-        if hit is None or hit[0] < time.monotonic():
-            contract: list[DataItem] | str
-            status = None
-            try:
-                doc = await service_client(request).get_json("standards", f"/{key[0]}/versions/{key[1]}")
-            except NotFound:
-                contract = f"equipment model {key[0]} {key[1]} is not a published data standard"
-            else:
-                found = VersionOut.model_validate(doc)
-                status = found.status
-                # A deprecated version still takes data: gateways in the field move to the new one over time.
-                contract = (
-                    found.items
-                    if status in ("published", "deprecated")
-                    else f"version {key[1]} of {key[0]} is {status}; only published ones take data"
-                )
-            expiry = time.monotonic() + request.app.state.settings.reference_cache_seconds
-            hit = (expiry, contract, status == "deprecated")
-            cache[key] = hit
-        out[key] = hit[1]
-        if hit[2]:
+        doc = await version_document(request, *key)
+        if doc is None:
+            out[key] = f"equipment model {key[0]} {key[1]} is not a published data standard"
+            continue
+        found = VersionOut.model_validate(doc)
+        # A deprecated version still takes data: gateways in the field move to the new one over time.
+        out[key] = (
+            found.items
+            if found.status in ("published", "deprecated")
+            else f"version {key[1]} of {key[0]} is {found.status}; only published ones take data"
+        )
+        if found.status == "deprecated":
             deprecated.append(f"{key[0]}@{key[1]}")
     return out, sorted(deprecated)
 
@@ -155,15 +156,22 @@ def _require_factory(principal: Principal, factory_id: str) -> None:
         )
 
 
+def _factory_key(principal: Principal, factory_id: str) -> Key:
+    """The one key of a factory document: read with the caller's token, so kept for the caller's viewer."""
+    return Key("companies.factory", viewer_of(principal), None, (factory_id,))
+
+
 async def _registered_factory(request: Request, principal: Principal, factory_id: str) -> dict[str, Any]:
     """The factory as the companies service registers it; it must belong to the caller's organisation.
 
-    Cached by id (the upload path is hot): the document is the same whoever fetched it, and ownership is
-    checked against each caller. An unknown factory is not cached, so registering it takes effect at once.
+    Kept for ``reference_cache_seconds`` (the upload path is hot) under :func:`_factory_key`; ownership is
+    checked against each caller all the same. An unknown factory is not kept, so registering it takes effect
+    at once.
     """
-    cache = _runtime(request).factory_cache
-    hit = cache.get(factory_id)
-    if hit is None or hit[0] < time.monotonic():
+    cache = caches(request).reference
+    key = _factory_key(principal, factory_id)
+    factory: dict[str, Any] | None = cache.get(key)
+    if factory is None:
         try:
             doc = await service_client(request).get_json(
                 "companies", f"/factories/{factory_id}", token=bearer_token(request)
@@ -175,23 +183,29 @@ async def _registered_factory(request: Request, principal: Principal, factory_id
                 ),
                 fields=[field_error("header.x-factory-id", Msg("not a registered factory"))],
             ) from None
-        hit = (time.monotonic() + request.app.state.settings.reference_cache_seconds, doc)
-        cache[factory_id] = hit
-    factory = hit[1]
+        factory = cache.put(key, doc, ttl_s=request.app.state.settings.reference_cache_seconds)
     if factory["company_id"] != principal.org_id:
         raise Forbidden(Msg("factory '{factory_id}' belongs to another organisation", factory_id=factory_id))
     return factory
 
 
 def _require_known_equipment(factory: dict[str, Any], table: pa.Table) -> None:
-    """Where the factory lists its equipment, every reading must come from one of them."""
+    """Where the factory lists its equipment, every reading must come from one of them.
+
+    Checked once per distinct equipment id of the batch (the column's dictionary): a batch of registered
+    equipment costs nothing per row; the rows are read only to name the failing ones.
+    """
     registry = {e["equipment_id"] for e in factory.get("equipment") or ()}
     if not registry:
         return
     column = arrow.as_dictionary(table["equipment_id"])
-    unknown = arrow.per_row(column, lambda ids: pc.invert(pc.is_in(ids, pa.array(sorted(registry)))))
+    unknown_ids = pc.invert(pc.is_in(column.dictionary, pa.array(sorted(registry))))
+    if not pc.any(unknown_ids).as_py():
+        return
+    # null rows stay null here, and are not flagged: validation rejects a missing equipment_id
+    unknown = pc.take(unknown_ids, column.indices)
     rows = pc.indices_nonzero(pc.fill_null(unknown, False)).to_pylist()
-    if rows:
+    if rows:  # none when the unknown ids are in the dictionary but on no row
         shown = rows[: service.MAX_LISTED_VIOLATIONS]
         raise ValidationFailed(
             Msg(
@@ -213,6 +227,7 @@ def _require_known_equipment(factory: dict[str, Any], table: pa.Table) -> None:
     responses=UPLOAD_RESPONSES,
     openapi_extra=_BODY_DOC,
 )
+@answers(*UPLOAD_ERRORS)
 async def upload_batch(
     request: Request,
     principal: Gateway,
@@ -270,8 +285,8 @@ async def upload_batch(
 @router.get(
     "/batches",
     summary="Batches a factory uploaded, newest first (its gateway, organisation, admin)",
-    responses={400: {"description": "malformed cursor"}},
 )
+@answers()
 def list_batches(
     principal: Authenticated,
     session: SessionDep,
@@ -287,8 +302,8 @@ def list_batches(
 @router.get(
     "/batches/{batch_id}",
     summary="Status of an uploaded batch (its gateway, its organisation, admin)",
-    responses={404: {"description": "unknown batch"}},
 )
+@answers((NotFound, "unknown batch"))
 def batch_status(
     batch_id: str,
     principal: Authenticated,
@@ -310,8 +325,8 @@ def batch_status(
 @router.get(
     "/dead-letters",
     summary="Rejected readings of a factory with the reason (its gateway, organisation, admin)",
-    responses={400: {"description": "malformed cursor"}, 403: {"description": "another organisation's"}},
 )
+@answers((Forbidden, "another organisation's"))
 async def dead_letters(
     request: Request,
     principal: Authenticated,

@@ -45,7 +45,7 @@ def _poke_rollups(app: FastAPI) -> None:
 
 async def startup(app: FastAPI) -> None:
     settings: PlatformSettings = app.state.settings
-    runtime = await run_in_threadpool(IngestRuntime.open, settings)
+    runtime = await run_in_threadpool(IngestRuntime.open, settings, app.state.caches.manifests)
     app.state.ingest = runtime
     app.state.readiness["bus"] = runtime.bus.check
     app.state.readiness["lake"] = lambda: runtime.lake.catalog.list_namespaces()

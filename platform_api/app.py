@@ -16,6 +16,7 @@ from platform_api.ratelimit import install_rate_limits
 from platform_api.registry import load_services
 from services.identity import dev_oidc
 from services.kit import audit
+from services.kit.cache import Caches
 from services.kit.clients import ServiceClient
 from services.kit.contract import document_access
 from services.kit.db import Database
@@ -91,11 +92,12 @@ def create_app(
         openapi_tags=[{"name": s.name, "description": s.description} for s in specs],
     )
     app.state.settings = settings
+    app.state.caches = Caches.from_settings(settings.cache)  # every cache of the process (services.kit.cache)
     app.state.readiness = {}
     app.state.proxy = ServiceProxy(remote)
     install_error_handlers(app)
     document_access(app)
-    observability.install_metrics(app)
+    observability.install_metrics(app, app.state.caches)
     app.include_router(observability.router)
     app.include_router(reference_endpoints.router)
     app.include_router(portal.router)

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.companies.brn import check_digit
-from services.deployments.service import planned_stages, process_for
+from services.deployments.records.service import planned_stages, process_for
 from services.kit import reference as ref
 from services.kit.particles import with_particle
 from services.standards.library import CATALOGUE

@@ -1,25 +1,58 @@
-"""Liveness, readiness and Prometheus metrics of a platform process."""
+"""Liveness, readiness and Prometheus metrics of a platform process (requests, and the caches read at each
+scrape)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import text
+
+from services.kit.cache import Caches
 
 ReadinessCheck = Callable[[], Any]
 
 router = APIRouter(tags=["platform"])
 
 
+class CacheCollector(Collector):
+    """Hits, misses, evictions and bytes of every cache, as they are when scraped."""
+
+    def __init__(self, caches: Caches) -> None:
+        self.caches = caches
+
+    def collect(self) -> Iterator[Metric]:
+        labels = ["cache"]
+        hits = CounterMetricFamily("smartmfg_cache_hits", "Lookups answered from the cache", labels=labels)
+        misses = CounterMetricFamily(
+            "smartmfg_cache_misses", "Lookups the cache could not answer", labels=labels
+        )
+        evictions = CounterMetricFamily(
+            "smartmfg_cache_evictions", "Entries dropped to stay within the byte budget", labels=labels
+        )
+        size = GaugeMetricFamily("smartmfg_cache_bytes", "Bytes the entries take (estimated)", labels=labels)
+        budget = GaugeMetricFamily("smartmfg_cache_max_bytes", "The cache's byte budget", labels=labels)
+        for cache in self.caches.all():
+            stats = cache.stats()
+            hits.add_metric([cache.name], stats.hits)
+            misses.add_metric([cache.name], stats.misses)
+            evictions.add_metric([cache.name], stats.evictions)
+            size.add_metric([cache.name], stats.bytes)
+            budget.add_metric([cache.name], cache.max_bytes)
+        yield from (hits, misses, evictions, size, budget)
+
+
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, caches: Caches) -> None:
         self.registry = CollectorRegistry()
+        self.registry.register(CacheCollector(caches))
         self.requests = Counter(
             "smartmfg_http_requests_total",
             "HTTP requests",
@@ -34,8 +67,8 @@ class Metrics:
         )
 
 
-def install_metrics(app: FastAPI) -> None:
-    metrics = Metrics()
+def install_metrics(app: FastAPI, caches: Caches) -> None:
+    metrics = Metrics(caches)
     app.state.metrics = metrics
 
     @app.middleware("http")

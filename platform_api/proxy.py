@@ -1,19 +1,50 @@
-"""Distributed topology: forward ``/api/v1/<service>/...`` to the process that runs that service."""
+"""Distributed topology: forward ``/api/v1/<service>/...`` to the process that runs that service.
+
+Every upstream response the proxy opens is closed by the proxy once its answer to the client ends, however
+it ends: streamed to the end, failed, or abandoned by a client that went away. Leaving that to garbage
+collection kept the upstream connection (and the upstream's work) alive for as long as anything referred
+to the response.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import anyio
 import httpx
 import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from services.kit.errors import ServiceUnavailable
 from services.kit.i18n import prefers_korean
 from services.kit.messages import Msg
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"}
+
+
+class UpstreamResponse(StreamingResponse):
+    """The upstream's answer streamed as it arrives; the upstream response is closed when this one ends.
+
+    Starlette stops the stream when the client disconnects (it listens for ``http.disconnect`` while
+    streaming), which cancels the iteration wherever it waits: the close is shielded from that cancellation.
+    """
+
+    def __init__(self, upstream: httpx.Response) -> None:
+        super().__init__(
+            upstream.aiter_raw(),
+            status_code=upstream.status_code,
+            headers={k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_BY_HOP},
+        )
+        self.upstream = upstream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.upstream.aclose()
 
 
 class ServiceProxy:
@@ -61,13 +92,7 @@ class ServiceProxy:
                 media_type="application/json",
                 headers=err.headers,
             )
-        response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_BY_HOP}
-        return StreamingResponse(
-            upstream.aiter_raw(),
-            status_code=upstream.status_code,
-            headers=response_headers,
-            background=None,
-        )
+        return UpstreamResponse(upstream)
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -1,10 +1,13 @@
-"""Per-client rate limits: token buckets on uploads and on anonymous use of the public API.
+"""Per-client rate limits: token buckets on uploads, on anonymous use of the public API and on portal pages.
 
 Uploads (``POST /api/v1/ingest/...``) are keyed by the verified token's client (``azp``, else ``sub``), or the
 address when the token does not verify. Requests under ``/api/`` and ``/dev-oidc/`` without a valid token
 (anonymous reads, password guessing at the development token endpoint) are keyed by the client address;
-a request with a valid token is accountable and not limited there. A refused request gets 429 with
-``Retry-After`` and the platform's error body.
+a request with a valid token is accountable and not limited there. Portal pages (every other path but the
+portal's static files and the platform's probes) are keyed by the client address, signed in or not: each
+page reads several APIs in-process, and a visitor typing ever new searches must not be able to make the
+process work (or keep answers) without bound. A refused request gets 429 with ``Retry-After`` and the
+platform's error body.
 
 The limiter is the outermost layer of the process that faces clients (the gateway, or the embedded
 process), so it also covers the requests the gateway proxies to service processes; service processes behind
@@ -35,6 +38,7 @@ from services.kit.settings import PlatformSettings
 
 UPLOAD_PREFIX = "/api/v1/ingest/"
 PUBLIC_PREFIXES = ("/api/", "/dev-oidc/")
+NOT_PAGES = ("/portal/static/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc")
 
 
 class TokenBuckets:
@@ -72,10 +76,13 @@ def _authorization(scope: Scope) -> str | None:
 
 
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, uploads_per_minute: int, public_per_minute: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, uploads_per_minute: int, public_per_minute: int, portal_per_minute: int
+    ) -> None:
         self.app = app
         self.uploads = TokenBuckets(uploads_per_minute) if uploads_per_minute > 0 else None
         self.public = TokenBuckets(public_per_minute) if public_per_minute > 0 else None
+        self.portal = TokenBuckets(portal_per_minute) if portal_per_minute > 0 else None
 
     async def _verified_client(self, scope: Scope, authorization: str | None) -> str | None:
         """The verified token's client; a token that does not verify cannot spend someone else's bucket."""
@@ -99,9 +106,12 @@ class RateLimitMiddleware:
         if self.uploads and method == "POST" and path.startswith(UPLOAD_PREFIX):
             client = await self._verified_client(scope, _authorization(scope))
             return self.uploads.take(client or _address(scope))
-        public = self.public if path.startswith(PUBLIC_PREFIXES) else None
-        if public is not None and await self._verified_client(scope, _authorization(scope)) is None:
-            return public.take(_address(scope))  # no valid token: the address's anonymous budget
+        if path.startswith(PUBLIC_PREFIXES):
+            if self.public and await self._verified_client(scope, _authorization(scope)) is None:
+                return self.public.take(_address(scope))  # no valid token: the address's anonymous budget
+            return 0.0
+        if self.portal and not path.startswith(NOT_PAGES):
+            return self.portal.take(_address(scope))
         return 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -129,4 +139,5 @@ def install_rate_limits(app: FastAPI, settings: PlatformSettings) -> None:
         RateLimitMiddleware,
         uploads_per_minute=settings.rate_limit.uploads_per_minute,
         public_per_minute=settings.rate_limit.public_per_minute,
+        portal_per_minute=settings.rate_limit.portal_per_minute,
     )

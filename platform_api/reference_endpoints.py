@@ -7,16 +7,19 @@ from typing import Any
 from fastapi import APIRouter
 
 from services.kit import reference as ref
+from services.kit.contract import answers
 
 router = APIRouter(prefix="/api/v1/reference", tags=["reference"])
 
 
 @router.get("/regions", summary="The 17 시·도 with administrative codes (public)")
+@answers()
 async def regions() -> list[dict[str, str]]:
     return [{"code": r.code, "ko": r.ko, "en": r.en} for r in ref.REGIONS]
 
 
 @router.get("/industries", summary="KSIC manufacturing divisions C10-C34 (public)")
+@answers()
 async def industries() -> list[dict[str, str]]:
     return [{"code": i.code, "ko": i.ko, "en": i.en} for i in ref.INDUSTRIES]
 
@@ -42,6 +45,7 @@ def _products(subfield: str) -> list[dict[str, Any]]:
     "/taxonomy",
     summary="4 areas x 14 sub-fields (7 strategic) with the plan's definitions and products (public)",
 )
+@answers()
 async def taxonomy() -> list[dict[str, Any]]:
     return [
         {
@@ -71,6 +75,7 @@ async def taxonomy() -> list[dict[str, Any]]:
     "/taxonomy/ksic",
     summary="The 4 areas as a special classification (특수분류) over KSIC: sub-field -> KSIC codes (public)",
 )
+@answers()
 async def taxonomy_ksic() -> dict[str, Any]:
     return {
         "ksic_revision": 10,
@@ -83,6 +88,7 @@ async def taxonomy_ksic() -> dict[str, Any]:
 
 
 @router.get("/levels", summary="Smart-factory system levels and KS X 9001 capability levels (public)")
+@answers()
 async def levels() -> dict[str, Any]:
     return {
         "system_levels": [
@@ -94,6 +100,7 @@ async def levels() -> dict[str, Any]:
 
 
 @router.get("/stages", summary="The 8 project stages (target 14 months, 6-month after-service)")
+@answers()
 async def stages() -> dict[str, Any]:
     return {
         "stages": [{"code": c, "ko": ko, "en": en} for c, ko, en in ref.PROJECT_STAGES],

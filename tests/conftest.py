@@ -1,4 +1,11 @@
-"""Shared fixtures: a migrated database per test (SQLite and real PostgreSQL), the app, and tokens."""
+"""Shared fixtures: a migrated, empty database per test (SQLite and real PostgreSQL), the app, and tokens.
+
+A SQLite test gets a copy of the session's migrated template file (1 ms); a PostgreSQL test gets a database
+of the session's pool (tests/databases.py: emptied and reused, a fraction of creating and dropping one).
+Every test still starts its own app on its own database and data directory: no test sees another's rows or
+files.
+The tiers (``servers`` marker, ``--fast``) are tests/tiers.py's.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +17,16 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from platform_api.app import create_app, migrate
 from platform_api.registry import load_services
 from services.kit.db import Database
 from services.kit.settings import PlatformSettings
+from services.kit.tokens import DevIssuer
+from tests import tiers
+from tests.databases import PgDatabases
 
 PG_URL = os.environ.get(
     "SMARTMFG_TEST_PG_URL", "postgresql+psycopg://smartmfg:smartmfg@127.0.0.1:55432/smartmfg"
@@ -24,7 +34,7 @@ PG_URL = os.environ.get(
 BACKENDS = os.environ.get("SMARTMFG_TEST_BACKENDS", "sqlite,postgres").split(",")
 
 
-def _pg_admin_engine():  # type: ignore[no-untyped-def]
+def _pg_admin_engine() -> Engine:
     return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
 
 
@@ -56,32 +66,46 @@ def _pg_template() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def _pg_databases(_pg_template: str) -> Iterator[PgDatabases]:
+    databases = PgDatabases(PG_URL, _pg_template)
+    yield databases
+    databases.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A freshly migrated, empty database of each backend; dropped after the test."""
+    """A migrated database of each backend holding no test's rows; its own until the test ends."""
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("_sqlite_template")
         target = tmp_path / "platform.db"
         shutil.copyfile(template, target)
         yield f"sqlite:///{target}"
         return
-    template_name: str = request.getfixturevalue("_pg_template")
-    name = f"smartmfg_t_{uuid.uuid4().hex[:10]}"
-    admin = _pg_admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    databases: PgDatabases = request.getfixturevalue("_pg_databases")
+    name = databases.acquire()
+    yield databases.url(name)
+    databases.release(name)
+
+
+@pytest.fixture(scope="session")
+def _dev_issuer_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A signing key of the development issuer, made once: making an RSA key is a third of an app's start."""
+    path = tmp_path_factory.mktemp("dev-issuer") / "key.pem"
+    DevIssuer(issuer="http://testserver/dev-oidc", audience="smartmfg-api", key_path=path)
+    return path
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> PlatformSettings:
+def settings(database_url: str, tmp_path: Path, _dev_issuer_key: Path) -> PlatformSettings:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    # Where the issuer keeps its key across restarts (platform_api/identity_setup.py): found, not made.
+    shutil.copy(_dev_issuer_key, data_dir / "dev-issuer-key.pem")
     return PlatformSettings(
         topology="embedded",
         database={"url": database_url},
-        data_dir=tmp_path / "data",
+        data_dir=data_dir,
         public_url="http://testserver",
     )
 
@@ -93,6 +117,29 @@ def client(settings: PlatformSettings) -> Iterator[TestClient]:
 
 
 Auth = Callable[..., dict[str, str]]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help="the fast tier (make test-fast): leave out the tests marked servers, e2e or slow, and fail a "
+        "test that connects to a real server",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "servers: needs a real server (PostgreSQL, Kafka, MinIO, Keycloak), the browser or helm; set by "
+        "tests/tiers.py from the test's parameters and fixtures, or by the test itself",
+    )
+    if config.getoption("--fast"):
+        tiers.refuse_servers()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tiers.mark_and_select(config, items, fast=config.getoption("--fast"))
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """`smartmfg-edge`: 스마트제조 엣지 게이트웨이 — run a gateway of OPC UA, MTConnect, MQTT and Modbus
-connectors, upload, stream and simulate equipment readings.
+connectors (their file written from a model's mappings by ``config``), upload, stream and simulate
+equipment readings.
 
 Exit codes: 0 delivered, 1 bad input or configuration, 2 bad usage, 3 batches left pending (platform
 unreachable; they stay in the outbox), 4 batches refused for good (in the outbox's failed/), 5 credentials
@@ -32,6 +33,7 @@ from ingest.edge.gateway import (
     say,
 )
 from ingest.edge.live import cmd_send, cmd_simulate
+from ingest.edge.modelconfig import PROTOCOLS, cmd_config
 from ingest.edge.payloads import InputError
 from ingest.edge.runner import cmd_check, cmd_run, setup_logging
 
@@ -166,6 +168,32 @@ def _parser() -> argparse.ArgumentParser:
         cmd_check,
         gateway_file,
     )
+    config = command(
+        "config",
+        "설정 생성 / write a gateway file binding every item of a published model by its source id",
+        cmd_config,
+    )
+    config.add_argument(
+        "--from-model",
+        required=True,
+        metavar="ID[@VERSION]",
+        help="equipment model (default: latest published)",
+    )
+    config.add_argument("--protocol", required=True, choices=PROTOCOLS)
+    config.add_argument(
+        "--url", required=True, help="agent URL (http://...) or OPC UA server (opc.tcp://...)"
+    )
+    config.add_argument("--equipment-id", required=True, help="the machine's equipment id in the readings")
+    config.add_argument("--name", help="connector name (default: from the model id)")
+    config.add_argument(
+        "--device", help="MTConnect device name (default: the one the model was imported from)"
+    )
+    config.add_argument(
+        "--root",
+        help="OPC UA: the machine on the server (node id, or browse path below Objects); binds the items "
+        "of a model imported from a type NodeSet by their browse paths below it",
+    )
+    config.add_argument("--output", help="write the file here (default: standard output)")
     browse = sub.add_parser(
         "browse",
         help="OPC UA 탐색 / print a mapping draft of an OPC UA server's variables",

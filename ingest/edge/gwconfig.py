@@ -46,10 +46,32 @@ class Connector(Strict):
 # ---- OPC UA ----------------------------------------------------------------------------------------
 
 
+INDEX_RANGE = r"^\d+(,\d+)*$"
+
+
 class OpcUaPoint(Point):
-    node: str = Field(min_length=1, description="node id, e.g. ns=2;s=Lathe1.SpindleSpeed")
+    """A variable named by its node id, or by its browse path below the connector's ``root`` (what a model
+    imported from a type NodeSet knows); ``index_range`` and ``field`` read one element of an array value
+    and/or one field of a structure value."""
+
+    node: str | None = Field(
+        default=None, min_length=1, description="node id, e.g. ns=2;s=Lathe1.SpindleSpeed or nsu=<uri>;i=6001"
+    )
+    browse_path: str | None = Field(
+        default=None, min_length=1, description="browse names below root: Monitoring/Spindle/Speed"
+    )
+    index_range: str | None = Field(
+        default=None, pattern=INDEX_RANGE, description="an array element: 2, or 0,1 for a matrix"
+    )
+    field: str | None = Field(default=None, min_length=1, description="a structure field, e.g. AccCount")
     deadband: float | None = Field(default=None, ge=0)
     sampling_interval_ms: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> OpcUaPoint:
+        if (self.node is None) == (self.browse_path is None):
+            raise ValueError("a point names its variable by node or by browse_path (one of them)")
+        return self
 
 
 class OpcUa(Connector):
@@ -70,7 +92,10 @@ class OpcUa(Connector):
     deadband: float = Field(default=0.0, ge=0, description="absolute deadband for numeric items")
     queue_size: int = Field(default=10, ge=1, le=10_000)
     root: str = Field(
-        default="i=85", description="where mapped browse names are looked up (default: the Objects folder)"
+        default="i=85",
+        min_length=1,
+        description="the machine: a node id, or a browse path below the Objects folder; browse paths are "
+        "looked up below it (default: the Objects folder)",
     )
     auto_map: bool = Field(default=True, description="also map items by the model's OPC UA mappings")
     reconnect_s: float = Field(default=2.0, gt=0)
@@ -90,6 +115,9 @@ class OpcUa(Connector):
 
 class MtConnectPoint(Point):
     data_item_id: str = Field(min_length=1, description="the agent's DataItem id")
+    index: int | None = Field(
+        default=None, ge=0, le=2, description="a 3D DataItem's coordinate (0 x, 1 y, 2 z) for this item"
+    )
 
 
 class MtConnect(Connector):

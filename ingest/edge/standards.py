@@ -27,7 +27,7 @@ class ModelItem:
     lo: float | None
     hi: float | None
     allowed: tuple[str, ...]
-    mappings: dict[str, str]  # opcua_node_id, opcua_browse_name, mtconnect_type, mtconnect_sub_type
+    mappings: dict[str, Any]  # opcua_node_id, opcua_browse_name, mtconnect_data_item_id, mtconnect_type...
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def model_of(document: dict[str, Any]) -> Model:
             i.get("min"),
             i.get("max"),
             tuple(i.get("allowed_values") or ()),
-            {k: v for k, v in (i.get("mappings") or {}).items() if v},
+            {k: v for k, v in (i.get("mappings") or {}).items() if v is not None},  # index 0 is a value
         )
         for i in document["items"]
     }

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from platform_api.portal import charts, telemetry
 from platform_api.portal.api import PortalApi, SignedOut
-from platform_api.portal.auth import SESSION_COOKIE, session_token, signed_in
+from platform_api.portal.auth import SESSION_COOKIE, signed_in
 from platform_api.portal.labels import VOCABULARIES, Labels
 from platform_api.portal.messages import chosen_lang, message
 from platform_api.portal.pages import before_after_chart
@@ -41,7 +41,7 @@ async def _who(request: Request, role: Role) -> tuple[Principal, PortalApi] | Re
         return _to_login(request.url.path)
     if not principal.has_any(role) or not principal.org_id:
         return RedirectResponse("/me", status_code=303)
-    return principal, PortalApi(request, session_token(request))
+    return principal, PortalApi(request, principal)
 
 
 async def _records(api: PortalApi, public_filter: dict[str, str]) -> list[dict[str, Any]] | None:

@@ -2,15 +2,18 @@
 
 Calls go through ``services.kit.clients.ServiceClient`` (in-process when embedded, HTTP when distributed)
 with the visitor's token, so every service applies its own visibility and tenancy. Anonymous reads are
-kept per process: fresh for ``PUBLIC_TTL_S`` seconds, then served stale for up to ``STALE_S`` more while
-one background call refreshes them (browsing re-reads the same public lists on every click, and a full
-list of deployment records takes the API about a second). So published data shows up to a refresh later
-(on another gateway replica, too); a write through the portal clears this process's copy at once.
+kept per process (the ``portal`` cache of services.kit.cache, bounded by bytes and time): fresh for
+``PUBLIC_TTL_S`` seconds, then served stale for up to ``STALE_S`` more while one background call refreshes
+them (browsing re-reads the same public lists on every click, and a full list of deployment records takes
+the API about a second). So published data shows up to a refresh later (on another gateway replica, too); a
+write through the portal clears this process's copy at once. What the portal works out from the answers
+(``remember``) is kept for the viewer it was worked out for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from typing import Any
@@ -18,10 +21,13 @@ from typing import Any
 import httpx
 from fastapi import Request
 
-from platform_api.portal.kept import noted_read
+from platform_api.portal.auth import session_token
+from platform_api.portal.kept import Kept, noted_read
 from platform_api.portal.messages import chosen_lang
+from services.kit.cache import PUBLIC, Key, Viewer, caches, viewer_of
 from services.kit.clients import ServiceClient, service_client
 from services.kit.errors import NotFound, PlatformError
+from services.kit.principal import Principal
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +35,18 @@ PUBLIC_TTL_S = 15.0
 STALE_S = 600.0
 PAGE_LIMIT = 200
 MAX_ITEMS = 5000  # a list longer than this is shown in part: the portal pages in memory
+# Background refreshes under way: the loop holds only weak references to tasks.
+_REFRESHES: set[asyncio.Task[None]] = set()
 
-_CACHE_KEY = "portal_public_cache"
+
+def answer_key(viewer: Viewer, service: str, path: str, params: dict[str, Any] | None) -> Key:
+    """The one key of an API answer the portal keeps (only anonymous ones: ``viewer`` is the public)."""
+    return Key("portal.answer", viewer, None, (service, path, tuple(sorted((params or {}).items()))))
+
+
+def _worked_out_key(viewer: Viewer, asked: tuple[Any, ...]) -> Key:
+    """The one key of what the portal worked out from answers ``viewer`` may read."""
+    return Key("portal.worked-out", viewer, None, asked)
 
 
 class SignedOut(Exception):
@@ -38,33 +54,28 @@ class SignedOut(Exception):
 
 
 class PortalApi:
-    def __init__(self, request: Request, token: str | None) -> None:
+    """The APIs as ``principal`` (verified from the session cookie) calls them, or anonymously."""
+
+    def __init__(self, request: Request, principal: Principal | None = None) -> None:
         self._client: ServiceClient = service_client(request)
-        self._state = request.app.state
-        self.token = token
+        self._cache = caches(request).portal
+        self.token = session_token(request) if principal is not None else None
+        self._viewer = viewer_of(principal)
         self._request = request
 
-    def _cache(self) -> dict[tuple[Any, ...], tuple[float, Any]]:
-        cache: dict[tuple[Any, ...], tuple[float, Any]] | None = getattr(self._state, _CACHE_KEY, None)
-        if cache is None:
-            cache = {}
-            setattr(self._state, _CACHE_KEY, cache)
-        return cache
-
     def forget_public(self) -> None:
-        self._cache().clear()
-        # An answer fetched before the write must not be stored after it.
-        self._state.portal_generation = getattr(self._state, "portal_generation", 0) + 1
+        self._cache.clear()  # and an answer fetched before the write is not stored after it (epoch)
 
-    def recall(self, key: tuple[Any, ...]) -> tuple[bool, Any]:
+    def recall(self, asked: tuple[Any, ...]) -> tuple[bool, Any]:
         """(found, value) of something the portal worked out from the APIs within its time to live."""
-        hit = self._cache().get(("memo", *key))
-        if hit is None or hit[0] <= time.monotonic():
+        hit: Kept | None = self._cache.get(_worked_out_key(self._viewer, asked))
+        if hit is None or hit.fresh_until <= time.monotonic():
             return False, None
-        return True, noted_read(self._request, hit[1])
+        return True, noted_read(self._request, hit)
 
-    def remember(self, key: tuple[Any, ...], value: Any, ttl_s: float) -> None:
-        self._cache()[("memo", *key)] = (time.monotonic() + ttl_s, value)
+    def remember(self, asked: tuple[Any, ...], value: Any, ttl_s: float) -> None:
+        until = time.monotonic() + ttl_s
+        self._cache.put(_worked_out_key(self._viewer, asked), Kept(value, until, until), ttl_s=ttl_s)
 
     async def get(self, service: str, path: str, params: dict[str, Any] | None = None) -> Any:
         """One answer of ``/api/v1/<service><path>``; NotFound for a 404, SignedOut for a refused token."""
@@ -72,16 +83,18 @@ class PortalApi:
             return await self._fetch(service, path, params)
         return noted_read(self._request, await self._public(service, path, params))
 
-    async def _public(self, service: str, path: str, params: dict[str, Any] | None) -> Any:
-        key = (service, path, tuple(sorted((params or {}).items())))
-        hit = self._cache().get(key)
+    async def _public(self, service: str, path: str, params: dict[str, Any] | None) -> Kept:
+        key = answer_key(PUBLIC, service, path, params)
+        hit: Kept | None = self._cache.get(key)  # the cache forgets it STALE_S after it went stale
         now = time.monotonic()
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        if hit is not None and hit[0] + STALE_S > now:
+        if hit is None:
+            return await self._fetch_and_keep(key, service, path, params)
+        if hit.fresh_until <= now and hit.refresh_at <= now:
+            # Marked, so that the requests arriving meanwhile do not refresh it too (again after a failure).
+            marked = dataclasses.replace(hit, refresh_at=now + PUBLIC_TTL_S)
+            self._cache.put(key, marked, ttl_s=hit.fresh_until + STALE_S - now)
             self._refresh_later(key, service, path, params)
-            return hit[1]
-        return await self._fetch_and_keep(key, service, path, params)
+        return hit
 
     async def _fetch(self, service: str, path: str, params: dict[str, Any] | None) -> Any:
         try:
@@ -91,38 +104,23 @@ class PortalApi:
                 raise SignedOut from exc
             raise
 
-    async def _fetch_and_keep(
-        self, key: tuple[Any, ...], service: str, path: str, params: dict[str, Any] | None
-    ) -> Any:
-        generation = getattr(self._state, "portal_generation", 0)
+    async def _fetch_and_keep(self, key: Key, service: str, path: str, params: dict[str, Any] | None) -> Kept:
+        epoch = self._cache.epoch
         answer = await self._fetch(service, path, params)
-        if generation == getattr(self._state, "portal_generation", 0):
-            self._cache()[key] = (time.monotonic() + PUBLIC_TTL_S, answer)
-        return answer
+        fresh_until = time.monotonic() + PUBLIC_TTL_S
+        kept = Kept(answer, fresh_until, fresh_until)
+        return self._cache.put(key, kept, ttl_s=PUBLIC_TTL_S + STALE_S, epoch=epoch)
 
-    def _refresh_later(
-        self, key: tuple[Any, ...], service: str, path: str, params: dict[str, Any] | None
-    ) -> None:
-        refreshing: set[tuple[Any, ...]] = getattr(self._state, "portal_refreshing", set())
-        self._state.portal_refreshing = refreshing
-        if key in refreshing:
-            return
-        refreshing.add(key)
-
+    def _refresh_later(self, key: Key, service: str, path: str, params: dict[str, Any] | None) -> None:
         async def refresh() -> None:
             try:
                 await self._fetch_and_keep(key, service, path, params)
             except (PlatformError, httpx.HTTPError, ValueError) as exc:
                 log.info("portal: refreshing %s%s failed: %s", service, path, exc)
-            finally:
-                refreshing.discard(key)
 
-        # The set keeps the task referenced until it is done (the loop holds only weak references).
         task = asyncio.get_running_loop().create_task(refresh())
-        tasks: set[asyncio.Task[None]] = getattr(self._state, "portal_refresh_tasks", set())
-        self._state.portal_refresh_tasks = tasks
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        _REFRESHES.add(task)
+        task.add_done_callback(_REFRESHES.discard)
 
     async def maybe(self, service: str, path: str, params: dict[str, Any] | None = None) -> Any:
         """Like ``get``, but None when the service cannot answer: the page shows what it has."""

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from platform_api.portal import charts
 from platform_api.portal.api import PortalApi
-from platform_api.portal.auth import session_token, signed_in
+from platform_api.portal.auth import signed_in
 from platform_api.portal.browse import FacetCounts, Item
 from platform_api.portal.catalogue import COLLECTIONS, Collection, supplier_ids
 from platform_api.portal.kept import kept_pages, page_key, record_reads
@@ -35,13 +35,12 @@ Region = Annotated[str | None, Query(max_length=2, pattern=r"^\d{2}$")]
 
 def public_api(request: Request) -> PortalApi:
     """The map and the lists show what everyone sees (and share one cache): published data only."""
-    return PortalApi(request, None)
+    return PortalApi(request)
 
 
 async def portal_api(request: Request) -> PortalApi:
     """Detail pages read as the visitor when signed in (owners open their drafts), else anonymously."""
-    signed = await signed_in(request) is not None
-    return PortalApi(request, session_token(request) if signed else None)
+    return PortalApi(request, await signed_in(request))
 
 
 async def company_names(request: Request, ids: Iterable[str]) -> dict[str, Any]:
@@ -470,4 +469,14 @@ async def standard_detail(
         version or model.get("latest_published_version") or (versions[-1]["version"] if versions else None)
     )
     detail = await api.maybe("standards", f"/{model_id}/versions/{chosen}") if chosen else None
-    return await render(request, "standard.html", {"model": model, "version": chosen, "detail": detail})
+    # Only a version made by importing a document has a mapping report (others answer 404: None).
+    report = (
+        await api.maybe(
+            "standards", f"/{model_id}/versions/{chosen}/import-report", {"lang": chosen_lang(request)}
+        )
+        if detail
+        else None
+    )
+    return await render(
+        request, "standard.html", {"model": model, "version": chosen, "detail": detail, "report": report}
+    )

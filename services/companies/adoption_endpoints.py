@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from services.companies import adoption
 from services.companies.schemas import AdoptionCount
+from services.kit.contract import answers
 from services.kit.db import SessionDep
 
 router = APIRouter()
@@ -22,5 +23,6 @@ ModelIds = Annotated[
     "/equipment-adoption",
     summary="Registered factories and equipment per data-standard version in use, counts only (public)",
 )
+@answers()
 def equipment_adoption(session: SessionDep, model_id: ModelIds = None) -> list[AdoptionCount]:
     return adoption.counts(session, model_id or [])

@@ -35,21 +35,21 @@ from services.companies.models import (
 )
 from services.companies.service import require_owner
 from services.kit.clients import bearer_token, service_client
+from services.kit.contract import Declared, answers
 from services.kit.db import SessionDep, utcnow
-from services.kit.errors import BadRequest, NotFound, ServiceUnavailable, field_error
+from services.kit.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, field_error
 from services.kit.fields import AwareIsoDateTime
 from services.kit.messages import Msg
 from services.kit.pagination import Page, PageDep, paginate
 from services.kit.principal import AdminOnly, AgencyOnly, Authenticated, Role, Writer
-from services.kit.spec import Responses
 
 # Fixed paths: mounted before /{company_id}.
 static = APIRouter()
 router = APIRouter()
 
-NOT_FOUND: Responses = {404: {"description": "no such company, centre, programme or application"}}
-FORBIDDEN: Responses = {403: {"description": "another organisation, or a region outside your scope"}}
-TAKEN: Responses = {409: {"description": "id taken, region served by another centre, or not open"}}
+NOT_FOUND: Declared = (NotFound, "no such company, centre, programme or application")
+FORBIDDEN: Declared = (Forbidden, "another organisation, or a region outside your scope")
+TAKEN: Declared = (Conflict, "id taken, region served by another centre, or not open")
 
 
 def _programme_out(session: SessionDep) -> Callable[[Programme], ProgrammeOut]:
@@ -64,8 +64,8 @@ def _programme_out(session: SessionDep) -> Callable[[Programme], ProgrammeOut]:
     "/{company_id}/overseas",
     status_code=201,
     summary="Record an overseas contract; counts toward the 200 global companies (the company or admin)",
-    responses={**NOT_FOUND, **FORBIDDEN},
 )
+@answers(NOT_FOUND, FORBIDDEN)
 def add_overseas(company_id: str, body: OverseasIn, principal: Writer, session: SessionDep) -> OverseasOut:
     row = centres.add_overseas(session, principal, company_id, body)
     return from_row(OverseasOut, row)
@@ -74,8 +74,8 @@ def add_overseas(company_id: str, body: OverseasIn, principal: Writer, session: 
 @router.get(
     "/{company_id}/overseas",
     summary="Overseas contracts of a company (the company or admin)",
-    responses={**NOT_FOUND, **FORBIDDEN},
 )
+@answers(NOT_FOUND, FORBIDDEN)
 def list_overseas(
     company_id: str, principal: Authenticated, session: SessionDep, page: PageDep
 ) -> Page[OverseasOut]:
@@ -89,9 +89,8 @@ def list_overseas(
     )
 
 
-@static.post(
-    "/regional-centres", status_code=201, summary="Open a regional AI centre (admin)", responses=TAKEN
-)
+@static.post("/regional-centres", status_code=201, summary="Open a regional AI centre (admin)")
+@answers(TAKEN)
 def create_regional_centre(
     body: RegionalCentreIn, principal: AdminOnly, session: SessionDep
 ) -> RegionalCentreOut:
@@ -101,6 +100,7 @@ def create_regional_centre(
 @static.get(
     "/regional-centres", summary="Regional AI centres with their regions and main industries (public)"
 )
+@answers()
 def list_regional_centres(session: SessionDep, page: PageDep) -> Page[RegionalCentreOut]:
     return paginate(
         session,
@@ -112,11 +112,13 @@ def list_regional_centres(session: SessionDep, page: PageDep) -> Page[RegionalCe
 
 
 @static.get("/regional-centres/mine", summary="The centres of the regions I am scoped to (agency)")
+@answers()
 def my_regional_centres(principal: AgencyOnly, session: SessionDep) -> list[RegionalCentreOut]:
     return [from_row(RegionalCentreOut, c) for c in centres.centres_of(session, principal)]
 
 
-@static.get("/regional-centres/{centre_id}", summary="One regional AI centre (public)", responses=NOT_FOUND)
+@static.get("/regional-centres/{centre_id}", summary="One regional AI centre (public)")
+@answers(NOT_FOUND)
 def get_regional_centre(centre_id: str, session: SessionDep) -> RegionalCentreOut:
     return from_row(RegionalCentreOut, centres.regional_centre(session, centre_id))
 
@@ -153,11 +155,12 @@ def _period(start: datetime | None, end: datetime | None) -> tuple[datetime, dat
     "/regional-centres/{centre_id}/dashboard",
     summary="The region's SMEs, deployments, cases, data uploaded and main-industry benchmarks (its staff, "
     "admin)",
-    responses={
-        **NOT_FOUND,
-        **FORBIDDEN,
-        400: {"description": "`to` not after `from`, or a period over three years"},
-    },
+)
+@answers(
+    NOT_FOUND,
+    FORBIDDEN,
+    (BadRequest, "`to` not after `from`, or a period over three years"),
+    (ServiceUnavailable, "a service the figures come from is unreachable"),
 )
 async def regional_dashboard(
     request: Request,
@@ -186,9 +189,8 @@ async def regional_dashboard(
     return centres.regional_dashboard(centre, counts, figures, *period)
 
 
-@static.post(
-    "/support-centres", status_code=201, summary="Open a support centre by function (admin)", responses=TAKEN
-)
+@static.post("/support-centres", status_code=201, summary="Open a support centre by function (admin)")
+@answers(TAKEN)
 def create_support_centre(
     body: SupportCentreIn, principal: AdminOnly, session: SessionDep
 ) -> SupportCentreOut:
@@ -198,6 +200,7 @@ def create_support_centre(
 @static.get(
     "/support-centres", summary="Support centres: 기술개발, 창업기업 육성, 인력양성, 해외진출 (public)"
 )
+@answers()
 def list_support_centres(
     session: SessionDep, page: PageDep, function: Function | None = None
 ) -> Page[SupportCentreOut]:
@@ -214,8 +217,8 @@ def list_support_centres(
     "/support-centres/{centre_id}/programmes",
     status_code=201,
     summary="Add a programme a support centre runs (admin)",
-    responses={**NOT_FOUND, **TAKEN},
 )
+@answers(NOT_FOUND, TAKEN)
 def create_programme(
     centre_id: str, body: ProgrammeIn, principal: AdminOnly, session: SessionDep
 ) -> ProgrammeOut:
@@ -223,6 +226,7 @@ def create_programme(
 
 
 @static.get("/programmes", summary="Support programmes (public)")
+@answers()
 def list_programmes(
     session: SessionDep,
     page: PageDep,
@@ -235,8 +239,8 @@ def list_programmes(
     "/programmes/{programme_id}/applications",
     status_code=201,
     summary="Apply to a programme for one's company: open, and serving its growth stage (sme, vendor)",
-    responses={**NOT_FOUND, **FORBIDDEN, **TAKEN},
 )
+@answers(NOT_FOUND, FORBIDDEN, TAKEN)
 def apply_to_programme(
     programme_id: str, body: ProgrammeApplicationIn, principal: Writer, session: SessionDep
 ) -> ProgrammeApplicationOut:
@@ -248,8 +252,8 @@ def apply_to_programme(
 @static.get(
     "/programmes/{programme_id}/applications",
     summary="Applications to a programme (admin, agency: all; a company: its own)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def list_programme_applications(
     programme_id: str, principal: Authenticated, session: SessionDep, page: PageDep
 ) -> Page[ProgrammeApplicationOut]:
@@ -267,8 +271,8 @@ def list_programme_applications(
 @static.post(
     "/programme-applications/{application_id}/decision",
     summary="Select (with the support granted) or reject an application (admin)",
-    responses={**NOT_FOUND, 409: {"description": "already decided"}},
 )
+@answers(NOT_FOUND, (Conflict, "already decided"))
 def decide_programme_application(
     application_id: str, body: ProgrammeDecisionIn, principal: AdminOnly, session: SessionDep
 ) -> ProgrammeApplicationOut:

@@ -12,7 +12,9 @@ from services.companies.centre_schemas import from_row
 from services.companies.dashboard_schemas import Overseas, Pipeline, SurveyIn, SurveyOut, Targets
 from services.companies.models import Company, Designation, TechLevelSurvey
 from services.kit.clients import service_client
+from services.kit.contract import Declared, answers
 from services.kit.db import SessionDep
+from services.kit.errors import ServiceUnavailable
 from services.kit.principal import AdminOnly, MaybePrincipal, Role
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
@@ -24,6 +26,9 @@ class Local:
     surveys: list[TechLevelSurvey]
     overseas: Overseas
     pipeline: Pipeline | None
+
+
+UNREACHABLE: Declared = (ServiceUnavailable, "the standards or deployments service is unreachable")
 
 
 def _local(session: SessionDep, principal: MaybePrincipal) -> Local:
@@ -53,6 +58,7 @@ async def _targets(request: Request, local: Local) -> Targets:
     "/targets",
     summary="Progress toward the plan's targets by region and sub-field (public; pipeline for admin, agency)",
 )
+@answers(UNREACHABLE)
 async def targets(request: Request, local: Annotated[Local, Depends(_local)]) -> Targets:
     return await _targets(request, local)
 
@@ -63,6 +69,7 @@ async def targets(request: Request, local: Annotated[Local, Depends(_local)]) ->
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "one row per figure"}},
 )
+@answers(UNREACHABLE)
 async def targets_csv(request: Request, local: Annotated[Local, Depends(_local)]) -> Response:
     body = dashboard.to_csv(await _targets(request, local))
     return Response(
@@ -76,6 +83,7 @@ async def targets_csv(request: Request, local: Annotated[Local, Depends(_local)]
     "/tech-level-surveys/{year}",
     summary="Record the year's SME technology-level survey figure (admin)",
 )
+@answers()
 def record_survey(
     year: Annotated[int, Path(ge=2000, le=2100)], body: SurveyIn, principal: AdminOnly, session: SessionDep
 ) -> SurveyOut:
@@ -87,5 +95,6 @@ def record_survey(
 
 
 @router.get("/tech-level-surveys", summary="Recorded technology-level survey figures by year (public)")
+@answers()
 def list_surveys(session: SessionDep) -> list[SurveyOut]:
     return [from_row(SurveyOut, s) for s in repository.surveys(session)]

@@ -29,20 +29,21 @@ from services.companies.schemas import (
 )
 from services.companies.service import require_owner
 from services.kit.clients import service_client
+from services.kit.contract import Declared, answers
 from services.kit.db import SessionDep
+from services.kit.errors import Conflict, Forbidden, NotFound, ServiceUnavailable
 from services.kit.fields import RegionCode, SubFieldCode
 from services.kit.pagination import Page, PageDep, paginate
 from services.kit.principal import AdminOnly, Authenticated, EvaluatorOnly, Principal, VendorOnly
 from services.kit.reference import GrowthStage
-from services.kit.spec import Responses
 
 # Paths without a company id: mounted before /{company_id} so that they are not read as one.
 static = APIRouter()
 router = APIRouter()
 
-NOT_FOUND: Responses = {404: {"description": "no such company, application or evaluator"}}
-FORBIDDEN: Responses = {403: {"description": "another organisation's application, or a missing role"}}
-STATE: Responses = {409: {"description": "the application is not in the state this step needs"}}
+NOT_FOUND: Declared = (NotFound, "no such company, application or evaluator")
+FORBIDDEN: Declared = (Forbidden, "another organisation's application, or a missing role")
+STATE: Declared = (Conflict, "the application is not in the state this step needs")
 APP = "/{company_id}/designations/{application_id}"
 
 
@@ -52,6 +53,7 @@ def _out(principal: Principal | None) -> Any:
 
 
 @static.get("/diagnosis-model", summary="The capability-diagnosis indicator model, every version (public)")
+@answers()
 def diagnosis_model() -> list[DiagnosisModelOut]:
     return [
         DiagnosisModelOut.model_validate(
@@ -79,6 +81,7 @@ def diagnosis_model() -> list[DiagnosisModelOut]:
 
 
 @static.get("/registry", summary="Designated specialist companies in force today (public)")
+@answers()
 def registry(
     session: SessionDep,
     page: PageDep,
@@ -99,12 +102,14 @@ def registry(
 
 
 @static.get("/designation-queue", summary="Open applications of every company by deadline (admin)")
+@answers()
 def designation_queue(principal: AdminOnly, session: SessionDep, page: PageDep) -> Page[QueueItem]:
     stmt = repository.open_applications(("submitted", "in_review", "evaluated"))
     return paginate(session, stmt, (Designation.due_at, Designation.id), page, designation.queue_item)
 
 
 @static.put("/evaluators/me", summary="Register or update oneself as an evaluator (evaluator)")
+@answers()
 def register_evaluator(body: EvaluatorIn, principal: EvaluatorOnly, session: SessionDep) -> EvaluatorOut:
     return evaluators.to_out(session, evaluators.register(session, principal, body))
 
@@ -113,13 +118,14 @@ def register_evaluator(body: EvaluatorIn, principal: EvaluatorOnly, session: Ses
     "/evaluators/me/conflicts",
     status_code=201,
     summary="Declare a conflict of interest with a company; pending assignments there end (evaluator)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def declare_conflict(body: ConflictIn, principal: EvaluatorOnly, session: SessionDep) -> EvaluatorOut:
     return evaluators.to_out(session, evaluators.declare_conflict(session, principal, body))
 
 
 @static.get("/evaluators", summary="Registered evaluators with their declared conflicts (admin)")
+@answers()
 def list_evaluators(principal: AdminOnly, session: SessionDep, page: PageDep) -> Page[EvaluatorOut]:
     return paginate(
         session, repository.evaluators(), (Evaluator.id,), page, lambda e: evaluators.to_out(session, e)
@@ -127,6 +133,7 @@ def list_evaluators(principal: AdminOnly, session: SessionDep, page: PageDep) ->
 
 
 @static.get("/evaluators/me/assignments", summary="Applications assigned to me (evaluator)")
+@answers()
 def my_assignments(principal: EvaluatorOnly, session: SessionDep, page: PageDep) -> Page[DesignationOut]:
     stmt = repository.assigned_to(principal.subject)
     return paginate(session, stmt, (Designation.created_at, Designation.id), page, _out(principal))
@@ -136,11 +143,12 @@ def my_assignments(principal: EvaluatorOnly, session: SessionDep, page: PageDep)
     "/{company_id}/designations",
     status_code=201,
     summary="Apply (or renew) for specialist designation with declared indicators and evidence (the vendor)",
-    responses={
-        **NOT_FOUND,
-        **FORBIDDEN,
-        409: {"description": "not a vendor, or an application is under way"},
-    },
+)
+@answers(
+    NOT_FOUND,
+    FORBIDDEN,
+    (Conflict, "not a vendor, or an application is under way"),
+    (ServiceUnavailable, "the deployments service, for the supplier figures, is unreachable"),
 )
 async def apply_for_designation(
     company_id: str, body: DesignationIn, principal: VendorOnly, request: Request, session: SessionDep
@@ -158,11 +166,8 @@ async def apply_for_designation(
     "/{company_id}/designations/historical",
     status_code=201,
     summary="Record a designation decided before the platform, with its decision document (admin)",
-    responses={
-        **NOT_FOUND,
-        409: {"description": "not a vendor, the period overlaps another designation, or an application"},
-    },
 )
+@answers(NOT_FOUND, (Conflict, "not a vendor, the period overlaps another designation, or an application"))
 def record_historical_designation(
     company_id: str, body: RecordedDesignationIn, principal: AdminOnly, session: SessionDep
 ) -> DesignationOut:
@@ -172,8 +177,8 @@ def record_historical_designation(
 @router.get(
     "/{company_id}/designations",
     summary="Designation applications of a company (the company or admin)",
-    responses={**NOT_FOUND, **FORBIDDEN},
 )
+@answers(NOT_FOUND, FORBIDDEN)
 def list_designations(
     company_id: str, principal: Authenticated, session: SessionDep, page: PageDep
 ) -> Page[DesignationOut]:
@@ -190,8 +195,8 @@ def list_designations(
 @router.get(
     APP,
     summary="One application with its explained diagnosis (the company, admin, its evaluators)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def get_designation(
     company_id: str, application_id: str, principal: Authenticated, session: SessionDep
 ) -> DesignationOut:
@@ -201,8 +206,8 @@ def get_designation(
 @router.post(
     f"{APP}/resubmit",
     summary="Resubmit a returned application with completed declarations (the company)",
-    responses={**NOT_FOUND, **FORBIDDEN, **STATE},
 )
+@answers(NOT_FOUND, FORBIDDEN, STATE)
 def resubmit(
     company_id: str, application_id: str, body: DesignationIn, principal: VendorOnly, session: SessionDep
 ) -> DesignationOut:
@@ -212,8 +217,8 @@ def resubmit(
 @router.post(
     f"{APP}/completeness",
     summary="Completeness check: accept for evaluation or return to the company (admin)",
-    responses={**NOT_FOUND, **STATE},
 )
+@answers(NOT_FOUND, STATE)
 def completeness(
     company_id: str, application_id: str, body: CompletenessIn, principal: AdminOnly, session: SessionDep
 ) -> DesignationOut:
@@ -224,8 +229,8 @@ def completeness(
 @router.post(
     f"{APP}/assignments",
     summary="Assign an evaluator: not of the applicant, no declared conflict (admin)",
-    responses={**NOT_FOUND, **STATE},
 )
+@answers(NOT_FOUND, STATE)
 def assign(
     company_id: str, application_id: str, body: AssignIn, principal: AdminOnly, session: SessionDep
 ) -> DesignationOut:
@@ -235,8 +240,8 @@ def assign(
 @router.put(
     f"{APP}/evaluation",
     summary="Submit one's judgements with written reasons (an assigned evaluator)",
-    responses={**NOT_FOUND, **FORBIDDEN, **STATE},
 )
+@answers(NOT_FOUND, FORBIDDEN, STATE)
 def evaluate(
     company_id: str, application_id: str, body: EvaluationIn, principal: EvaluatorOnly, session: SessionDep
 ) -> DesignationOut:
@@ -246,8 +251,8 @@ def evaluate(
 @router.post(
     f"{APP}/decision",
     summary="Committee decision with reasons: designate for 3 years or reject (admin)",
-    responses={**NOT_FOUND, **STATE},
 )
+@answers(NOT_FOUND, STATE)
 def decide(
     company_id: str, application_id: str, body: DecisionIn, principal: AdminOnly, session: SessionDep
 ) -> DesignationOut:
@@ -255,9 +260,8 @@ def decide(
 
 
 def _standing_route(action: str, summary: str) -> None:
-    @router.post(
-        f"{APP}/{action}", summary=summary, responses={**NOT_FOUND, **STATE}, name=f"{action}_designation"
-    )
+    @router.post(f"{APP}/{action}", summary=summary, name=f"{action}_designation")
+    @answers(NOT_FOUND, STATE)
     def change(
         company_id: str, application_id: str, body: ActionIn, principal: AdminOnly, session: SessionDep
     ) -> DesignationOut:
@@ -273,8 +277,8 @@ _standing_route("revoke", "Revoke a designation, e.g. for falsified records, wit
 @router.post(
     f"{APP}/appeal",
     summary="Add an appeal note to a suspension, revocation or rejection (the company)",
-    responses={**NOT_FOUND, **FORBIDDEN, **STATE},
 )
+@answers(NOT_FOUND, FORBIDDEN, STATE)
 def appeal(
     company_id: str, application_id: str, body: AppealIn, principal: Authenticated, session: SessionDep
 ) -> DesignationOut:

@@ -30,14 +30,17 @@ from services.companies.schemas import (
     FactoryPatch,
     TrackRecordOut,
 )
+from services.kit.cache import caches
 from services.kit.clients import service_client
+from services.kit.contract import Declared, answers
 from services.kit.db import SessionDep
+from services.kit.errors import Conflict, Forbidden, NotFound, ServiceUnavailable
 from services.kit.fields import IndustryCode, IsoDate, RegionCode, SubFieldCode
 from services.kit.pagination import Page, PageDep, page_rows, paginate, positioned_rows
 from services.kit.principal import Authenticated, Writer
 from services.kit.reference import GrowthStage
 from services.kit.rendered import rendered_of, rendered_page
-from services.kit.spec import Responses
+from services.kit.search_terms import SEARCHABLE
 
 router = APIRouter()
 # Fixed paths first: /{company_id} would otherwise take "registry" or "evaluators" for a company id.
@@ -46,16 +49,16 @@ router.include_router(centre_endpoints.static)
 router.include_router(dashboard_endpoints.router)
 router.include_router(adoption_endpoints.router)
 
-NOT_FOUND: Responses = {404: {"description": "no such company, factory or application"}}
-FORBIDDEN: Responses = {403: {"description": "belongs to another organisation"}}
+NOT_FOUND: Declared = (NotFound, "no such company, factory or application")
+FORBIDDEN: Declared = (Forbidden, "belongs to another organisation")
 
 
 @router.post(
     "",
     status_code=201,
     summary="Register a company (admin; or a user registering its own organisation)",
-    responses={409: {"description": "id or business registration number taken"}, **FORBIDDEN},
 )
+@answers((Conflict, "id or business registration number taken"), FORBIDDEN)
 def create_company(body: CompanyIn, principal: Writer, session: SessionDep) -> CompanyOut:
     return service.company_out(service.create(session, principal, body))
 
@@ -67,7 +70,17 @@ def _filters(
     expertise: Annotated[SubFieldCode | None, Query(description="taxonomy sub-field")] = None,
     growth_stage: GrowthStage | None = None,
     designated: bool | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            pattern=SEARCHABLE,
+            description="words of the name, representative, region, industry or fields of expertise: "
+            "companies holding at least half of them (stems, synonyms and Korean bigrams as in "
+            "docs/companies.md)",
+            examples=["컨트롤텍"],
+        ),
+    ] = None,
     ids: Annotated[
         list[Annotated[str, Field(max_length=64)]] | None,
         Query(
@@ -93,6 +106,7 @@ FiltersDep = Annotated[repository.Filters, Depends(_filters)]
 
 
 @router.get("", summary="List companies (public)", response_model=Page[CompanyOut])
+@answers()
 def list_companies(
     request: Request,
     session: SessionDep,
@@ -117,7 +131,7 @@ def list_companies(
         found = repository.without_children(session, [c.id for c in missing])
         return [service.listed_out(found[c.id], c.designated_until, c.overseas) for c in missing]
 
-    rendered = rendered_of(request.app.state, "companies")
+    rendered = rendered_of(caches(request), "companies")
     return rendered_page(listed, repository.Listed.key, rendered, build, cursor)
 
 
@@ -126,24 +140,26 @@ def list_companies(
     summary="Counts of companies per kind, region, industry, sub-field of expertise, growth stage and "
     "designation, under the list's filters; each facet ignores its own filter (public)",
 )
+@answers()
 def company_facets(session: SessionDep, filters: FiltersDep) -> CompanyFacets:
     return CompanyFacets.model_validate(repository.facets(session, filters))
 
 
 @router.get("/brn/{number}/check", summary="Check a 사업자등록번호 and its check digit (public)")
+@answers()
 def check_brn(number: str) -> BrnCheck:
     digits, reason = problem(number)
     return BrnCheck(valid=reason is None, normalized=digits, reason=str(reason) if reason else None)
 
 
-@router.get("/{company_id}", summary="One company (public)", responses=NOT_FOUND)
+@router.get("/{company_id}", summary="One company (public)")
+@answers(NOT_FOUND)
 def get_company(company_id: str, session: SessionDep) -> CompanyOut:
     return service.company_out(repository.get_company(session, company_id))
 
 
-@router.patch(
-    "/{company_id}", summary="Change a company (itself or admin)", responses={**NOT_FOUND, **FORBIDDEN}
-)
+@router.patch("/{company_id}", summary="Change a company (itself or admin)")
+@answers(NOT_FOUND, FORBIDDEN)
 def update_company(company_id: str, body: CompanyPatch, principal: Writer, session: SessionDep) -> CompanyOut:
     return service.company_out(service.update(session, principal, company_id, body))
 
@@ -151,8 +167,8 @@ def update_company(company_id: str, body: CompanyPatch, principal: Writer, sessi
 @router.get(
     "/{company_id}/designation-status",
     summary="Was the company a designated specialist company on a day (KST)? Decides 8 or 12 stages (public)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def designation_status(
     company_id: str, session: SessionDep, on: Annotated[IsoDate, Query(description="e.g. a contract date")]
 ) -> DesignationStatus:
@@ -166,8 +182,8 @@ def _company_for_track_record(company_id: str, session: SessionDep) -> CompanyOu
 @router.get(
     "/{company_id}/track-record",
     summary="Track record computed from deployment records (public)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND, (ServiceUnavailable, "the deployments service is unreachable"))
 async def track_record(
     request: Request, company: Annotated[CompanyOut, Depends(_company_for_track_record)]
 ) -> TrackRecordOut:
@@ -180,8 +196,8 @@ async def track_record(
 @router.get(
     "/factories/{factory_id}",
     summary="One factory by its id, with its company and equipment (the company, admin or its gateway)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def get_factory_by_id(factory_id: str, principal: Authenticated, session: SessionDep) -> FactoryOut:
     return service.factory_out(service.visible_factory_by_id(session, principal, factory_id))
 
@@ -189,8 +205,8 @@ def get_factory_by_id(factory_id: str, principal: Authenticated, session: Sessio
 @router.get(
     "/{company_id}/factories",
     summary="Factories of a company (the company or admin)",
-    responses={**NOT_FOUND, **FORBIDDEN},
 )
+@answers(NOT_FOUND, FORBIDDEN)
 def list_factories(
     company_id: str, principal: Authenticated, session: SessionDep, page: PageDep
 ) -> Page[FactoryOut]:
@@ -202,8 +218,8 @@ def list_factories(
     "/{company_id}/factories",
     status_code=201,
     summary="Register a factory (the company or admin)",
-    responses={**NOT_FOUND, **FORBIDDEN, 409: {"description": "factory id taken"}},
 )
+@answers(NOT_FOUND, FORBIDDEN, (Conflict, "factory id taken"))
 def add_factory(company_id: str, body: FactoryIn, principal: Writer, session: SessionDep) -> FactoryOut:
     return service.factory_out(service.add_factory(session, principal, company_id, body))
 
@@ -211,8 +227,8 @@ def add_factory(company_id: str, body: FactoryIn, principal: Writer, session: Se
 @router.get(
     "/{company_id}/factories/{factory_id}",
     summary="One factory with its equipment (the company, admin or the factory's gateway)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def get_factory(
     company_id: str, factory_id: str, principal: Authenticated, session: SessionDep
 ) -> FactoryOut:
@@ -222,8 +238,8 @@ def get_factory(
 @router.patch(
     "/{company_id}/factories/{factory_id}",
     summary="Change a factory (the company or admin)",
-    responses={**NOT_FOUND, **FORBIDDEN},
 )
+@answers(NOT_FOUND, FORBIDDEN)
 def update_factory(
     company_id: str, factory_id: str, body: FactoryPatch, principal: Writer, session: SessionDep
 ) -> FactoryOut:
@@ -234,8 +250,8 @@ def update_factory(
     "/{company_id}/factories/{factory_id}",
     status_code=204,
     summary="Delete a factory (the company or admin)",
-    responses={**NOT_FOUND, **FORBIDDEN},
 )
+@answers(NOT_FOUND, FORBIDDEN)
 def delete_factory(company_id: str, factory_id: str, principal: Writer, session: SessionDep) -> Response:
     service.delete_factory(session, principal, company_id, factory_id)
     return Response(status_code=204)

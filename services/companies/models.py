@@ -9,13 +9,14 @@ from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, Integer
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.kit.db import UTCDateTime, new_id, utcnow
+from services.kit.versioning import Part, Versioned
 
 
 class Base(DeclarativeBase):
     metadata = MetaData()
 
 
-class Company(Base):
+class Company(Versioned, Base):
     __tablename__ = "co_companies"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -38,7 +39,6 @@ class Company(Base):
     revenue_krw: Mapped[int | None] = mapped_column(BigInteger)
     export_krw: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     designations: Mapped[list[Designation]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Designation.created_at"
@@ -48,8 +48,9 @@ class Company(Base):
     )
 
 
-class Factory(Base):
+class Factory(Part, Base):
     __tablename__ = "co_factories"
+    __owner_key__ = "company_id"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     company_id: Mapped[str] = mapped_column(ForeignKey("co_companies.id", ondelete="CASCADE"), index=True)
@@ -76,7 +77,7 @@ class FactoryEquipment(Base):
     model_version: Mapped[str] = mapped_column(String(32))
 
 
-class Designation(Base):
+class Designation(Part, Base):
     """One application for specialist designation and, once designated, the designation itself.
 
     A designation is in force on a day when ``valid_from <= day < min(valid_until, ended_at)`` and its last
@@ -85,6 +86,7 @@ class Designation(Base):
     """
 
     __tablename__ = "co_designations"
+    __owner_key__ = "company_id"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     company_id: Mapped[str] = mapped_column(ForeignKey("co_companies.id", ondelete="CASCADE"), index=True)
@@ -123,10 +125,11 @@ class Designation(Base):
     company: Mapped[Company] = relationship(viewonly=True, lazy="joined")
 
 
-class DesignationEvent(Base):
+class DesignationEvent(Part, Base):
     """Every transition of an application or designation: who, when, why (the committee's reasons too)."""
 
     __tablename__ = "co_designation_events"
+    __owner_key__ = "designation_id"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     designation_id: Mapped[str] = mapped_column(
@@ -162,10 +165,11 @@ class ConflictOfInterest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Assignment(Base):
+class Assignment(Part, Base):
     """An evaluator on an application; ``judgements`` = {indicator: {"score", "reason"}} once submitted."""
 
     __tablename__ = "co_assignments"
+    __owner_key__ = "designation_id"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     designation_id: Mapped[str] = mapped_column(
@@ -178,10 +182,11 @@ class Assignment(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class OverseasExpansion(Base):
+class OverseasExpansion(Part, Base):
     """An overseas contract of a company: counts toward the plan's 200 global companies."""
 
     __tablename__ = "co_overseas"
+    __owner_key__ = "company_id"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     company_id: Mapped[str] = mapped_column(ForeignKey("co_companies.id", ondelete="CASCADE"), index=True)

@@ -31,6 +31,7 @@ from services.kit.db import utcnow
 from services.kit.errors import NotFound
 from services.kit.facets import FacetCount, grouped, total, without
 from services.kit.messages import Msg
+from services.kit.search_terms import holding
 
 # Applications still waiting for a step (see designation.py).
 OPEN_STATUSES = ("submitted", "returned", "in_review", "evaluated")
@@ -101,7 +102,7 @@ def filtered(f: Filters) -> Select[Company]:
         active = select(Designation.company_id).where(in_force_now())
         stmt = stmt.where(Company.id.in_(active) if f.designated else Company.id.not_in(active))
     if f.q:
-        stmt = stmt.where(Company.search_text.contains(f.q.strip().lower(), autoescape=True))
+        stmt = stmt.where(holding(Company.search_text, f.q))
     if f.ids is not None:
         stmt = stmt.where(Company.id.in_(f.ids))
     return stmt

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import String
 from sqlalchemy.orm import Session
 
 from services.companies import adoption, growth, repository
@@ -19,6 +17,7 @@ from services.companies.schemas import (
     FactoryOut,
     FactoryPatch,
 )
+from services.companies.search import search_text
 from services.kit.db import utcnow
 from services.kit.errors import Conflict, Forbidden, NotFound, field_error
 from services.kit.messages import Msg
@@ -37,11 +36,14 @@ def grow(company: Company) -> None:
 
 
 def _index(company: Company) -> None:
-    text = " ".join(
-        filter(None, (company.id, company.name.get("ko"), company.name.get("en"), company.representative))
-    ).lower()
-    # Names may be long (4000 characters each language): the index keeps what its column holds.
-    company.search_text = text[: cast(String, Company.__table__.c.search_text.type).length]
+    company.search_text = search_text(
+        company_id=company.id,
+        name=company.name,
+        representative=company.representative,
+        region_code=company.region_code,
+        industry_code=company.industry_code,
+        expertise=company.expertise,
+    )
     company.expertise_codes = "," + ",".join(company.expertise) + ","
 
 

@@ -13,10 +13,15 @@ from services.kit.principal import Principal, Role, require_roles
 # A party's move (submit, confirm, return) or an agency reviewer's (return, approve a stage).
 PartyOrAgency = Annotated[Principal, require_roles(Role.SME, Role.VENDOR, Role.AGENCY)]
 
+# An entity tag as RFC 9110 spells it (``"3"``, ``W/"3"``) or ``*``: the schema says so, and a value of
+# another shape is refused by validation (422 naming the header) before any version is compared.
+ETAG_PATTERN = r'^(\*|(W/)?"[!#-~]*")$'
+
 IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
+        pattern=ETAG_PATTERN,
         description='the ETag of the record as last read (e.g. "3"); a stale one is refused with 412',
     ),
 ]

@@ -21,13 +21,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.kit.db import UTCDateTime, new_id, utcnow
+from services.kit.versioning import Part, Versioned
 
 
 class Base(DeclarativeBase):
     metadata = MetaData()
 
 
-class DeploymentRecord(Base):
+class DeploymentRecord(Versioned, Base):
     __tablename__ = "dep_records"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -47,7 +48,6 @@ class DeploymentRecord(Base):
     support_amount_krw: Mapped[int] = mapped_column(BigInteger)
     year: Mapped[int] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # The registered factory of the SME (companies service); its name/region/industry are copied above.
     factory_id: Mapped[str | None] = mapped_column(String(64), index=True)
     programme_code: Mapped[str | None] = mapped_column(String(16))
@@ -63,9 +63,10 @@ class DeploymentRecord(Base):
     return_comment: Mapped[str | None] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Kept for the list's ``effect`` order (service.finish_change): the mean of the KPIs' improvements.
+    # Kept for the list's ``effect`` order (changes.finish_change): the mean of the KPIs' improvements.
     mean_kpi_improvement_pct: Mapped[float | None] = mapped_column(Float)
-    # Bumped by every write (ETag); a concurrent write that flushes second fails instead of overwriting.
+    # Moved by every UPDATE of the row, so by any change of the record or its parts (kit.versioning): the
+    # ETag; a concurrent write that flushes second fails instead of overwriting.
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as is)
@@ -113,16 +114,18 @@ class DeploymentRecord(Base):
     tickets: Mapped[list[Ticket]] = relationship(lazy="selectin", viewonly=True, order_by="Ticket.opened_at")
 
 
-class Supplier(Base):
+class Supplier(Part, Base):
     __tablename__ = "dep_suppliers"
+    __owner_key__ = "record_id"
 
     record_id: Mapped[str] = mapped_column(ForeignKey("dep_records.id", ondelete="CASCADE"), primary_key=True)
     company_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer)
 
 
-class Solution(Base):
+class Solution(Part, Base):
     __tablename__ = "dep_solutions"
+    __owner_key__ = "record_id"
 
     record_id: Mapped[str] = mapped_column(ForeignKey("dep_records.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -131,8 +134,9 @@ class Solution(Base):
     supplier_company_id: Mapped[str | None] = mapped_column(String(64))
 
 
-class Kpi(Base):
+class Kpi(Part, Base):
     __tablename__ = "dep_kpis"
+    __owner_key__ = "record_id"
     __table_args__ = (Index("ix_dep_kpis_source", "source", "record_id"),)  # the evidence facet (0004)
 
     record_id: Mapped[str] = mapped_column(ForeignKey("dep_records.id", ondelete="CASCADE"), primary_key=True)
@@ -167,10 +171,11 @@ class HistoryEntry(Base):
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class Document(Base):
+class Document(Part, Base):
     """Evidence document of a record (or of one of its stages); the bytes are in the object store."""
 
     __tablename__ = "dep_documents"
+    __owner_key__ = "record_id"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     record_id: Mapped[str] = mapped_column(ForeignKey("dep_records.id", ondelete="CASCADE"), index=True)
@@ -185,10 +190,11 @@ class Document(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Ticket(Base):
+class Ticket(Part, Base):
     """An after-care (사후관리) ticket the SME opened; the supplier answers before ``due_at``."""
 
     __tablename__ = "dep_tickets"
+    __owner_key__ = "record_id"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     record_id: Mapped[str] = mapped_column(ForeignKey("dep_records.id", ondelete="CASCADE"), index=True)

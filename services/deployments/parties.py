@@ -24,6 +24,8 @@ from services.kit.principal import Principal
 class Facts:
     designated: bool  # the lead supplier was a designated specialist company on the contract date
     factory_checked: bool  # the factory was found among the SME's and matches region and industry
+    # The SME's and suppliers' registered names (Korean and English): the record is found by them.
+    party_names: tuple[str, ...] = ()
 
 
 def raise_if(errors: list[FieldError]) -> None:
@@ -95,8 +97,10 @@ async def check_parties(request: Request, principal: Principal, data: Deployment
                 Msg("'{sme_company_id}' is not an SME", sme_company_id=data.sme_company_id),
             )
         )
+    suppliers = []
     for i, supplier_id in enumerate(data.supplier_company_ids):
         supplier = await _company(client, supplier_id)
+        suppliers.append(supplier)
         loc = f"body.supplier_company_ids[{i}]"
         if supplier is None:
             errors.append(
@@ -117,4 +121,13 @@ async def check_parties(request: Request, principal: Principal, data: Deployment
         f"/{data.supplier_company_ids[0]}/designation-status",
         params={"on": data.contract.signed_on.isoformat()},
     )
-    return Facts(designated=bool(status.get("designated")), factory_checked=factory_checked)
+    names = tuple(
+        text
+        for company in (sme, *suppliers)
+        if company is not None
+        for text in (company.get("name") or {}).values()
+        if isinstance(text, str)
+    )
+    return Facts(
+        designated=bool(status.get("designated")), factory_checked=factory_checked, party_names=names
+    )

@@ -17,6 +17,7 @@ from services.kit.errors import NotFound
 from services.kit.facets import FacetCount, grouped, total, without
 from services.kit.messages import Msg
 from services.kit.principal import Principal, Role
+from services.kit.search_terms import holding
 
 PUBLISHED = DeploymentRecord.status == "published"
 
@@ -73,7 +74,7 @@ def filtered(f: Filters) -> Select[DeploymentRecord]:
     if f.evidence is not None:
         stmt = stmt.where(DeploymentRecord.id.in_(select(Kpi.record_id).where(Kpi.source == f.evidence)))
     if f.q:
-        stmt = stmt.where(DeploymentRecord.search_text.contains(f.q.strip().lower(), autoescape=True))
+        stmt = stmt.where(holding(DeploymentRecord.search_text, f.q))
     return stmt
 
 

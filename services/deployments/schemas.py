@@ -11,6 +11,7 @@ from services.kit.bodies import InputModel, PatchModel
 from services.kit.facets import FacetCount
 from services.kit.fields import IndustryCode, RegionCode, Slug, SubFieldCode
 from services.kit.i18n import LocalizedText
+from services.kit.kpi_vocabulary import TelemetryKpi
 from services.kit.reference import KpiKind, ProjectProcess, SystemLevel
 
 # Project dates of the programmes' era: derived dates (plans, after-care ends) stay far from date.max.
@@ -20,18 +21,8 @@ RecordStatus = Literal["draft", "submitted", "confirmed", "verified", "published
 StageStatus = Literal["planned", "in_progress", "done", "approved"]
 Side = Literal["sme", "vendor"]
 Severity = Literal["critical", "major", "minor"]
-# The KPIs the analytics service measures from telemetry (ISO 22400 names).
-AnalyticsKpi = Literal[
-    "oee",
-    "availability",
-    "performance",
-    "quality",
-    "throughput",
-    "defect_rate",
-    "energy_per_good_unit",
-    "mtbf",
-    "mttr",
-]
+# The KPIs the analytics service measures from telemetry (ISO 22400 names; services.kit.kpi_vocabulary).
+AnalyticsKpi = TelemetryKpi
 
 _EXAMPLE: dict[str, Any] = {
     "title": {"ko": "대성정밀 생산관리 시스템 구축", "en": "Daesung Precision MES deployment"},

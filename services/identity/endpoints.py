@@ -27,19 +27,26 @@ from services.identity.schemas import (
     UserOut,
 )
 from services.kit.clients import bearer_token, service_client
+from services.kit.contract import Declared, answers
 from services.kit.db import SessionDep
-from services.kit.errors import Forbidden, NotFound, ValidationFailed, field_error
+from services.kit.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    ValidationFailed,
+    field_error,
+)
 from services.kit.fields import IsoDateTime, Slug
 from services.kit.messages import Msg
 from services.kit.pagination import Page, PageDep, paginate
 from services.kit.principal import AdminOnly, Authenticated, SmeOnly
-from services.kit.spec import Responses
 
 router = APIRouter()
 
-NOT_FOUND: Responses = {404: {"description": "no such organisation, client or consent"}}
-FORBIDDEN: Responses = {403: {"description": "another organisation's, or the role does not allow it"}}
-KEYCLOAK: Responses = {503: {"description": "Keycloak unreachable or refused the change; retry"}}
+NOT_FOUND: Declared = (NotFound, "no such organisation, client or consent")
+FORBIDDEN: Declared = (Forbidden, "another organisation's, or the role does not allow it")
+KEYCLOAK: Declared = (ServiceUnavailable, "Keycloak unreachable or refused the change; retry")
 
 
 def directory(request: Request, session: SessionDep) -> IdentityDirectory:
@@ -75,13 +82,14 @@ def _credentials(request: Request, org_id: str, client: GatewayClient, secret: s
     "/organisations",
     status_code=201,
     summary="Create an organisation (admin)",
-    responses={409: {"description": "id taken"}, **FORBIDDEN},
 )
+@answers((Conflict, "id taken"), FORBIDDEN)
 def create_organisation(body: OrganisationIn, _admin: AdminOnly, session: SessionDep) -> OrganisationOut:
     return service.organisation_out(service.create_organisation(session, body))
 
 
 @router.get("/organisations", summary="List organisations (signed-in users)")
+@answers()
 def list_organisations(
     _principal: Authenticated, session: SessionDep, page: PageDep, kind: OrgKind | None = None
 ) -> Page[OrganisationOut]:
@@ -90,7 +98,8 @@ def list_organisations(
     )
 
 
-@router.get("/organisations/{org_id}", summary="One organisation (signed-in users)", responses=NOT_FOUND)
+@router.get("/organisations/{org_id}", summary="One organisation (signed-in users)")
+@answers(NOT_FOUND)
 def get_organisation(org_id: str, _principal: Authenticated, session: SessionDep) -> OrganisationOut:
     return service.organisation_out(repository.get_organisation(session, org_id))
 
@@ -99,8 +108,8 @@ def get_organisation(org_id: str, _principal: Authenticated, session: SessionDep
     "/organisations/{org_id}/users",
     status_code=201,
     summary="Create a user of the organisation in the identity provider (admin)",
-    responses={**NOT_FOUND, **FORBIDDEN, **KEYCLOAK, 409: {"description": "username taken"}},
 )
+@answers(NOT_FOUND, FORBIDDEN, KEYCLOAK, (Conflict, "username taken"))
 def create_user(
     org_id: str, body: UserIn, _admin: AdminOnly, session: SessionDep, users: DirectoryDep
 ) -> UserOut:
@@ -110,8 +119,8 @@ def create_user(
 @router.get(
     "/organisations/{org_id}/users",
     summary="Users created through the API for the organisation (its members, admin)",
-    responses={**NOT_FOUND, **FORBIDDEN},
 )
+@answers(NOT_FOUND, FORBIDDEN)
 def list_users(org_id: str, principal: Authenticated, session: SessionDep, page: PageDep) -> Page[UserOut]:
     principal.require_org(org_id)
     repository.get_organisation(session, org_id)
@@ -145,7 +154,15 @@ async def _require_factory_of(request: Request, org_id: str, factory_id: str) ->
     summary="Register an edge gateway client for one of the organisation's factories (its SME, admin)",
     description="Answers the client secret once; the gateway exchanges it at `token_endpoint` "
     "(grant_type=client_credentials) for tokens that upload only for that factory.",
-    responses={**NOT_FOUND, **FORBIDDEN, **KEYCLOAK, 409: {"description": "client id taken"}},
+)
+@answers(
+    NOT_FOUND,
+    FORBIDDEN,
+    (
+        ServiceUnavailable,
+        "Keycloak or the companies service is unreachable, or Keycloak refused the change; retry",
+    ),
+    (Conflict, "client id taken"),
 )
 async def register_gateway(
     request: Request,
@@ -165,8 +182,8 @@ async def register_gateway(
 @router.get(
     "/organisations/{org_id}/gateway-clients",
     summary="Gateway clients of the organisation (its members, admin)",
-    responses={**NOT_FOUND, **FORBIDDEN},
 )
+@answers(NOT_FOUND, FORBIDDEN)
 def list_gateways(
     org_id: str,
     principal: Authenticated,
@@ -183,8 +200,8 @@ def list_gateways(
 @router.post(
     "/organisations/{org_id}/gateway-clients/{client_id}/rotate-secret",
     summary="Give a gateway client a new secret; the old one stops working (its SME, admin)",
-    responses={**NOT_FOUND, **FORBIDDEN, **KEYCLOAK, 409: {"description": "client disabled"}},
 )
+@answers(NOT_FOUND, FORBIDDEN, KEYCLOAK, (Conflict, "client disabled"))
 def rotate_secret(
     request: Request,
     org_id: str,
@@ -201,8 +218,8 @@ def rotate_secret(
 @router.post(
     "/organisations/{org_id}/gateway-clients/{client_id}/disable",
     summary="Disable a gateway client: it gets no more tokens (its SME, admin)",
-    responses={**NOT_FOUND, **FORBIDDEN, **KEYCLOAK, 409: {"description": "already disabled"}},
 )
+@answers(NOT_FOUND, FORBIDDEN, KEYCLOAK, (Conflict, "already disabled"))
 def disable_gateway(
     org_id: str, client_id: str, principal: SmeOnly, session: SessionDep, clients: DirectoryDep
 ) -> GatewayClientOut:
@@ -214,13 +231,14 @@ def disable_gateway(
     "/consents",
     status_code=201,
     summary="Let a vendor organisation see the caller's data of one scope (SME; admin on its behalf)",
-    responses={**FORBIDDEN, 409: {"description": "the same consent is active"}},
 )
+@answers(FORBIDDEN, (Conflict, "the same consent is active"))
 def grant_consent(body: ConsentIn, principal: SmeOnly, session: SessionDep) -> ConsentOut:
     return service.consent_out(service.grant_consent(session, principal, body))
 
 
 @router.get("/consents", summary="Consents the caller's organisation gave or received (admin: all)")
+@answers((Forbidden, "the token names no organisation"))
 def list_consents(
     principal: Authenticated,
     session: SessionDep,
@@ -245,8 +263,8 @@ def list_consents(
 @router.get(
     "/consents/check",
     summary="Does the owner let the grantee see this scope (and factory)? For other services",
-    responses=FORBIDDEN,
 )
+@answers((Forbidden, "only the owner, the grantee or an admin may ask"))
 def check_consent(
     principal: Authenticated,
     session: SessionDep,
@@ -263,7 +281,8 @@ def check_consent(
     return ConsentCheck(granted=consent is not None, consent_id=consent.id if consent else None)
 
 
-@router.get("/consents/{consent_id}", summary="One consent (its owner, grantee, admin)", responses=NOT_FOUND)
+@router.get("/consents/{consent_id}", summary="One consent (its owner, grantee, admin)")
+@answers(NOT_FOUND)
 def get_consent(consent_id: str, principal: Authenticated, session: SessionDep) -> ConsentOut:
     consent = repository.get_consent(session, consent_id)
     if not (principal.acts_for(consent.owner_org_id) or principal.acts_for(consent.grantee_org_id)):
@@ -275,13 +294,14 @@ def get_consent(consent_id: str, principal: Authenticated, session: SessionDep) 
 @router.delete(
     "/consents/{consent_id}",
     summary="Revoke a consent (its owner, admin)",
-    responses={**NOT_FOUND, **FORBIDDEN, 409: {"description": "already revoked"}},
 )
+@answers(NOT_FOUND, FORBIDDEN, (Conflict, "already revoked"))
 def revoke_consent(consent_id: str, principal: SmeOnly, session: SessionDep) -> ConsentOut:
     return service.consent_out(service.revoke_consent(session, principal, consent_id))
 
 
 @router.get("/audit", summary="Audit log of every write: who, when, what, before and after (admin)")
+@answers()
 def audit_log(
     _admin: AdminOnly,
     session: SessionDep,
@@ -301,6 +321,7 @@ def audit_log(
 
 
 @router.get("/me", summary="Who am I: the caller's token as the platform reads it")
+@answers()
 def me(principal: Authenticated, session: SessionDep) -> Me:
     org = session.get(Organisation, principal.org_id) if principal.org_id else None
     return Me(

@@ -2,9 +2,10 @@
 
 One session hook for every service: after each flush it inserts one row per inserted, updated or deleted
 ORM object into the audit table, in the same transaction as the write (a rolled-back request leaves no
-trail of a change that never happened). The table belongs to the identity service's migrations; the hook
-finds it by reflection, once per engine, and stays silent on a database that does not hold it (a service
-process with a database of its own).
+trail of a change that never happened). A root whose only change is the version stamp the versioning rule
+moved for a change of one of its parts gets no row: the part's own row says what changed. The table
+belongs to the identity service's migrations; the hook finds it by reflection, once per engine, and stays
+silent on a database that does not hold it (a service process with a database of its own).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
 from services.kit.db import utcnow
+from services.kit.versioning import Versioned
 
 AUDIT_TABLE = "idn_audit_log"
 REDACTED = "***"
@@ -101,6 +103,15 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return before, after
 
 
+def _stamps_only(obj: Any, after: dict[str, Any]) -> bool:
+    """An update that moved nothing but a root's version stamps: the versioning rule's bump for a change of
+    one of its parts, which has its own entry in the same flush."""
+    if not isinstance(obj, Versioned):
+        return False
+    counter = inspect(obj).mapper.version_id_col
+    return set(after) <= {"updated_at", *([counter.name] if counter is not None else [])}
+
+
 def _primary_key(obj: Any) -> str:
     mapper = inspect(obj).mapper
     values = mapper.primary_key_from_instance(obj)
@@ -114,7 +125,7 @@ def _rows(session: Session, table_name: str) -> list[dict[str, Any]]:
     entries += [("create", obj, None, _loaded(obj)) for obj in session.new]
     for obj in session.dirty:
         before, after = _changes(obj)
-        if after:
+        if after and not _stamps_only(obj, after):
             entries.append(("update", obj, before, after))
     entries += [("delete", obj, _loaded(obj), None) for obj in session.deleted]
     return [

@@ -1,13 +1,16 @@
 """Who may call each operation and which errors it answers, read from the route table into OpenAPI.
 
-Read from the route table, not written by hand per route: an operation whose dependencies verify a token
-answers 401; one that requires roles answers 403 and names them; a public read (``MaybePrincipal``) takes
-a token but does not need one (security ``[{}, bearer]``); every ``/api/`` operation may answer 429 (the
-rate limiter), every operation with parameters or a body 422, one with a path parameter 404 (an unknown
-id), and every ``/api/`` write 409 (a duplicate a concurrent request inserted first). Every other error
-status an operation may answer is found in the code its endpoint and dependencies run
-(``services.kit.raises``). Every error response has the one error shape of ``services.kit.errors`` (the
-component ``Error``, also in place of FastAPI's HTTPValidationError).
+Two sources, each said once. What the route table implies is read from it: an operation whose
+dependencies verify a token answers 401; one that requires roles answers 403 and names them; a public read
+(``MaybePrincipal``) takes a token but does not need one (security ``[{}, bearer]``); every ``/api/``
+operation may answer 429 (the rate limiter), every operation with parameters or a body 422, one with a
+body 400 (undecodable), one with a ``cursor`` 400 (not minted by the list), one with a path parameter 404
+(an unknown id), and every ``/api/`` write 409 (a duplicate a concurrent request inserted first). Every
+other error an endpoint answers, it declares with :func:`answers` (the ``services.kit.errors`` classes it
+raises, through its dependencies and the services it calls); every ``/api/`` endpoint declares, even when
+it answers nothing more (``@answers()``), and ``tests/contract`` holds each to what it answers. Every
+error response has the one error shape of ``services.kit.errors`` (the component ``Error``, also in place
+of FastAPI's HTTPValidationError).
 """
 
 from __future__ import annotations
@@ -15,15 +18,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from services.kit.errors import ERROR_SCHEMA
+from services.kit.errors import ERROR_SCHEMA, PlatformError
 from services.kit.principal import current_principal, optional_principal
-from services.kit.raises import raised_codes
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 _DESCRIPTIONS = {
@@ -39,6 +41,44 @@ _DESCRIPTIONS = {
     "429": "too many requests: retry after Retry-After seconds",
     "503": "a dependency is unavailable: retry after Retry-After seconds",
 }
+
+
+Declared = type[PlatformError] | tuple[type[PlatformError], str]
+"""An error an endpoint answers: its class, or its class and what it means there."""
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+_DECLARED = "__answers__"
+
+
+def answers(*errors: Declared) -> Callable[[Endpoint], Endpoint]:
+    """Declare the errors an endpoint answers beyond those its route table implies (see the module):
+
+        @router.post("/{model_id}/versions", ...)
+        @answers((Conflict, "version exists or is not newer"), ServiceUnavailable)
+        def create_version(...): ...
+
+    ``@answers()`` says it answers none. The endpoint itself is returned, marked (routing is unchanged)."""
+    described: dict[int, str] = {}
+    for error in errors:
+        kind, description = (
+            error if isinstance(error, tuple) else (error, _DESCRIPTIONS.get(str(error.status_code), "error"))
+        )
+        if kind.status_code in described:
+            raise TypeError(f"two declarations of status {kind.status_code}")
+        described[kind.status_code] = description
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, _DECLARED, described)
+        return endpoint
+
+    return mark
+
+
+def declared_errors(endpoint: Callable[..., Any]) -> dict[int, str] | None:
+    """The status codes (with their meaning) ``endpoint`` declared with :func:`answers`; None if it did not
+    declare."""
+    declared: dict[int, str] | None = getattr(endpoint, _DECLARED, None)
+    return declared
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
@@ -58,10 +98,6 @@ class Operation:
     protected: bool  # depends on current_principal: a token is required
     reads_token: bool  # depends on optional_principal or current_principal: a sent token is verified
     role_sets: tuple[frozenset[str], ...]  # each require_roles(...) on the way: one role of each is needed
-
-    def raises(self) -> frozenset[int]:
-        """The error status codes the code of the endpoint and of its dependencies can raise."""
-        return raised_codes(self.route.endpoint, *_calls(self.route.dependant))
 
 
 def operations(app: FastAPI) -> list[Operation]:
@@ -89,14 +125,15 @@ def _error(code: str, description: str | None = None) -> dict[str, Any]:
 def _document(operation: dict[str, Any], access: Operation) -> None:
     roles = sorted({role for roles in access.role_sets for role in roles})
     responses: dict[str, Any] = operation.setdefault("responses", {})
-    wanted: dict[str, str | None] = {}
+    described = {str(code): text for code, text in (declared_errors(access.route.endpoint) or {}).items()}
     if access.reads_token and not access.protected:
         operation["security"] = [{}, *[s for s in operation.get("security", []) if s]]
-    codes = set(access.raises())
+    codes: set[int] = set()
     if access.reads_token:  # a public read refuses an invalid token it was sent
         codes.add(401)
     if roles:
-        wanted["403"] = f"requires role {' or '.join(roles)} (admins always)"
+        needed = f"requires role {' or '.join(roles)} (admins always)"
+        described["403"] = f"{described['403']}; {needed}" if "403" in described else needed
     if "{" in access.path:
         codes.add(404)
     if access.path.startswith("/api/"):
@@ -109,14 +146,31 @@ def _document(operation: dict[str, Any], access: Operation) -> None:
         codes.add(400)  # a body that cannot be decoded at all (FastAPI's own answer)
     if any(p["name"] == "cursor" for p in operation.get("parameters", [])):
         codes.add(400)  # services.kit.pagination refuses a cursor it did not mint
+    for code, description in described.items():
+        responses[code] = _error(code, description)
     for status in sorted(codes):
-        wanted.setdefault(str(status), None)
-    for code, description in wanted.items():
-        responses.setdefault(code, _error(code, description))
+        responses.setdefault(str(status), _error(str(status)))
     for code, response in responses.items():
         # Every error answers the one error body, whatever FastAPI or the route declared.
         if code[0] in "45":
             response["content"] = _error(code)["content"]
+    for parameter in operation.get("parameters", []):
+        _absent_is_null(parameter.get("schema", {}))
+
+
+def _absent_is_null(schema: dict[str, Any]) -> None:
+    """A query string or a header cannot carry JSON null: an optional parameter is absent or a value. The
+    ``anyOf [..., null]`` FastAPI documents for ``str | None`` reads as "send null", which arrives as the
+    text ``null`` (schemathesis sent ``If-Match: null``), so the null branch is dropped."""
+    branches = schema.get("anyOf", [])
+    if {"type": "null"} not in branches:
+        return
+    rest = [branch for branch in branches if branch != {"type": "null"}]
+    del schema["anyOf"]
+    if len(rest) == 1:
+        schema.update(rest[0])
+    else:
+        schema["anyOf"] = rest
 
 
 _PARAMETER = re.compile(r"{(\w+)(?::path)?}")

@@ -1,8 +1,16 @@
-"""Keyset (cursor) pagination: ``{"items": [...], "next_cursor": str | None}``, stable order."""
+"""Keyset (cursor) pagination: ``{"items": [...], "next_cursor": str | None}``, stable order.
+
+A cursor is opaque to clients but not shapeless: it is the URL-safe base64 of a JSON array, unpadded, so
+it starts with ``W`` (the first six bits of ``[``) and its length is never one more than a multiple of
+four. ``CURSOR_PATTERN`` says so in the ``cursor`` parameter's schema (a generated client or fuzzer sends
+nothing else) and :func:`decode_cursor` checks it first; a cursor of that shape that this list did not
+mint is still refused (400 naming ``query.cursor``): only the server knows which positions exist.
+"""
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
@@ -20,6 +28,21 @@ T = TypeVar("T")
 M = TypeVar("M")
 
 MAX_LIMIT = 200
+_B64 = "[A-Za-z0-9_-]"
+CURSOR_PATTERN = f"^W{_B64}{{3}}(?:{_B64}{{4}})*(?:{_B64}{{2,3}})?$"
+_CURSOR = re.compile(CURSOR_PATTERN)
+
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        min_length=1,  # an empty cursor is none: leave the parameter out for the first page
+        max_length=2048,
+        description="`next_cursor` of the previous page.",
+        json_schema_extra={"pattern": CURSOR_PATTERN},
+    ),
+]
+"""The ``cursor`` parameter of a list: its shape documented, checked by :func:`decode_cursor` (a 400 with
+the catalogue's message rather than a generic pattern error)."""
 
 
 class Page(BaseModel, Generic[T]):
@@ -34,7 +57,7 @@ class PageParams(BaseModel):
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1-200).")] = 50,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: CursorQuery = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor)
 
@@ -57,6 +80,8 @@ def encode_cursor(values: Sequence[Any]) -> str:
 
 def decode_cursor(cursor: str, count: int) -> list[Any]:
     """The ``count`` values of a cursor made by :func:`encode_cursor`, else 400 naming ``query.cursor``."""
+    if not _CURSOR.match(cursor):
+        raise malformed_cursor()
     try:
         values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, orjson.JSONDecodeError) as exc:

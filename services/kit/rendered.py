@@ -4,45 +4,51 @@ A list page of 50 full records spent most of its time building and validating th
 and FastAPI validated and serialised them once more on the way out. An entity's output changes only with a
 write, which moves a stamp the list query reads anyway (a version counter, an ``updated_at``): keyed by that
 stamp and whatever else the output depends on, its JSON is built once and reused by every page showing it.
-Each process keeps its own (one per app: a test's fresh database gets a fresh one); a stamp read from the
-database is never stale, so processes need not agree.
+Each process keeps its own, in its cache of rendered JSON (services.kit.cache: bounded by bytes and time;
+one per app, so a test's fresh database gets a fresh one); a stamp read from the database is never stale, so
+processes need not agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import TypeVar
 
 import orjson
 from fastapi import Response
 from pydantic import BaseModel
 
-from services.kit.lru import Lru
+from services.kit.cache import PUBLIC, Cache, Caches, Key
 
 R = TypeVar("R")
-KEPT = 8192  # entities per kind: a few MiB of JSON for full deployment records (~5 KiB each)
 
 
+def rendered_key(kind: str, identity: Hashable) -> Key:
+    """The one key of an entity's JSON: ``identity`` is its id, its version stamp and whatever else its
+    output depends on (the view of it a caller gets, e.g. with private fields; never the caller)."""
+    return Key(f"rendered.{kind}", PUBLIC, identity)
+
+
+@dataclass(frozen=True)
 class Rendered:
-    """Bounded (least recently used goes first) JSON of entities by key."""
+    """The JSON of the entities called ``kind``, in the process's cache of rendered JSON."""
 
-    def __init__(self, kept: int = KEPT) -> None:
-        self._json: Lru[Hashable, bytes] = Lru(kept)
+    cache: Cache[bytes]
+    kind: str
 
-    def known(self, key: Hashable) -> bytes | None:
-        return self._json.get(key)
+    def known(self, identity: Hashable) -> bytes | None:
+        return self.cache.get(rendered_key(self.kind, identity))
 
-    def keep(self, key: Hashable, model: BaseModel) -> bytes:
+    def keep(self, identity: Hashable, model: BaseModel) -> bytes:
         # as FastAPI renders a response model: by alias, unset and None fields included
-        return self._json.put(key, model.model_dump_json(by_alias=True).encode())
+        body = model.model_dump_json(by_alias=True).encode()
+        return self.cache.put(rendered_key(self.kind, identity), body)
 
 
-def rendered_of(state: Any, name: str) -> Rendered:
-    """The app's rendered JSON of the entities called ``name``."""
-    kinds: dict[str, Rendered] | None = getattr(state, "rendered", None)
-    if kinds is None:
-        kinds = state.rendered = {}
-    return kinds.setdefault(name, Rendered())
+def rendered_of(caches: Caches, kind: str) -> Rendered:
+    """The process's rendered JSON of the entities called ``kind``."""
+    return Rendered(caches.rendered, kind)
 
 
 def rendered_page(

@@ -103,6 +103,31 @@ class RateLimitSettings(BaseModel):
 
     uploads_per_minute: int = Field(default=600, description="per gateway client")
     public_per_minute: int = Field(default=1200, description="per address, requests without a valid token")
+    portal_per_minute: int = Field(default=600, description="per address, portal pages (static files aside)")
+
+
+class CacheSettings(BaseModel):
+    """Budgets of the process's caches (services.kit.cache): bytes each may hold, seconds an entry lives.
+    The defaults total 44 MiB."""
+
+    portal_bytes: int = Field(default=8 * 1024 * 1024, description="public API answers the portal read")
+    pages_bytes: int = Field(default=4 * 1024 * 1024, description="browse pages of signed-out visitors")
+    rendered_bytes: int = Field(default=12 * 1024 * 1024, description="JSON of stored entities")
+    answers_bytes: int = Field(default=4 * 1024 * 1024, description="facet counts, search hits, aggregates")
+    reference_bytes: int = Field(
+        default=8 * 1024 * 1024, description="standards, factories and registers read from other services"
+    )
+    manifests_bytes: int = Field(default=8 * 1024 * 1024, description="Iceberg manifest lists and manifests")
+    portal_seconds: float = Field(
+        default=615.0, description="a portal answer: fresh for 15 s, then served stale while refreshed"
+    )
+    pages_seconds: float = Field(default=615.0, description="a kept page: no longer than its answers")
+    rendered_seconds: float = 3600.0
+    answers_seconds: float = 600.0
+    reference_seconds: float = Field(
+        default=3600.0, description="at most; each lookup's own time is reference_cache_seconds"
+    )
+    manifests_seconds: float = 3600.0
 
 
 class WriterSettings(BaseModel):
@@ -165,6 +190,7 @@ class PlatformSettings(BaseSettings):
     keycloak: KeycloakSettings = Field(default_factory=KeycloakSettings)
     upload: UploadSettings = Field(default_factory=UploadSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
     writer: WriterSettings = Field(default_factory=WriterSettings)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
 

@@ -154,7 +154,11 @@ class DevIssuer:
     @staticmethod
     def _load_or_create(key_path: Path | None) -> rsa.RSAPrivateKey:
         if key_path is not None and key_path.exists():
-            loaded = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+            # The key is the one this class generated and wrote (mode 0600): checking its primes again
+            # costs as much as making a new key (~0.1 s of every start of the embedded platform).
+            loaded = serialization.load_pem_private_key(
+                key_path.read_bytes(), password=None, unsafe_skip_rsa_key_validation=True
+            )
             assert isinstance(loaded, rsa.RSAPrivateKey)
             return loaded
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -7,11 +7,11 @@ out (null), never shown as zero.
 from __future__ import annotations
 
 import logging
-import time
 from collections import defaultdict
 
 from fastapi import Request
 
+from services.kit.cache import PUBLIC, Key, caches
 from services.kit.clients import service_client
 from services.kit.errors import ServiceUnavailable
 from services.standards.schemas import KeyEquipmentOut, ModelOut, VersionAdoption
@@ -20,14 +20,20 @@ log = logging.getLogger(__name__)
 InUse = dict[str, list[VersionAdoption]]
 
 
+def _in_use_key() -> Key:
+    """The one key of the adoption counts: public figures, read without a token."""
+    return Key("companies.equipment-adoption", PUBLIC, None)
+
+
 async def _in_use(request: Request) -> InUse | None:
-    """Every model version in use (one call for all), read again after ``reference_cache_seconds``: every
-    list page and model page shows these public figures, which may be that much late. None when the
-    companies service does not answer (not remembered: the next request asks again)."""
-    state = request.app.state
-    cached: tuple[float, InUse] | None = getattr(state, "adoption_in_use", None)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
+    """Every model version in use (one call for all), read again after ``reference_cache_seconds`` (kept in
+    the process's reference cache): every list page and model page shows these public figures, which may be
+    that much late. None when the companies service does not answer (not kept: the next request asks
+    again)."""
+    cache = caches(request).reference
+    kept: InUse | None = cache.get(_in_use_key())
+    if kept is not None:
+        return kept
     try:
         rows = await service_client(request).get_json("companies", "/equipment-adoption")
     except ServiceUnavailable:
@@ -40,8 +46,8 @@ async def _in_use(request: Request) -> InUse | None:
                 version=row["model_version"], factories=row["factories"], equipment=row["equipment"]
             )
         )
-    state.adoption_in_use = (time.monotonic() + state.settings.reference_cache_seconds, dict(found))
-    return dict(found)
+    ttl_s = request.app.state.settings.reference_cache_seconds
+    return cache.put(_in_use_key(), dict(found), ttl_s=ttl_s)
 
 
 async def by_model(request: Request, model_ids: list[str] | None) -> InUse | None:

@@ -10,14 +10,22 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from services.kit.bodies import read_limited
+from services.kit.cache import caches
+from services.kit.contract import Declared, answers
 from services.kit.db import SessionDep
-from services.kit.errors import ValidationFailed, field_error
+from services.kit.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+    field_error,
+)
 from services.kit.i18n import prefers_korean
 from services.kit.messages import Msg
 from services.kit.pagination import Page, PageDep, page_rows
 from services.kit.principal import AdminOnly, MaybePrincipal
 from services.kit.rendered import rendered_of, rendered_page
-from services.kit.spec import Responses
 from services.standards import adoption, documents, repository, service, validation
 from services.standards.auth import Curator
 from services.standards.exports import aas_environment, aas_submodel, json_schema
@@ -27,6 +35,7 @@ from services.standards.schemas import (
     SEMVER,
     DataItem,
     ImportParams,
+    ImportReport,
     ImportResult,
     KeyEquipmentOut,
     ModelCreate,
@@ -46,7 +55,7 @@ from services.standards.schemas import (
 
 router = APIRouter()
 
-NOT_FOUND: Responses = {404: {"description": "no such model or version (drafts of others are not shown)"}}
+NOT_FOUND: Declared = (NotFound, "no such model or version (drafts of others are not shown)")
 
 
 def _visible_version(
@@ -57,15 +66,15 @@ def _visible_version(
 
 VisibleVersion = Annotated[VersionOut, Depends(_visible_version)]
 """The version the path names, if the caller may see it (published, or the caller's own draft); else 404."""
-CONFLICT: Responses = {409: {"description": "version exists, is not newer, or is published (immutable)"}}
+CONFLICT: Declared = (Conflict, "version exists, is not newer, or is published (immutable)")
 
 
 @router.post(
     "",
     status_code=201,
     summary="Create an equipment model with its first draft version (vendor, admin)",
-    responses={409: {"description": "model id taken"}},
 )
+@answers((Conflict, "model id taken"))
 def create_model(body: ModelCreate, principal: Curator, session: SessionDep) -> ModelOut:
     return service.model_out(service.create_model(session, principal, body))
 
@@ -75,6 +84,7 @@ def create_model(body: ModelCreate, principal: Curator, session: SessionDep) -> 
     summary="List and search equipment models (public: published ones; owners also see their drafts)",
     response_model=Page[ModelOut],
 )
+@answers()
 async def list_models(
     request: Request,
     session: SessionDep,
@@ -119,7 +129,7 @@ async def list_models(
         found = repository.models_by_id(session, [m.id for m in missing])
         return [service.model_out(found[m.id]).model_copy(update={"adoption": m.adoption}) for m in missing]
 
-    rendered = rendered_of(request.app.state, "standards")
+    rendered = rendered_of(caches(request), "standards")
     return await run_in_threadpool(rendered_page, listed, repository.Listed.key, rendered, build, cursor)
 
 
@@ -128,6 +138,7 @@ async def list_models(
     summary="Progress toward the plan's 500 standardised key equipment types: published models per "
     "equipment type, sub-field and KSIC industry (public)",
 )
+@answers()
 async def key_equipment(request: Request, session: SessionDep) -> KeyEquipmentOut:
     progress = await run_in_threadpool(service.key_equipment, session)
     types = await run_in_threadpool(repository.published_model_types, session)
@@ -137,8 +148,8 @@ async def key_equipment(request: Request, session: SessionDep) -> KeyEquipmentOu
 @router.get(
     "/{model_id}",
     summary="One equipment model with its versions (public when published)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 async def get_model(
     model_id: str, request: Request, session: SessionDep, principal: MaybePrincipal
 ) -> ModelOut:
@@ -146,14 +157,14 @@ async def get_model(
     return (await adoption.with_adoption(request, [service.model_out(row)]))[0]
 
 
-@router.patch("/{model_id}", summary="Change a model's names or type (owner or admin)", responses=NOT_FOUND)
+@router.patch("/{model_id}", summary="Change a model's names or type (owner or admin)")
+@answers(NOT_FOUND)
 def update_model(model_id: str, body: ModelPatch, principal: Curator, session: SessionDep) -> ModelOut:
     return service.model_out(service.update_model(session, principal, model_id, body))
 
 
-@router.get(
-    "/{model_id}/versions", summary="Versions of a model (public when published)", responses=NOT_FOUND
-)
+@router.get("/{model_id}/versions", summary="Versions of a model (public when published)")
+@answers(NOT_FOUND)
 def list_versions(model_id: str, session: SessionDep, principal: MaybePrincipal) -> list[VersionOut]:
     model = service.visible_model(session, principal, model_id)
     return [service.version_out(session, v) for v in model.versions if service.can_see(principal, model, v)]
@@ -163,8 +174,8 @@ def list_versions(model_id: str, session: SessionDep, principal: MaybePrincipal)
     "/{model_id}/versions",
     status_code=201,
     summary="Add a draft version (owner or admin)",
-    responses={**NOT_FOUND, **CONFLICT},
 )
+@answers(NOT_FOUND, CONFLICT)
 def add_version(model_id: str, body: VersionCreate, principal: Curator, session: SessionDep) -> VersionOut:
     return service.version_out(session, service.add_version(session, principal, model_id, body))
 
@@ -172,8 +183,8 @@ def add_version(model_id: str, body: VersionCreate, principal: Curator, session:
 @router.get(
     "/{model_id}/versions/{version}",
     summary="One model version with its data items (public when published)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def get_version(shown: VisibleVersion) -> VersionOut:
     return shown
 
@@ -181,8 +192,8 @@ def get_version(shown: VisibleVersion) -> VersionOut:
 @router.patch(
     "/{model_id}/versions/{version}",
     summary="Change a draft version (owner or admin)",
-    responses={**NOT_FOUND, **CONFLICT},
 )
+@answers(NOT_FOUND, CONFLICT)
 def update_version(
     model_id: str, version: str, body: VersionPatch, principal: Curator, session: SessionDep
 ) -> VersionOut:
@@ -192,8 +203,8 @@ def update_version(
 @router.post(
     "/{model_id}/versions/{version}/publish",
     summary="Publish a draft version: it becomes immutable (admin)",
-    responses={**NOT_FOUND, **CONFLICT},
 )
+@answers(NOT_FOUND, CONFLICT)
 def publish_version(model_id: str, version: str, principal: AdminOnly, session: SessionDep) -> VersionOut:
     return service.version_out(
         session, service.set_status(session, principal, model_id, version, "published")
@@ -203,8 +214,8 @@ def publish_version(model_id: str, version: str, principal: AdminOnly, session: 
 @router.post(
     "/{model_id}/versions/{version}/deprecate",
     summary="Deprecate a published version (admin)",
-    responses={**NOT_FOUND, **CONFLICT},
 )
+@answers(NOT_FOUND, CONFLICT)
 def deprecate_version(model_id: str, version: str, principal: AdminOnly, session: SessionDep) -> VersionOut:
     return service.version_out(
         session, service.set_status(session, principal, model_id, version, "deprecated")
@@ -214,8 +225,8 @@ def deprecate_version(model_id: str, version: str, principal: AdminOnly, session
 @router.post(
     "/{model_id}/versions/{version}/propose",
     summary="Propose a draft for review by the operators; it is locked until they decide (owner or admin)",
-    responses={**NOT_FOUND, 409: {"description": "not a draft nor a version with requested changes"}},
 )
+@answers(NOT_FOUND, (Conflict, "not a draft nor a version with requested changes"))
 def propose_version(
     model_id: str, version: str, body: ProposalCreate, principal: Curator, session: SessionDep
 ) -> VersionOut:
@@ -226,8 +237,8 @@ def propose_version(
     "/{model_id}/versions/{version}/reviews",
     summary="Review a proposed version: comment, request changes (back to the vendor) or approve (publish) "
     "(admin)",
-    responses={**NOT_FOUND, 409: {"description": "published, or not proposed (for a decision)"}},
 )
+@answers(NOT_FOUND, (Conflict, "published, or not proposed (for a decision)"))
 def review_version(
     model_id: str, version: str, body: ReviewCreate, principal: AdminOnly, session: SessionDep
 ) -> VersionOut:
@@ -237,8 +248,8 @@ def review_version(
 @router.get(
     "/{model_id}/versions/{version}/reviews",
     summary="The review history of a version: proposals, comments, decisions (owner or admin)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def list_reviews(model_id: str, version: str, principal: Curator, session: SessionDep) -> list[ReviewOut]:
     return service.reviews(session, principal, model_id, version)
 
@@ -247,8 +258,8 @@ def list_reviews(model_id: str, version: str, principal: Curator, session: Sessi
     "/{model_id}/versions/{version}/diff",
     summary="Items added, removed and changed since another version, and whether uploads stay valid "
     "(public when published)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def version_diff(
     model_id: str,
     version: str,
@@ -264,8 +275,8 @@ def version_diff(
 @router.post(
     "/{model_id}/versions/{version}/validate",
     summary="Check sample readings: every violation, valid ones normalised (public when published)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def validate_readings(
     model_id: str,
     version: str,
@@ -284,8 +295,8 @@ def validate_readings(
 @router.get(
     "/{model_id}/versions/{version}/json-schema",
     summary="JSON Schema of one reading (public when published)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def export_json_schema(shown: VisibleVersion, request: Request) -> dict[str, Any]:
     return json_schema(shown, request.app.state.settings.public_url)
 
@@ -293,8 +304,8 @@ def export_json_schema(shown: VisibleVersion, request: Request) -> dict[str, Any
 @router.get(
     "/{model_id}/versions/{version}/aas",
     summary="AAS submodel template (metamodel V3 JSON) of the version (public when published)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def export_aas(shown: VisibleVersion, request: Request) -> dict[str, Any]:
     return aas_submodel(shown, request.app.state.settings.public_url)
 
@@ -303,8 +314,8 @@ def export_aas(shown: VisibleVersion, request: Request) -> dict[str, Any]:
     "/{model_id}/versions/{version}/aas-environment",
     summary="AAS V3 Environment: the submodel template and the IEC 61360 concept descriptions of its items "
     "(public when published)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def export_aas_environment(shown: VisibleVersion, request: Request) -> dict[str, Any]:
     return aas_environment(shown, request.app.state.settings.public_url)
 
@@ -316,10 +327,10 @@ def export_aas_environment(shown: VisibleVersion, request: Request) -> dict[str,
     description="`format=json` describes the fields; `format=ipc` answers the schema serialized as an Arrow "
     "IPC message (`pyarrow.ipc.read_schema`), usable for Arrow and Parquet uploads.",
     responses={
-        **NOT_FOUND,
         200: {"content": {"application/json": {}, "application/vnd.apache.arrow.stream": {}}},
     },
 )
+@answers(NOT_FOUND)
 def export_arrow_schema(
     shown: VisibleVersion,
     layout: Literal["long", "wide"] = "long",
@@ -335,8 +346,8 @@ def export_arrow_schema(
     "/{model_id}/versions/{version}/example-payload",
     summary="An upload body with one valid reading per item, valid against the JSON Schema "
     "(public when published)",
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def export_example_payload(shown: VisibleVersion) -> dict[str, Any]:
     return documents.example_payload(shown)
 
@@ -346,8 +357,8 @@ def export_example_payload(shown: VisibleVersion) -> dict[str, Any]:
     summary="The version as a readable HTML page, Korean or English by Accept-Language or ?lang "
     "(public when published)",
     response_class=HTMLResponse,
-    responses=NOT_FOUND,
 )
+@answers(NOT_FOUND)
 def export_page(shown: VisibleVersion, request: Request) -> HTMLResponse:
     return HTMLResponse(documents.html_page(shown, prefers_korean(request)))
 
@@ -357,7 +368,9 @@ IMPORT_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "the document itself: AAS V3 JSON (Environment or Submodel), MTConnectDevices XML, "
-        f"or an OPC UA NodeSet2 XML; at most {MAX_IMPORT_BYTES} bytes; DTDs and entities are refused",
+        "or an OPC UA NodeSet2 XML; for OPC UA also several NodeSets (the models it requires) as a zip "
+        f"archive or a multipart/form-data upload; at most {MAX_IMPORT_BYTES} bytes; DTDs and entities are "
+        "refused",
         "content": {
             "application/json": {
                 "schema": {"type": "object"},
@@ -381,6 +394,15 @@ IMPORT_BODY: dict[str, Any] = {
                 '<Device id="d1" name="VMC"><DataItems><DataItem id="x" category="EVENT" type="EXECUTION"/>'
                 "</DataItems></Device></Devices></MTConnectDevices>",
             },
+            "application/zip": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
+                    },
+                }
+            },
         },
     }
 }
@@ -402,21 +424,37 @@ async def _document(request: Request) -> bytes:
     description="Creates a draft model whose items are the document's data elements, and answers with the "
     "mapping report: every element mapped (with notes on conversions) or dropped (with the reason). "
     "Nothing is created when the document is malformed, hostile or maps to nothing.",
-    responses={
-        400: {"description": "not well-formed JSON/XML, or a DTD/entity/external reference"},
-        409: {"description": "model id taken"},
-        413: {"description": f"document larger than {MAX_IMPORT_BYTES} bytes"},
-        422: {"description": "not a document of that standard, nothing to import, or bad query values"},
-    },
     openapi_extra=IMPORT_BODY,
 )
+@answers(
+    (BadRequest, "not well-formed JSON/XML, or a DTD/entity/external reference"),
+    (Conflict, "model id taken"),
+    (PayloadTooLarge, f"document larger than {MAX_IMPORT_BYTES} bytes"),
+    (ValidationFailed, "not a document of that standard, nothing to import, or bad query values"),
+)
 def import_document(
+    request: Request,
     source: ImportFormat,
     params: Annotated[ImportParams, Query()],
     principal: Curator,  # before the body: who may not import is refused without reading it
     document: Annotated[bytes, Depends(_document)],
     session: SessionDep,
 ) -> ImportResult:
-    model, report = service.import_model(session, principal, source, document, params)
+    model, report = service.import_model(
+        session, principal, source, document, params, prefers_korean(request)
+    )
     version = service.version_out(session, model.versions[-1])
     return ImportResult(model=service.model_out(model), version=version, report=report)
+
+
+@router.get(
+    "/{model_id}/versions/{version}/import-report",
+    summary="The mapping report of a version imported from a document (who may see the version)",
+    description="What became of every element of the imported document: mapped (with notes), kept as an "
+    "attribute, or dropped with the reason; in Korean with ?lang=ko or Accept-Language: ko.",
+)
+@answers((NotFound, "no such model or version, or the version was not imported"))
+def get_import_report(
+    model_id: str, version: str, request: Request, session: SessionDep, principal: MaybePrincipal
+) -> ImportReport:
+    return service.import_report(session, principal, model_id, version, prefers_korean(request))

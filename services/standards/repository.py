@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.kit.errors import NotFound
 from services.kit.messages import Msg
 from services.kit.principal import Principal
-from services.standards.models import EquipmentModel, ModelTerm, ModelVersion, Review
+from services.standards.models import EquipmentModel, ModelTerm, ModelVersion, NodeSetDocument, Review
 from services.standards.schemas import PUBLIC_STATUSES, VersionAdoption
 
 
@@ -154,3 +155,30 @@ def published_model_types(session: Session) -> dict[str, str]:
         EquipmentModel.id.in_(published_model_ids())
     )
     return {model_id: kind for model_id, kind in session.execute(stmt)}
+
+
+class StoredNodeSets:
+    """The importing organisation's shelf of OPC UA NodeSets (``imports.opcua.shelf.Shelf``): what an import
+    keeps is written by :meth:`save`, once the import succeeded, so a refused import keeps nothing."""
+
+    def __init__(self, session: Session, owner_org_id: str) -> None:
+        self.session, self.owner_org_id = session, owner_org_id
+        self._pending: dict[str, tuple[str | None, str | None, bytes]] = {}
+
+    def find(self, model_uri: str) -> bytes | None:
+        row = self.session.get(NodeSetDocument, (self.owner_org_id, model_uri))
+        return gzip.decompress(row.document) if row is not None else None
+
+    def keep(self, model_uri: str, version: str | None, published: str | None, document: bytes) -> None:
+        self._pending[model_uri] = (version, published, document)
+
+    def save(self) -> None:
+        for model_uri, (version, published, document) in self._pending.items():
+            row = self.session.get(NodeSetDocument, (self.owner_org_id, model_uri))
+            if row is None:
+                row = NodeSetDocument(owner_org_id=self.owner_org_id, model_uri=model_uri)
+                self.session.add(row)
+            elif (row.published or "") > (published or ""):
+                continue  # a later publication of the model is kept already
+            row.version, row.published, row.document = version, published, gzip.compress(document)
+        self.session.flush()

@@ -46,9 +46,30 @@ _IDEAL = "ideal (design) cycle time of one part in s, the reference of OEE perfo
 
 class Mappings(InputModel):
     opcua_node_id: str | None = Field(default=None, max_length=200)
-    opcua_browse_name: str | None = Field(default=None, max_length=200)
+    opcua_browse_name: str | None = Field(
+        default=None, max_length=200, description="browse path below the machine: Monitoring/Spindle/Override"
+    )
+    # Part of the node's value the item reads: an element of an array (OPC UA IndexRange, "2" or "0,1")
+    # and/or a field of a structure (PackML's ProdProcessedCount[0].AccCount).
+    opcua_index_range: str | None = Field(default=None, max_length=32, pattern=r"^\d+(,\d+)*$")
+    opcua_field: str | None = Field(default=None, max_length=100)
     mtconnect_type: str | None = Field(default=None, max_length=100)
     mtconnect_sub_type: str | None = Field(default=None, max_length=100)
+    # Which DataItem of which device feeds the item: the gateway binds by this id, never by type.
+    mtconnect_data_item_id: str | None = Field(default=None, max_length=200)
+    mtconnect_name: str | None = Field(default=None, max_length=200)
+    mtconnect_device: str | None = Field(default=None, max_length=200)
+    mtconnect_component: str | None = Field(
+        default=None, max_length=500, description="component path below the device, e.g. Axes/Linear[X]"
+    )
+    mtconnect_units: str | None = Field(default=None, max_length=100)
+    mtconnect_native_units: str | None = Field(default=None, max_length=100)
+    mtconnect_statistic: str | None = Field(default=None, max_length=100)
+    mtconnect_coordinate_system: str | None = Field(default=None, max_length=100)
+    mtconnect_composition_id: str | None = Field(default=None, max_length=200)
+    mtconnect_vector_index: int | None = Field(
+        default=None, ge=0, le=2, description="a 3D DataItem (units ..._3D): 0 x, 1 y, 2 z of its value"
+    )
 
 
 class DataItem(InputModel):
@@ -104,6 +125,37 @@ class DataItem(InputModel):
             if problem:
                 raise invalid(problem)
         return self
+
+
+class Attribute(InputModel):
+    """A static fact about the machine (nameplate: manufacturer, serial number, software revision): part of
+    the model, never a reading a gateway uploads."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "Identification/SerialNumber", "value": "0815-4711", "source": "OPC UA"}]
+        },
+    )
+
+    name: str = Field(
+        min_length=1, max_length=200, description="what the value describes, e.g. Identification/Manufacturer"
+    )
+    value: str | None = Field(
+        default=None, max_length=500, description="null: each machine gives its own (the source is a type)"
+    )
+    source: str | None = Field(default=None, max_length=500, description="where the source document holds it")
+
+
+def _unique_names(attributes: list[Attribute] | None) -> list[Attribute] | None:
+    names = [a.name for a in attributes or ()]
+    repeated = next((n for n in names if names.count(n) > 1), None)
+    if repeated is not None:
+        raise invalid(Msg("attribute '{name}' appears twice", name=repeated))
+    return attributes
+
+
+_ATTRIBUTES = "static facts about the machine (nameplate), not readings"
 
 
 def _unique_ids(items: list[DataItem] | None) -> list[DataItem] | None:
@@ -188,10 +240,12 @@ class ModelCreate(InputModel):
     )
     version: str = Field(default="0.1.0", pattern=SEMVER)
     items: list[DataItem] = Field(min_length=1, max_length=500)
+    attributes: list[Attribute] = Field(default_factory=list, max_length=500, description=_ATTRIBUTES)
     ideal_cycle_time_s: float | None = _ideal_cycle_time(_IDEAL)
     changelog: str | None = Field(default=None, max_length=4000)
 
     _unique = field_validator("items")(_unique_ids)
+    _unique_attributes = field_validator("attributes")(_unique_names)
     _known_subfields = field_validator("subfields")(_subfields)
     _known_industries = field_validator("industries")(_industries)
 
@@ -240,10 +294,14 @@ class VersionCreate(InputModel):
         default=None, pattern=SEMVER, description="copy the items of this version"
     )
     items: list[DataItem] | None = Field(default=None, min_length=1, max_length=500)
+    attributes: list[Attribute] | None = Field(
+        default=None, max_length=500, description=_ATTRIBUTES + "; left out: the copied version's"
+    )
     ideal_cycle_time_s: float | None = _ideal_cycle_time(_IDEAL + "; left out: the copied version's")
     changelog: str | None = Field(default=None, max_length=4000)
 
     _unique = field_validator("items")(_unique_ids)
+    _unique_attributes = field_validator("attributes")(_unique_names)
 
 
 class VersionPatch(PatchModel):
@@ -256,10 +314,12 @@ class VersionPatch(PatchModel):
     )
 
     items: list[DataItem] | None = Field(default=None, min_length=1, max_length=500)
+    attributes: list[Attribute] | None = Field(default=None, max_length=500, description=_ATTRIBUTES)
     ideal_cycle_time_s: float | None = _ideal_cycle_time(_IDEAL)
     changelog: str | None = Field(default=None, max_length=4000)
 
     _unique = field_validator("items")(_unique_ids)
+    _unique_attributes = field_validator("attributes")(_unique_names)
 
 
 class VersionSummary(BaseModel):
@@ -299,6 +359,7 @@ class VersionOut(BaseModel):
     equipment_type: str
     name: LocalizedText
     items: list[DataItem]
+    attributes: list[Attribute] = Field(default_factory=list, description=_ATTRIBUTES)
     ideal_cycle_time_s: float | None
     changelog: str | None
     published_at: datetime | None
@@ -364,10 +425,29 @@ class DroppedEntry(BaseModel):
     reason: str
 
 
+class ImportCounts(BaseModel):
+    """What became of the source's elements: ``mapped + attributes + dropped == elements``."""
+
+    elements: int | None = Field(description="elements of the document the importer accounts for")
+    mapped: int = Field(description="elements that became one or more data items")
+    attributes: int
+    dropped: int = Field(description="dropped elements, listed or not")
+
+
 class ImportReport(BaseModel):
+    """In the caller's language (``?lang=ko``); stored with the version in both languages."""
+
     format: Literal["aas", "mtconnect", "opcua"]
     document: str = Field(description="the title the document gives itself")
+    available: list[str] = Field(
+        default_factory=list,
+        description="what the document offers to import (MTConnect devices, OPC UA machines); pick with a "
+        "query parameter",
+    )
+    chosen: str | None = Field(default=None, description="the one imported")
+    counts: ImportCounts
     mapped: list[MappedEntry]
+    attributes: list[Attribute] = Field(default_factory=list)
     dropped: list[DroppedEntry]
     notes: list[str]
 
@@ -392,6 +472,19 @@ class ImportParams(BaseModel):
     name_en: str | None = Field(default=None, min_length=1, max_length=200)
     version: str = Field(default="0.1.0", pattern=SEMVER)
     owner_org_id: str | None = Field(default=None, max_length=64, description="admins only: the owner")
+    device: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="MTConnect: the Device (name, id or uuid) of a multi-device document; default: the first",
+    )
+    node: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description="OPC UA: the machine type or instance to import (NodeId as the primary NodeSet writes "
+        "it or with nsu=, or browse name); default: the first candidate the report lists",
+    )
 
 
 class ItemChange(BaseModel):

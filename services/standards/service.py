@@ -14,12 +14,13 @@ from services.kit.messages import Alternatives, Msg
 from services.kit.principal import Principal
 from services.kit.reference import INDUSTRIES, SUBFIELDS
 from services.standards import diff, index, repository
-from services.standards.imports import PARSERS
+from services.standards.imports import PARSERS, ImportFormat
 from services.standards.models import EquipmentModel, ModelTerm, ModelVersion, Review
 from services.standards.schemas import (
     EDITABLE_STATUSES,
     KEY_EQUIPMENT_TARGET,
     PUBLIC_STATUSES,
+    Attribute,
     DataItem,
     ImportParams,
     ImportReport,
@@ -95,6 +96,7 @@ def _new_version(
     items: list[DataItem],
     changelog: str | None,
     ideal_cycle_time_s: float | None,
+    attributes: list[Attribute],
 ) -> ModelVersion:
     major, minor, patch = _semver(version)
     return ModelVersion(
@@ -105,6 +107,7 @@ def _new_version(
         patch=patch,
         status="draft",
         items=[i.model_dump(mode="json", exclude_none=True) for i in items],
+        attributes=[a.model_dump(mode="json") for a in attributes],
         ideal_cycle_time_s=ideal_cycle_time_s,
         changelog=changelog,
     )
@@ -123,7 +126,9 @@ def create_model(session: Session, principal: Principal, body: ModelCreate) -> E
         industries=body.industries,
     )
     model.versions = [
-        _new_version(body.id, body.version, body.items, body.changelog, body.ideal_cycle_time_s)
+        _new_version(
+            body.id, body.version, body.items, body.changelog, body.ideal_cycle_time_s, body.attributes
+        )
     ]
     _reindex(model)
     session.add(model)
@@ -163,7 +168,12 @@ def add_version(session: Session, principal: Principal, model_id: str, body: Ver
     ideal = (
         body.ideal_cycle_time_s if "ideal_cycle_time_s" in body.model_fields_set else base.ideal_cycle_time_s
     )
-    row = _new_version(model_id, body.version, items, body.changelog, ideal)
+    attributes = (
+        body.attributes
+        if body.attributes is not None
+        else [Attribute.model_validate(a) for a in base.attributes or ()]
+    )
+    row = _new_version(model_id, body.version, items, body.changelog, ideal, attributes)
     model.versions.append(row)
     _reindex(model)
     session.flush()
@@ -199,6 +209,8 @@ def update_version(
     if body.items is not None:
         row.items = [i.model_dump(mode="json", exclude_none=True) for i in body.items]
         _reindex(model)
+    if body.attributes is not None:
+        row.attributes = [a.model_dump(mode="json") for a in body.attributes]
     if "changelog" in body.model_fields_set:
         row.changelog = body.changelog
     if "ideal_cycle_time_s" in body.model_fields_set:
@@ -355,6 +367,7 @@ def version_out(session: Session, row: ModelVersion) -> VersionOut:
         equipment_type=model.equipment_type,
         name=model.name,
         items=[DataItem.model_validate(i) for i in row.items],
+        attributes=[Attribute.model_validate(a) for a in row.attributes or ()],
         ideal_cycle_time_s=row.ideal_cycle_time_s,
         changelog=row.changelog,
         published_at=row.published_at,
@@ -362,22 +375,21 @@ def version_out(session: Session, row: ModelVersion) -> VersionOut:
 
 
 def import_model(
-    session: Session, principal: Principal, source: str, document: bytes, params: ImportParams
+    session: Session,
+    principal: Principal,
+    source: ImportFormat,
+    document: bytes,
+    params: ImportParams,
+    korean: bool,
 ) -> tuple[EquipmentModel, ImportReport]:
-    """A draft model from a standard's document, with the report of what mapped and what was dropped."""
-    principal.owner_for(params.owner_org_id)  # who may not create for that owner is refused before parsing
-    draft = PARSERS[source](document)
-    if draft.dropped_beyond:
-        draft.notes.append(f"{draft.dropped_beyond} more elements dropped, not listed")
-    report = ImportReport(
-        format=source,
-        document=draft.title[:200],
-        mapped=draft.mapped,
-        dropped=draft.dropped,
-        notes=draft.notes,
-    )
+    """A draft model from a standard's document, with its mapping report in the caller's language; the
+    report is stored with the version in English and Korean (:func:`import_report`)."""
+    owner = principal.owner_for(params.owner_org_id)  # who may not create for it is refused before parsing
+    shelf = repository.StoredNodeSets(session, owner)
+    draft = PARSERS[source](document, params, shelf)
+    report = draft.report(source, korean=False)
     if not draft.items:
-        reasons = "; ".join(f"{d.source}: {d.reason}" for d in draft.dropped[:5]) or "no data items found"
+        reasons = "; ".join(f"{d.source}: {d.reason}" for d in report.dropped[:5]) or "no data items found"
         raise ValidationFailed(
             Msg("nothing in the document maps to a data item ({reasons})", reasons=reasons),
             fields=[field_error("body", Msg("no importable data item"))],
@@ -390,8 +402,9 @@ def import_model(
         "description": {"ko": draft.description} if draft.description else None,
         "version": params.version,
         "items": [i.model_dump(mode="json", exclude_none=True) for i in draft.items],
+        "attributes": [a.model_dump(mode="json") for a in draft.attributes[:500]],
         "ideal_cycle_time_s": draft.ideal_cycle_time_s,
-        "changelog": f"{source} import: {len(draft.mapped)} mapped, {len(draft.dropped)} dropped",
+        "changelog": f"{source} import: {report.counts.mapped} mapped, {report.counts.dropped} dropped",
     }
     try:
         body = ModelCreate.model_validate(candidate)
@@ -401,7 +414,31 @@ def import_model(
             Msg("the document's names or type do not make a valid model; pass them as query parameters"),
             fields=fields_of(exc.errors(), prefix=("query",)),
         ) from exc
-    return create_model(session, principal, body), report
+    model = create_model(session, principal, body)
+    shelf.save()
+    korean_report = draft.report(source, korean=True)
+    model.versions[-1].import_report = {
+        "en": report.model_dump(mode="json"),
+        "ko": korean_report.model_dump(mode="json"),
+    }
+    session.flush()
+    return model, korean_report if korean else report
+
+
+def import_report(
+    session: Session, principal: Principal | None, model_id: str, version: str, korean: bool
+) -> ImportReport:
+    """The mapping report of an imported version the caller may see; 404 for a version not imported."""
+    row = visible_version(session, principal, model_id, version)
+    if row.import_report is None:
+        raise NotFound(
+            Msg(
+                "version {version} of equipment model '{model_id}' was not imported from a document",
+                version=version,
+                model_id=model_id,
+            )
+        )
+    return ImportReport.model_validate(row.import_report["ko" if korean else "en"])
 
 
 def _progress(

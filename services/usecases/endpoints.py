@@ -10,13 +10,16 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from services.kit.cache import CachesDep, Key, caches, viewer_of
+from services.kit.contract import Declared, answers
 from services.kit.db import SessionDep
-from services.kit.facets import generation, memo_of
+from services.kit.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
+from services.kit.facets import MEMO_S, generation
 from services.kit.fields import IndustryCode, RegionCode
-from services.kit.pagination import Page, PageDep, page_rows, positioned_rows
-from services.kit.principal import MaybePrincipal
+from services.kit.pagination import CursorQuery, Page, PageDep, page_rows, positioned_rows
+from services.kit.principal import MaybePrincipal, Principal
 from services.kit.rendered import page_json, rendered_items, rendered_of, rendered_page
-from services.kit.spec import Responses
+from services.kit.search_terms import SEARCHABLE
 from services.usecases import repository, service
 from services.usecases.auth import Author
 from services.usecases.models import UseCase
@@ -32,22 +35,22 @@ from services.usecases.schemas import (
     UseCasePatch,
     UseCaseSort,
 )
-from services.usecases.search_terms import SEARCHABLE
 from services.usecases.taxonomy import ProblemType, Technique
 
 router = APIRouter()
 
-NOT_FOUND: Responses = {404: {"description": "no such use case (or a draft of another organisation)"}}
-FORBIDDEN: Responses = {403: {"description": "the case belongs to another organisation"}}
-INVALID: Responses = {422: {"description": "invalid case, or a referenced record that does not exist"}}
+NOT_FOUND: Declared = (NotFound, "no such use case (or a draft of another organisation)")
+FORBIDDEN: Declared = (Forbidden, "the case belongs to another organisation")
+INVALID: Declared = (ValidationFailed, "invalid case, or a referenced record that does not exist")
+UNREACHABLE: Declared = (ServiceUnavailable, "a service checking the references is unreachable")
 
 
 @router.post(
     "",
     status_code=201,
     summary="Register an AI use case as a draft (sme, vendor, admin)",
-    responses={**INVALID, **FORBIDDEN},
 )
+@answers(INVALID, FORBIDDEN, UNREACHABLE)
 async def create_usecase(
     request: Request, body: UseCaseIn, principal: Author, session: SessionDep
 ) -> UseCaseOut:
@@ -88,7 +91,7 @@ def _filters(
         status=status,
         owner_org_id=owner_org_id,
         deployment_id=deployment_id,
-        terms=tuple(service.query_terms(q)) if q is not None else None,
+        words=tuple(service.query_words(q)) if q is not None else None,
     )
 
 
@@ -100,6 +103,7 @@ FiltersDep = Annotated[repository.Filters, Depends(_filters)]
     summary="List and filter AI use cases (public: published; owners also see their drafts)",
     response_model=Page[UseCaseOut],
 )
+@answers()
 def list_usecases(
     request: Request,
     session: SessionDep,
@@ -117,20 +121,16 @@ def list_usecases(
 ) -> Response:
     stmt = repository.listed(repository.filtered(filters, principal))
     if sort is not None:
-        weights = (
-            service.rarity(session, list(filters.terms)) if filters.terms and sort == "relevance" else {}
-        )
+        weights = service.rarity(session, filters.words) if filters.words and sort == "relevance" else {}
         rows, cursor = positioned_rows(session, stmt, repository.order(sort, weights), page)
     else:
         rows, cursor = page_rows(session, stmt, (UseCase.created_at, UseCase.id), page)
 
-    return rendered_page(
-        rows, _case_key, rendered_of(request.app.state, "usecases"), _builder(session), cursor
-    )
+    return rendered_page(rows, _case_key, rendered_of(caches(request), "usecases"), _builder(session), cursor)
 
 
 def _case_key(case: UseCase | repository.Hit) -> Hashable:
-    # every write of a case touches its updated_at (service._apply), its effects' and models' too
+    # any change of a case, its effects' and models' too, moves its updated_at (kit.versioning)
     return (case.id, case.updated_at)
 
 
@@ -150,16 +150,19 @@ def _builder(session: Session) -> Callable[[Sequence[UseCase | repository.Hit]],
     "list's filters and search; each facet ignores its own filter (public: published; owners also "
     "count their drafts)",
 )
+@answers()
 def usecase_facets(session: SessionDep, principal: MaybePrincipal, filters: FiltersDep) -> UseCaseFacets:
     return UseCaseFacets.model_validate(repository.facets(session, filters, principal))
 
 
 @router.get("/regions", summary="Published use cases per 시·도, all 17 listed (public)")
+@answers()
 def usecase_regions(session: SessionDep) -> RegionCounts:
     return service.region_counts(session)
 
 
 @router.get("/taxonomy", summary="Problem types and techniques, Korean and English, with counts (public)")
+@answers()
 def usecase_taxonomy(session: SessionDep) -> Taxonomy:
     return service.taxonomy(session)
 
@@ -167,11 +170,12 @@ def usecase_taxonomy(session: SessionDep) -> Taxonomy:
 @router.get(
     "/search",
     summary="Full-text search in Korean and English, ranked (public: published; owners also see drafts)",
-    responses={422: {"description": "the query holds no searchable word"}},
     response_model=SearchResults,
 )
+@answers((ValidationFailed, "the query holds no searchable word"))
 def search_usecases(
     request: Request,
+    caches: CachesDep,
     session: SessionDep,
     principal: MaybePrincipal,
     q: Annotated[
@@ -179,17 +183,22 @@ def search_usecases(
         Query(min_length=1, max_length=200, pattern=SEARCHABLE, examples=["용접 불량", "defect detection"]),
     ],
     limit: Annotated[int, Query(ge=1, le=service.MAX_SEARCH_PAGE)] = 20,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+    cursor: CursorQuery = None,
 ) -> Response:
     # Ranking a common word weighs thousands of postings: an answer is kept until any case changes (every
-    # change of a case touches its updated_at, service._apply), for at most facets.MEMO_S seconds.
-    hits, next_cursor = memo_of(request.app.state, "usecases").get(
-        ("search", q, limit, cursor, repository.viewer(principal)),
-        generation(session, UseCase, UseCase.updated_at),
+    # change of a case moves its updated_at, kit.versioning), for at most facets.MEMO_S seconds.
+    hits, next_cursor = caches.answers.memo(
+        _search_key(principal, q, limit, cursor, generation(session, UseCase, UseCase.updated_at)),
         lambda: service.search(session, principal, q, limit, cursor),
+        fresh_s=MEMO_S,
     )
-    cases = rendered_items(hits, _case_key, rendered_of(request.app.state, "usecases"), _builder(session))
+    cases = rendered_items(hits, _case_key, rendered_of(caches, "usecases"), _builder(session))
     return page_json((_hit_json(hit, case) for hit, case in zip(hits, cases, strict=True)), next_cursor)
+
+
+def _search_key(principal: Principal | None, q: str, limit: int, cursor: str | None, cases: Hashable) -> Key:
+    """The one key of a kept search answer: who may see which drafts, and the generation of the cases."""
+    return Key("usecases.search", viewer_of(principal), cases, (q, limit, cursor))
 
 
 def _hit_json(hit: repository.Hit, case: bytes) -> bytes:
@@ -198,7 +207,8 @@ def _hit_json(hit: repository.Hit, case: bytes) -> bytes:
     return b'{"case":' + case + b',"score":' + score + b',"matched":' + matched + b"}"
 
 
-@router.get("/{case_id}", summary="One use case (public when published)", responses=NOT_FOUND)
+@router.get("/{case_id}", summary="One use case (public when published)")
+@answers(NOT_FOUND)
 def get_usecase(case_id: str, session: SessionDep, principal: MaybePrincipal) -> UseCaseOut:
     return service.to_out(repository.get(session, case_id, principal))
 
@@ -206,8 +216,8 @@ def get_usecase(case_id: str, session: SessionDep, principal: MaybePrincipal) ->
 @router.patch(
     "/{case_id}",
     summary="Change a use case (owner or admin)",
-    responses={**NOT_FOUND, **FORBIDDEN, **INVALID},
 )
+@answers(NOT_FOUND, FORBIDDEN, INVALID, UNREACHABLE)
 async def update_usecase(
     request: Request, case_id: str, body: UseCasePatch, principal: Author, session: SessionDep
 ) -> UseCaseOut:
@@ -218,8 +228,8 @@ async def update_usecase(
 @router.post(
     "/{case_id}/publish",
     summary="Publish a draft: visible to everyone (owner or admin)",
-    responses={**NOT_FOUND, **FORBIDDEN, 409: {"description": "already published"}, **INVALID},
 )
+@answers(NOT_FOUND, FORBIDDEN, (Conflict, "already published"), INVALID)
 def publish_usecase(case_id: str, principal: Author, session: SessionDep) -> UseCaseOut:
     return service.to_out(service.publish(session, principal, case_id))
 
@@ -227,8 +237,8 @@ def publish_usecase(case_id: str, principal: Author, session: SessionDep) -> Use
 @router.post(
     "/{case_id}/unpublish",
     summary="Take a published case back to draft (owner or admin)",
-    responses={**NOT_FOUND, **FORBIDDEN, 409: {"description": "not published"}},
 )
+@answers(NOT_FOUND, FORBIDDEN, (Conflict, "not published"))
 def unpublish_usecase(case_id: str, principal: Author, session: SessionDep) -> UseCaseOut:
     return service.to_out(service.unpublish(session, principal, case_id))
 
@@ -237,8 +247,8 @@ def unpublish_usecase(case_id: str, principal: Author, session: SessionDep) -> U
     "/{case_id}",
     status_code=204,
     summary="Delete a use case (owner or admin)",
-    responses={**NOT_FOUND, **FORBIDDEN},
 )
+@answers(NOT_FOUND, FORBIDDEN)
 def delete_usecase(case_id: str, principal: Author, session: SessionDep) -> Response:
     service.delete(session, principal, case_id)
     return Response(status_code=204)

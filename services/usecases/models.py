@@ -9,13 +9,14 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.kit.db import UTCDateTime, new_id, utcnow
+from services.kit.versioning import Part, Versioned
 
 
 class Base(DeclarativeBase):
     metadata = MetaData()
 
 
-class UseCase(Base):
+class UseCase(Versioned, Base):
     __tablename__ = "uc_cases"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -31,7 +32,6 @@ class UseCase(Base):
     supplier_company_id: Mapped[str | None] = mapped_column(String(64), index=True)
     deployment_id: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # The public list's keyset order (migration 0002).
@@ -51,8 +51,9 @@ class UseCase(Base):
     )
 
 
-class Effect(Base):
+class Effect(Part, Base):
     __tablename__ = "uc_effects"
+    __owner_key__ = "case_id"
 
     case_id: Mapped[str] = mapped_column(ForeignKey("uc_cases.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -64,10 +65,11 @@ class Effect(Base):
     improvement_pct: Mapped[float | None] = mapped_column(Float)
 
 
-class ModelRef(Base):
+class ModelRef(Part, Base):
     """An equipment model (standards service) whose data the case used; a table so lists filter on it."""
 
     __tablename__ = "uc_model_refs"
+    __owner_key__ = "case_id"
 
     case_id: Mapped[str] = mapped_column(ForeignKey("uc_cases.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, delete, func, insert, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, delete, func, insert, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session, defer, lazyload
 
+from services.kit.cache import viewer_of
 from services.kit.errors import NotFound
 from services.kit.facets import FacetCount, grouped, total, without
 from services.kit.messages import Msg
 from services.kit.principal import Principal
+from services.kit.search_terms import Word, at_least_half
 from services.usecases.models import Effect, ModelRef, SearchTerm, UseCase
 
 
@@ -29,31 +30,17 @@ class Filters:
     status: str | None = None
     owner_org_id: str | None = None
     deployment_id: str | None = None
-    terms: tuple[str, ...] | None = None  # analysed words of a search: cases holding at least half of them
-
-
-Viewer = tuple[str, ...]
-EVERYTHING: Viewer = ("all",)  # admins
-PUBLISHED: Viewer = ("published",)  # everyone else, plus the drafts of ``("published", org_id)``
-
-
-def viewer(principal: Principal | None) -> Viewer:
-    """Which cases ``principal`` sees (:func:`visible_to`): callers alike see the same, so it also keys
-    answers kept for them."""
-    if principal is not None and principal.is_admin:
-        return EVERYTHING
-    if principal is None or principal.org_id is None or not principal.acts_for(principal.org_id):
-        return PUBLISHED
-    return (*PUBLISHED, principal.org_id)
+    words: tuple[Word, ...] | None = None  # analysed words of a search: cases holding at least half of them
 
 
 def visible_to(principal: Principal | None) -> ColumnElement[bool]:
-    """Published cases for everyone; drafts only for their organisation and admins."""
-    seen = viewer(principal)
-    if seen == EVERYTHING:
+    """Published cases for everyone; drafts only for their organisation and admins. Derived from the
+    caller's viewer (services.kit.cache), the one that also keys the answers kept for them."""
+    seen = viewer_of(principal)
+    if seen.kind == "admin":
         return true()
     published = UseCase.status == "published"
-    return published if seen == PUBLISHED else or_(published, UseCase.owner_org_id == seen[1])
+    return published if seen.org_id is None else or_(published, UseCase.owner_org_id == seen.org_id)
 
 
 def get(session: Session, case_id: str, principal: Principal | None) -> UseCase:
@@ -96,8 +83,8 @@ def filtered(f: Filters, principal: Principal | None) -> Select[UseCase]:
             stmt = stmt.where(column == value)
     if f.model_id is not None:
         stmt = stmt.where(UseCase.id.in_(select(ModelRef.case_id).where(ModelRef.model_id == f.model_id)))
-    if f.terms is not None:
-        stmt = stmt.where(UseCase.id.in_(_matching(f.terms)))
+    if f.words is not None:
+        stmt = stmt.where(UseCase.id.in_(_matching(f.words)))
     return stmt
 
 
@@ -114,15 +101,22 @@ def replace_terms(session: Session, case_id: str, weights: dict[str, float]) -> 
         )
 
 
+# A term's summed field weight counts less and less as it grows (weight × (k + 1) / (weight + k), as BM25
+# saturates a term's frequency): a case naming one concept in both languages, its title and its labels
+# ("수요 예측", "demand forecasting", "시계열 예측") must not outrank a case holding every word of the query.
+SATURATION = 3.0
+
+
 def _weighted(rarity: dict[str, float]) -> ColumnElement[float]:
-    """A posting's part of its case's score: the field weight of its term × the term's rarity."""
-    return case(*((SearchTerm.term == t, SearchTerm.weight * r) for t, r in rarity.items()), else_=0.0)
+    """A posting's part of its case's score: the saturated field weight of its term × the term's rarity."""
+    saturated = SearchTerm.weight * (SATURATION + 1) / (SearchTerm.weight + SATURATION)
+    return case(*((SearchTerm.term == t, saturated * r) for t, r in rarity.items()), else_=0.0)
 
 
 @dataclass(frozen=True)
 class Hit:
     """A case the search found: its id and ``updated_at`` (its output is rendered by them), its score and
-    which of the query's terms it holds."""
+    which of the query's words it holds, as the query wrote them."""
 
     id: str
     updated_at: datetime
@@ -130,33 +124,43 @@ class Hit:
     matched: list[str]
 
 
+def _held(words: Sequence[Word]) -> list[ColumnElement[bool]]:
+    """Per word, over a case's postings (grouped by case): the case holds every term of the word."""
+    return [
+        and_(*(func.max(case((SearchTerm.term == t, 1), else_=0)) == 1 for t in word.terms)) for word in words
+    ]
+
+
+def _terms_of(words: Sequence[Word]) -> list[str]:
+    return list(dict.fromkeys(t for word in words for t in word.terms))
+
+
 def ranked(
     session: Session,
     rarity: dict[str, float],
-    needed: int,
+    words: Sequence[Word],
     principal: Principal | None,
     offset: int,
     limit: int,
 ) -> list[Hit]:
-    """The visible cases holding at least ``needed`` of the terms of ``rarity``, best first (ties by id),
-    from ``offset``: ranked by the database, which returns one page, not every posting."""
+    """The visible cases holding at least half of ``words``, best first by the terms' weights × ``rarity``
+    (ties by id), from ``offset``: ranked by the database, which returns one page, not every posting."""
     if not rarity:
         return []
-    wanted = list(rarity)
     score = func.sum(_weighted(rarity)).label("score")
-    holds = [func.max(case((SearchTerm.term == t, 1), else_=0)) for t in wanted]
+    held = _held(words)
     stmt = (
-        select(SearchTerm.case_id, UseCase.updated_at, score, *holds)
+        select(SearchTerm.case_id, UseCase.updated_at, score, *(case((h, 1), else_=0) for h in held))
         .join(UseCase, UseCase.id == SearchTerm.case_id)
-        .where(SearchTerm.term.in_(wanted), visible_to(principal))
+        .where(SearchTerm.term.in_(_terms_of(words)), visible_to(principal))
         .group_by(SearchTerm.case_id, UseCase.updated_at)
-        .having(func.count() >= needed)
+        .having(at_least_half(held))
         .order_by(score.desc(), SearchTerm.case_id)
         .offset(offset)
         .limit(limit)
     )
     return [
-        Hit(case_id, updated_at, float(value), [t for t, held in zip(wanted, flags, strict=True) if held])
+        Hit(case_id, updated_at, float(value), [w.written for w, h in zip(words, flags, strict=True) if h])
         for case_id, updated_at, value, *flags in session.execute(stmt)
     ]
 
@@ -176,14 +180,13 @@ def frequencies(session: Session, terms: Iterable[str]) -> tuple[int, dict[str, 
 # --- the list by facets and sorted pages (the portal's browse page) ---------------------------------------
 
 
-def _matching(words: Sequence[str]) -> Select[Any]:
+def _matching(words: Sequence[Word]) -> Select[Any]:
     """Ids of the cases holding at least half of ``words``: the rule of the ranked search."""
-    needed = math.ceil(len(words) / 2)
     return (
         select(SearchTerm.case_id)
-        .where(SearchTerm.term.in_(list(words)))
+        .where(SearchTerm.term.in_(_terms_of(words)))
         .group_by(SearchTerm.case_id)
-        .having(func.count() >= needed)
+        .having(at_least_half(_held(words)))
     )
 
 

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from services.kit import reference as ref
+from services.kit import search_terms
 from services.kit.bodies import merged
 from services.kit.db import utcnow
 from services.kit.errors import Conflict, ValidationFailed, field_error
 from services.kit.messages import Msg
 from services.kit.pagination import decode_offset, encode_cursor
 from services.kit.principal import Principal
-from services.usecases import repository
+from services.kit.search_terms import Word
+from services.usecases import repository, search_index
 from services.usecases.models import Effect, ModelRef, UseCase
 from services.usecases.schemas import (
     EffectIn,
@@ -27,11 +29,8 @@ from services.usecases.schemas import (
     UseCaseOut,
     UseCasePatch,
 )
-from services.usecases.search_terms import terms
 from services.usecases.taxonomy import PROBLEM_NAMES, TECHNIQUE_NAMES
 
-# A word in the title says more about a case than one in its list of data sources.
-TITLE_WEIGHT, LABEL_WEIGHT, BODY_WEIGHT = 3.0, 2.0, 1.0
 MAX_SEARCH_PAGE = 50
 
 
@@ -43,29 +42,20 @@ def improvement_pct(effect: EffectIn) -> float | None:
 
 
 def _index_weights(data: UseCaseIn) -> dict[str, float]:
-    weighted: list[tuple[str, float]] = [
-        (data.title.ko, TITLE_WEIGHT),
-        (data.title.en or "", TITLE_WEIGHT),
-        (" ".join(PROBLEM_NAMES[data.problem_type]), LABEL_WEIGHT),
-        (" ".join(TECHNIQUE_NAMES[data.technique]), LABEL_WEIGHT),
-        (data.summary.ko, BODY_WEIGHT),
-        (data.summary.en or "", BODY_WEIGHT),
-        (" ".join(data.data_used), BODY_WEIGHT),
-        (" ".join(f"{e.metric.ko} {e.metric.en or ''}" for e in data.effects), BODY_WEIGHT),
-        (" ".join(r.model_id for r in data.equipment_model_refs), BODY_WEIGHT),
-    ]
-    region = ref.REGION_BY_CODE[data.region_code]
-    industry = ref.INDUSTRY_BY_CODE[data.industry_code]
-    weighted.append((f"{region.ko} {region.en} {industry.ko} {industry.en}", BODY_WEIGHT))
-    weights: dict[str, float] = defaultdict(float)
-    for text, weight in weighted:
-        for term in terms(text):
-            weights[term] += weight
-    return dict(weights)
+    return search_index.weights(
+        title=data.title.model_dump(),
+        summary=data.summary.model_dump(),
+        problem_type=data.problem_type.value,
+        technique=data.technique.value,
+        data_used=data.data_used,
+        metrics=[e.metric.model_dump() for e in data.effects],
+        model_ids=[r.model_id for r in data.equipment_model_refs],
+        region_code=data.region_code,
+        industry_code=data.industry_code,
+    )
 
 
 def _apply(session: Session, case: UseCase, data: UseCaseIn) -> None:
-    case.updated_at = utcnow()  # also when only effects or models change: lists render a case by it
     case.title = data.title.model_dump()
     case.summary = data.summary.model_dump()
     case.problem_type = data.problem_type.value
@@ -188,19 +178,20 @@ def taxonomy(session: Session) -> Taxonomy:
     )
 
 
-def query_terms(query: str) -> list[str]:
-    """The query's distinct terms; 422 naming ``query.q`` when it holds none."""
-    wanted = list(dict.fromkeys(terms(query)))
-    if not wanted:
+def query_words(query: str) -> list[Word]:
+    """The query's distinct words; 422 naming ``query.q`` when it holds none."""
+    words = search_terms.query_words(query)
+    if not words:
         raise ValidationFailed(
             Msg("the query holds no searchable word"),
             fields=[field_error("query.q", Msg("no Korean, English or numeric word"))],
         )
-    return wanted
+    return words
 
 
-def rarity(session: Session, wanted: list[str]) -> dict[str, float]:
-    """How much each term weighs: more when few cases hold it."""
+def rarity(session: Session, words: Sequence[Word]) -> dict[str, float]:
+    """How much each term of ``words`` weighs: more when few cases hold it."""
+    wanted = list(dict.fromkeys(t for word in words for t in word.terms))
     total, holding = repository.frequencies(session, wanted)
     return {t: math.log(1 + max(1, total) / holding[t]) for t in wanted if t in holding}
 
@@ -208,10 +199,9 @@ def rarity(session: Session, wanted: list[str]) -> dict[str, float]:
 def search(
     session: Session, principal: Principal | None, query: str, limit: int, cursor: str | None
 ) -> tuple[list[repository.Hit], str | None]:
-    """Cases holding at least half of the query's terms, ranked by field weight × rarity of the term; and
+    """Cases holding at least half of the query's words, ranked by field weight × rarity of each term; and
     the cursor of the next page."""
-    wanted = query_terms(query)
+    words = query_words(query)
     offset = decode_offset(cursor)
-    needed = math.ceil(len(wanted) / 2)
-    hits = repository.ranked(session, rarity(session, wanted), needed, principal, offset, limit + 1)
+    hits = repository.ranked(session, rarity(session, words), words, principal, offset, limit + 1)
     return hits[:limit], encode_cursor([offset + limit]) if len(hits) > limit else None

@@ -17,14 +17,12 @@ import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 from minio import Minio
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from catalog.appends import OFFSETS_KEY
 from catalog.lake import READINGS_SCHEMA, Lake, LakeConfig, ensure_bucket
 from platform_api.app import create_app
 from services.kit.settings import PlatformSettings
-from tests.conftest import PG_URL
+from tests.databases import PgDatabases
 
 BUCKET = "smartmfg-lake"
 MINIO = {"endpoint": "127.0.0.1:59000", "access_key": "smartmfg", "secret_key": "smartmfg-minio-secret"}
@@ -110,24 +108,15 @@ def seed(lake: Lake) -> int:
 
 
 def _new_database(request: pytest.FixtureRequest, backend: str, directory: Path) -> tuple[str, Any]:
-    """A freshly migrated database (copied from the session's template) and its clean-up."""
+    """A migrated database holding no test's rows (tests/conftest.py's) and its release."""
     if backend == "sqlite":
         template: Path = request.getfixturevalue("_sqlite_template")
         target = directory / "platform.db"
         shutil.copyfile(template, target)
         return f"sqlite:///{target}", lambda: None
-    template_name: str = request.getfixturevalue("_pg_template")
-    name = f"smartmfg_cat_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False), drop
+    databases: PgDatabases = request.getfixturevalue("_pg_databases")
+    name = databases.acquire()
+    return databases.url(name), lambda: databases.release(name)
 
 
 def _remove_prefix(prefix: str) -> None:

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from catalog import export_endpoints, rollups
+from catalog import export_endpoints, kpis, rollups
 from catalog.lake import READINGS_SCHEMA
 from platform_api.app import create_app
 from tests.catalog.conftest import LAKES, World, make_setup
@@ -380,3 +380,24 @@ def test_kpis_per_line_sum_the_equipment_of_each_line(kworld: KpiWorld) -> None:
     # a caller who may read the KPIs but not the factory's register cannot group by its lines
     other = kworld.headers("sme", org_id="org-kpi-2")
     assert kworld.get("/kpis", other, factory_id=FACTORY, group_by="line", **H4).status_code == 403
+
+
+def test_month_buckets_start_on_each_local_first_of_the_month() -> None:
+    # Korea keeps +09:00 all year: a month starts at 15:00 UTC the day before its 1st (February 2024: 29 days)
+    seoul = kpis.buckets(
+        datetime(2024, 1, 20, tzinfo=UTC), datetime(2024, 4, 10, tzinfo=UTC), "month", "Asia/Seoul"
+    )
+    assert seoul == [
+        (datetime(2024, 1, 20, tzinfo=UTC), datetime(2024, 1, 31, 15, tzinfo=UTC)),
+        (datetime(2024, 1, 31, 15, tzinfo=UTC), datetime(2024, 2, 29, 15, tzinfo=UTC)),
+        (datetime(2024, 2, 29, 15, tzinfo=UTC), datetime(2024, 3, 31, 15, tzinfo=UTC)),
+        (datetime(2024, 3, 31, 15, tzinfo=UTC), datetime(2024, 4, 10, tzinfo=UTC)),
+    ]
+    # Berlin moves to summer time on 30 March 2025: March starts at 23:00 UTC, April at 22:00 UTC.
+    berlin = kpis.buckets(
+        datetime(2025, 2, 28, 23, tzinfo=UTC), datetime(2025, 4, 30, 22, tzinfo=UTC), "month", "Europe/Berlin"
+    )
+    assert berlin == [
+        (datetime(2025, 2, 28, 23, tzinfo=UTC), datetime(2025, 3, 31, 22, tzinfo=UTC)),
+        (datetime(2025, 3, 31, 22, tzinfo=UTC), datetime(2025, 4, 30, 22, tzinfo=UTC)),
+    ]

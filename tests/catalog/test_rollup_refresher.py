@@ -43,6 +43,7 @@ def _caught_up(setup: LakeSetup) -> bool:
     )
 
 
+@pytest.mark.servers  # the lake of `setup` is on MinIO, its catalog in PostgreSQL
 def test_a_poked_child_refreshes_and_a_dead_one_is_replaced(
     setup: LakeSetup, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -72,6 +73,7 @@ def test_a_poked_child_refreshes_and_a_dead_one_is_replaced(
     assert refresher.process is not None and not refresher.process.is_alive()
 
 
+@pytest.mark.servers
 def test_a_stop_mid_round_ends_the_child_without_an_error(
     setup: LakeSetup, caplog: pytest.LogCaptureFixture
 ) -> None:

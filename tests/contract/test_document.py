@@ -1,4 +1,4 @@
-"""The OpenAPI document says what the server does (services.kit.contract, services.kit.raises)."""
+"""The OpenAPI document says what the server does (services.kit.contract: the route table and @answers)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,9 @@ def _responses(document: dict[str, Any], method: str, path: str) -> set[str]:
     return set(document["paths"][path][method]["responses"])
 
 
-def test_error_statuses_follow_the_code_of_each_route(document: dict[str, Any]) -> None:
-    # Raised in the service a route calls (Conflict in services.standards.service).
+def test_error_statuses_are_the_declared_and_the_implied_ones(document: dict[str, Any]) -> None:
+    # Declared by the route: a state the service refuses, another service unreachable.
     assert "409" in _responses(document, "post", "/api/v1/standards/{model_id}/versions/{version}/publish")
-    # Raised by the client of another service (services.kit.clients) that checks the references.
     assert "503" in _responses(document, "post", "/api/v1/usecases")
     # An If-Match precondition, an upload's limits.
     assert "412" in _responses(document, "patch", "/api/v1/deployments/{record_id}")
@@ -61,3 +60,20 @@ def test_code_lists_are_enums_and_the_dev_issuer_is_not_in_the_contract(document
     industries = document["components"]["schemas"]["ModelCreate"]["properties"]["industries"]
     assert "C29" in industries["items"]["enum"] and industries["uniqueItems"] is True
     assert not [path for path in document["paths"] if path.startswith("/dev-oidc")]
+
+
+def test_lists_document_the_shape_of_their_cursor(document: dict[str, Any]) -> None:
+    # What services.kit.pagination mints: unpadded URL-safe base64 of a JSON array (so "W" first).
+    pattern = "^W[A-Za-z0-9_-]{3}(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$"
+    for path in ("/api/v1/usecases", "/api/v1/usecases/search", "/api/v1/analytics/readings"):
+        (cursor,) = [p for p in document["paths"][path]["get"]["parameters"] if p["name"] == "cursor"]
+        assert cursor["schema"]["pattern"] == pattern, path
+        assert cursor["schema"]["type"] == "string" and "anyOf" not in cursor["schema"], path
+
+
+def test_if_match_is_an_entity_tag_and_never_null(document: dict[str, Any]) -> None:
+    parameters = document["paths"]["/api/v1/deployments/{record_id}"]["patch"]["parameters"]
+    (if_match,) = [p for p in parameters if p["name"] == "If-Match"]
+    assert if_match["in"] == "header" and if_match.get("required") is not True
+    assert if_match["schema"]["pattern"] == '^(\\*|(W/)?"[!#-~]*")$'
+    assert if_match["schema"]["type"] == "string" and "anyOf" not in if_match["schema"]

@@ -60,3 +60,23 @@ def test_a_case_citing_a_record_id_with_a_slash_is_refused_by_field(client: Test
         answer = client.post("/api/v1/usecases", json=usecase_body(deployment_id=record_id), headers=vendor)
         assert answer.status_code == 422, answer.text
         assert answer.json()["fields"][0]["loc"] == "body.deployment_id"
+
+
+def test_an_if_match_that_is_no_entity_tag_is_refused_by_field(client: TestClient, auth: Auth) -> None:
+    # The header was a plain string: "null" (a client's None) reached the version check and got 412.
+    admin = auth("admin")
+    for value in ("null", "3", "W/3"):
+        answer = client.patch(
+            "/api/v1/deployments/some-record", json={}, headers={**admin, "If-Match": value}
+        )
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["fields"][0]["loc"] == "header.If-Match"
+
+
+def test_a_cursor_of_the_documented_shape_that_no_list_minted_is_refused(client: TestClient) -> None:
+    # Cursors were plain strings; now their shape is in the schema, but only the server knows positions.
+    # [0] and three NUL bytes; bytes that are no JSON; [0], a cursor of another list (one key, not two)
+    for cursor in ("WzBdAAAA", "WWWWWWWW", "WzBd", "garbage"):
+        answer = client.get("/api/v1/usecases", params={"cursor": cursor})
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["fields"][0]["loc"] == "query.cursor"

@@ -10,10 +10,12 @@ may call (the anonymous caller the public ones, a role the protected ones it pas
 the admin all); the admin's run adds the coverage phase.
 
 ``positive_data_acceptance`` accepts, besides schemathesis' defaults (2xx, 401, 403, 404, 409, 429), only
-what ``STATE_DEPENDENT`` lists: answers to schema-valid requests that depend on data the document cannot
-describe (an opaque cursor, the version an ``If-Match`` names, a record another field refers to, rules
-between fields). Everything else a business rule refuses must be expressed in the schema (an enum, a
-pattern, a bound) so that generated requests keep to it.
+what ``BY_PARAMETER`` and ``STATE_DEPENDENT`` list: the business rules JSON Schema cannot say, each with its
+reason (docs/contributing.md lists them too): answers to schema-valid requests that depend on data the
+document cannot describe (a position only the server knows, the version an ``If-Match`` names, a record
+another field refers to, rules between fields). Everything else a business rule refuses must be expressed
+in the schema (an enum, a pattern, a bound: a cursor's shape, an entity tag) so that generated requests
+keep to it.
 """
 
 from __future__ import annotations
@@ -77,11 +79,21 @@ CALLERS = [
     Caller("gateway", ("gateway",), (("org_id", "org-sme-1"), ("factory_id", "f-contract"))),
 ]
 
-# Answers to schema-valid requests that depend on data the document cannot describe, by operation, each
-# with the rule. Besides these, an operation taking a ``cursor`` may answer 400 (a cursor is opaque: only
-# the server mints valid ones), one taking ``If-Match`` 412 (the version it names is not the current) and
-# one taking ``tz`` 422 (a name of the IANA database the server has; not an enum: the ~600 names are the
-# installed tzdata's, and a client generator cannot name them all apart, GMT0 and GMT-0).
+# Business rules of a parameter, wherever it is taken: its status and the rule.
+BY_PARAMETER: dict[str, tuple[str, str]] = {
+    "cursor": (
+        "400",
+        "a cursor of the documented shape names a position of this list (only the server mints them)",
+    ),
+    "if-match": ("412", "the entity tag names the record's current version"),
+    "tz": (
+        "422",
+        "a name of the IANA database the server has (not an enum: the ~600 names are the installed "
+        "tzdata's, and a client generator cannot tell some apart, GMT0 and GMT-0)",
+    ),
+}
+
+# Business rules of one operation, that depend on data the document cannot describe: statuses and rule.
 _PERIOD = (["400"], "`to` after `from`, and a period of bounded length")
 _REFERENCES = "the records the body names exist (in their own service) and are visible to the caller"
 _ITEMS = (["422"], "rules between a data item's fields (a numeric SAMPLE has a unit, bounds fit the type)")
@@ -147,9 +159,7 @@ def _state_dependent(document: dict[str, Any]) -> dict[str, list[str]]:
     for path, item in document["paths"].items():
         for method, operation in item.items():
             names = {p["name"].lower() for p in operation.get("parameters", [])}
-            codes = (
-                ["400"] * ("cursor" in names) + ["412"] * ("if-match" in names) + ["422"] * ("tz" in names)
-            )
+            codes = [code for name, (code, _rule) in BY_PARAMETER.items() if name in names]
             if codes:
                 extra.setdefault(f"{method.upper()} {path}", []).extend(codes)
     return extra

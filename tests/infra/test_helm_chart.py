@@ -7,9 +7,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from platform_api.registry import SERVICE_MODULES
+
+# helm is built from its Go module on first use (minutes): `make test` prepares it, the fast tier does not.
+pytestmark = pytest.mark.servers
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "helm" / "smartmfg"

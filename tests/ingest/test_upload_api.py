@@ -314,6 +314,64 @@ def test_a_factory_with_an_equipment_registry_takes_data_of_its_equipment_only(
     assert post(client, gateway, as_json(reading(), reading()), batch="b-2").status_code == 202
 
 
+def test_unregistered_equipment_is_named_by_row_in_a_dictionary_encoded_batch(
+    client: TestClient, auth: Auth
+) -> None:
+    """The registry check looks at each distinct id once: the rows named are exactly the failing ones, and
+    an unregistered id that the Arrow dictionary carries but no row uses is not a failure."""
+    admin = auth("admin", org_id="org-operator")
+    assert client.post("/api/v1/standards", json=model_body(), headers=admin).status_code == 201
+    assert client.post("/api/v1/standards/cnc-lathe/versions/1.0.0/publish", headers=admin).status_code == 200
+    equipment = [
+        {"equipment_id": f"eq-{n}", "model_id": "cnc-lathe", "model_version": "1.0.0"} for n in (1, 2)
+    ]
+    register_factory(client, admin, company_id="org-sme-2", factory_id="factory-sme-2-a", equipment=equipment)
+    gateway = {
+        **auth("gateway", org_id="org-sme-2", factory_id="factory-sme-2-a"),
+        "X-Factory-Id": "factory-sme-2-a",
+        "Content-Type": "application/vnd.apache.arrow.stream",
+    }
+
+    def batch(codes: list[int | None]) -> bytes:
+        ids = pa.DictionaryArray.from_arrays(
+            pa.array(codes, pa.int32()), pa.array(["eq-1", "eq-2", "eq-9", "eq-404"])
+        )
+        rows = len(codes)
+        start = 1_763_942_400_000_000  # 2025-11-24T00:00:00Z in microseconds
+        table = pa.table(
+            {
+                "equipment_id": ids,
+                "model_id": ["cnc-lathe"] * rows,
+                "model_version": ["1.0.0"] * rows,
+                "item_id": ["spindle_speed"] * rows,
+                "ts": pa.array([start + i for i in range(rows)], pa.timestamp("us", tz="UTC")),
+                "value": [1000.0] * rows,
+            }
+        )
+        return messages.encode(table)
+
+    refused = client.post(
+        URL, content=batch([0, 1, 2, 0, 3, 1, 2]), headers={**gateway, "X-Batch-Id": "mixed"}
+    )
+    assert refused.status_code == 422
+    assert [f["loc"] for f in refused.json()["fields"]] == [
+        "rows[2].equipment_id",
+        "rows[4].equipment_id",
+        "rows[6].equipment_id",
+    ]
+    assert refused.json()["detail"].startswith("3 readings name equipment")
+    # eq-9 and eq-404 are in the dictionary but on no row
+    accepted = client.post(URL, content=batch([0, 1, 1, 0]), headers={**gateway, "X-Batch-Id": "known"})
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.json()["accepted"] == 4
+    # a row without equipment is not the registry's to name: validation rejects it as missing (400)
+    missing = client.post(URL, content=batch([0, None]), headers={**gateway, "X-Batch-Id": "missing"})
+    assert missing.status_code == 400, missing.text
+    assert [(f["loc"], f["msg"]) for f in missing.json()["fields"]] == [
+        ("rows[1].equipment_id", "equipment_id is required")
+    ]
+
+
 def test_a_deprecated_version_still_takes_data_and_is_flagged(
     client: TestClient, gateway: dict[str, str], auth: Auth
 ) -> None:
@@ -321,7 +379,7 @@ def test_a_deprecated_version_still_takes_data_and_is_flagged(
     assert post(client, gateway, as_json(reading())).json()["deprecated_versions"] == []
     deprecated = client.post("/api/v1/standards/cnc-lathe/versions/1.0.0/deprecate", headers=admin)
     assert deprecated.status_code == 200, deprecated.text
-    client.app.state.ingest.model_cache.clear()  # type: ignore[attr-defined]  # not waiting out the cache
+    client.app.state.caches.reference.clear()  # type: ignore[attr-defined]  # not waiting out the cache
     answer = post(client, gateway, as_json(reading()), batch="b-2")
     assert answer.status_code == 202
     assert answer.json()["deprecated_versions"] == ["cnc-lathe@1.0.0"]

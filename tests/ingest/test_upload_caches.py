@@ -1,35 +1,76 @@
-"""The upload path's lookup caches are bounded: a gateway naming ever new model versions cannot grow them."""
+"""The upload path's lookups live in the process's reference cache, within its bytes: a gateway naming ever
+new model versions cannot grow the process; the analytics read the very document the upload path fetched."""
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from ingest.runtime import BoundedCache
+import pytest
+from fastapi.testclient import TestClient
+from starlette.requests import Request
+
+from catalog import model_roles
+from services.kit.clients import ServiceClient
+from services.kit.settings import PlatformSettings
+from services.standards.published import version_key
 from tests.ingest.test_upload_api import as_json, gateway, post, reading  # noqa: F401  (gateway: fixture)
 
-
-def test_a_bounded_cache_forgets_the_least_recently_stored() -> None:
-    cache: BoundedCache[str, int] = BoundedCache(2)
-    cache["a"], cache["b"] = 1, 2
-    cache["a"] = 3  # stored again (an expired entry refreshed): now the most recent
-    cache["c"] = 4
-    assert dict(cache) == {"a": 3, "c": 4}
-    assert len(cache) == cache.limit
+BUDGET = 32 * 1024  # the factory and the published version take ~11 KiB, an unknown version ~1 KiB
 
 
-def test_unknown_model_versions_do_not_grow_the_model_cache(
+@pytest.fixture
+def settings(settings: PlatformSettings) -> PlatformSettings:
+    return settings.replaced(cache={"reference_bytes": BUDGET})
+
+
+@pytest.fixture
+def standards_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of every call to the standards service (the calls still reach it)."""
+    seen: list[str] = []
+    real = ServiceClient.get_json
+
+    async def counted(self: ServiceClient, service: str, path: str, **kw: Any) -> Any:
+        if service == "standards":
+            seen.append(path)
+        return await real(self, service, path, **kw)
+
+    monkeypatch.setattr(ServiceClient, "get_json", counted)
+    return seen
+
+
+def test_unknown_model_versions_stay_within_the_reference_budget(
     client: TestClient,
     gateway: dict[str, str],  # noqa: F811
 ) -> None:
-    cache = client.app.state.ingest.model_cache  # type: ignore[attr-defined]
-    cache.limit = 3
+    reference = client.app.state.caches.reference  # type: ignore[attr-defined]
     assert post(client, gateway, as_json(reading()), batch="known-1").status_code == 202
-    assert ("cnc-lathe", "1.0.0") in cache
-    for n in range(6):
+    assert reference.get(version_key("cnc-lathe", "1.0.0")) is not None
+    for n in range(60):
         answer = post(client, gateway, as_json(reading(model_version=f"9.{n}.0")), batch=f"unknown-{n}")
         assert answer.status_code == 400, answer.text
         assert "not a published data standard" in answer.json()["fields"][0]["msg"]
-    assert set(cache) == {("cnc-lathe", f"9.{n}.0") for n in (3, 4, 5)}
-    # The published version, forgotten meanwhile, is fetched again and takes data.
+    stats = reference.stats()
+    assert stats.bytes <= BUDGET and stats.evictions > 0
+    assert reference.get(version_key("cnc-lathe", "1.0.0")) is None, "forgotten for the newer lookups"
+    # The published version is fetched again and takes data.
     assert post(client, gateway, as_json(reading()), batch="known-2").status_code == 202
-    assert len(cache) == 3 and ("cnc-lathe", "1.0.0") in cache
+    assert reference.get(version_key("cnc-lathe", "9.59.0")) is not None
+
+
+def test_the_analytics_read_the_document_the_upload_path_fetched(
+    client: TestClient,
+    gateway: dict[str, str],  # noqa: F811
+    standards_calls: list[str],
+) -> None:
+    assert post(client, gateway, as_json(reading()), batch="b-1").status_code == 202
+    assert standards_calls == ["/cnc-lathe/versions/1.0.0"]
+    request = Request({"type": "http", "app": client.app, "method": "GET", "path": "/", "headers": []})
+    pairs = [("cnc-lathe", "1.0.0"), ("no-such-model", "1.0.0")]
+    # A fresh thread: a browser test's Playwright may own this thread's event loop.
+    with ThreadPoolExecutor(1) as thread:
+        found = thread.submit(asyncio.run, model_roles.roles(request, pairs)).result()
+        again = thread.submit(asyncio.run, model_roles.roles(request, pairs)).result()
+    assert [(r.model_id, r.version) for r in found] == [("cnc-lathe", "1.0.0")] and again == found
+    assert standards_calls == ["/cnc-lathe/versions/1.0.0", "/no-such-model/versions/1.0.0"]

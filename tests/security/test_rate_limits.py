@@ -18,7 +18,9 @@ UPLOAD = "/api/v1/ingest/batches"
 
 @pytest.fixture
 def limited(settings: PlatformSettings) -> Iterator[TestClient]:
-    tight = settings.replaced(rate_limit={"public_per_minute": 3, "uploads_per_minute": 2})
+    tight = settings.replaced(
+        rate_limit={"public_per_minute": 3, "uploads_per_minute": 2, "portal_per_minute": 3}
+    )
     with TestClient(create_app(tight)) as test_client:
         yield test_client
 
@@ -51,6 +53,23 @@ def test_anonymous_reads_are_limited_per_address(limited: TestClient, auth: Auth
     token = limited.app.state.dev_issuer.issue(subject="u", roles=["sme"], org_id="org-sme-1")  # type: ignore[attr-defined]
     signed_in = limited.get("/api/v1/reference/regions", headers={"Authorization": f"Bearer {token}"})
     assert signed_in.status_code == 200
+
+
+def test_portal_pages_are_limited_per_address(limited: TestClient) -> None:
+    """Signed in or not: each page reads several APIs in-process, and new searches must not be free."""
+    answers = [limited.get("/cases", params={"q": f"word{n}"}).status_code for n in range(3)]
+    refused = limited.get("/deployments", params={"q": "word3"}, headers={"Accept-Language": "ko"})
+    assert answers == [200, 200, 200] and refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.json()["error"] == "RateLimited" and "초 후에" in refused.json()["detail"]
+    signed_in = {"Cookie": "portal_session=anything"}
+    assert limited.get("/", headers=signed_in).status_code == 429
+    # The portal's static files and the probes are not pages; the anonymous API budget is its own.
+    assert limited.get("/portal/static/portal.css").status_code == 200
+    assert limited.get("/healthz").status_code == 200
+    assert limited.get("/api/v1/reference/regions").status_code == 200
+    other = TestClient(limited.app, client=("10.0.0.7", 50000))
+    assert other.get("/cases").status_code == 200, "another address has its own budget"
 
 
 def test_uploads_are_limited_per_client(limited: TestClient) -> None:

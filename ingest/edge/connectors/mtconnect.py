@@ -90,43 +90,89 @@ def data_items(xml: bytes) -> list[dict[str, str]]:
     return [dict(e.attrib) for e in root.iter() if _local(e.tag) == "DataItem" and e.get("id")]
 
 
-def auto_bindings(channel: Channel, items: list[dict[str, str]]) -> dict[str, Binding]:
-    """Data item id -> binding for every model item whose MTConnect mapping names a type (and sub-type)
-    the agent has: an imported model needs no hand mapping."""
-    out: dict[str, Binding] = {}
+@dataclass(frozen=True)
+class Route:
+    """Where one DataItem's observations go: a model item, or one coordinate (0 x, 1 y, 2 z) of a 3D
+    value (``1.0 2.0 3.0``) for ``index``."""
+
+    binding: Binding
+    index: int | None = None
+
+    def value(self, text: str) -> str | None:
+        if self.index is None:
+            return text
+        parts = text.split()
+        return parts[self.index] if len(parts) == 3 else None
+
+
+def auto_bindings(channel: Channel, items: list[dict[str, str]]) -> dict[str, list[Route]]:
+    """Data item id -> routes for the model's items, so an imported model needs no hand mapping.
+
+    An item whose mappings name its DataItem (``mtconnect_data_item_id``, kept by the platform's
+    MTConnect import) is bound to that id. An item with only a type (a hand-written model) is bound
+    only when exactly one DataItem of the agent has its category, type and sub-type and no other item
+    claims it: guessing among several axes' positions would put X's readings under Y."""
+    out: dict[str, list[Route]] = {}
+    known = {d["id"]: d for d in items}
+    typed = []
     for item in channel.model.items.values():
-        wanted = item.mappings.get("mtconnect_type")
-        if not wanted:
+        wanted = item.mappings.get("mtconnect_data_item_id")
+        if wanted is None:
+            if item.mappings.get("mtconnect_type"):
+                typed.append(item)
             continue
-        sub = item.mappings.get("mtconnect_sub_type")
-        matches = [d for d in items if d.get("type") == wanted and (sub is None or d.get("subType") == sub)]
-        if not matches:
+        if str(wanted) not in known:
+            log.warning("%s: the agent has no data item %s for item %s", channel.name, wanted, item.item_id)
+            continue
+        index = item.mappings.get("mtconnect_vector_index")
+        out.setdefault(str(wanted), []).append(
+            Route(channel.bind(item.item_id), int(index) if index is not None else None)
+        )
+    claims: dict[str, list[str]] = {}
+    for item in typed:
+        wanted, sub = item.mappings["mtconnect_type"], item.mappings.get("mtconnect_sub_type")
+        matches = [
+            d["id"]
+            for d in items
+            if d.get("type") == wanted
+            and d.get("category") == item.category
+            and (sub is None or d.get("subType") == sub)
+            and d["id"] not in out
+        ]
+        if len(matches) != 1:
             log.warning(
-                "%s: the agent has no %s%s for item %s",
+                "%s: %d data items are %s %s%s; item %s is not mapped (map it by data_item_id)",
                 channel.name,
+                len(matches),
+                item.category,
                 wanted,
                 f"/{sub}" if sub else "",
                 item.item_id,
             )
             continue
-        if len(matches) > 1:
+        claims.setdefault(matches[0], []).append(item.item_id)
+    for data_item, claimed_by in claims.items():
+        if len(claimed_by) > 1:
             log.warning(
-                "%s: %d data items are %s; item %s takes the first (%s), map the others by data_item_id",
+                "%s: items %s all match data item %s; none is mapped (map them by data_item_id)",
                 channel.name,
-                len(matches),
-                wanted,
-                item.item_id,
-                matches[0]["id"],
+                ", ".join(claimed_by),
+                data_item,
             )
-        out[matches[0]["id"]] = channel.bind(item.item_id)
+            continue
+        out[data_item] = [Route(channel.bind(claimed_by[0]))]
     return out
 
 
 class MtConnectConnector:
     def __init__(self, config: MtConnect, channel: Channel, metrics: Metrics) -> None:
         self.config, self.channel, self.metrics = config, channel, metrics
-        self.explicit = {p.data_item_id: channel.bind(p.item, p.unit, p.values) for p in config.points}
-        self.bindings: dict[str, Binding] = {}
+        self.explicit: dict[str, list[Route]] = {}
+        for p in config.points:
+            self.explicit.setdefault(p.data_item_id, []).append(
+                Route(channel.bind(p.item, p.unit, p.values), p.index)
+            )
+        self.bindings: dict[str, list[Route]] = {}
         self.instance_id: str | None = None
         self.next = 0
         self._up = metrics.connected.labels(config.name)
@@ -143,9 +189,10 @@ class MtConnectConnector:
 
     def _put(self, observations: list[Observation], header: Header) -> None:
         samples = [
-            Sample(binding, o.ts, o.value)
+            Sample(route.binding, o.ts, value)
             for o in observations
-            if (binding := self.bindings.get(o.data_item_id)) is not None
+            for route in self.bindings.get(o.data_item_id, ())
+            if (value := route.value(o.value)) is not None
         ]
         self.next = header.next
         self.channel.put(samples, {"instance_id": header.instance_id, "next": header.next})

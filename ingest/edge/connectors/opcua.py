@@ -1,20 +1,30 @@
 """OPC UA client (asyncua): monitored items with a sampling interval and an absolute deadband, security
 policy with a client certificate, user/password, reconnect and re-subscribe.
 
-Items are mapped by node id in the gateway file, or from the model: an item's ``opcua_node_id`` mapping
-names its node, an ``opcua_browse_name`` is looked up under ``root``. Readings carry the server's source
-timestamp; after a reconnect the server sends every item's current value again, and the pipeline skips
-those it already staged (same source timestamp).
+Items are mapped in the gateway file by node id or by browse path below ``root`` (the machine), or from
+the model: an item's ``opcua_node_id`` mapping names its node, its ``opcua_browse_name`` is looked up
+below ``root``. Node ids written ``nsu=<namespace URI>;...`` are resolved against the server's namespace
+array at every session start: a NodeSet's namespace has whatever index the server gave it. A browse path
+is matched by browse names (the model keeps names, not namespaces) and must name exactly one variable: the
+shallowest below ``root`` whose path ends with it; two at that depth refuse the item rather than guess.
+Several items may read one node (``opcua_index_range`` an array element, ``opcua_field`` a structure
+field): the node is monitored once and each item takes its part of every value. Readings carry the
+server's source timestamp; after a reconnect the server sends every item's current value again, and the
+pipeline skips those it already staged (same source timestamp).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import enum
 import logging
 import os
+import re
 import threading
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,10 +57,78 @@ NUMERIC = (
 )
 
 
+NODE_ID = re.compile(r"^(nsu?=[^;]+;)?[isgb]=")
+
+
 def quality(status: ua.StatusCode | None) -> str:
     if status is None or status.is_good():
         return "good"
     return "uncertain" if status.is_uncertain() else "bad"
+
+
+def part_of(value: Any, index_range: str | None, field: str | None) -> Any:
+    """The element ``index_range`` ("2", or "0,1" of a matrix) and/or the structure ``field`` of a node's
+    value, as plain data; LookupError when the value has no such part (an array too short, a structure
+    the client could not decode)."""
+    if index_range is not None:
+        for index in map(int, index_range.split(",")):
+            if not isinstance(value, list | tuple) or index >= len(value):
+                raise LookupError(f"no element [{index_range}] in {type(value).__name__}")
+            value = value[index]
+    if field is not None:
+        if isinstance(value, dict) and field in value:
+            value = value[field]
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type) and hasattr(value, field):
+            value = getattr(value, field)  # asyncua decodes structures into dataclasses
+        else:
+            raise LookupError(f"no field {field} in {type(value).__name__}")
+    if isinstance(value, ua.LocalizedText):
+        return value.Text
+    if isinstance(value, ua.QualifiedName):
+        return value.Name
+    if isinstance(value, enum.Enum):
+        return value.name  # an enumeration item's allowed values are the names
+    return value
+
+
+async def node_of(client: Client, text: str) -> Node:
+    """A node by its id; ``nsu=<uri>;...`` takes the index the server gives that namespace."""
+    node_id = ua.NodeId.from_string(text)
+    uri = getattr(node_id, "NamespaceUri", None)
+    if uri:
+        namespaces = await client.get_namespace_array()
+        if uri not in namespaces:
+            raise LookupError(f"the server has no namespace {uri}")
+        node_id = ua.NodeId(node_id.Identifier, ua.Int16(namespaces.index(uri)), node_id.NodeIdType)
+    return client.get_node(node_id)
+
+
+async def _children(node: Node) -> list[tuple[Node, str, ua.NodeClass]]:
+    """Hierarchical children with their browse names and classes, in one Browse."""
+    refs = await node.get_references(
+        refs=ua.ObjectIds.HierarchicalReferences, direction=ua.BrowseDirection.Forward
+    )
+    return [
+        (
+            Node(node.session, ua.NodeId(r.NodeId.Identifier, r.NodeId.NamespaceIndex, r.NodeId.NodeIdType)),
+            r.BrowseName.Name,
+            r.NodeClass,
+        )
+        for r in refs
+    ]
+
+
+async def machine_of(client: Client, root: str) -> Node:
+    """``root`` as a node: a node id, or browse names below the Objects folder (``Machines/Filler1``)."""
+    if NODE_ID.match(root):
+        return await node_of(client, root)
+    node = client.nodes.objects
+    for name in root.strip("/").split("/"):
+        found = [child for child, child_name, _ in await _children(node) if child_name == name]
+        if len(found) != 1:
+            raise LookupError(f"{len(found)} nodes named {name} on the way to {root}")
+        node = found[0]
+    return node
 
 
 async def variables(node: Node, depth: int) -> list[tuple[Node, str]]:
@@ -58,16 +136,49 @@ async def variables(node: Node, depth: int) -> list[tuple[Node, str]]:
     found: list[tuple[Node, str]] = []
 
     async def walk(current: Node, path: str, left: int) -> None:
-        for child in await current.get_children():
-            name = (await child.read_browse_name()).Name
+        for child, name, node_class in await _children(current):
             child_path = f"{path}/{name}" if path else name
-            if await child.read_node_class() == ua.NodeClass.Variable:
+            if node_class == ua.NodeClass.Variable:
                 found.append((child, child_path))
             if left > 1:
                 await walk(child, child_path, left - 1)
 
     await walk(node, "", depth)
     return found
+
+
+def find_path(found: list[tuple[Node, str]], path: str) -> Node:
+    """The one variable whose browse path ends with ``path``, the shallowest; LookupError otherwise."""
+    matches = [(p.count("/"), node) for node, p in found if p == path or p.endswith("/" + path)]
+    if not matches:
+        raise LookupError("no such variable")
+    depth = min(d for d, _ in matches)
+    nearest = [node for d, node in matches if d == depth]
+    if len(nearest) > 1:
+        raise LookupError(
+            f"{len(nearest)} variables match: {', '.join(n.nodeid.to_string() for n in nearest)}"
+        )
+    return nearest[0]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One item fed by a node: its binding and the part of the node's value it reads."""
+
+    binding: Binding
+    index_range: str | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an item's values come from, before the session resolves it to a node."""
+
+    node: str | None
+    browse_path: str | None
+    reader: Reader
+    deadband: float
+    sampling_interval_ms: float
 
 
 class _Handler:
@@ -84,18 +195,63 @@ class _Handler:
 class OpcUaConnector:
     def __init__(self, config: OpcUa, channel: Channel, metrics: Metrics) -> None:
         self.config, self.channel = config, channel
-        self.explicit = [(p, channel.bind(p.item, p.unit, p.values)) for p in config.points]
-        self.by_node: dict[str, Binding] = {}
+        self.sources = self._sources()
+        self.by_node: dict[str, list[Reader]] = {}
+        self._unreadable: set[str] = set()  # items whose part was missing once: warned, not every value
         self._up = metrics.connected.labels(config.name)
 
+    def _sources(self) -> list[Source]:
+        """Every item's source: the model's mappings (with ``auto_map``), then the file's points (win)."""
+        c = self.config
+        chosen: dict[str, Source] = {}
+        if c.auto_map:
+            for item in self.channel.model.items.values():
+                m = item.mappings
+                if "opcua_node_id" not in m and "opcua_browse_name" not in m:
+                    continue
+                reader = Reader(
+                    self.channel.bind(item.item_id), m.get("opcua_index_range"), m.get("opcua_field")
+                )
+                path = None if "opcua_node_id" in m else str(m["opcua_browse_name"])
+                chosen[item.item_id] = Source(
+                    m.get("opcua_node_id"), path, reader, c.deadband, c.sampling_interval_ms
+                )
+        for point in c.points:
+            reader = Reader(
+                self.channel.bind(point.item, point.unit, point.values), point.index_range, point.field
+            )
+            chosen[point.item] = Source(
+                point.node,
+                point.browse_path,
+                reader,
+                point.deadband if point.deadband is not None else c.deadband,
+                point.sampling_interval_ms
+                if point.sampling_interval_ms is not None
+                else c.sampling_interval_ms,
+            )
+        return list(chosen.values())
+
     def changed(self, node: Node, value: Any, data_value: ua.DataValue) -> None:
-        binding = self.by_node.get(node.nodeid.to_string())
-        if binding is None:
+        readers = self.by_node.get(node.nodeid.to_string())
+        if not readers:
             return
         ts = data_value.SourceTimestamp or data_value.ServerTimestamp or datetime.now(UTC)
         if ts.tzinfo is None:
             ts = ts.replace(tzinfo=UTC)
-        self.channel.put([Sample(binding, ts, value, quality(data_value.StatusCode))])
+        status = quality(data_value.StatusCode)
+        samples = []
+        for reader in readers:
+            try:
+                part = part_of(value, reader.index_range, reader.field)
+            except LookupError as exc:
+                item_id = reader.binding.item.item_id
+                if item_id not in self._unreadable:
+                    self._unreadable.add(item_id)
+                    log.warning("%s: item %s: %s", self.config.name, item_id, exc)
+                continue
+            samples.append(Sample(reader.binding, ts, part, status))
+        if samples:
+            self.channel.put(samples)
 
     def _client(self) -> Client:
         c = self.config
@@ -129,47 +285,43 @@ class OpcUaConnector:
             mode=getattr(ua.MessageSecurityMode, c.security_mode),
         )
 
-    async def _resolve(self, client: Client) -> list[tuple[Node, Binding, float, float]]:
-        """Nodes to monitor with their binding, deadband and sampling interval."""
+    async def _below_root(self, client: Client) -> list[tuple[Node, str]]:
         c = self.config
-        chosen: dict[str, tuple[Node, Binding, float, float]] = {}
-        if c.auto_map:
-            by_name: dict[str, Node] | None = None
-            for item in self.channel.model.items.values():
-                node: Node | None = None
-                if "opcua_node_id" in item.mappings:
-                    node = client.get_node(item.mappings["opcua_node_id"])
-                elif "opcua_browse_name" in item.mappings:
-                    if by_name is None:
-                        by_name = {}
-                        for var, path in await variables(client.get_node(c.root), BROWSE_DEPTH):
-                            by_name.setdefault(path.rsplit("/", 1)[-1], var)
-                    node = by_name.get(item.mappings["opcua_browse_name"])
-                    if node is None:
-                        log.warning(
-                            "%s: no variable %s under %s for item %s",
-                            c.name,
-                            item.mappings["opcua_browse_name"],
-                            c.root,
-                            item.item_id,
-                        )
-                if node is not None:
-                    chosen[item.item_id] = (
-                        node,
-                        self.channel.bind(item.item_id),
-                        c.deadband,
-                        c.sampling_interval_ms,
-                    )
-        for point, binding in self.explicit:
-            chosen[point.item] = (
-                client.get_node(point.node),
-                binding,
-                point.deadband if point.deadband is not None else c.deadband,
-                point.sampling_interval_ms
-                if point.sampling_interval_ms is not None
-                else c.sampling_interval_ms,
-            )
-        return list(chosen.values())
+        depth = max([BROWSE_DEPTH] + [s.browse_path.count("/") + 1 for s in self.sources if s.browse_path])
+        try:
+            return await variables(await machine_of(client, c.root), depth)
+        except (LookupError, ua.UaError) as exc:
+            log.error("%s: root %s: %s", c.name, c.root, exc)
+            return []
+
+    async def _resolve(self, client: Client) -> list[tuple[Node, list[Reader], float, float]]:
+        """Nodes to monitor, each once, with the items reading it, its deadband and sampling interval (the
+        first item's)."""
+        found: list[tuple[Node, str]] | None = None
+        nodes: dict[str, tuple[Node, list[Reader], float, float]] = {}
+        for source in self.sources:
+            try:
+                if source.node is not None:
+                    node = await node_of(client, source.node)
+                else:
+                    found = found if found is not None else await self._below_root(client)
+                    node = find_path(found, str(source.browse_path))
+            except (LookupError, ua.UaStringParsingError) as exc:
+                log.warning(
+                    "%s: item %s not mapped: %s below %s: %s",
+                    self.config.name,
+                    source.reader.binding.item.item_id,
+                    source.node or source.browse_path,
+                    "the server" if source.node else self.config.root,
+                    exc,
+                )
+                continue
+            key = node.nodeid.to_string()
+            if key in nodes:
+                nodes[key][1].append(source.reader)
+            else:
+                nodes[key] = (node, [source.reader], source.deadband, source.sampling_interval_ms)
+        return list(nodes.values())
 
     async def _session(self, stop: threading.Event) -> None:
         c = self.config
@@ -177,7 +329,14 @@ class OpcUaConnector:
         await self._secure(client)
         async with client:
             monitored = await self._resolve(client)
-            self.by_node = {node.nodeid.to_string(): binding for node, binding, _, _ in monitored}
+            if any(r.field for _, readers, _, _ in monitored for r in readers):
+                # Structures arrive as dataclasses only once the client knows the server's data types; a
+                # server that cannot describe them still serves its other items (the fields say why not).
+                try:
+                    await client.load_data_type_definitions()
+                except ua.UaError as exc:
+                    log.warning("%s: cannot read the server's data types: %s", c.name, exc)
+            self.by_node = {node.nodeid.to_string(): readers for node, readers, _, _ in monitored}
             params = ua.CreateSubscriptionParameters()
             params.RequestedPublishingInterval = c.publishing_interval_ms
             params.RequestedLifetimeCount = 10_000
@@ -185,8 +344,10 @@ class OpcUaConnector:
             params.MaxNotificationsPerPublish = 0
             subscription = await client.create_subscription(params, _Handler(self), queue_maxsize=100_000)
             groups: dict[tuple[float, float], list[Node]] = defaultdict(list)
-            for node, binding, deadband, sampling in monitored:
-                numeric = binding.item.data_type in ("float", "int")
+            for node, readers, deadband, sampling in monitored:
+                # A deadband applies to the whole value: only a number read whole may have one.
+                whole = len(readers) == 1 and readers[0].index_range is None and readers[0].field is None
+                numeric = whole and readers[0].binding.item.data_type in ("float", "int")
                 groups[(deadband if numeric else 0.0, sampling)].append(node)
             for (deadband, sampling), nodes in groups.items():
                 mfilter = None
@@ -239,7 +400,7 @@ def _toml_string(text: str) -> str:
 async def _browse(url: str, root: str, depth: int) -> list[tuple[str, str, str]]:
     async with Client(url, timeout=10) as client:
         out = []
-        for node, path in await variables(client.get_node(root), depth):
+        for node, path in await variables(await machine_of(client, root), depth):
             try:
                 kind = (await node.read_data_type_as_variant_type()).name
             except ua.UaError:
@@ -269,7 +430,7 @@ def cmd_browse(args: argparse.Namespace, settings: EdgeSettings) -> int:
         model_line = f'model = "{model.model_id}"\nmodel_version = "{model.version}"'
     try:
         found = asyncio.run(_browse(args.url, args.root, args.depth))
-    except (TimeoutError, OSError, ua.UaError) as exc:
+    except (TimeoutError, OSError, ua.UaError, LookupError) as exc:
         say(f"error: cannot browse {args.url}: {exc}")
         return EXIT_ERROR
     print(f"# mapping draft for {args.url}: {len(found)} variables under {args.root}")

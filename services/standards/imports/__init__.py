@@ -12,10 +12,14 @@ from typing import Literal
 
 from services.standards.imports import aas, mtconnect, opcua
 from services.standards.imports.draft import Draft
+from services.standards.imports.opcua.shelf import Shelf
+from services.standards.schemas import ImportParams
 
 ImportFormat = Literal["aas", "mtconnect", "opcua"]
-PARSERS: dict[str, Callable[[bytes], Draft]] = {
-    "aas": aas.parse,
-    "mtconnect": mtconnect.parse,
-    "opcua": opcua.parse,
+# A parser reads the document and the query's choices (which device or machine of the document); OPC UA
+# also the importer's shelf of NodeSets imported before (the models a NodeSet requires).
+PARSERS: dict[str, Callable[[bytes, ImportParams, Shelf], Draft]] = {
+    "aas": lambda data, params, shelf: aas.parse(data),
+    "mtconnect": lambda data, params, shelf: mtconnect.parse(data, device=params.device),
+    "opcua": lambda data, params, shelf: opcua.parse(data, node=params.node, shelf=shelf),
 }

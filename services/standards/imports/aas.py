@@ -4,6 +4,11 @@ Properties, MultiLanguageProperties and Ranges become items; SubmodelElementColl
 walked, their idShorts prefixing the item ids. An item's fields come from its qualifiers (as this platform
 exports them: Category, Unit, Min, Max, Role, AllowedValues, Source, mapping qualifiers), else from its IEC
 61360 concept description (preferred name, unit, data type, value list), else from the element itself.
+
+What describes the machine rather than what it does becomes a model attribute, never a reading: an element
+whose AAS category is CONSTANT or PARAMETER (a nameplate's serial number, a configured limit), and a date
+or time (a commissioning date). Collections and lists are structure: every element inside them is counted,
+so the report's mapped, attribute and dropped counts add up to the document's elements.
 Exporting a version, importing the export and exporting again gives the same template.
 """
 
@@ -15,8 +20,14 @@ from typing import Any
 
 from services.kit.errors import BadRequest, ValidationFailed, field_error
 from services.kit.messages import Msg
-from services.standards.exports import EXT_EQUIPMENT_TYPE, EXT_IDEAL_CYCLE_TIME, ITEM_QUALIFIERS
-from services.standards.imports.draft import Draft, snake_id
+from services.standards.exports import (
+    ATTRIBUTE_NAME,
+    EXT_EQUIPMENT_TYPE,
+    EXT_IDEAL_CYCLE_TIME,
+    ITEM_QUALIFIERS,
+    is_platform_concept,
+)
+from services.standards.imports.draft import Draft, Reason, snake_id
 from services.standards.imports.units import platform_unit
 
 XS_TYPES = {
@@ -33,6 +44,10 @@ IEC_TYPES = {
 }  # fmt: skip
 ITEM_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 REPEATABLE = {"ZeroToMany", "OneToMany"}
+STATIC_CATEGORIES = {"CONSTANT", "PARAMETER"}
+MOMENTS = {"xs:date", "xs:dateTime", "xs:time", "xs:gYear", "xs:gYearMonth", "xs:gMonthDay", "xs:duration"}
+STRUCTURE = ("SubmodelElementCollection", "SubmodelElementList")
+READINGS = ("Property", "MultiLanguageProperty", "Range")
 
 
 def _load(data: bytes) -> Any:
@@ -107,59 +122,90 @@ def _qualifiers(element: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _number(text: Any, what: str, notes: list[str]) -> float | None:
+def _number(text: Any, what: str, notes: list[Reason]) -> float | None:
     if text in (None, ""):
         return None
     try:
         return float(text)
     except (ValueError, TypeError):
-        notes.append(f"{what} {text!r} is not a number: ignored")
+        notes.append(Msg("{what} '{text}' is not a number: ignored", what=what, text=text))
         return None
+
+
+def _is_static(element: dict[str, Any]) -> bool:
+    return element.get("category") in STATIC_CATEGORIES or element.get("valueType") in MOMENTS
+
+
+def _static_value(element: dict[str, Any]) -> str | None:
+    """The value a template gives (templates mostly leave it to each machine: None)."""
+    if element.get("modelType") == "MultiLanguageProperty":
+        texts = _langs(element.get("value"))
+        return texts.get("ko") or texts.get("en") or next(iter(texts.values()), None)
+    if element.get("modelType") == "Range":
+        low, high = element.get("min"), element.get("max")
+        return None if low is None and high is None else f"{low or ''}..{high or ''}"
+    value = element.get("value")
+    return str(value) if value not in (None, "") else None
 
 
 class _Walk:
     def __init__(self, draft: Draft, concepts: dict[str, dict[str, Any]]) -> None:
         self.draft, self.concepts = draft, concepts
+        self.counted = 0
 
     def elements(self, elements: Any, prefix: list[str], path: str) -> None:
         for n, element in enumerate(elements if isinstance(elements, list) else []):
             if not isinstance(element, dict):
-                self.draft.drop(f"{path}[{n}]", "not an object")
+                self.counted += 1
+                self.draft.drop(f"{path}[{n}]", Msg("not an object"))
                 continue
             id_short = str(element.get("idShort") or n)
             source = f"{path}/{id_short}"
             kind = element.get("modelType")
-            if kind in ("SubmodelElementCollection", "SubmodelElementList"):
+            if kind in STRUCTURE:
                 if _qualifiers(element).get("SMT/Cardinality") in REPEATABLE:
-                    self.draft.notes.append(f"{source} may repeat; its items are imported once")
+                    self.draft.notes.append(
+                        Msg("{source} may repeat; its items are imported once", source=source)
+                    )
                 self.elements(element.get("value"), [*prefix, id_short], source)
-            elif kind in ("Property", "MultiLanguageProperty", "Range"):
+                continue
+            self.counted += 1
+            if kind in READINGS and _is_static(element):
+                name = _qualifiers(element).get(ATTRIBUTE_NAME) or "/".join([*prefix, id_short])
+                self.draft.attribute(source, name, _static_value(element))
+            elif kind in READINGS:
                 self.item(element, prefix, id_short, source)
             else:
-                self.draft.drop(source, f"a {kind or 'element without modelType'} holds no reading")
+                self.draft.drop(
+                    source, Msg("a {kind} holds no reading", kind=kind or "element without modelType")
+                )
 
     def item(self, element: dict[str, Any], prefix: list[str], id_short: str, source: str) -> None:
-        notes: list[str] = []
+        notes: list[Reason] = []
         qualifiers = _qualifiers(element)
-        semantic_id = _first_key(element.get("semanticId"))
-        concept_ids = [semantic_id] + [_first_key(r) for r in element.get("supplementalSemanticIds") or []]
+        named = _first_key(element.get("semanticId"))
+        concept_ids = [named] + [_first_key(r) for r in element.get("supplementalSemanticIds") or []]
         concept = _iec(next((self.concepts[c] for c in concept_ids if c in self.concepts), None))
+        semantic_id = None if named is None or is_platform_concept(named) else named
         kind = element["modelType"]
         if kind == "MultiLanguageProperty":
             data_type: str | None = "string"
-            notes.append("a multi-language text: imported as a string item")
+            notes.append(Msg("a multi-language text: imported as a string item"))
         else:
             value_type = element.get("valueType")
             data_type = (
                 XS_TYPES.get(str(value_type)) if value_type else IEC_TYPES.get(concept.get("dataType", ""))
             )
         if data_type is None:
-            self.draft.drop(source, f"value type {element.get('valueType')} is not a single reading")
+            self.draft.drop(
+                source,
+                Msg("value type {value_type} is not a single reading", value_type=element.get("valueType")),
+            )
             return
         unit_text = qualifiers.get("Unit") or concept.get("unit")
         unit = platform_unit(unit_text)
         if unit_text and unit is None:
-            self.draft.drop(source, f"unit {unit_text!r} has no platform equivalent")
+            self.draft.drop(source, Msg("unit '{unit}' has no platform equivalent", unit=unit_text))
             return
         numeric = data_type in ("float", "int")
         lo = _number(qualifiers.get("Min") or (element.get("min") if kind == "Range" else None), "Min", notes)
@@ -169,14 +215,14 @@ class _Walk:
             try:
                 allowed = [str(v) for v in json.loads(qualifiers["AllowedValues"])]
             except (ValueError, TypeError):
-                notes.append("AllowedValues qualifier is not a JSON list: ignored")
+                notes.append(Msg("AllowedValues qualifier is not a JSON list: ignored"))
         elif isinstance(concept.get("valueList"), dict):
             pairs = concept["valueList"].get("valueReferencePairs") or []
             allowed = [str(p["value"]) for p in pairs if isinstance(p, dict) and "value" in p] or None
         names = _langs(element.get("displayName")) or _langs(concept.get("preferredName"))
         english = names.get("en") or id_short
         if "ko" not in names:
-            notes.append("no Korean name: the English name stands in")
+            notes.append(Msg("no Korean name: the English name stands in"))
         plain = id_short if not prefix and ITEM_ID.match(id_short) else snake_id(*prefix, id_short)
         mappings = {m: qualifiers.get(q) for q, f, m in ITEM_QUALIFIERS if m}
         candidate: dict[str, Any] = {
@@ -224,11 +270,13 @@ def parse(data: bytes) -> Draft:
         title_en=names.get("en"),
         equipment_type=str(extensions.get(EXT_EQUIPMENT_TYPE) or snake_id(id_short).upper()),
     )
-    ideal_notes: list[str] = []
+    ideal_notes: list[Reason] = []
     draft.ideal_cycle_time_s = _number(extensions.get(EXT_IDEAL_CYCLE_TIME), "IdealCycleTimeS", ideal_notes)
     draft.notes.extend(ideal_notes)
     for other in submodels[1:]:
         other_id = other.get("idShort") if isinstance(other, dict) else None
-        draft.notes.append(f"submodel {other_id} not imported: one model per submodel")
-    _Walk(draft, concepts).elements(submodel.get("submodelElements"), [], id_short)
+        draft.notes.append(Msg("submodel {other_id} not imported: one model per submodel", other_id=other_id))
+    walk = _Walk(draft, concepts)
+    walk.elements(submodel.get("submodelElements"), [], id_short)
+    draft.elements = walk.counted
     return draft

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from platform_api.portal import api as portal_api
+from services.kit.cache import PUBLIC
 from tests.conftest import Auth
 from tests.factories import usecase_body
 
@@ -34,6 +36,7 @@ def test_stale_answers_are_served_while_one_refresh_runs(
 
     monkeypatch.setattr(app.state.service_client, "get_json", counting)
     vendor = auth("vendor", org_id="org-vendor-9")
+    cache = app.state.caches.portal
 
     async def scenario() -> None:
         reader = portal_api.PortalApi(_Request(app), None)  # type: ignore[arg-type]
@@ -43,15 +46,17 @@ def test_stale_answers_are_served_while_one_refresh_runs(
             client.post, "/api/v1/usecases", json=usecase_body(region="50"), headers=vendor
         )
         await asyncio.to_thread(client.post, f"/api/v1/usecases/{made.json()['id']}/publish", headers=vendor)
-        key = ("usecases", "/regions", ())
-        expires, answer = app.state.portal_public_cache[key]
-        app.state.portal_public_cache[key] = (expires - portal_api.PUBLIC_TTL_S, answer)  # now stale
+        key = portal_api.answer_key(PUBLIC, "usecases", "/regions", None)
+        kept = cache.get(key)
+        expires = kept.fresh_until - portal_api.PUBLIC_TTL_S
+        cache.put(key, dataclasses.replace(kept, fresh_until=expires, refresh_at=expires))  # now stale
         assert await reader.get("usecases", "/regions") == first, "stale is served at once"
-        await asyncio.gather(*app.state.portal_refresh_tasks)
+        assert await reader.get("usecases", "/regions") == first and len(portal_api._REFRESHES) == 1
+        await asyncio.gather(*portal_api._REFRESHES)
         jeju = next(r for r in (await reader.get("usecases", "/regions"))["items"] if r["code"] == "50")
         assert jeju["count"] == 1 and len(calls) == 2, "one background refresh brought the new case"
         reader.forget_public()
-        assert app.state.portal_public_cache == {}
+        assert cache.stats().entries == 0 and cache.get(key) is None
 
     # A fresh thread: a browser test's Playwright may own this thread's event loop.
     with ThreadPoolExecutor(1) as thread:

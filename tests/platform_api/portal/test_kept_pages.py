@@ -62,7 +62,7 @@ def test_a_browse_page_is_rendered_once_for_the_answers_it_is_made_of(
 
     _publish(client, vendor, "도장 공정 최적화")
     assert _page(client, "/cases") == first, "the portal's answers are those of a moment ago"
-    client.app.state.portal_public_cache = {}  # type: ignore[attr-defined]  # as when they expire
+    client.app.state.caches.portal.clear()  # type: ignore[attr-defined]  # as when they expire
     renewed = _page(client, "/cases")
     assert "도장 공정 최적화" in renewed and "용접 불량 예측 AI" in renewed and len(renders) == 4
 

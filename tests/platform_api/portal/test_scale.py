@@ -43,7 +43,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
 
 
 def _view(client: TestClient, calls: Calls, path: str) -> str:
-    client.app.state.portal_public_cache = {}  # type: ignore[attr-defined]  # a cold page: every call made
+    client.app.state.caches.portal.clear()  # type: ignore[attr-defined]  # a cold page: every call made
     calls.reset()
     answer = client.get(path)
     assert answer.status_code == 200, answer.text

@@ -87,6 +87,31 @@ class World:
     def published(self, **kw: Any) -> dict[str, Any]:
         return self.publish(self.finish_stages(self.create(**kw)))
 
+    def live_on(self, record: dict[str, Any], inspected: date) -> dict[str, Any]:
+        """The record with every stage done, its completion inspection ending on ``inspected`` (go-live)."""
+        planned = next(s for s in record["stages"] if s["code"] == "INSPECT")["planned_end"]
+        shift = (inspected - date.fromisoformat(planned)).days
+        url = f"{URL}/{record['id']}"
+        answer = self.client.patch(url, json={"stages": with_actuals(record, shift)}, headers=self.sme)
+        assert answer.status_code == 200 and answer.json()["go_live"] == str(inspected), answer.text
+        return dict(answer.json())
+
+
+def with_actuals(record: dict[str, Any], shift_days: int) -> list[dict[str, Any]]:
+    """The record's stages, each done ``shift_days`` after its planned dates."""
+    stages = []
+    for s in record["stages"]:
+        start = date.fromisoformat(s["planned_start"]) + timedelta(days=shift_days)
+        end = date.fromisoformat(s["planned_end"]) + timedelta(days=shift_days)
+        stages.append(
+            {
+                **{k: s[k] for k in ("code", "planned_start", "planned_end")},
+                "actual_start": str(start),
+                "actual_end": str(end),
+            }
+        )
+    return stages
+
 
 def _input(stage: dict[str, Any]) -> dict[str, Any]:
     return {k: stage[k] for k in ("code", "planned_start", "planned_end", "actual_start", "actual_end")}

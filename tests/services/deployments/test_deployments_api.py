@@ -24,6 +24,8 @@ def test_create_returns_derived_figures(world: World) -> None:
     assert record["process"] == "standard" and record["target_months"] == 23
     assert [s["code"] for s in record["stages"]][:3] == ["ANNOUNCE", "APPLY", "REVIEW"]
     assert record["stages"][0]["planned_start"] == "2025-01-01"
+    # 23 calendar months: 2025-01-01 to 2026-12-01, the last stage ending the day before
+    assert record["stages"][-1]["planned_end"] == "2026-11-30"
     assert record["planned_months"] == pytest.approx(23, abs=0.1)
     assert record["meets_target"] is None and record["go_live"] is None
     assert record["after_service_months"] == 12  # ADVANCED1, not relaxed

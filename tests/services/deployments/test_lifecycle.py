@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from services.deployments import service
+from services.deployments import changes
 from services.deployments.models import DeploymentRecord
 from services.kit.errors import PreconditionFailed
 from tests.services.deployments.conftest import PDF, URL, World
@@ -171,7 +171,7 @@ def test_concurrent_transactions_do_not_overwrite_each_other(world: World) -> No
         first.commit()
         theirs.sme_name = "나중 저장"
         with pytest.raises(PreconditionFailed):
-            service.flush(second)
+            changes.flush(second)
         second.rollback()
     assert world.client.get(f"{URL}/{record_id}", headers=world.sme).json()["sme_name"] == "먼저 저장"
 

@@ -158,6 +158,7 @@ def test_uploads_are_size_limited_and_scoped(world: World, settings: PlatformSet
     assert len(files) == 2
 
 
+@pytest.mark.servers
 def test_documents_live_in_minio_in_the_distributed_topology(settings: PlatformSettings) -> None:
     bucket = "smartmfg-documents-test"
     minio_settings = settings.replaced(documents={"store": "minio", "bucket": bucket})

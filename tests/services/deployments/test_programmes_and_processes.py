@@ -9,7 +9,7 @@ import pytest
 
 from services.deployments.models import Ticket
 from tests.factories import deployment_body
-from tests.services.deployments.conftest import PDF, URL, World, signed_today
+from tests.services.deployments.conftest import PDF, URL, World, signed_today, with_actuals
 
 BASIC = {"programme_code": "BASIC"}
 
@@ -105,28 +105,13 @@ def test_designated_supplier_at_contract_date_runs_the_simplified_process(world:
     assert moved.json()["process"] == "simplified"
 
 
-def _with_actuals(record: dict[str, Any], shift_days: int) -> list[dict[str, Any]]:
-    stages = []
-    for s in record["stages"]:
-        start = date.fromisoformat(s["planned_start"]) + timedelta(days=shift_days)
-        end = date.fromisoformat(s["planned_end"]) + timedelta(days=shift_days)
-        stages.append(
-            {
-                **{k: s[k] for k in ("code", "planned_start", "planned_end")},
-                "actual_start": str(start),
-                "actual_end": str(end),
-            }
-        )
-    return stages
-
-
 def test_durations_against_the_target(world: World) -> None:
     record = world.create(supplier="org-vendor-9", contract=signed_today())
     url = f"{URL}/{record['id']}"
-    on_time = world.client.patch(url, json={"stages": _with_actuals(record, 0)}, headers=world.sme).json()
+    on_time = world.client.patch(url, json={"stages": with_actuals(record, 0)}, headers=world.sme).json()
     assert on_time["actual_months"] == pytest.approx(14, abs=0.1) and on_time["meets_target"] is True
     assert on_time["stages"][4]["actual_days"] == on_time["stages"][4]["planned_days"]
-    late = _with_actuals(record, 0)
+    late = with_actuals(record, 0)
     late[-1]["actual_end"] = str(date.fromisoformat(late[-1]["actual_end"]) + timedelta(days=90))
     slow = world.client.patch(url, json={"stages": late}, headers=world.sme).json()
     assert slow["actual_months"] == pytest.approx(17, abs=0.1) and slow["meets_target"] is False
@@ -144,7 +129,7 @@ def test_required_stages_gate_submission_and_verification(world: World) -> None:
         "record.stages[9].actual_end",
         "record.stages[10].actual_end",
     }
-    world.client.patch(url, json={"stages": _with_actuals(record, 0)}, headers=world.sme)
+    world.client.patch(url, json={"stages": with_actuals(record, 0)}, headers=world.sme)
     assert world.act(record, "submit", world.sme).status_code == 200
     assert world.act(record, "confirm", world.vendor).status_code == 200
     unproven = world.act(record, "verify", world.agency)
@@ -163,19 +148,8 @@ def test_required_stages_gate_submission_and_verification(world: World) -> None:
         assert world.act(record, action, who).status_code == 200, action
 
 
-def _live_record(world: World, inspected: date) -> dict[str, Any]:
-    """A record whose completion inspection ended on ``inspected`` (after-care runs from there)."""
-    record = world.create()
-    shift = (inspected - date.fromisoformat(record["stages"][9]["planned_end"])).days
-    url = f"{URL}/{record['id']}"
-    answer = world.client.patch(url, json={"stages": _with_actuals(record, shift)}, headers=world.sme)
-    assert answer.status_code == 200 and answer.json()["go_live"] == str(inspected)
-    return dict(answer.json())
-
-
 def test_after_care_tickets_and_the_suppliers_record(world: World) -> None:
-    record = _live_record(world, date.today() - timedelta(days=30))
-    assert record["after_service_end"] == str(record_end(record))
+    record = world.live_on(world.create(), date.today() - timedelta(days=30))
     url = f"{URL}/{record['id']}/tickets"
     ticket = {
         "title": "MES 화면 멈춤",
@@ -224,17 +198,12 @@ def test_after_care_tickets_and_the_suppliers_record(world: World) -> None:
     assert track["aftercare"] == counts and track["deployment_count"] == 0
 
 
-def record_end(record: dict[str, Any]) -> date:
-    live = date.fromisoformat(record["go_live"])
-    year, month = divmod(live.month - 1 + record["after_service_months"], 12)
-    return date(live.year + year, month + 1, min(live.day, 28))
-
-
 def test_tickets_only_within_the_obligation_period(world: World) -> None:
     ticket = {"title": "고장", "description": "설비 정지", "severity": "major"}
     not_live = world.create()
     answer = world.client.post(f"{URL}/{not_live['id']}/tickets", json=ticket, headers=world.sme)
     assert answer.status_code == 409
-    expired = _live_record(world, date.today() - timedelta(days=500))  # 12 months of after-care are over
+    # 12 months of after-care are over
+    expired = world.live_on(world.create(), date.today() - timedelta(days=500))
     answer = world.client.post(f"{URL}/{expired['id']}/tickets", json=ticket, headers=world.sme)
     assert answer.status_code == 409 and "ended" in answer.json()["detail"]

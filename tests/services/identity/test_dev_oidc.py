@@ -112,6 +112,7 @@ def test_the_development_issuer_refuses_to_start_outside_the_embedded_topology(
         pass
 
 
+@pytest.mark.servers  # asks the real Keycloak what it calls itself
 def test_a_misconfigured_issuer_url_refuses_to_start(settings: PlatformSettings) -> None:
     """Keycloak names itself differently (e.g. another host name): every token would fail the issuer check."""
     wrong = settings.replaced(oidc={"issuer": "http://localhost:58080/realms/smartmfg"})

@@ -72,7 +72,8 @@ def test_aas_environment_has_concept_descriptions(client: TestClient, machining_
     concepts = {c["id"]: c for c in environment["conceptDescriptions"]}
     assert len(concepts) == len(submodel["submodelElements"])
     speed = next(e for e in submodel["submodelElements"] if e["idShort"] == "spindle_speed")
-    concept_id = speed["supplementalSemanticIds"][0]["keys"][0]["value"]
+    concept_id = speed["semanticId"]["keys"][0]["value"]
+    assert concept_id == "http://testserver/api/v1/standards/cnc-machining-center/items/spindle_speed"
     iec = concepts[concept_id]["embeddedDataSpecifications"][0]["dataSpecificationContent"]
     assert iec["modelType"] == "DataSpecificationIec61360" and iec["unit"] == "rpm"
     assert (
@@ -80,7 +81,7 @@ def test_aas_environment_has_concept_descriptions(client: TestClient, machining_
         and {"language": "ko", "text": "주축 회전수"} in iec["preferredName"]
     )
     execution = next(e for e in submodel["submodelElements"] if e["idShort"] == "execution")
-    execution_cd = concepts[execution["supplementalSemanticIds"][0]["keys"][0]["value"]]
+    execution_cd = concepts[execution["semanticId"]["keys"][0]["value"]]
     values = execution_cd["embeddedDataSpecifications"][0]["dataSpecificationContent"]["valueList"]
     assert [p["value"] for p in values["valueReferencePairs"]][:2] == ["ACTIVE", "READY"]
     assert {"name": "IdealCycleTimeS", "valueType": "xs:double", "value": "180.0"} in submodel["extensions"]
@@ -98,7 +99,8 @@ def test_readable_page_in_korean_and_english(client: TestClient, machining_centr
 
 def test_an_items_semantic_id_is_its_aas_semantic_id(client: TestClient, auth: Auth) -> None:
     """An item with a semantic id (e.g. an ECLASS IRDI a vendor adds) carries it as the element's semanticId
-    and as the id of its concept description; one without gets a platform concept as supplemental id."""
+    and as the id of its concept description; one without gets a concept the platform names (AASd-118 wants a
+    main semantic id wherever there is one), which the model's search by semantic id does not find."""
     admin = auth("admin", org_id="org-operator")
     irdi = "0173-1#02-AAB325#008"  # ECLASS "rated voltage"
     body = model_body(
@@ -112,8 +114,11 @@ def test_an_items_semantic_id_is_its_aas_semantic_id(client: TestClient, auth: A
     environment = client.get(f"{URL}/drive-unit/versions/1.0.0/aas-environment", headers=admin).json()
     elements = {e["idShort"]: e for e in environment["submodels"][0]["submodelElements"]}
     assert elements["rated_voltage"]["semanticId"]["keys"][0]["value"] == irdi
-    assert "semanticId" not in elements["motor_temp"] and elements["motor_temp"]["supplementalSemanticIds"]
+    platform_concept = "http://testserver/api/v1/standards/drive-unit/items/motor_temp"
+    assert elements["motor_temp"]["semanticId"]["keys"][0]["value"] == platform_concept
+    assert "supplementalSemanticIds" not in elements["motor_temp"]
     concepts = {c["id"] for c in environment["conceptDescriptions"]}
-    assert irdi in concepts
+    assert concepts == {irdi, platform_concept}
+    assert client.get(URL, params={"semantic_id": platform_concept}, headers=admin).json()["items"] == []
     found = client.get(URL, params={"semantic_id": irdi}, headers=admin).json()["items"]
     assert [m["id"] for m in found] == ["drive-unit"]

@@ -1,4 +1,5 @@
-"""Imports of AAS, MTConnect and OPC UA documents into draft models, with their mapping reports."""
+"""Imports of AAS, MTConnect and OPC UA documents into draft models, with their mapping reports (MTConnect's
+own: test_import_mtconnect.py, OPC UA's: test_import_opcua.py)."""
 
 from __future__ import annotations
 
@@ -32,89 +33,6 @@ def by_id(version: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {i["id"]: i for i in version["items"]}
 
 
-def test_mtconnect_1_3_devices_become_a_draft_with_a_report(
-    client: TestClient, vendor: dict[str, str]
-) -> None:
-    answer = post(client, "mtconnect", (DOCS / "mtconnect_1_3_vmc.xml").read_bytes(), {**vendor, **XML})
-    assert answer.status_code == 201, answer.text
-    result = answer.json()
-    assert result["model"]["equipment_type"] == "VMC_3_AXIS" and result["model"]["name"]["ko"] == "VMC-3Axis"
-    assert result["version"]["status"] == "draft" and result["version"]["version"] == "0.1.0"
-    items = by_id(result["version"])
-    assert items["spindle_speed"] | {"name": None} == {
-        "id": "spindle_speed", "name": None, "category": "SAMPLE", "data_type": "float", "unit": "rpm",
-        "min": 0.0, "max": 12000.0, "semantic_id": None, "allowed_values": None, "role": None,
-        "mappings": {"mtconnect_type": "ROTARY_VELOCITY", "mtconnect_sub_type": "ACTUAL",
-                     "opcua_browse_name": None, "opcua_node_id": None},
-        "source": "MTConnect SAMPLE ROTARY_VELOCITY/ACTUAL of device VMC-3Axis",
-    }  # fmt: skip
-    assert items["spindle_speed"]["name"] == {
-        "ko": "회전 속도 (spindle_speed)",
-        "en": "Rotary velocity (spindle_speed)",
-    }
-    assert items["mode"]["allowed_values"] == ["AUTOMATIC", "MANUAL", "MANUAL_DATA_INPUT"]
-    assert items["energy"]["unit"] == "J" and items["energy"]["role"] == "energy"
-    roles = {i["id"]: i["role"] for i in items.values() if i["role"]}
-    assert roles == {
-        "estop": "alarm", "spindle_temp": "alarm", "logic": "alarm", "execution": "execution_state",
-        "part_count": "part_count", "good_parts": "good_count", "energy": "energy",
-    }  # fmt: skip
-    report = result["report"]
-    assert report["format"] == "mtconnect" and len(report["mapped"]) == len(items) == 15
-    dropped = {d["source"].rsplit("/", 1)[-1]: d["reason"] for d in report["dropped"]}
-    assert set(dropped) == {"DataItem[Xtilt]", "DataItem[Xts]", "DataItem[coolant_flow]"}
-    assert "DEGREE" in dropped["DataItem[Xtilt]"] and "TIME_SERIES" in dropped["DataItem[Xts]"]
-    notes = {m["item_id"]: m["notes"] for m in report["mapped"]}
-    assert notes["parts_again"] == ["role part_count stays with 'part_count' (one item per role)"]
-    assert "FOOT/MINUTE" in notes["path_feedrate"][0]
-    assert report["notes"] == ["device Other not imported: one model per device"]
-    # A draft: private to its owner, and found by its data items.
-    assert client.get(f"{URL}/imported").status_code == 404
-    assert [
-        m["id"] for m in client.get(URL, params={"item": "rotary_velocity"}, headers=vendor).json()["items"]
-    ] == ["imported"]
-
-
-def test_mtconnect_2_0_with_a_prefix_and_an_agent(client: TestClient, vendor: dict[str, str]) -> None:
-    data = (DOCS / "mtconnect_2_0_prefixed.xml").read_bytes()
-    answer = post(
-        client, "mtconnect", data, {**vendor, **XML}, equipment_type="INJECTION_MOLDING", name_ko="사출기"
-    )
-    assert answer.status_code == 201, answer.text
-    result = answer.json()
-    assert (
-        result["model"]["equipment_type"] == "INJECTION_MOLDING" and result["model"]["name"]["ko"] == "사출기"
-    )
-    items = by_id(result["version"])
-    assert sorted(items) == ["barrel_temp", "cycle_time", "execution", "pressure", "rejects"]
-    assert items["barrel_temp"]["unit"] == "°C" and items["barrel_temp"]["max"] == 400
-    assert items["pressure"]["unit"] == "Pa" and items["rejects"]["role"] == "reject_count"
-    assert items["rejects"]["name"]["ko"] == "불량 수량 (rejects)"
-
-
-def test_opcua_nodeset_keeps_browse_paths_units_and_ranges(
-    client: TestClient, vendor: dict[str, str]
-) -> None:
-    answer = post(client, "opcua", (DOCS / "press_nodeset.xml").read_bytes(), {**vendor, **XML})
-    assert answer.status_code == 201, answer.text
-    result = answer.json()
-    assert result["model"]["equipment_type"] == "PRESS"
-    items = by_id(result["version"])
-    assert sorted(items) == ["door_closed", "mode", "oil_temperature", "ram_force", "stroke_counter"]
-    force = items["ram_force"]
-    assert (force["unit"], force["min"], force["max"], force["category"]) == ("kN", 0, 4000, "SAMPLE")
-    assert force["name"] == {"ko": "램 가압력", "en": "Ram force"}
-    assert force["mappings"]["opcua_browse_name"] == "Ram/RamForce"
-    assert force["mappings"]["opcua_node_id"] == "nsu=http://example.com/UA/Press/;i=6001"
-    assert items["oil_temperature"]["unit"] == "°C"  # from the UNECE code: its display name is prose
-    assert items["mode"]["allowed_values"] == ["AUTOMATIC", "SETUP", "MANUAL"]
-    assert (items["stroke_counter"]["data_type"], items["stroke_counter"]["category"]) == ("int", "EVENT")
-    assert items["door_closed"]["data_type"] == "bool"
-    dropped = {d["source"]: d["reason"] for d in result["report"]["dropped"]}
-    assert set(dropped) == {"PressType/Manufacturer", "PressType/LastService"}
-    assert "property" in dropped["PressType/Manufacturer"] and "DateTime" in dropped["PressType/LastService"]
-
-
 def test_aas_template_with_collections_and_concept_descriptions(
     client: TestClient, vendor: dict[str, str]
 ) -> None:
@@ -142,9 +60,11 @@ def test_aas_template_with_collections_and_concept_descriptions(
     report = result["report"]
     assert {d["source"]: d["reason"] for d in report["dropped"]} == {
         "CompressorOperationalData/Manual": "a File holds no reading",
-        "CompressorOperationalData/CommissionedAt": "value type xs:dateTime is not a single reading",
         "CompressorOperationalData/Airflow": "unit 'cfm' has no platform equivalent",
     }
+    assert report["attributes"] == [
+        {"name": "CommissionedAt", "value": None, "source": "CompressorOperationalData/CommissionedAt"}
+    ]  # a date describes the machine: kept as an attribute, not a reading
     assert report["notes"] == ["CompressorOperationalData/Stage may repeat; its items are imported once"]
     found = client.get(URL, params={"semantic_id": "0173-1#02-AAA000#001"}, headers=vendor).json()["items"]
     assert [m["id"] for m in found] == ["imported"]
@@ -288,4 +208,6 @@ def test_large_documents_are_capped_not_echoed(client: TestClient, vendor: dict[
     report = answer.json()["report"]
     assert len(answer.json()["version"]["items"]) == 500 and len(report["mapped"]) == 500
     assert len(report["dropped"]) == 1000
-    assert report["notes"] == ["1100 more elements dropped, not listed"]  # 1000 angles + 100 beyond 500 items
+    assert report["notes"] == [
+        "그 밖에 1100개 요소를 제외했습니다 (목록 생략)"
+    ]  # 1000 angles + 100 beyond 500 items

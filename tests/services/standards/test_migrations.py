@@ -12,9 +12,9 @@ from alembic import command
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from services.kit.migrations import alembic_config
 from services.standards.spec import SPEC
 from tests.conftest import BACKENDS, PG_URL
+from tests.migrations import migrating
 
 ITEMS = [
     {
@@ -45,11 +45,7 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
 
 
 def test_models_stored_before_the_search_index_are_found_after_it(empty_database: str) -> None:
-    assert SPEC.migrations is not None
-    config = alembic_config(SPEC.migrations, empty_database, "alembic_version_standards")
-    engine = create_engine(empty_database)
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
+    with migrating(SPEC, empty_database) as (config, conn):
         command.upgrade(config, "0002")
         conn.execute(
             text(
@@ -79,7 +75,6 @@ def test_models_stored_before_the_search_index_are_found_after_it(empty_database
         command.downgrade(config, "0003")  # a version in review becomes a draft again
         status = conn.execute(text("SELECT status FROM std_versions")).scalar_one()
         command.downgrade(config, "base")
-    engine.dispose()
     assert status == "draft"
     assert search_text == "old-lathe cnc_lathe 선반 lathe spindle_speed 주축 회전수 spindle speed"
     assert [tuple(t) for t in terms] == [
