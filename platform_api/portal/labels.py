@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.kit import kpi_vocabulary
 from services.kit import reference as ref
 from services.usecases.taxonomy import PROBLEM_NAMES, TECHNIQUE_NAMES
 
@@ -41,15 +42,8 @@ KPI_NAMES: Names = {
     ref.KpiKind.COST.value: ("원가", "Cost"),
     ref.KpiKind.DELIVERY.value: ("납기", "Delivery time"),
     ref.KpiKind.ENERGY.value: ("에너지 사용량", "Energy use"),
-    # ISO 22400-2 KPIs the analytics service measures from telemetry.
-    "oee": ("설비종합효율(OEE)", "OEE"),
-    "availability": ("가동률", "Availability"),
-    "performance": ("성능 효율", "Performance"),
-    "quality": ("양품률", "Quality rate"),
-    "throughput": ("처리량", "Throughput"),
-    "energy_per_good_unit": ("양품당 에너지", "Energy per good unit"),
-    "mtbf": ("평균 고장 간격(MTBF)", "Mean time between failures"),
-    "mttr": ("평균 수리 시간(MTTR)", "Mean time to repair"),
+    # ISO 22400-2 KPIs the analytics service measures from telemetry: their words are the vocabulary's.
+    **{term.name: (term.ko, term.en) for term in kpi_vocabulary.TERMS},
 }
 
 # The evidence behind a KPI value, weakest first.

@@ -88,9 +88,16 @@ def tenants(kc_client: TestClient, tokens: Tokens, realm_key: RealmKey) -> list[
     # (Not cnc-lathe: the example of POST /api/v1/standards creates that one.)
     _created(c.post("/api/v1/standards", json=model_body(model_id="spot-welder"), headers=vendor1))
     _created(c.post("/api/v1/standards/spot-welder/versions/1.0.0/publish", headers=admin))
+    # The vendor's private draft, imported from a document: its mapping report is private too.
+    document = c.get("/api/v1/standards/spot-welder/versions/1.0.0/aas-environment").content
     draft = _created(
-        c.post("/api/v1/standards", json=model_body(model_id="sec-draft-model"), headers=vendor1)
-    )
+        c.post(
+            "/api/v1/standards/imports/aas",
+            params={"model_id": "sec-draft-model", "version": "1.0.0"},
+            content=document,
+            headers=vendor1,
+        )
+    )["model"]
     application = _created(
         c.post(
             "/api/v1/companies/org-vendor-1/designations",
