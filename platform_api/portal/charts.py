@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from dateutil.relativedelta import relativedelta
 from markupsafe import Markup, escape
 
 _ids = itertools.count(1)
@@ -173,7 +174,7 @@ def timeline(
     label_w, row_h, pad, legend_h = 150, 30, 6, 26
     start = min(s.planned[0] for s in spans)
     ends = [s.planned[1] for s in spans] + [s.actual[1] for s in spans if s.actual]
-    target_day = (target_months * 30.44) if target_months else 0.0
+    target_day = float((start + relativedelta(months=target_months) - start).days)
     total_days = max([(max(ends) - start).days, target_day, 1.0])
     scale = (width - label_w - 20) / total_days
     height = legend_h + pad * 2 + row_h * len(spans) + 18

@@ -33,6 +33,10 @@ def test_timeline_and_lines() -> None:
         spans, title="단계", target_months=14, planned="계획", actual="실제", target="목표 14개월"
     )
     assert "구축: 계획 2025-01-01–2025-03-01, 실제 2025-01-05–2025-04-01" in svg and "목표 14개월" in svg
+    # 14 calendar months after 2025-01-01 is 2026-03-01, day 424 of a chart 546 days (450 px) wide: x = 499.5.
+    late = [charts.Span("구축", (date(2025, 1, 1), date(2025, 3, 1)), (date(2025, 1, 5), date(2026, 7, 1)))]
+    svg = charts.timeline(late, title="단계", target_months=14, planned="계획", actual="실제", target="목표")
+    assert 'x1="499.5"' in svg
     assert charts.timeline([], title="x", target_months=14, planned="", actual="", target="") == ""
     line = charts.lines(
         [charts.Line("온도", [(datetime(2025, 1, 1), 20.0), (datetime(2025, 1, 2), 25.0)])],
