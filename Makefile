@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 
 help: ## Show this help
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,12 +23,41 @@ venv: $(STAMP) ## Create .venv and install the platform with its dev tools
 run: venv ## Migrate, seed demo data and serve the whole platform (embedded topology) on PORT (8000)
 	$(BIN)/smartmfg run --port $(PORT)
 
+# The infra servers' development credentials (infra/README.md); set these variables to run on other servers.
+DIST_DB ?= postgresql+psycopg://smartmfg:smartmfg@127.0.0.1:55432/smartmfg
+DIST_ISSUER ?= http://127.0.0.1:58080/realms/smartmfg
+WRITERS ?= 2
+# Trino (infra/trino) reads the same catalog database and bucket as the processes; ENGINE=duckdb for DuckDB.
+ENGINE ?= trino
+
+run-distributed: venv ## Every service its own process, the gateway on PORT, WRITERS lake writers, ENGINE, on the infra servers
+	bash infra/ctl.sh up
+	SMARTMFG_DATABASE_URL="$${SMARTMFG_DATABASE_URL:-$(DIST_DB)}" \
+	SMARTMFG_OIDC_ISSUER="$${SMARTMFG_OIDC_ISSUER:-$(DIST_ISSUER)}" \
+	SMARTMFG_ALLOW_DEV_SECRETS="$${SMARTMFG_ALLOW_DEV_SECRETS:-true}" \
+	SMARTMFG_ANALYTICS_ENGINE="$${SMARTMFG_ANALYTICS_ENGINE:-$(ENGINE)}" \
+	$(BIN)/smartmfg run-distributed --port $(PORT) --writers $(WRITERS)
+
 # Tests keep their files on tmpfs where there is one: SQLite and the lake's catalog sync every commit, and on
 # a busy disk those syncs were a quarter of an API test's setup.
 TEST_TMP := $(if $(wildcard /dev/shm/.),TMPDIR=/dev/shm,)
 
+# The whole suite in two phases on the same servers (tests/workers.py): every test that can share them on
+# TEST_WORKERS pytest-xdist workers, then the tests marked `serial` (they stop a server) alone. Either phase
+# failing fails the target; a phase that PYTEST_ARGS leaves empty (pytest's exit status 5) does not.
+TEST_WORKERS ?= 2
+
 test: venv ## Start PostgreSQL, Kafka, MinIO and Keycloak (infra/) and run the whole test suite (what CI runs)
-	bash infra/with-servers.sh env $(TEST_TMP) $(BIN)/pytest $(PYTEST_ARGS)
+	bash infra/with-servers.sh $(MAKE) --no-print-directory test-phases
+
+.PHONY: test-phases
+test-phases:
+	@start=$$SECONDS; env $(TEST_TMP) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --phase parallel $(PYTEST_ARGS); \
+	parallel=$$?; parallel_s=$$((SECONDS - start)); start=$$SECONDS; \
+	env $(TEST_TMP) $(BIN)/pytest --phase serial $(PYTEST_ARGS); serial=$$?; serial_s=$$((SECONDS - start)); \
+	echo "make test: parallel phase exit $$parallel in $${parallel_s}s, serial phase exit $$serial in $${serial_s}s"; \
+	if [ $$parallel -eq 5 ] && [ $$serial -eq 5 ]; then exit 5; fi; \
+	for rc in $$parallel $$serial; do if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi; done
 
 test-fast: venv ## The fast tier: the tests that need no server (SQLite, local bus and lake); run it while working
 	env $(TEST_TMP) $(BIN)/pytest --fast -n 2 $(PYTEST_ARGS)
@@ -63,4 +92,4 @@ bench-check: venv ## Rerun the benchmarks; fail if a figure is > 30 % worse than
 clean: ## Remove the virtualenv, local data and caches of the checkout (not .infra/)
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help venv run test test-fast infra-up infra-down infra-status lint fmt bench bench-check clean
+.PHONY: help venv run run-distributed test test-fast infra-up infra-down infra-status lint fmt bench bench-check clean

@@ -231,7 +231,7 @@ class Queries:
             flt = kpis.role_filter([self.factory], START, END, None)
             condition = flt.iceberg(None)
         plan = self.engine.plan(table, condition)
-        pairs = kpis.model_versions(self.engine, plan.files, flt, None)
+        pairs = kpis.model_versions(self.engine, plan, flt, None)
         models = [m for m in self.models if (m.model_id, m.version) in pairs]
         measured = (kpis.measure_daily if daily else kpis.measure)(
             self.engine, plan, flt, None, models, [(START, END)]

@@ -31,7 +31,12 @@ BENCHES = {
 }
 # Benchmarks of other parts of the platform with their own sizes and printed report: run at their
 # defaults (not in --quick runs unless named in --only), their output kept for the report.
-EXTRAS = {"standards": "standards_bench.py", "analytics": "analytics_bench.py", "edge": "edge_bench.py"}
+EXTRAS = {
+    "standards": "standards_bench.py",
+    "analytics": "analytics_bench.py",
+    "edge": "edge_bench.py",
+    "ai_runs": "ai_runs_bench.py",
+}
 # --check only: the working tree against a baseline commit, both measured in the same minutes. The issue's
 # setting (two gateways posting 250,000-reading Arrow batches, two writers), 3 M readings a run: big enough
 # that a per-row cost shows, short enough for eight rounds on a shared machine.

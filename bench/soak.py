@@ -27,8 +27,10 @@ import argparse
 import os
 import re
 import sys
+import threading
 import time
 import uuid
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -94,6 +96,111 @@ def rollup_rounds(log: str) -> list[float]:
     return [round(r, 1) for r in rounds if r > 0]
 
 
+def ha_soak(args: argparse.Namespace) -> int:
+    """``--ha``: `smartmfg run-distributed` on the HA servers (``infra/ctl.sh up --ha``) for ``--minutes``,
+    two edge gateways uploading without pause over HTTP, and every ``--calm`` seconds one round of the
+    chaos of tests/e2e/chaos.py (a broker, a MinIO node, every lake writer SIGKILLed and brought back).
+
+    Checked at the end: the gateways saw only 202, or 429/503 with Retry-After (they resend the same batch);
+    the lake holds every accepted reading exactly once; the RSS of every process that is not killed by the
+    chaos (the gateway and the services; the writers restart every round) is flat (``benchkit.flatness``).
+    """
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.e2e.chaos import (
+        GATEWAYS,
+        READINGS_PER_BATCH,
+        RETRYABLE,
+        Gateway,
+        chaos_round,
+        ctl,
+        ha_env,
+        heal,
+        lake_keys,
+        lake_settings,
+        setup_world,
+    )
+    from tests.e2e.distributed import pids_of, run_distributed
+
+    if ctl("up", "--ha") != 0:
+        print("infra/ctl.sh up --ha failed (see .infra/logs/kafka-ha-*, minio-ha-*)", flush=True)
+        return 1
+    work = Path(f"/tmp/soak-ha-{uuid.uuid4().hex[:8]}")
+    work.mkdir()
+    print(f"logs of the platform's processes in {work}", flush=True)
+    bucket = f"soak-ha-{uuid.uuid4().hex[:8]}"
+    result = Result(
+        "soak_ha",
+        sizes={"minutes": args.minutes, "gateways": len(GATEWAYS), "batch_rows": READINGS_PER_BATCH},
+        conditions=args.conditions,
+    )
+    rounds = 0
+    with (
+        scratch_database("smartmfg_bench_soak_ha") as database,
+        run_distributed(database, work, ha_env(bucket)) as (base, log, _proc),
+    ):
+        setup_world(base)
+        stable = {name: pid for name, pid in pids_of(log).items() if not name.startswith("writer")}
+        stop_event = threading.Event()
+        gateways = [Gateway(base, client, stop_event) for client in GATEWAYS]
+        with RssSampler(stable, every=max(1.0, args.minutes * 60 / 600)) as rss:
+            started = time.monotonic()
+            for gateway in gateways:
+                gateway.start()
+            try:
+                while time.monotonic() - started < args.minutes * 60:
+                    time.sleep(args.calm)
+                    chaos_round(log)
+                    rounds += 1
+                    print(f"chaos round {rounds} done at {(time.monotonic() - started) / 60:.1f} min")
+            finally:
+                stop_event.set()
+                for gateway in gateways:
+                    gateway.join(timeout=90)
+                heal()
+            span = time.monotonic() - started
+        accepted = sum(len(g.accepted) for g in gateways) * READINGS_PER_BATCH
+        settings = lake_settings(database, bucket)
+        deadline = time.monotonic() + 300
+        while sum(lake_keys(settings).values()) < accepted and time.monotonic() < deadline:
+            time.sleep(2)
+        time.sleep(5)  # a late duplicate would land now
+        keys = lake_keys(settings)
+    duplicates = sum(1 for count in keys.values() if count > 1)
+    answers = {str(code): n for code, n in sum((g.answers for g in gateways), Counter()).items()}
+    unexpected = [x for g in gateways for x in g.unexpected]
+    unexpected += [f"answered {code}" for code in answers if int(code) not in {200, 202, *RETRYABLE}]
+    verdicts = {name: flatness(series) for name, series in rss.series.items() if series}
+    result.add("accepted readings/s", [accepted / span], "readings/s", higher=True)
+    result.add("chaos rounds", [rounds], "rounds", higher=True)
+    for name, v in verdicts.items():
+        result.add(f"{name}: RSS at the end", [v["last"]], "MiB", higher=False, target="flat")
+    result.details = {
+        "answers": answers,
+        "unexpected": unexpected[:10],
+        "accepted_rows": accepted,
+        "lake_rows": sum(keys.values()),
+        "readings_twice": duplicates,
+        "rss": verdicts,
+        "load_average": rss.load_average(),
+        "logs": str(work),
+    }
+    print(f"wrote {result.save()}")
+    ok = (
+        not unexpected
+        and duplicates == 0
+        and sum(keys.values()) == accepted
+        and all(v["flat"] for v in verdicts.values())
+    )
+    print(
+        f"HA soak {'passed' if ok else 'FAILED'}: {rounds} chaos rounds in {span / 60:.1f} min, answers "
+        f"{answers}, {sum(keys.values()):,} of {accepted:,} accepted readings in the lake, "
+        f"{duplicates} twice, "
+        f"{len(unexpected)} unexpected answers, load average {rss.load_average()}, RSS "
+        + ", ".join(f"{k} p95 {v['first_p95']:.0f}→{v['last_p95']:.0f} MiB" for k, v in verdicts.items())
+    )
+    return 0 if ok else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30)
@@ -108,8 +215,16 @@ def main() -> int:
         "benchmarks) instead of readings stamped as they are sent",
     )
     parser.add_argument("--quick", action="store_true", help="accepted for bench/run.py; --minutes rules")
+    parser.add_argument(
+        "--ha",
+        action="store_true",
+        help="run-distributed on the HA servers (infra/ctl.sh up --ha) with a round of chaos every --calm s",
+    )
+    parser.add_argument("--calm", type=float, default=60, help="--ha: seconds of calm before each round")
     args = parser.parse_args()
     exit_on_sigterm()
+    if args.ha:
+        return ha_soak(args)
     rate = args.rate or sustained_rate() / 2
     every = GATEWAYS * args.rows / rate  # seconds between one gateway's batches
     per_gateway = max(1, int(args.minutes * 60 / every))

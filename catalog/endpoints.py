@@ -140,17 +140,16 @@ def _encode_cursor(position: Position) -> str:
             position.ts,
             position.equipment_id,
             position.item_id,
-            position.file,
-            position.row,
+            position.seen,
         ]
     )
 
 
 def _decode_cursor(cursor: str) -> Position:
-    snapshot_id, ts, equipment_id, item_id, file, row = decode_cursor(cursor, 6)
+    snapshot_id, ts, equipment_id, item_id, seen = decode_cursor(cursor, 5)
     try:
         position = Position(
-            int(snapshot_id), datetime.fromisoformat(ts), str(equipment_id), str(item_id), str(file), int(row)
+            int(snapshot_id), datetime.fromisoformat(ts), str(equipment_id), str(item_id), int(seen)
         )
     except (ValueError, TypeError) as exc:
         raise malformed_cursor() from exc
@@ -258,6 +257,15 @@ async def series(
             "whole-hour `tz`); otherwise, and with `all`, from the readings"
         ),
     ] = "all",
+    quantiles: Annotated[
+        Literal["exact", "approx"],
+        Query(
+            description="`approx`: median and p95 from a uniform sample of up to 4,096 readings per bucket "
+            "(exact below that; rank error's standard deviation at most 0.78 % for the median and 0.34 % "
+            "for p95 with DuckDB, about 1 % with Trino), several times faster over many readings; "
+            "`exact`: every reading sorted"
+        ),
+    ] = "exact",
 ) -> Series:
     """Count, mean, min, max, median and p95 of the numeric values per factory (or equipment) and bucket."""
     factories = list(dict.fromkeys(factory_id or []))
@@ -278,7 +286,8 @@ async def series(
         found = await run_blocking(rollups.series, engine, flt, scope, bucket, tz, keys)
     source: Literal["readings", "rollups"] = "rollups"
     if found is None:
-        found = await run_blocking(engine.series, flt, scope, bucket, tz, group_by == "equipment")
+        computed = "none" if stats == "basic" else quantiles
+        found = await run_blocking(engine.series, flt, scope, bucket, tz, group_by == "equipment", computed)
         source = "readings"
     rows, plan = found
     if stats == "basic":
@@ -288,6 +297,7 @@ async def series(
         bucket=bucket,
         tz=tz,
         stats=stats,
+        quantiles=quantiles,
         source=source,
         items=rows,
         scan=ScanStats(**plan.stats()),

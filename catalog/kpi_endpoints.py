@@ -191,7 +191,7 @@ async def _measure(
             Msg("snapshot {snapshot_id} no longer exists", snapshot_id=snapshot_id),
             fields=[field_error("body.snapshot_id", Msg("unknown or expired snapshot"))],
         ) from exc
-    pairs = await run_blocking(model_versions, engine, plan.files, flt, scope)
+    pairs = await run_blocking(model_versions, engine, plan, flt, scope)
     models = await model_roles.roles(request, pairs)
     measured = await run_blocking(
         measure_daily if rollup else measure, engine, plan, flt, scope, models, cuts

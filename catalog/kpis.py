@@ -10,7 +10,11 @@ Invariants (docs/analytics.md, "KPIs", writes the formulas out):
   the queried range; a reading up to ``LOOKBACK`` before a bucket carries its state into the bucket;
 - counters are cumulative: a bucket gets the increments of the readings in it over the previous reading of
   the item (a drop is a counter reset: the new value is the increment); energy is converted to kWh;
-- the answer depends only on the files of one snapshot: the same snapshot gives the same figures.
+- the answer depends only on the files of one snapshot: the same snapshot gives the same figures;
+- the SQL is written once for both engines (``catalog.engines``): the role table and the buckets arrive as
+  parallel arrays (``SqlEngine.unnest``), states are classified by expressions generated from the standards'
+  rule (``catalog.states``), and the table is read at the plan's snapshot (``SqlEngine.source``), raw
+  readings or the daily rollup alike.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from pyiceberg.expressions import And, BooleanExpression, GreaterThanOrEqual, LessThan
 
-from catalog.query import READ_OPTIONS, QueryEngine, ReadingFilter, ScanPlan, Scope
+from catalog.engines import ColumnType, SqlEngine
+from catalog.query import QueryEngine, ReadingFilter, ScanPlan, Scope
+from catalog.states import is_alarm_sql, state_class_sql
 from services.kit.kpi_vocabulary import KPIS, TelemetryKpi
 from services.kit.units import UNITS
 from services.standards.roles import is_alarm, state_class
@@ -216,22 +222,29 @@ def buckets(
     return out
 
 
-# The role table and the buckets arrive as parallel lists: every caller value is a bound parameter.
-_WITH_ROLES = """
-WITH roles AS (
-    SELECT unnest(?::VARCHAR[]) AS model_id, unnest(?::VARCHAR[]) AS model_version,
-           unnest(?::VARCHAR[]) AS item_id, unnest(?::VARCHAR[]) AS role, unnest(?::DOUBLE[]) AS scale
-),
-buckets AS (SELECT unnest(?::TIMESTAMPTZ[]) AS b0, unnest(?::TIMESTAMPTZ[]) AS b1)"""
-# One row per (bucket, equipment, element): time in a state class and onsets of down, or a counter's
-# increments.
-_ELEMENTS_SQL = (
-    _WITH_ROLES
-    + """,
+# The role table and the buckets arrive as parallel arrays: every caller value is a bound parameter.
+ROLE_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
+    ("model_id", "varchar"),
+    ("model_version", "varchar"),
+    ("item_id", "varchar"),
+    ("role", "varchar"),
+    ("scale", "double"),
+)
+
+
+def _with_roles(sql: SqlEngine) -> str:
+    cuts = sql.unnest([("b0", "timestamptz"), ("b1", "timestamptz")])
+    return f"WITH roles AS ({sql.unnest(ROLE_COLUMNS)}),\nbuckets AS ({cuts})"
+
+
+def _elements_sql(sql: SqlEngine, source: str, where: str) -> str:
+    """One row per (bucket, equipment, element): time in a state class and onsets of down, or a counter's
+    increments."""
+    return f"""{_with_roles(sql)},
 r AS (
     SELECT f.factory_id, f.equipment_id, f.model_id, f.model_version, f.item_id, roles.role, roles.scale,
            f.ts, f.value_num, f.value_text
-    FROM read_parquet(?, {options}) f
+    FROM {source} f
     JOIN roles ON f.model_id = roles.model_id AND f.model_version = roles.model_version
               AND f.item_id = roles.item_id
     WHERE {where}
@@ -239,12 +252,12 @@ r AS (
 classed AS (
     SELECT factory_id, equipment_id, model_id, model_version, item_id, ts,
            CASE WHEN role = 'execution_state' THEN 'state' ELSE 'alarm' END AS source,
-           CASE WHEN role = 'execution_state' THEN state_class(value_text)
-                WHEN is_alarm(value_text) THEN 'down' ELSE 'running' END AS class
+           CASE WHEN role = 'execution_state' THEN {state_class_sql("value_text")}
+                WHEN {is_alarm_sql("value_text")} THEN 'down' ELSE 'running' END AS class
     FROM r WHERE role IN ('execution_state', 'alarm') AND value_text IS NOT NULL
 ),
 timeline AS (
-    SELECT *, coalesce(lead(ts) OVER w, ?::TIMESTAMPTZ) AS t1,
+    SELECT classed.*, coalesce(lead(ts) OVER w, {sql.cast("?", "timestamptz")}) AS t1,
            class = 'down' AND lag(class) OVER w IS DISTINCT FROM 'down' AS onset
     FROM classed WINDOW w AS (PARTITION BY factory_id, equipment_id, item_id ORDER BY ts)
 ),
@@ -252,23 +265,22 @@ counters AS (
     SELECT factory_id, equipment_id, model_id, model_version, role, ts,
            scale * CASE WHEN prev IS NULL THEN 0 WHEN value_num >= prev THEN value_num - prev
                         ELSE value_num END AS inc
-    FROM (SELECT *, lag(value_num) OVER (PARTITION BY factory_id, equipment_id, item_id ORDER BY ts) AS prev
+    FROM (SELECT r.*, lag(value_num) OVER (PARTITION BY factory_id, equipment_id, item_id ORDER BY ts) AS prev
           FROM r WHERE role IN ('part_count', 'good_count', 'reject_count', 'energy')
-                   AND value_num IS NOT NULL)
+                   AND value_num IS NOT NULL) numbered
 )
 SELECT b.b0, t.factory_id, t.equipment_id, t.model_id, t.model_version, t.source AS kind, t.class AS key,
-       sum(epoch(least(t.t1, b.b1)) - epoch(greatest(t.ts, b.b0)))::DOUBLE AS amount,
+       CAST(sum({sql.epoch("least(t.t1, b.b1)")} - {sql.epoch("greatest(t.ts, b.b0)")}) AS DOUBLE) AS amount,
        count(*) FILTER (WHERE t.onset AND t.ts >= b.b0) AS onsets,
        count(*) FILTER (WHERE t.ts >= b.b0) AS readings
 FROM timeline t JOIN buckets b ON t.ts < b.b1 AND t.t1 > b.b0
-GROUP BY ALL
+GROUP BY b.b0, t.factory_id, t.equipment_id, t.model_id, t.model_version, t.source, t.class
 UNION ALL
 SELECT b.b0, c.factory_id, c.equipment_id, c.model_id, c.model_version, 'counter', c.role,
-       sum(c.inc)::DOUBLE, 0, count(*)
+       CAST(sum(c.inc) AS DOUBLE), 0, count(*)
 FROM counters c JOIN buckets b ON c.ts >= b.b0 AND c.ts < b.b1
-GROUP BY ALL
+GROUP BY b.b0, c.factory_id, c.equipment_id, c.model_id, c.model_version, c.role
 """
-)
 
 
 @dataclass(frozen=True)
@@ -289,23 +301,27 @@ def role_filter(
     )
 
 
+def _source(sql: SqlEngine, plan: ScanPlan) -> tuple[str, list[Any]]:
+    assert plan.snapshot_id is not None  # a plan with files has a snapshot
+    return sql.source(plan.table, plan.snapshot_id, plan.files)
+
+
 def model_versions(
-    engine: QueryEngine, files: list[str], flt: ReadingFilter, scope: Scope
+    engine: QueryEngine, plan: ScanPlan, flt: ReadingFilter, scope: Scope
 ) -> list[tuple[str, str]]:
-    """The (model, version) pairs the readings in ``files`` use: whose roles the KPI query needs."""
-    if not files:
+    """The (model, version) pairs the rows ``plan`` reads use: whose roles the KPI query needs."""
+    if not plan.files:
         return []
+    sql = engine.engine
+    source, source_params = _source(sql, plan)
     where, params = flt.sql(scope)
-    sql = (
-        "SELECT DISTINCT model_id, model_version "
-        f"FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} ORDER BY 1, 2"
-    )
-    return [(r["model_id"], r["model_version"]) for r in engine.query(sql, [files, *params])]
+    text = f"SELECT DISTINCT model_id, model_version FROM {source} WHERE {where} ORDER BY 1, 2"
+    return [(r["model_id"], r["model_version"]) for r in sql.rows(text, [*source_params, *params])]
 
 
 def _element_rows(
     engine: QueryEngine,
-    template: str,
+    template: Callable[[SqlEngine, str, str], str],
     plan: ScanPlan,
     flt: ReadingFilter,
     scope: Scope,
@@ -313,15 +329,18 @@ def _element_rows(
     cuts: Sequence[tuple[datetime, datetime]],
     *tail: Any,
 ) -> list[dict[str, Any]]:
-    """Rows of an element query: the role table and the buckets, then the files, the filter and ``tail``."""
+    """Rows of an element query on the chosen engine: the role table and the buckets, then the table at the
+    plan's snapshot, the filter and ``tail``."""
     role_rows = [(m.model_id, m.version, item, role, scale) for m in models for item, role, scale in m.items]
     if not plan.files or not role_rows or not cuts:
         return []
+    sql = engine.engine
+    source, source_params = _source(sql, plan)
     where, params = flt.sql(scope)
     columns = [list(c) for c in zip(*role_rows, strict=True)]
-    return engine.query(
-        template.format(options=READ_OPTIONS, where=where),
-        [*columns, [b0 for b0, _ in cuts], [b1 for _, b1 in cuts], plan.files, *params, *tail],
+    return sql.rows(
+        template(sql, source, where),
+        [*columns, [b0 for b0, _ in cuts], [b1 for _, b1 in cuts], *source_params, *params, *tail],
     )
 
 
@@ -335,7 +354,7 @@ def measure(
 ) -> Measured:
     """The elements of every equipment in every bucket of ``cuts`` from the files of ``plan``."""
     end = max((b1 for _, b1 in cuts), default=None)
-    return _assemble(_element_rows(engine, _ELEMENTS_SQL, plan, flt, scope, models, cuts, end), plan)
+    return _assemble(_element_rows(engine, _elements_sql, plan, flt, scope, models, cuts, end), plan)
 
 
 def _assemble(rows: Iterable[dict[str, Any]], plan: ScanPlan) -> Measured:
@@ -355,23 +374,23 @@ def _assemble(rows: Iterable[dict[str, Any]], plan: ScanPlan) -> Measured:
     return Measured(units, plan, used)
 
 
-# The same elements from the daily rollup (catalog.rollups.item_daily): time per value and readings per
-# (previous value, value) of text items, increases of numeric ones; classified in Python below.
-_DAILY_SQL = (
-    _WITH_ROLES
-    + """
+def _daily_sql(sql: SqlEngine, source: str, where: str) -> str:
+    """The same elements from the daily rollup (catalog.rollups.item_daily): time per value and readings per
+    (previous value, value) of text items, increases of numeric ones; classified in Python
+    (:func:`measure_daily`)."""
+    return f"""{_with_roles(sql)}
 SELECT b.b0, d.factory_id, d.equipment_id, d.model_id, d.model_version, roles.role, d.value_text,
        d.prev_text,
        sum(d.seconds) AS seconds, sum(d.increase * roles.scale) AS increase,
-       sum(d.readings)::BIGINT AS readings
-FROM read_parquet(?, {options}) d
+       CAST(sum(d.readings) AS BIGINT) AS readings
+FROM {source} d
 JOIN roles ON d.model_id = roles.model_id AND d.model_version = roles.model_version
           AND d.item_id = roles.item_id
 JOIN buckets b ON d.day >= CAST(b.b0 AS DATE) AND d.day < CAST(b.b1 AS DATE)
 WHERE {where}
-GROUP BY ALL
+GROUP BY b.b0, d.factory_id, d.equipment_id, d.model_id, d.model_version, roles.role, d.value_text,
+         d.prev_text
 """
-)
 
 
 def _classes(role: str) -> Callable[[str], str] | None:
@@ -405,7 +424,7 @@ def measure_daily(
     cuts: Sequence[tuple[datetime, datetime]],
 ) -> Measured:
     """:func:`measure` over the daily rollup's files in ``plan`` (buckets of whole UTC days)."""
-    rows = _element_rows(engine, _DAILY_SQL, plan, flt, scope, models, cuts)
+    rows = _element_rows(engine, _daily_sql, plan, flt, scope, models, cuts)
     elements = []
     for row in rows:
         role = row["role"]

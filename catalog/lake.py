@@ -14,6 +14,7 @@ from pyiceberg.exceptions import NamespaceAlreadyExistsError, NoSuchTableError, 
 from pyiceberg.table import Table
 from pyiceberg.transforms import DayTransform
 
+from services.kit import objects
 from services.kit.arrow import UTC_US
 from services.kit.settings import PlatformSettings
 
@@ -160,5 +161,4 @@ def ensure_bucket(settings: PlatformSettings) -> None:
         secret_key=settings.minio.secret_key,
         secure=False,
     )
-    if not client.bucket_exists(settings.lake.bucket):
-        client.make_bucket(settings.lake.bucket)
+    objects.ensure_bucket(client, settings.lake.bucket)

@@ -6,7 +6,8 @@ pyiceberg reads both files from the object store on every scan plan (on MinIO tw
 20 ms per plan, more than the planning itself); :class:`CachedIO` wraps a table's FileIO and serves the
 Avro files from the process's ``manifests`` cache (services.kit.cache: bounded by bytes, least recently used
 out first), everything else from the wrapped FileIO unchanged. The same cache keeps what is read from the
-manifests (catalog.rollups.files), under keys of other kinds.
+manifests (catalog.rollups.files) and which organisations a factory's rows carry (catalog.query.owners_key),
+under keys of other kinds.
 """
 
 from __future__ import annotations

@@ -1,22 +1,28 @@
-"""The analytics query engine: pyiceberg plans which data files can match, DuckDB reads only those.
+"""The analytics query engine: pyiceberg plans which data files can match, a SQL engine reads them.
 
 Every query goes the same way:
 1. the filter (factories, organisations, model, items, time range) becomes a pyiceberg row filter; scan
-   planning prunes by partition (day of ``ts``, ``model_id``) and by the per-file column statistics;
-2. DuckDB reads the remaining Parquet files (``s3://`` through httpfs, or local paths) and applies the
-   same filter in SQL, with parameters only: no caller text ever becomes SQL.
+   planning prunes by partition (day of ``ts``, ``model_id``) and by the per-file column statistics, and
+   pins the snapshot the answer reads;
+2. the SQL engine (``catalog.engines``: DuckDB in process by default, or Trino) reads that snapshot (DuckDB
+   the remaining Parquet files, ``s3://`` through httpfs or local paths) and applies the same filter in
+   SQL, with parameters only: no caller text ever becomes SQL.
 
-The engine is blocking (pyiceberg I/O, DuckDB); the API runs it in worker threads.
+Readings, series, benchmarks, exports, KPIs (``catalog.kpis``) and the owners tenancy asks for go through
+the chosen engine with one SQL text each; rollups, dead letters and upload summaries write DuckDB SQL of
+their own and use ``cursor``/``query``.
+
+The engine is blocking (pyiceberg I/O, DuckDB, Trino's client); the API runs it in worker threads.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from itertools import takewhile
+from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
@@ -37,23 +43,13 @@ from pyiceberg.table.snapshots import Summary
 
 from catalog import duck
 from catalog.appends import table_offsets
+
+# The dialect's constants live with the engines; the modules writing DuckDB SQL themselves import them here.
+from catalog.engines import BUCKET_SECONDS, BUCKETS, READ_OPTIONS, DuckDbEngine, SqlEngine  # noqa: F401
 from catalog.lake import READINGS_SCHEMA, Lake
 from catalog.manifest_cache import CachedIO
-from catalog.states import register_role_functions
-from services.kit.cache import Cache
+from services.kit.cache import PUBLIC, Cache, Key
 
-READ_OPTIONS = "filename = true, file_row_number = true, hive_partitioning = false, union_by_name = true"
-# Whitelisted bucket widths: the only values spliced into SQL text, and never from the caller verbatim.
-BUCKETS: dict[str, str] = {
-    "1m": "INTERVAL 1 MINUTE",
-    "5m": "INTERVAL 5 MINUTE",
-    "15m": "INTERVAL 15 MINUTE",
-    "1h": "INTERVAL 1 HOUR",
-    "6h": "INTERVAL 6 HOUR",
-    "1d": "INTERVAL 1 DAY",
-    "7d": "INTERVAL 7 DAY",
-}
-BUCKET_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "6h": 21600, "1d": 86400, "7d": 604800}
 OWNERS_TTL_S = 60.0
 
 
@@ -67,6 +63,8 @@ class Grant:
 
 Scope = list[Grant] | None
 """``None``: every row (admins); a list: the union of its grants (empty: nothing)."""
+Quantiles = Literal["exact", "approx", "none"]
+"""How a series computes its median and p95 (``approx``: ``SqlEngine.approx_quantiles``, stated error)."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +160,7 @@ class ScanPlan:
     files_total: int
     bytes_scanned: int
     rows_in_files: int
+    table: tuple[str, ...] = ()  # the planned table's identifier (what an engine reads at ``snapshot_id``)
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -179,14 +178,14 @@ class SnapshotGone(LookupError):
 
 @dataclass(frozen=True)
 class Position:
-    """Where a page of readings ends: the snapshot it reads and the last row's sort key."""
+    """Where a page of readings ends: the snapshot it reads, the last row's key and how many rows of that
+    key (readings of one item at one instant) the listing returned so far."""
 
     snapshot_id: int
     ts: datetime
     equipment_id: str
     item_id: str
-    file: str
-    row: int
+    seen: int
 
 
 READING_COLUMNS = (
@@ -202,8 +201,16 @@ READING_COLUMNS = (
     "quality",
     "ingested_at",
 )
-# Unique within a snapshot: a row is identified by its file and its position in it.
-READING_ORDER = "ts, equipment_id, item_id, parse_filename(filename), file_row_number"
+# The key of a page boundary, then every other column: a total order on both engines (rows equal in all
+# of them are indistinguishable in an answer), with no engine's notion of a row's file or position.
+READING_KEY = ("ts", "equipment_id", "item_id")
+READING_ORDER = ", ".join((*READING_KEY, *(c for c in READING_COLUMNS if c not in READING_KEY)))
+
+
+def owners_key(lake: Lake, factory_id: str) -> Key:
+    """The one key of which organisations a factory's readings in ``lake`` carry: what the rows say, whoever
+    asks (a caller's rights are checked on the answer, never by the key)."""
+    return Key("lake.owners", PUBLIC, None, (lake.config.warehouse, lake.readings_id, factory_id))
 
 
 @dataclass
@@ -213,32 +220,38 @@ class QueryEngine:
     memory_limit: str = "1GB"
     # The process's cache of immutable lake metadata (catalog.manifest_cache); None: the object store's.
     manifests: Cache[Any] | None = None
+    # The engine of readings, series, benchmarks, exports and owners; None: this process's DuckDB.
+    sql: SqlEngine | None = None
     _db: duckdb.DuckDBPyConnection | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _owners: dict[str, tuple[float, frozenset[str]]] = field(default_factory=dict)
 
     def close(self) -> None:
+        if self.sql is not None:
+            self.sql.close()
         if self._db is not None:
             self._db.close()
             self._db = None
 
+    @property
+    def engine(self) -> SqlEngine:
+        return self.sql if self.sql is not None else DuckDbEngine(self.cursor)
+
+    def _source(self, table: Table, plan: ScanPlan) -> tuple[str, list[Any]]:
+        assert plan.snapshot_id is not None  # a plan without a snapshot has no files: callers stop before
+        return self.engine.source(table.name(), plan.snapshot_id, plan.files)
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor of the process's database (close it after use); KPI functions are registered on it."""
+        """A cursor of the process's database (close it after use)."""
         with self._lock:
             if self._db is None:
                 self._db = duck.connect(
                     self.lake.config.s3, threads=self.threads, memory_limit=self.memory_limit
                 )
-                register_role_functions(self._db)
             return self._db.cursor()
 
     def query(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        cursor = self.cursor()
-        try:
-            rows: list[dict[str, Any]] = cursor.execute(sql, params).to_arrow_table().to_pylist()
-            return rows
-        finally:
-            cursor.close()
+        """DuckDB SQL on this process's database, whichever engine answers the shared queries."""
+        return DuckDbEngine(self.cursor).rows(sql, params)
 
     # -- planning ------------------------------------------------------------------------------------
 
@@ -267,6 +280,7 @@ class QueryEngine:
             _total(snapshot.summary, "total-data-files"),
             sum(task.file.file_size_in_bytes for task in tasks),
             sum(task.file.record_count for task in tasks),
+            table.name(),
         )
 
     # -- queries -------------------------------------------------------------------------------------
@@ -282,75 +296,81 @@ class QueryEngine:
         plan = self.plan(table, pruning.iceberg(scope), after.snapshot_id if after else None)
         if not plan.files:
             return [], None, plan
+        source, source_params = self._source(table, plan)
         where, params = flt.sql(scope)
+        skip = 0
         if after is not None:
-            where += f" AND ({READING_ORDER}) > (?, ?, ?, ?, ?)"
-            params += [after.ts, after.equipment_id, after.item_id, after.file, after.row]
+            # from the last page's key on; the rows of that key it returned are skipped below
+            where += " AND (ts, equipment_id, item_id) >= (?, ?, ?)"
+            params += [after.ts, after.equipment_id, after.item_id]
+            skip = after.seen
         sql = (
-            f"SELECT {', '.join(READING_COLUMNS)}, "
-            "parse_filename(filename) AS _file, file_row_number AS _row "
-            f"FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} ORDER BY {READING_ORDER} LIMIT ?"
+            f"SELECT {', '.join(READING_COLUMNS)} FROM {source} WHERE {where} "
+            f"ORDER BY {READING_ORDER} LIMIT ?"
         )
-        rows = self.query(sql, [plan.files, *params, limit + 1])
+        rows = self.engine.rows(sql, [*source_params, *params, skip + limit + 1])[skip:]
         position = None
         if len(rows) > limit:
             rows = rows[:limit]
-            last = rows[-1]
+            key = _key(rows[-1])
+            seen = sum(1 for _ in takewhile(lambda row: _key(row) == key, reversed(rows)))
+            if after is not None and key == _key(after.__dict__) and seen == len(rows):
+                seen += after.seen  # the whole page was rows of the last page's key
             assert plan.snapshot_id is not None
-            position = Position(
-                plan.snapshot_id,
-                last["ts"],
-                last["equipment_id"],
-                last["item_id"],
-                last["_file"],
-                last["_row"],
-            )
-        for row in rows:
-            del row["_file"], row["_row"]
+            position = Position(plan.snapshot_id, *key, seen)
         return rows, position, plan
 
     def reading_batches(
         self, flt: ReadingFilter, scope: Scope, batch_rows: int = 50_000
     ) -> tuple[pa.Schema, Iterator[pa.RecordBatch], ScanPlan]:
-        """The readings in (ts, equipment, item) order as lazy Arrow batches (a raw series, an export): no
-        row becomes a Python object. The cursor closes when the batches are exhausted."""
-        plan = self.plan(self.lake.readings(), flt.iceberg(scope))
+        """The readings in (ts, equipment, item) order as lazy Arrow batches (a raw series, an export): with
+        DuckDB no row becomes a Python object. The query ends when the batches are exhausted."""
+        schema = pa.schema([READINGS_SCHEMA.field(c) for c in READING_COLUMNS])
+        table = self.lake.readings()
+        plan = self.plan(table, flt.iceberg(scope))
         if not plan.files:
-            return pa.schema([READINGS_SCHEMA.field(c) for c in READING_COLUMNS]), iter(()), plan
+            return schema, iter(()), plan
+        source, source_params = self._source(table, plan)
         where, params = flt.sql(scope)
-        cursor = self.cursor()
-        reader = cursor.execute(
-            f"SELECT {', '.join(READING_COLUMNS)} FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} "
-            "ORDER BY ts, equipment_id, item_id",
-            [plan.files, *params],
-        ).to_arrow_reader(batch_rows)
-
-        def batches() -> Iterator[pa.RecordBatch]:
-            try:
-                yield from reader
-            finally:
-                cursor.close()
-
-        return reader.schema, batches(), plan
+        sql = f"SELECT {', '.join(READING_COLUMNS)} FROM {source} WHERE {where} ORDER BY {READING_ORDER}"
+        return schema, self.engine.batches(sql, [*source_params, *params], schema, batch_rows), plan
 
     def series(
-        self, flt: ReadingFilter, scope: Scope, bucket: str, tz: str, by_equipment: bool = False
+        self,
+        flt: ReadingFilter,
+        scope: Scope,
+        bucket: str,
+        tz: str,
+        by_equipment: bool = False,
+        quantiles: Quantiles = "exact",
     ) -> tuple[list[dict[str, Any]], ScanPlan]:
-        """Per factory (or equipment) and time bucket: count, mean, min, max, median, p95 of the values."""
+        """Per factory (or equipment) and time bucket: count, mean, min, max, median, p95 of the values; the
+        quantiles exact, approximate (the engine's ``approx_quantiles``) or not computed (``none``: null)."""
         flt = ReadingFilter(**{**flt.__dict__, "numeric": True})
-        plan = self.plan(self.lake.readings(), flt.iceberg(scope))
+        table = self.lake.readings()
+        plan = self.plan(table, flt.iceberg(scope))
         if not plan.files:
             return [], plan
+        engine = self.engine
+        source, source_params = self._source(table, plan)
+        width, zones = engine.bucket(bucket)
         where, params = flt.sql(scope)
-        keys = "factory_id, equipment_id" if by_equipment else "factory_id"
+        keys = ("factory_id", "equipment_id") if by_equipment else ("factory_id",)
+        groups = ", ".join(str(i) for i in range(1, len(keys) + 2))  # the keys and the bucket, by position
+        if quantiles == "exact":
+            median, p95 = engine.quantile("value_num", 0.5), engine.quantile("value_num", 0.95)
+        elif quantiles == "approx":
+            median, p95 = engine.approx_quantiles("value_num", (0.5, 0.95))
+        else:
+            # sorting every value for quantiles nobody reads would cost most of the scan
+            median = p95 = "CAST(NULL AS DOUBLE)"
         sql = (
-            f"SELECT {keys}, time_bucket({BUCKETS[bucket]}, ts, ?) AS bucket, count(*) AS readings, "
+            f"SELECT {', '.join(keys)}, {width} AS bucket, count(*) AS readings, "
             "avg(value_num) AS mean, min(value_num) AS min, max(value_num) AS max, "
-            "quantile_cont(value_num, 0.5) AS median, quantile_cont(value_num, 0.95) AS p95 "
-            f"FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} "
-            f"GROUP BY {keys}, bucket ORDER BY {keys}, bucket"
+            f"{median} AS median, {p95} AS p95 "
+            f"FROM {source} WHERE {where} GROUP BY {groups} ORDER BY {groups}"
         )
-        return self.query(sql, [tz, plan.files, *params]), plan
+        return engine.rows(sql, [*[tz] * zones, *source_params, *params]), plan
 
     def benchmarks(
         self, flt: ReadingFilter, bucket: str, tz: str, min_group_size: int
@@ -358,43 +378,48 @@ class QueryEngine:
         """Cross-factory aggregates per time bucket; groups of fewer than ``min_group_size`` factories are
         dropped here, before anything leaves the engine, and only counted."""
         flt = ReadingFilter(**{**flt.__dict__, "numeric": True})
-        plan = self.plan(self.lake.readings(), flt.iceberg(None))
+        table = self.lake.readings()
+        plan = self.plan(table, flt.iceberg(None))
         if not plan.files:
             return [], 0, plan
+        engine = self.engine
+        source, source_params = self._source(table, plan)
+        width, zones = engine.bucket(bucket)
         where, params = flt.sql(None)
         sql = (
-            f"SELECT time_bucket({BUCKETS[bucket]}, ts, ?) AS bucket, "
+            f"SELECT {width} AS bucket, "
             "count(DISTINCT factory_id) AS factories, count(*) AS readings, avg(value_num) AS mean, "
-            "quantile_cont(value_num, 0.5) AS median, "
-            "quantile_cont(value_num, 0.95) AS p95 "
-            f"FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} GROUP BY bucket ORDER BY bucket"
+            f"{engine.quantile('value_num', 0.5)} AS median, {engine.quantile('value_num', 0.95)} AS p95 "
+            f"FROM {source} WHERE {where} GROUP BY 1 ORDER BY 1"
         )
-        groups = self.query(sql, [tz, plan.files, *params])
+        groups = engine.rows(sql, [*[tz] * zones, *source_params, *params])
         shown = [g for g in groups if g["factories"] >= min_group_size]
         return shown, len(groups) - len(shown), plan
 
     def owners(self, factory_ids: Sequence[str]) -> dict[str, frozenset[str]]:
-        """The organisations whose rows a factory's readings carry (cached a minute once known)."""
-        now = time.monotonic()
+        """The organisations whose rows a factory's readings carry (kept a minute once known, in the
+        ``manifests`` cache: without one, looked up every time)."""
         known: dict[str, frozenset[str]] = {}
         for factory_id in factory_ids:
-            hit = self._owners.get(factory_id)
-            if hit is not None and hit[0] > now:
-                known[factory_id] = hit[1]
+            hit = None if self.manifests is None else self.manifests.get(owners_key(self.lake, factory_id))
+            if hit is not None:
+                known[factory_id] = hit
         missing = tuple(f for f in factory_ids if f not in known)
         if missing:
             flt = ReadingFilter(factory_ids=missing)
-            plan = self.plan(self.lake.readings(), flt.iceberg(None))
+            table = self.lake.readings()
+            plan = self.plan(table, flt.iceberg(None))
             found: dict[str, set[str]] = {}
             if plan.files:
+                source, source_params = self._source(table, plan)
                 where, params = flt.sql(None)
-                sql = f"SELECT DISTINCT factory_id, org_id FROM read_parquet(?, {READ_OPTIONS}) WHERE {where}"
-                for row in self.query(sql, [plan.files, *params]):
+                sql = f"SELECT DISTINCT factory_id, org_id FROM {source} WHERE {where}"
+                for row in self.engine.rows(sql, [*source_params, *params]):
                     found.setdefault(row["factory_id"], set()).add(row["org_id"])
             for factory_id in missing:
                 orgs = frozenset(found.get(factory_id, ()))
-                if orgs:  # a factory without data yet is looked up again next time
-                    self._owners[factory_id] = (now + OWNERS_TTL_S, orgs)
+                if orgs and self.manifests is not None:  # a factory without data yet: again next time
+                    self.manifests.put(owners_key(self.lake, factory_id), orgs, ttl_s=OWNERS_TTL_S)
                 known[factory_id] = orgs
         return known
 
@@ -422,6 +447,10 @@ class QueryEngine:
                 }
             )
         return out
+
+
+def _key(row: dict[str, Any]) -> tuple[datetime, str, str]:
+    return row["ts"], row["equipment_id"], row["item_id"]
 
 
 def _total(summary: Summary | None, key: str) -> int:

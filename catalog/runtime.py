@@ -5,10 +5,18 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from catalog.engines import SqlEngine, TrinoEngine
 from catalog.lake import Lake, LakeConfig, ensure_bucket
 from catalog.query import QueryEngine
 from services.kit.cache import Cache
 from services.kit.settings import PlatformSettings
+
+
+def sql_engine(settings: PlatformSettings) -> SqlEngine | None:
+    """The engine the settings choose for the shared queries; None: this process's DuckDB."""
+    if settings.analytics.engine == "trino":
+        return TrinoEngine(settings.trino.url, settings.trino.catalog, user=settings.trino.user)
+    return None
 
 
 class Analytics:
@@ -17,6 +25,8 @@ class Analytics:
     def __init__(self, settings: PlatformSettings, manifests: Cache[Any]) -> None:
         self.settings = settings
         self.manifests = manifests
+        # made now, without connecting, so that a malformed Trino URL stops the start rather than a query
+        self._sql = sql_engine(settings)
         self._engine: QueryEngine | None = None
         self._lock = threading.Lock()
 
@@ -27,7 +37,7 @@ class Analytics:
                 ensure_bucket(self.settings)
                 lake = Lake(LakeConfig.from_settings(self.settings))
                 lake.ensure_tables()  # an empty lake answers empty results rather than errors
-                self._engine = QueryEngine(lake, manifests=self.manifests)
+                self._engine = QueryEngine(lake, manifests=self.manifests, sql=self._sql)
             return self._engine
 
     def ready(self) -> None:

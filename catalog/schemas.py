@@ -103,6 +103,9 @@ class Series(BaseModel):
     bucket: Bucket
     tz: str
     stats: Literal["all", "basic"]
+    quantiles: Literal["exact", "approx"] = Field(
+        default="exact", description="how median and p95 were computed (`approx`: from a sample per bucket)"
+    )
     source: Literal["readings", "rollups"] = Field(
         description="`rollups`: read from the hourly rollup (`stats=basic`, whole hours), not the readings"
     )

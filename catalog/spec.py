@@ -8,13 +8,23 @@ from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from catalog import endpoints, export_endpoints, kpi_endpoints, upload_endpoints
+from catalog.ai_runs import endpoints as ai_run_endpoints
+from catalog.ai_runs.follow import Follower
 from catalog.rollup_refresher import Refresher
 from catalog.runtime import Analytics
 from services.kit.spec import ServiceSpec
+from services.usecases.runnable.runner import limits_of
+from services.usecases.runnable.store import open_models
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-for part in (endpoints.router, kpi_endpoints.router, export_endpoints.router, upload_endpoints.router):
+for part in (
+    endpoints.router,
+    kpi_endpoints.router,
+    export_endpoints.router,
+    upload_endpoints.router,
+    ai_run_endpoints.router,
+):
     router.include_router(part)
 
 
@@ -29,9 +39,21 @@ async def startup(app: FastAPI) -> None:
     if app.state.settings.analytics.rollup_refresh_seconds > 0:
         app.state.rollups = Refresher(app.state.settings, app.state.settings.analytics.rollup_refresh_seconds)
         app.state.rollups.start()
+    app.state.run_models = open_models(app.state.settings)
+    if app.state.settings.ai.follow_seconds > 0:
+        app.state.ai_follower = Follower(
+            analytics,
+            app.state.run_models,
+            limits_of(app.state.settings),
+            app.state.settings.ai.follow_seconds,
+        )
+        app.state.ai_follower.start()
 
 
 async def shutdown(app: FastAPI) -> None:
+    follower: Follower | None = getattr(app.state, "ai_follower", None)
+    if follower is not None:
+        await run_in_threadpool(follower.stop)
     refresher: Refresher | None = getattr(app.state, "rollups", None)
     if refresher is not None:
         await run_in_threadpool(refresher.stop)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install (first time), start, stop and check the real servers the distributed topology and the tests
-# use: PostgreSQL 15, Apache Kafka 4.1.1 (KRaft), MinIO and Keycloak 26.4.7 — no Docker, all bound to
+# use: PostgreSQL 15, Apache Kafka 4.1.1 (KRaft), MinIO, Keycloak 26.4.7 and Trino 476 — no Docker, all bound to
 # 127.0.0.1, data and logs under $SMARTMFG_INFRA_DIR (default <repo>/.infra). See infra/README.md.
+# `--ha` (or kafka-ha, minio-ha): 3 Kafka brokers and 4 erasure-coded MinIO nodes on their own ports.
 #
-#   infra/ctl.sh up     [pg|kafka|minio|keycloak ...]   install if missing, start if not running, wait
-#   infra/ctl.sh down   [pg|kafka|minio|keycloak ...]   stop cleanly
-#   infra/ctl.sh status [pg|kafka|minio|keycloak ...]   one line per server; exit 1 if one is not healthy
+#   infra/ctl.sh up     [pg|kafka|minio|keycloak|trino ...]   install if missing, start if not running, wait
+#   infra/ctl.sh down   [pg|kafka|minio|keycloak|trino ...]   stop cleanly
+#   infra/ctl.sh status [pg|kafka|minio|keycloak|trino ...]   one line per server; exit 1 if one is not healthy
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,8 +20,14 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/minio/server.sh"
 # shellcheck source=infra/keycloak/server.sh
 . "$here/keycloak/server.sh"
+# shellcheck source=infra/trino/server.sh
+. "$here/trino/server.sh"
+# shellcheck source=infra/kafka/ha.sh
+. "$here/kafka/ha.sh"
+# shellcheck source=infra/minio/ha.sh
+. "$here/minio/ha.sh"
 
-ALL=(pg kafka minio keycloak)
+ALL=(pg kafka minio keycloak trino)
 
 usage() {
   sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -34,8 +41,11 @@ servers=()
 for s in "$@"; do
   case "$s" in
     pg | postgres | postgresql) servers+=(pg) ;;
-    kafka | minio | keycloak) servers+=("$s") ;;
-    *) err "unknown server '$s' (pg, kafka, minio, keycloak)"; exit 2 ;;
+    --ha) servers+=(kafka_ha minio_ha) ;;
+    kafka-ha | kafka_ha) servers+=(kafka_ha) ;;
+    minio-ha | minio_ha) servers+=(minio_ha) ;;
+    kafka | minio | keycloak | trino) servers+=("$s") ;;
+    *) err "unknown server '$s' (pg, kafka, minio, keycloak, trino)"; exit 2 ;;
   esac
 done
 [ ${#servers[@]} -gt 0 ] || servers=("${ALL[@]}")

@@ -2,7 +2,7 @@
 # Run a command with the real servers up; stop afterwards only the servers this script started.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-servers=(pg kafka minio keycloak)
+servers=(pg kafka minio keycloak trino)
 was_running=()
 for s in "${servers[@]}"; do
   if bash "$here/ctl.sh" status "$s" >/dev/null 2>&1; then was_running+=("$s"); fi

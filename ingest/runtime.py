@@ -22,7 +22,12 @@ log = logging.getLogger(__name__)
 def make_bus(settings: PlatformSettings) -> Bus:
     if settings.bus_kind == "local":
         return LocalBus(settings.data_dir / "bus", settings.bus.partitions)
-    return KafkaBus(settings.kafka.bootstrap, settings.bus.partitions)
+    return KafkaBus(
+        settings.kafka.bootstrap,
+        settings.bus.partitions,
+        replication_factor=settings.bus.replication_factor,
+        min_insync_replicas=settings.bus.min_insync_replicas,
+    )
 
 
 @dataclass

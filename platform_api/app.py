@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from platform_api import observability, portal, reference_endpoints
+from platform_api import api_docs, observability, portal, reference_endpoints
 from platform_api.identity_setup import build_token_verifier
 from platform_api.proxy import ServiceProxy
 from platform_api.ratelimit import install_rate_limits
@@ -97,6 +97,7 @@ def create_app(
     app.state.proxy = ServiceProxy(remote)
     install_error_handlers(app)
     document_access(app)
+    api_docs.install(app)  # /openapi.json and /docs in the caller's language
     observability.install_metrics(app, app.state.caches)
     app.include_router(observability.router)
     app.include_router(reference_endpoints.router)

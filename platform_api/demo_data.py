@@ -758,8 +758,10 @@ def build_world(
     for n in range(deployment_count):
         world.deployments.append(_deployment(n, rng, smes, vendors, subfields))
 
+    model_names = {model["id"]: model["name"] for model in world.models}
     for n in range(usecase_count):
         problem, technique, ko, en, model_id, metric_ko, metric_en, unit = _PROBLEMS[n % len(_PROBLEMS)]
+        equipment = model_names[model_id]
         sme = smes[n % len(smes)]
         vendor = vendors[n % len(vendors)]
         effect_before = round(rng.uniform(5, 100), 1)
@@ -779,7 +781,10 @@ def build_world(
                 "problem_type": problem,
                 "technique": technique,
                 "equipment_model_refs": [{"model_id": model_id, "version": "1.0.0"}],
-                "data_used": [f"{model_id} 설비 데이터", "MES 작업 실적"],
+                "data_used": [
+                    {"ko": f"{equipment['ko']} 설비 데이터", "en": f"{equipment['en']} data"},
+                    {"ko": "MES 작업 실적", "en": "MES production records"},
+                ],
                 "effects": [
                     {
                         "metric": {"ko": metric_ko, "en": metric_en},

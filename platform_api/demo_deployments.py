@@ -57,6 +57,11 @@ async def designate_since(client: httpx.AsyncClient, company_id: str, since: dat
         start = start.replace(year=start.year + 3)
 
 
+def revised_title(title: dict[str, str]) -> dict[str, str]:
+    """A corrected record's title: both languages say it was revised (a reader of either sees the same)."""
+    return {"ko": f"{title['ko']} (개정)", "en": f"{title['en']} (revised)"}
+
+
 async def demo_deployment(client: httpx.AsyncClient, item: dict[str, Any]) -> None:
     record = _ok(await client.post(URL, json=item["body"]), "POST /api/v1/deployments")
     url = f"{URL}/{record['id']}"
@@ -69,8 +74,7 @@ async def demo_deployment(client: httpx.AsyncClient, item: dict[str, Any]) -> No
         body = {"comment": "증빙 자료와 계약 금액을 다시 확인해 주세요"} if action == "return" else None
         _ok(await client.post(f"{url}/{action}", json=body), f"{action} {url}")
     if item["state"] == "revised":  # a published record corrected: revision 2, published again
-        title = item["body"]["title"] | {"en": f"{item['body']['title']['en']} (revised)"}
-        _ok(await client.patch(url, json={"title": title}), f"PATCH {url}")
+        _ok(await client.patch(url, json={"title": revised_title(item["body"]["title"])}), f"PATCH {url}")
         for action in PATH["published"]:
             _ok(await client.post(f"{url}/{action}"), f"{action} {url}")
     for ticket in item["tickets"]:

@@ -13,10 +13,12 @@ import httpx
 from fastapi import FastAPI
 from tqdm import tqdm
 
+from platform_api import demo_models
 from platform_api.app import create_app
 from platform_api.demo_data import DESIGNATED_SINCE, DESIGNATED_VENDORS, DemoWorld, build_world
 from platform_api.demo_deployments import demo_deployment, designate_since, measure_demo_kpis
 from services.kit.settings import PlatformSettings
+from services.usecases.runnable.signature import Signature
 
 
 class SeedError(RuntimeError):
@@ -78,6 +80,13 @@ def _sections(
             raise SeedError(f"POST /api/v1/usecases answered {response.status_code}: {response.text[:500]}")
         await _post(client, f"/api/v1/usecases/{response.json()['id']}/publish", {})
 
+    trained: dict[str, bytes] = {}  # both models, trained on first need (a rerun that is done trains none)
+
+    async def runnable(client: httpx.AsyncClient, item: tuple[str, dict[str, Any], Signature]) -> None:
+        if not trained:
+            trained.update(demo_models.train(world))
+        await demo_models.seed_runnable(client, item, trained[item[0]])
+
     async def regional_centre(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
         await _post(client, "/api/v1/companies/regional-centres", body, ok_conflict=True)
 
@@ -100,6 +109,7 @@ def _sections(
         ("designations", list(DESIGNATED_VENDORS), designation),
         ("deployments", world.deployments, deployment),
         ("usecases", world.usecases, usecase),
+        ("runnable_cases", demo_models.CASES, runnable),
         ("regional_centres", world.regional_centres, regional_centre),
         ("support_centres", world.support_centres, support_centre),
         ("tech_level_surveys", world.tech_level_surveys, survey),
@@ -165,6 +175,19 @@ def seed_embedded(settings: PlatformSettings) -> None:
     print("demo data already loaded" if sent == 0 else f"demo data loaded: {sent} items")
     seed_telemetry(settings)
     measure_telemetry_kpis(settings)
+    seed_dataset(settings)
+
+
+def seed_dataset(settings: PlatformSettings) -> None:
+    """The demo's labelled dataset: anomalies injected into the lake once, published by an AI centre."""
+    from catalog.lake import Lake, LakeConfig
+    from platform_api import demo_dataset
+
+    world = build_world()
+    rows = demo_dataset.inject(Lake(LakeConfig.from_settings(settings)), world)
+    published = asyncio.run(_as_admin(settings, lambda client, app: demo_dataset.publish(client, app, world)))
+    print(f"demo anomalies injected: {rows} readings" if rows else "demo anomalies already in the lake")
+    print("demo dataset published" if published else "demo dataset already published")
 
 
 def seed_telemetry(settings: PlatformSettings) -> None:

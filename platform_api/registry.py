@@ -15,6 +15,7 @@ SERVICE_MODULES: dict[str, str] = {
     "identity": "services.identity.spec",
     "ingest": "ingest.spec",
     "analytics": "catalog.spec",
+    "datasets": "catalog.datasets.spec",  # after analytics: it reads the lake through analytics' engine
 }
 
 

@@ -4,7 +4,8 @@ A SQLite test gets a copy of the session's migrated template file (1 ms); a Post
 of the session's pool (tests/databases.py: emptied and reused, a fraction of creating and dropping one).
 Every test still starts its own app on its own database and data directory: no test sees another's rows or
 files.
-The tiers (``servers`` marker, ``--fast``) are tests/tiers.py's.
+The tiers (``servers`` marker, ``--fast``) are tests/tiers.py's; the two phases of the server suite on
+pytest-xdist workers (``serial`` marker, ``--phase``, shared fixtures on one worker) are tests/workers.py's.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,8 +27,9 @@ from platform_api.registry import load_services
 from services.kit.db import Database
 from services.kit.settings import PlatformSettings
 from services.kit.tokens import DevIssuer
-from tests import tiers
+from tests import tiers, workers
 from tests.databases import PgDatabases
+from tests.security import report as security_report
 
 PG_URL = os.environ.get(
     "SMARTMFG_TEST_PG_URL", "postgresql+psycopg://smartmfg:smartmfg@127.0.0.1:55432/smartmfg"
@@ -126,6 +129,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the fast tier (make test-fast): leave out the tests marked servers, e2e or slow, and fail a "
         "test that connects to a real server",
     )
+    parser.addoption(
+        "--phase",
+        choices=workers.PHASES,
+        help="make test's phases: `parallel` runs the tests not marked serial (on xdist workers), `serial` "
+        "the ones that must run alone",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -134,12 +143,35 @@ def pytest_configure(config: pytest.Config) -> None:
         "servers: needs a real server (PostgreSQL, Kafka, MinIO, Keycloak), the browser or helm; set by "
         "tests/tiers.py from the test's parameters and fixtures, or by the test itself",
     )
+    config.addinivalue_line(
+        "markers",
+        "serial: must run alone (stops or restarts a real server): make test runs it after the others",
+    )
     if config.getoption("--fast"):
         tiers.refuse_servers()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller prints and writes the summaries
+        security_report.hand_over(workeroutput)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    security_report.take_over(getattr(node, "workeroutput", {}))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    security_report.summary(terminalreporter)
+
+
+# First: xdist's own hook reads the groups set here, pytest's `-m` the markers.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     tiers.mark_and_select(config, items, fast=config.getoption("--fast"))
+    workers.select_phase(config, items, config.getoption("--phase"))
+    workers.group_shared_fixtures(config, items)
 
 
 @pytest.fixture

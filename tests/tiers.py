@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
-from tests.infra.conftest import HOST, KAFKA_PORT, KEYCLOAK_PORT, MINIO_PORT, PG_PORT
+from tests.infra.conftest import HOST, KAFKA_PORT, KEYCLOAK_PORT, MINIO_PORT, PG_PORT, TRINO_PORT
 
 SERVER_PARAMS = frozenset({"postgres", "minio", "kafka", "keycloak"})
 SERVER_FIXTURES = frozenset(
@@ -36,7 +36,13 @@ SERVER_FIXTURES = frozenset(
     }
 )
 LEFT_OUT_OF_FAST_TIER = ("servers", "e2e", "slow")
-SERVERS = {PG_PORT: "PostgreSQL", KAFKA_PORT: "Kafka", MINIO_PORT: "MinIO", KEYCLOAK_PORT: "Keycloak"}
+SERVERS = {
+    PG_PORT: "PostgreSQL",
+    KAFKA_PORT: "Kafka",
+    MINIO_PORT: "MinIO",
+    KEYCLOAK_PORT: "Keycloak",
+    TRINO_PORT: "Trino",
+}
 LOOPBACK = {HOST, "localhost", "::1"}
 
 

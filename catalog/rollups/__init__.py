@@ -24,9 +24,12 @@ How it stays exactly once (the lake writer's guarantee, the same way):
      (the rows reflect the watermark: adding what came after it counts each reading once); after a
      compaction or an expired watermark it recomputes those hours from the readings instead;
    - ``item_daily``: the touched days that are **closed** (before the current UTC day) and the day after each
-     (its carried-in state and counter base), read with the day before each. The live day is left out until
-     it closes: the first refresh after midnight computes it once. Readers use the daily rollup for closed
-     days only; ``smartmfg.rollup-closed-before`` on its snapshot says up to which day it holds them.
+     (its carried-in state and counter base), read with the day before each, hour by hour: each series' hour
+     becomes a piece (its readings sorted within the hour), the days are summed from the pieces, and chunks
+     of hours holding ``item_daily.CHUNK_ROWS`` readings are read apart (memory bounded by the chunk). The
+     live day is left out until it closes: the first refresh after midnight computes it once. Readers use the
+     daily rollup for closed days only; ``smartmfg.rollup-closed-before`` on its snapshot says up to which
+     day it holds them.
 
 A crash before the commit leaves the old watermark: the next refresh redoes the same work. A crash after
 it leaves the new one. Recomputing (never adding to) an hour or a day makes a repeated refresh harmless:

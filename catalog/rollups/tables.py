@@ -31,7 +31,7 @@ KEY_COLUMNS = ", ".join(KEY_NAMES)
 class Rollup:
     name: str
     schema: pa.Schema
-    sql: str
+    sql: str  # over the readings (item_hours); item_daily's over its hourly pieces (item_daily.compute)
     unit: timedelta  # what a refresh recomputes whole: an hour, or a closed day
 
 

@@ -17,8 +17,9 @@ from pyiceberg.table import Table
 from catalog.commit_lock import exclusive_commits
 from catalog.lake import Lake, snapshot_property
 from catalog.query import QueryEngine, ReadingFilter
+from catalog.rollups import item_daily
 from catalog.rollups.files import Added, added_files, all_days, appended_since, spans_of
-from catalog.rollups.item_daily import DAILY, LOOKBACK
+from catalog.rollups.item_daily import DAILY
 from catalog.rollups.item_hours import HOURS, merge_hours
 from catalog.rollups.tables import (
     CLOSED_KEY,
@@ -66,15 +67,14 @@ def _runs(starts: set[datetime], unit: timedelta) -> Iterator[Span]:
 
 def compute(engine: QueryEngine, rollup: Rollup, snapshot_id: int, run: Span) -> pa.Table:
     """The rollup rows of the hours or days of ``run`` from the readings at ``snapshot_id``."""
-    first, end = run
-    hourly = rollup.unit == HOUR
-    flt = ReadingFilter(start=first if hourly else first - LOOKBACK, end=end)
+    if rollup.unit == DAY:
+        return item_daily.compute(engine, snapshot_id, run)
+    flt = ReadingFilter(start=run[0], end=run[1])
     plan = engine.plan(engine.lake.readings(), flt.iceberg(None), snapshot_id)
     if not plan.files:
         return rollup.schema.empty_table()
     where, params = flt.sql(None)
-    days = [] if hourly else [[start_of(d) for d in days_of(run)]]
-    args = [*days, plan.files, *params, *([] if hourly else [end])]
+    args = [plan.files, *params]
     cursor = engine.cursor()
     try:
         result = cursor.execute(rollup.sql.format(where=where), args).to_arrow_table()

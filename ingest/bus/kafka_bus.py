@@ -19,9 +19,19 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
 class KafkaBus:
-    def __init__(self, bootstrap: str, partitions: int = 6, client_id: str = "smartmfg") -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        partitions: int = 6,
+        client_id: str = "smartmfg",
+        *,
+        replication_factor: int = 1,
+        min_insync_replicas: int = 1,
+    ) -> None:
         self.bootstrap = bootstrap
         self.partitions = partitions
+        self.replication_factor = replication_factor
+        self.min_insync_replicas = min_insync_replicas
         self.client_id = client_id
         self._producer: KafkaProducer | None = None
 
@@ -41,10 +51,10 @@ class KafkaBus:
                             NewTopic(
                                 t,
                                 self.partitions,
-                                1,
+                                self.replication_factor,
                                 topic_configs={
                                     "max.message.bytes": str(MAX_MESSAGE_BYTES + 1024 * 1024),
-                                    "min.insync.replicas": "1",
+                                    "min.insync.replicas": str(self.min_insync_replicas),
                                 },
                             )
                             for t in sorted(missing)

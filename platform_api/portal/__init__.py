@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from platform_api.portal import account, auth, pages
+from platform_api.portal import account, ai_runs, auth, datasets, pages, workspaces
 from services.kit.errors import NotFound
 from services.kit.messages import Msg
 
@@ -20,6 +20,9 @@ router = APIRouter(tags=["portal"])
 router.include_router(pages.router)
 router.include_router(auth.router)
 router.include_router(account.router)
+router.include_router(workspaces.router)
+router.include_router(datasets.router)
+router.include_router(ai_runs.router)
 
 _STATIC = Path(__file__).parent / "static"
 _FILES = {p.name: p for p in _STATIC.iterdir() if p.is_file()}

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from platform_api.portal import charts, telemetry
+from platform_api.portal import charts, telemetry, workspaces
 from platform_api.portal.api import PortalApi, SignedOut
 from platform_api.portal.auth import SESSION_COOKIE, signed_in
 from platform_api.portal.labels import VOCABULARIES, Labels
 from platform_api.portal.messages import chosen_lang, message
-from platform_api.portal.pages import before_after_chart
+from platform_api.portal.pages import before_after_chart, model_names
 from platform_api.portal.render import render
 from services.kit import reference as ref
 from services.kit.errors import NotFound
@@ -58,9 +59,12 @@ async def me(request: Request) -> Response:
     principal = await signed_in(request)
     if principal is None:
         return _to_login("/me")
+    home = workspaces.home_of(principal)
+    if home is not None:
+        return RedirectResponse(home, status_code=303)
     if Role.SME in principal.roles:
         return RedirectResponse("/me/dashboard", status_code=303)
-    if Role.VENDOR in principal.roles or principal.is_admin:
+    if Role.VENDOR in principal.roles:
         return RedirectResponse("/me/vendor", status_code=303)
     return await render(request, "me.html", {})
 
@@ -110,6 +114,7 @@ async def _dashboard(
         for n, r in enumerate(records or [], start=1)
         for k in r.get("kpis") or []
     ]
+    view = telemetry.View.of(request.query_params)
     return await render(
         request,
         "dashboard.html",
@@ -119,6 +124,12 @@ async def _dashboard(
             "records": records,
             "panels": panels,
             "parts": telemetry.PARTS,
+            "view": view,
+            "model_names": await model_names(
+                request, (e["model_id"] for f in factories or [] for e in f.get("equipment") or [])
+            ),
+            "view_query": "&".join(f"{k}={quote(v, safe='')}" for k, v in view.params().items()),
+            "periods": telemetry.PERIODS,
             "kpi_chart": before_after_chart(kpi_pairs[:12], message("my_kpis", lang), lang),
         },
     )
@@ -135,7 +146,9 @@ async def dashboard_part(request: Request, factory_id: str, part: str) -> Respon
         return await render(request, "not_found.html", {}, status=404)
     try:
         factory = await api.get("companies", f"/{principal.org_id}/factories/{factory_id}")
-        drawn = await telemetry.chart(api, factory, part, chosen_lang(request))
+        drawn = await telemetry.chart(
+            api, factory, part, chosen_lang(request), telemetry.View.of(request.query_params)
+        )
     except NotFound:
         return await render(request, "not_found.html", {}, status=404)
     except SignedOut:
@@ -144,6 +157,31 @@ async def dashboard_part(request: Request, factory_id: str, part: str) -> Respon
         request,
         "dashboard_part.html",
         {"chart": drawn, "part": part, "factory": factory, "partial": request.query_params.get("partial")},
+    )
+
+
+@router.get("/me/dashboard/{factory_id}/{part}/csv")
+async def dashboard_part_csv(request: Request, factory_id: str, part: str) -> Response:
+    """What one part of the dashboard shows, for the same period and equipment, as a CSV file."""
+    who = await _who(request, Role.SME)
+    if isinstance(who, Response):
+        return who
+    principal, api = who
+    if part not in telemetry.PARTS:
+        return await render(request, "not_found.html", {}, status=404)
+    lang = chosen_lang(request)
+    try:
+        factory = await api.get("companies", f"/{principal.org_id}/factories/{factory_id}")
+        found = await telemetry.figures(api, factory, part, lang, telemetry.View.of(request.query_params))
+    except NotFound:
+        return await render(request, "not_found.html", {}, status=404)
+    except SignedOut:
+        return _to_login("/me/dashboard")
+    # A byte-order mark, so that a spreadsheet opens the Korean names as UTF-8.
+    return Response(
+        "\ufeff" + telemetry.as_csv(found, lang),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{factory_id}-{part}.csv"'},
     )
 
 

@@ -162,10 +162,14 @@ class PortalApi:
             log.info("portal: %s%s unavailable: %s", service, path, exc)
             return None
 
-    async def send(self, method: str, service: str, path: str, body: Any = None) -> httpx.Response:
+    async def send(
+        self, method: str, service: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         # A write's refusal is shown on the page: in the visitor's language.
         korean = chosen_lang(self._request) == "ko"
-        response = await self._client.send(method, service, path, json=body, token=self.token, korean=korean)
+        response = await self._client.send(
+            method, service, path, json=body, token=self.token, korean=korean, headers=headers
+        )
         if response.status_code == 401:
             raise SignedOut
         if response.status_code < 300:

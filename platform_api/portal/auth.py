@@ -7,7 +7,8 @@ verifier. The access token then rides in an HttpOnly, SameSite=Lax session cooki
 bearer token to the APIs, which check it as they check any token: the portal holds no rights of its own.
 With the embedded development issuer the browser goes to this very origin's ``/dev-oidc/authorize`` and
 the exchange is an in-process call; with Keycloak both come from the realm's discovery document, so the
-realm URL (``SMARTMFG_OIDC_ISSUER``) must be reachable from browsers.
+realm URL (``SMARTMFG_OIDC_ISSUER``) must be reachable from browsers. The document is kept in the process's
+``reference`` cache (services.kit.cache) for ``reference_cache_seconds``, then read again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
+from services.kit.cache import PUBLIC, Key, caches
 from services.kit.errors import PlatformError
 from services.kit.principal import Principal
 from services.kit.settings import PlatformSettings
@@ -52,15 +54,21 @@ async def _endpoints(request: Request) -> Endpoints:
     settings = _settings(request)
     if not settings.oidc.issuer:
         return Endpoints(str(request.base_url) + "dev-oidc/authorize", "/dev-oidc/token", in_process=True)
-    cached: Endpoints | None = getattr(request.app.state, "portal_oidc_endpoints", None)
-    if cached is None:
+    cache, key = caches(request).reference, _discovery_key(settings.oidc.issuer)
+    found: Endpoints | None = cache.get(key)
+    if found is None:
         async with httpx.AsyncClient(timeout=10.0) as client:
             answer = await client.get(f"{settings.oidc.issuer}/.well-known/openid-configuration")
             answer.raise_for_status()
             document = answer.json()
-        cached = Endpoints(document["authorization_endpoint"], document["token_endpoint"], in_process=False)
-        request.app.state.portal_oidc_endpoints = cached
-    return cached
+        found = Endpoints(document["authorization_endpoint"], document["token_endpoint"], in_process=False)
+        cache.put(key, found, ttl_s=settings.reference_cache_seconds)
+    return found
+
+
+def _discovery_key(issuer: str) -> Key:
+    """The one key of an issuer's endpoints: read before anyone signs in, the same for every visitor."""
+    return Key("oidc.discovery", PUBLIC, None, (issuer,))
 
 
 def _challenge(verifier: str) -> str:

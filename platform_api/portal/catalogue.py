@@ -5,14 +5,16 @@ Use cases, deployment records and companies grow with the country (10,000 cases,
 under the chosen filters and search) and one page of the list itself (its filters, ``sort`` and a
 position cursor), two calls whatever the size of the catalogue. Search goes to the owning API (use
 cases: the ranked Korean/English search; deployments and companies: ``q``) and runs within the filters.
+A company is also found by what it supplies: the companies list's search widens to the suppliers of the
+use cases and records the same words find (``also``), so "용접" lists the vendors of welding solutions.
 The equipment models stay few (the plan targets 500 types) and are loaded whole and faceted in memory.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from math import ceil
 from typing import Any
 
@@ -89,6 +91,11 @@ class Served:
     sorts: tuple[str, ...]  # the API's ``sort`` values, shown in this order
     default_sort: str
     relevance: bool = False  # the API ranks by ``relevance`` to ``q``
+    # More parameters of a search ``q`` (the companies' ``also``), asked of other lists first.
+    widen: Callable[[PortalApi, str], Awaitable[Params]] | None = None
+    # A facet's value when the URL chooses none: the companies list is the specialist (supplier)
+    # companies unless SMEs are asked for, so the two kinds are two lists, not one mixed.
+    defaults: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def facets(self) -> tuple[Facet, ...]:
@@ -96,6 +103,8 @@ class Served:
 
     async def page(self, api: PortalApi, selected: dict[str, str], q: str, sort: str, page: int) -> Result:
         params: Params = {"q": q} if q else {}
+        if q and self.widen is not None:
+            params.update(await self.widen(api, q))
         for f in self.filters:
             if selected.get(f.facet.key):
                 params.update(f.to_params(selected[f.facet.key]))
@@ -138,6 +147,7 @@ class Loaded:
     default_sort: str
     load: Callable[[PortalApi, str], Awaitable[list[Item]]]
     relevance: bool = False
+    defaults: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def sorts(self) -> tuple[str, ...]:
@@ -186,6 +196,19 @@ DEPLOYMENTS = Served(
     default_sort="newest",
 )
 
+# The companies API takes up to this many ``also`` ids; the facets name the largest suppliers first.
+MAX_ALSO = 200
+
+
+async def _suppliers_found(api: PortalApi, q: str) -> Params:
+    """``also``: the suppliers of the published use cases and records that ``q`` finds."""
+    answers = await asyncio.gather(
+        api.maybe("usecases", "/facets", {"q": q}), api.maybe("deployments", "/facets", {"q": q})
+    )
+    found = dict.fromkeys(str(v["key"]) for a in answers for v in (a or {}).get("supplier") or [])
+    return {"also": tuple(found)[:MAX_ALSO]} if found else {}
+
+
 COMPANIES = Served(
     name="companies",
     service="companies",
@@ -204,6 +227,8 @@ COMPANIES = Served(
     ),
     sorts=("name", "capability", "newest"),
     default_sort="name",
+    widen=_suppliers_found,
+    defaults={"kind": "vendor"},
 )
 
 
@@ -237,6 +262,7 @@ COLLECTIONS: dict[str, Collection] = {c.name: c for c in (CASES, DEPLOYMENTS, CO
 
 
 def supplier_ids(items: Sequence[Item]) -> set[str]:
-    """The companies an item names: a case's supplier, a record's suppliers."""
-    ids = {str(i["supplier_company_id"]) for i in items if i.get("supplier_company_id")}
+    """The companies an item names: a case's supplier, a record's suppliers and its SME (shown by its
+    registered name in the page's language; a record's ``sme_name`` is the Korean one it was written with)."""
+    ids = {str(i[key]) for i in items for key in ("supplier_company_id", "sme_company_id") if i.get(key)}
     return ids | {str(s) for i in items for s in i.get("supplier_company_ids") or []}

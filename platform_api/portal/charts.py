@@ -7,7 +7,8 @@ description for screen readers, and scales to its container through its ``viewBo
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -44,12 +45,28 @@ def quantity(value: float | None, unit: str | None) -> str:
     return text + unit if joined else f"{text} {unit}"
 
 
+def label_width(labels: Sequence[str], font_size: float = 13) -> int:
+    """The width a right-aligned label column needs so that no label is cut: a wide (Hangul, CJK) character
+    takes about a font size, a Latin one about 0.6 of it (a little more than the average, never less)."""
+    widest = 0.0
+    for label in labels:
+        wide = sum(1 for ch in label if unicodedata.east_asian_width(ch) in "WFA")
+        widest = max(widest, wide * font_size + (len(label) - wide) * font_size * 0.62)
+    return int(widest) + 12
+
+
 def _svg(width: int, height: int, title: str, desc: str, body: str) -> Markup:
+    """The chart in a box that scrolls sideways when the screen is narrower than the chart: the SVG never
+    shrinks below its own width, so its smallest text (11 user units) is drawn at 11 px or more, on a
+    phone too, and the page itself never gets wider than the screen. The box takes the keyboard focus
+    so that it can be scrolled without a mouse."""
     tid, did = _id("t"), _id("d")
     return Markup(
+        f'<div class="chart-box" tabindex="0" role="group" aria-labelledby="{tid}">'
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{tid} {did}" '
-        f'preserveAspectRatio="xMinYMin meet"><title id="{tid}">{escape(title)}</title>'
-        f'<desc id="{did}">{escape(desc)}</desc>{body}</svg>'
+        f'preserveAspectRatio="xMinYMin meet" style="min-width: {width}px">'
+        f'<title id="{tid}">{escape(title)}</title>'
+        f'<desc id="{did}">{escape(desc)}</desc>{body}</svg></div>'
     )
 
 
@@ -61,12 +78,21 @@ class Bar:
     strong: bool = False  # the row the page is about (the chosen region): bold, marked with ▶
 
 
+def _bar_text(row: Bar, unit: str) -> str:
+    return quantity(row.value, unit) + (f" ({row.note})" if row.note else "")
+
+
 def bars(rows: Sequence[Bar], *, title: str, unit: str = "", width: int = 480) -> Markup:
-    """Horizontal bars with their value printed; negative values extend left of the zero line."""
-    label_w, row_h, pad = 160, 24, 8
+    """Horizontal bars with their value printed; negative values extend left of the zero line. The label
+    column is as wide as the longest label (whole names, the ■ of a strategic field kept), the chart wider
+    by as much."""
+    label_w = max(160, label_width([("▶ " if r.strong else "") + r.label for r in rows]))
+    value_w = max(110, label_width([_bar_text(r, unit) for r in rows], 12))
+    width += label_w - 160 + value_w - 110
+    row_h, pad = 24, 8
     values = [r.value for r in rows if r.value is not None]
     low, high = min([0.0, *values]), max([0.0, *values]) or 1.0
-    plot_w = width - label_w - 110
+    plot_w = width - label_w - value_w
     scale = plot_w / ((high - low) or 1.0)
     zero_x = label_w + (0 - low) * scale
     height = pad * 2 + row_h * max(len(rows), 1)
@@ -79,9 +105,7 @@ def bars(rows: Sequence[Bar], *, title: str, unit: str = "", width: int = 480) -
             f'<text x="{label_w - 6}" y="{y + 17}" text-anchor="end" font-size="13" fill="{INK}"{weight}>'
             f"{escape(('▶ ' if row.strong else '') + row.label)}</text>"
         )
-        text = quantity(row.value, unit)
-        if row.note:
-            text += f" ({row.note})"
+        text = _bar_text(row, unit)
         described.append(f"{row.label}: {text}")
         if row.value is None:
             parts.append(
@@ -107,10 +131,19 @@ class Pair:
 
 
 def before_after(
-    rows: Sequence[Pair], *, title: str, before: str, after: str, improvement: str, width: int = 560
+    rows: Sequence[Pair],
+    *,
+    title: str,
+    before: str,
+    after: str,
+    change: Callable[[float], str],
+    width: int = 560,
 ) -> Markup:
-    """Each row: a muted hatched bar before, a solid bar after, both with values; the improvement as text."""
-    label_w, row_h, pad, legend_h = 150, 46, 8, 26
+    """Each row: a muted hatched bar before, a solid bar after, both with values; the change in words
+    (``change``: "79.1% 개선"), its direction never left to a sign (a falling defect rate is a gain)."""
+    label_w = max(150, label_width([r.label for r in rows]))
+    width += label_w - 150
+    row_h, pad, legend_h = 46, 8, 26
     plot_w = width - label_w - 150
     height = legend_h + pad * 2 + row_h * max(len(rows), 1)
     pattern = _id("hatch")
@@ -128,15 +161,17 @@ def before_after(
         y = legend_h + pad + i * row_h
         top = max(row.before, row.after) or 1.0
         b_w, a_w = row.before / top * plot_w, row.after / top * plot_w
-        gain = "" if row.improvement_pct is None else f"{row.improvement_pct:+.1f}%"
+        gain = "" if row.improvement_pct is None else change(row.improvement_pct)
+        worse = row.improvement_pct is not None and row.improvement_pct < 0
         described.append(
             f"{row.label}: {before} {quantity(row.before, row.unit)}, {after} {quantity(row.after, row.unit)}"
-            + (f", {improvement} {gain}" if gain else "")
+            + (f", {gain}" if gain else "")
         )
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end" font-size="13" fill="{INK}">'
             f"{escape(row.label)}</text>"
-            f'<text x="{label_w - 6}" y="{y + 33}" text-anchor="end" font-size="12" fill="#2d5d1f">'
+            f'<text x="{label_w - 6}" y="{y + 33}" text-anchor="end" font-size="12" '
+            f'fill="{"#a4000f" if worse else "#2d5d1f"}">'
             f"{escape(gain)}</text>"
             f'<rect x="{label_w}" y="{y + 3}" width="{max(b_w, 1):.1f}" height="16" '
             f'fill="url(#{pattern})" stroke="{BAR_MUTED}"/>'

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from platform_api.portal.messages import message
 from services.kit import kpi_vocabulary
 from services.kit import reference as ref
+from services.kit.units import in_words
 from services.usecases.taxonomy import PROBLEM_NAMES, TECHNIQUE_NAMES
 
 Names = dict[str, tuple[str, str]]
@@ -73,6 +75,17 @@ STATUS_NAMES: Names = {
     "verified": ("검증 완료", "Verified"),
 }
 
+# What an item of an equipment model gives the KPIs (services.standards.roles).
+ROLE_NAMES: Names = {
+    "execution_state": ("가동 상태", "Execution state"),
+    "part_count": ("생산 수량", "Parts made"),
+    "good_count": ("양품 수량", "Good parts"),
+    "reject_count": ("불량 수량", "Rejected parts"),
+    "energy": ("에너지 사용량", "Energy used"),
+    "cycle_time": ("사이클 타임", "Cycle time"),
+    "alarm": ("알람", "Alarm"),
+}
+
 COMPANY_KIND_NAMES: Names = {"sme": ("중소 제조기업", "SME manufacturer"), "vendor": ("공급기업", "Supplier")}
 
 CATEGORY_NAMES: Names = {
@@ -101,6 +114,7 @@ VOCABULARIES: dict[str, Names] = {
     "status": STATUS_NAMES,
     "company_kind": COMPANY_KIND_NAMES,
     "category": CATEGORY_NAMES,
+    "role": ROLE_NAMES,
 }
 
 STRATEGIC_SUBFIELDS = frozenset(s.code for s in ref.SUBFIELDS if s.strategic)
@@ -125,6 +139,17 @@ def text(value: object, lang: str) -> str:
     return "" if value is None else str(value)
 
 
+def change(pct: float | None, lang: str) -> str:
+    """A KPI change as its direction in words: "79.1% 개선" / "79.1% better" for an improvement (a fall of
+    the defect rate too: ``pct`` is signed by the KPI's good direction), "악화" / "worse" for the opposite."""
+    if pct is None:
+        return ""
+    size = f"{abs(pct):.1f}".rstrip("0").rstrip(".")
+    if size == "0":
+        return message("change_none", lang)
+    return message("change_better" if pct > 0 else "change_worse", lang, v=size)
+
+
 @dataclass(frozen=True)
 class Labels:
     """The naming functions bound to one language, handed to every template as ``L``."""
@@ -139,3 +164,18 @@ class Labels:
 
     def strategic(self, subfield: str) -> bool:
         return subfield in STRATEGIC_SUBFIELDS
+
+    def in_sentence(self, vocabulary: str, code: str | None) -> str:
+        """A name inside an English sentence: its first letter lower-cased unless the word is an acronym
+        ("computer vision (CNN)", "MES"); Korean names as they are."""
+        label = self(vocabulary, code)
+        first = label.split(" ", 1)[0]
+        if self.lang == "ko" or not label or first.isupper():
+            return label
+        return label[0].lower() + label[1:]
+
+    def change(self, pct: float | None) -> str:
+        return change(pct, self.lang)
+
+    def unit(self, symbol: str | None) -> str:
+        return in_words(symbol, self.lang)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
@@ -12,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from platform_api.portal import charts
+from platform_api.portal import ai_runs, charts, datasets
 from platform_api.portal.api import PortalApi
 from platform_api.portal.auth import signed_in
 from platform_api.portal.browse import FacetCounts, Item
@@ -130,7 +131,7 @@ async def home(
         unit=unit,
     )
     present = [v for v in values.values() if v is not None]
-    scale = legend(min(present), max(present), unit) if present else []
+    scale = legend(min(present), max(present), unit, whole=measure != "kpi") if present else []
 
     latest_cases = list((latest or {}).get("items") or [])
     region_chart = charts.bars(
@@ -138,7 +139,7 @@ async def home(
             charts.Bar(
                 labels("region_short", code),
                 kpi_by_region[code][0],
-                f"n={kpi_by_region[code][1]}",
+                message("n_records", lang, n=kpi_by_region[code][1]),
                 strong=code == region,
             )
             for code in REGION_SHORT
@@ -153,7 +154,7 @@ async def home(
             charts.Bar(
                 ("■ " if labels.strategic(s.code) else "") + labels("subfield", s.code),
                 by_subfield[s.code][0],
-                f"n={by_subfield[s.code][1]}",
+                message("n_records", lang, n=by_subfield[s.code][1]),
             )
             for s in ref.SUBFIELDS
             if s.code in by_subfield
@@ -229,6 +230,8 @@ async def _browse(request: Request, collection: Collection) -> HTMLResponse:
     reads = record_reads(request)
     q = (request.query_params.get("q") or "").strip()[:100]
     selected = {f.key: request.query_params.get(f.key, "") for f in collection.facets}
+    for facet_key, code in collection.defaults.items():
+        selected[facet_key] = selected[facet_key] or code
     sort_key = request.query_params.get("sort") or ("relevance" if q and collection.relevance else None)
     if sort_key not in collection.sorts or (sort_key == "relevance" and not q):
         sort_key = collection.default_sort
@@ -252,7 +255,7 @@ async def _browse(request: Request, collection: Collection) -> HTMLResponse:
             "href": url_with(request, **{f["key"]: None}),
         }
         for f in facets
-        if selected.get(f["key"])
+        if request.query_params.get(f["key"])  # a default choice is the list itself, not a filter to undo
     ]
     html = await render(
         request,
@@ -302,12 +305,14 @@ async def _one(request: Request, service: str, path: str) -> tuple[PortalApi, It
 
 
 def before_after_chart(pairs: list[charts.Pair], title: str, lang: str) -> Markup:
+    """Pairs of figures before and after, their units in words and their changes as directions."""
+    labels = Labels(lang)
     return charts.before_after(
-        pairs,
+        [dataclasses.replace(p, unit=labels.unit(p.unit)) for p in pairs],
         title=title,
         before=message("before", lang),
         after=message("after", lang),
-        improvement=message("improvement", lang),
+        change=labels.change,
     )
 
 
@@ -351,9 +356,22 @@ async def case_detail(request: Request, case_id: str) -> HTMLResponse:
             "record": record,
             "supplier": supplier,
             "chart": chart,
+            "model_names": await model_names(
+                request, (m["model_id"] for m in case.get("equipment_model_refs") or [])
+            ),
             "region": case.get("region_code"),
+            "claims": await datasets.case_claims(api, case_id),
+            "runnable": await ai_runs.case_model(request, api, case_id),
         },
     )
+
+
+async def model_names(request: Request, ids: Iterable[str]) -> dict[str, Any]:
+    """The ko/en names of the equipment models ``ids`` (a page shows a name, not an id like "spot-welder")."""
+    wanted = list(dict.fromkeys(ids))
+    api = public_api(request)
+    found = await asyncio.gather(*(api.maybe("standards", f"/{model_id}") for model_id in wanted))
+    return {model_id: model.get("name") for model_id, model in zip(wanted, found, strict=True) if model}
 
 
 def _day(value: Any) -> date | None:
@@ -376,14 +394,10 @@ def stage_spans(stages: list[Item], labels: Labels) -> list[charts.Span]:
     return spans
 
 
-@router.get("/deployments/{record_id}", response_class=HTMLResponse)
-async def deployment_detail(request: Request, record_id: str) -> HTMLResponse:
-    lang = chosen_lang(request)
+def record_figures(record: Item, lang: str) -> dict[str, Any]:
+    """The stage timeline against the process's target and the KPI chart of a deployment record: what
+    ``_deployment_parts.html`` draws, on the public page and on an agency's review page alike."""
     labels = Labels(lang)
-    found = await _one(request, "deployments", f"/{record_id}")
-    if isinstance(found, HTMLResponse):
-        return found
-    _, record = found
     target_months = int(record.get("target_months") or ref.TARGET_PROJECT_MONTHS)
     timeline = charts.timeline(
         stage_spans(record.get("stages") or [], labels),
@@ -407,15 +421,23 @@ async def deployment_detail(request: Request, record_id: str) -> HTMLResponse:
         message("kpis", lang),
         lang,
     )
+    return {"timeline": timeline, "target_months": target_months, "kpi_chart": kpi_chart}
+
+
+@router.get("/deployments/{record_id}", response_class=HTMLResponse)
+async def deployment_detail(request: Request, record_id: str) -> HTMLResponse:
+    lang = chosen_lang(request)
+    found = await _one(request, "deployments", f"/{record_id}")
+    if isinstance(found, HTMLResponse):
+        return found
+    _, record = found
     cases = await public_api(request).all_or_none("usecases", "", {"deployment_id": record_id}) or []
     return await render(
         request,
         "deployment.html",
         {
             "record": record,
-            "timeline": timeline,
-            "target_months": target_months,
-            "kpi_chart": kpi_chart,
+            **record_figures(record, lang),
             "suppliers": await company_names(request, supplier_ids([record, *cases])),
             "cases": cases,
             "region": _region_of_deployment(record),

@@ -10,12 +10,16 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from platform_api.portal.auth import signed_in
 from platform_api.portal.charts import number, quantity
 from platform_api.portal.labels import Labels
 from platform_api.portal.messages import LANG_COOKIE, LANGS, chosen_lang, message
 from services.kit.particles import particle, with_particle
+from services.kit.units import in_words
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # Templates ship with the code: no stat of every template file on every render to look for changes.
@@ -23,7 +27,26 @@ TEMPLATES.env.auto_reload = False
 TEMPLATES.env.filters["josa"] = with_particle
 TEMPLATES.env.filters["particle"] = particle
 TEMPLATES.env.filters["number"] = number
-TEMPLATES.env.filters["quantity"] = quantity
+
+
+@pass_context
+def _quantity(context: Context, value: float | None, unit: str | None) -> str:
+    """A figure with its unit in the words of the page's language ("12개", "12 pcs")."""
+    return quantity(value, in_words(unit, context.get("lang", "ko")))
+
+
+TEMPLATES.env.filters["quantity"] = _quantity
+
+
+@pass_context
+def _written_in(context: Context, text: object) -> Markup:
+    """` lang="ko"` for a free text a person wrote in Korean shown on an English page (a case's data used,
+    a changelog): it has no translation, and a screen reader should read it as Korean."""
+    korean = context.get("lang") != "ko" and any("가" <= ch <= "힣" for ch in str(text or ""))
+    return Markup(' lang="ko"') if korean else Markup("")
+
+
+TEMPLATES.env.filters["written_in"] = _written_in
 ONE_YEAR_S = 365 * 24 * 3600
 
 

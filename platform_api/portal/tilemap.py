@@ -8,6 +8,7 @@ gives the full counts in its ``<title>`` tooltip. Colour only repeats what the t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from math import ceil, floor
 
 from markupsafe import Markup, escape
 
@@ -90,10 +91,27 @@ def tile_map(
     )
 
 
-def legend(low: float | None, high: float | None, unit: str = "") -> list[tuple[str, str]]:
-    """(colour, range text) of each step, for the legend under the map."""
+def legend(
+    low: float | None, high: float | None, unit: str = "", *, whole: bool = False
+) -> list[tuple[str, str]]:
+    """(colour, range text) of each step, for the legend under the map. Counts (``whole``) are binned as
+    the integers each colour takes ("3–4", a lone "2"), colours no count takes left out; other measures as
+    the equal ranges of ``step``."""
     if low is None or high is None:
         return []
+    if whole:
+        taken: dict[int, list[int]] = {}
+        for count in range(ceil(low), floor(high) + 1):
+            level = step(count, low, high)
+            if level is not None:
+                taken.setdefault(level, []).append(count)
+        return [
+            (
+                STEPS[level],
+                f"{number(c[0])}{unit}" if len(c) == 1 else f"{number(c[0])}–{number(c[-1])}{unit}",
+            )
+            for level, c in sorted(taken.items())
+        ]
     size = (high - low) / len(STEPS) if high > low else 0
     return [
         (colour, f"{number(low + i * size)}–{number(low + (i + 1) * size)}{unit}")

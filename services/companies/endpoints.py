@@ -76,8 +76,8 @@ def _filters(
             max_length=100,
             pattern=SEARCHABLE,
             description="words of the name, representative, region, industry or fields of expertise: "
-            "companies holding at least half of them (stems, synonyms and Korean bigrams as in "
-            "docs/companies.md)",
+            "companies holding every one of them (stems, synonyms and Korean bigrams as in "
+            "docs/search.md), and the companies of `also`",
             examples=["컨트롤텍"],
         ),
     ] = None,
@@ -87,6 +87,16 @@ def _filters(
             max_length=200,
             description="only these companies (repeat the parameter, up to 200): names for a page of records",
             examples=[["org-vendor-3", "org-vendor-9"]],
+        ),
+    ] = None,
+    also: Annotated[
+        list[Annotated[str, Field(max_length=64)]] | None,
+        Query(
+            max_length=200,
+            description="with `q`: these companies are found too, whether or not they hold its words (the "
+            "portal passes the suppliers of the use cases and records `q` finds, so `용접` finds the "
+            "companies that supply welding solutions); ignored without `q`",
+            examples=[["org-vendor-3"]],
         ),
     ] = None,
 ) -> repository.Filters:
@@ -99,6 +109,7 @@ def _filters(
         designated=designated,
         q=q,
         ids=tuple(ids) if ids is not None else None,
+        also=tuple(also or ()),
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session, raiseload
 
 from services.companies.dashboard_schemas import KeyCount, Overseas, Pipeline
@@ -47,6 +47,8 @@ class Filters:
     designated: bool | None = None
     q: str | None = None
     ids: tuple[str, ...] | None = None
+    # Companies found by ``q`` besides those holding it: the suppliers of the use cases and records it finds.
+    also: tuple[str, ...] = ()
 
 
 def get_company(session: Session, company_id: str) -> Company:
@@ -102,7 +104,8 @@ def filtered(f: Filters) -> Select[Company]:
         active = select(Designation.company_id).where(in_force_now())
         stmt = stmt.where(Company.id.in_(active) if f.designated else Company.id.not_in(active))
     if f.q:
-        stmt = stmt.where(holding(Company.search_text, f.q))
+        held = holding(Company.search_text, f.q)
+        stmt = stmt.where(or_(held, Company.id.in_(f.also)) if f.also else held)
     if f.ids is not None:
         stmt = stmt.where(Company.id.in_(f.ids))
     return stmt

@@ -245,7 +245,7 @@ class Caches:
     rendered: Cache[bytes]  # JSON of stored entities by version (services.kit.rendered)
     answers: Cache[Any]  # facet counts, search hits, aggregates by data generation (services.kit.facets)
     reference: Cache[Any]  # documents read from other services: standards, factories, registers
-    manifests: Cache[Any]  # Iceberg manifest files, and what they list (catalog.manifest_cache)
+    manifests: Cache[Any]  # Iceberg manifest files, what they list, whose rows a factory's are (catalog)
 
     @classmethod
     def from_settings(cls, settings: CacheSettings) -> Caches:

@@ -89,11 +89,12 @@ class ServiceClient:
         json: Any = None,
         token: str | None = None,
         korean: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """A write on the caller's behalf, its response returned as is (the caller shows its field errors,
-        in Korean when ``korean``)."""
+        in Korean when ``korean``); ``headers`` such as ``If-Match`` are passed on."""
         client, url = self._target(service, path)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         if korean:
             headers["Accept-Language"] = "ko"
         try:

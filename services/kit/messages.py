@@ -37,6 +37,8 @@ SOURCES = ("services", "platform_api", "ingest", "catalog")
 KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {"Msg": None, "N_": None, "P_": ((1, "c"), 2)}
 # A catalogue entry: (context, English text); the context is None but for keyed entries (``P_``).
 Key = tuple[str | None, str]
+# The API document's texts (``platform_api.api_docs``): checked against the built document, not the source.
+DOCUMENT_CONTEXT = "openapi"
 
 
 @runtime_checkable
@@ -172,6 +174,8 @@ def update(root: Path) -> Iterator[str]:
     used = used_messages(root)
     catalog = read_catalogue()
     for message in list(catalog):
+        if message.context == DOCUMENT_CONTEXT:
+            continue
         if isinstance(message.id, str) and message.id and (message.context, message.id) not in used:
             catalog.delete(message.id, context=message.context)
             yield f"dropped: {message.context or ''} {message.id}"

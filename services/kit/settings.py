@@ -43,6 +43,15 @@ class BusSettings(BaseModel):
     )
     topic_prefix: str = Field(default="smartmfg", description="topics are <prefix>.telemetry.v1 ...")
     partitions: int = Field(default=6, description="partitions of each topic the platform creates")
+    replication_factor: int = Field(
+        default=1, ge=1, description="copies of each partition of the topics the platform creates (3 in HA)"
+    )
+    min_insync_replicas: int = Field(
+        default=1,
+        ge=1,
+        description="copies an acks=all write must reach before it is accepted (2 of 3 in HA: one broker "
+        "may be lost without refusing or losing a batch)",
+    )
 
 
 class MinioSettings(BaseModel):
@@ -144,11 +153,38 @@ class WriterSettings(BaseModel):
     )
 
 
+class TrinoSettings(BaseModel):
+    """A Trino server whose Iceberg catalog reads the lake's JDBC catalog and bucket (infra/trino); its
+    schema is the lake's namespace (``lake.namespace``)."""
+
+    url: str = Field(default="http://127.0.0.1:58090", description="the coordinator, http(s)://host:port")
+    catalog: str = Field(default="lake", description="the Trino catalog of the lake's Iceberg tables")
+    user: str = Field(default="smartmfg", description="the user queries run as")
+
+
 class AnalyticsSettings(BaseModel):
+    engine: Literal["duckdb", "trino"] = Field(
+        default="duckdb",
+        description="what answers readings, series, benchmarks and exports: DuckDB in this process, or "
+        "the Trino server of `trino.url` over the same snapshot (catalog.engines)",
+    )
     rollup_refresh_seconds: float = Field(
         default=30.0,
         description="refresh the lake's rollups (catalog.rollups) in the platform process every N seconds; "
         "0: not here (run `python -m catalog.rollups` as a job)",
+    )
+
+
+class AiSettings(BaseModel):
+    """Runnable AI cases (catalog.ai_runs): model files and the limits of a run's child process."""
+
+    bucket: str = Field(default="smartmfg-models", description="model files by SHA-256 (distributed)")
+    model_max_bytes: int = Field(default=20 * 1024 * 1024, description="largest ONNX model a case carries")
+    cpu_seconds: int = Field(default=60, description="CPU seconds a model may use per run (RLIMIT_CPU)")
+    memory_bytes: int = Field(default=1024 * 1024 * 1024, description="address space of a run (RLIMIT_AS)")
+    wall_seconds: float = Field(default=120.0, description="a run's child is killed after this")
+    follow_seconds: float = Field(
+        default=60.0, description="score new readings of every applied case every N seconds; 0: never"
     )
 
 
@@ -193,6 +229,8 @@ class PlatformSettings(BaseSettings):
     cache: CacheSettings = Field(default_factory=CacheSettings)
     writer: WriterSettings = Field(default_factory=WriterSettings)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
+    trino: TrinoSettings = Field(default_factory=TrinoSettings)
+    ai: AiSettings = Field(default_factory=AiSettings)
 
     @model_validator(mode="after")
     def _refuse_dev_settings_in_production(self) -> PlatformSettings:

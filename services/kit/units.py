@@ -116,3 +116,44 @@ def converter(from_unit: str, to_unit: str) -> tuple[float, float]:
 def convert(value: float, from_unit: str, to_unit: str) -> float:
     scale, offset = converter(from_unit, to_unit)
     return value * scale + offset
+
+
+# How a person reads a unit, in Korean and in English: symbols people read as they are (%, °C, kWh, mm)
+# are absent and shown as written. Counts and durations are words of the language ("12개", "12 pcs";
+# "29일", "29 days"); a Korean unit a record was written with is read the same way ("일" in English is
+# "days"). An event count ("count", "건") has no English word: "12 incidents" is said by the metric's name.
+_WORDS: dict[str, tuple[str, str]] = {
+    "count": ("건", ""),
+    "건": ("건", ""),
+    "회": ("회", "times"),
+    "ea": ("개", "pcs"),
+    "개": ("개", "pcs"),
+    "pcs": ("개", "pcs"),
+    "ea/h": ("개/시간", "pcs/h"),
+    "개/시간": ("개/시간", "pcs/h"),
+    "kWh/ea": ("kWh/개", "kWh/pc"),
+    "day": ("일", "days"),
+    "days": ("일", "days"),
+    "일": ("일", "days"),
+    "h": ("시간", "h"),
+    "시간": ("시간", "h"),
+    "min": ("분", "min"),
+    "분": ("분", "min"),
+    "s": ("초", "s"),
+    "초": ("초", "s"),
+    "month": ("개월", "months"),
+    "개월": ("개월", "months"),
+    "KRW": ("원", "KRW"),
+    "원": ("원", "KRW"),
+    "g_mass": ("g", "g"),
+}
+
+
+def in_words(symbol: str | None, lang: str) -> str:
+    """``symbol`` as the visitor reads it in ``lang`` ("ko" or "en"); a symbol read as written is itself."""
+    if not symbol:
+        return ""
+    words = _WORDS.get(symbol.strip())
+    if words is None:
+        return symbol
+    return words[0] if lang == "ko" else words[1]

@@ -26,7 +26,7 @@ class UseCase(Versioned, Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
     problem_type: Mapped[str] = mapped_column(String(32), index=True)
     technique: Mapped[str] = mapped_column(String(32), index=True)
-    data_used: Mapped[list[str]] = mapped_column(JSON)
+    data_used: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"ko", "en"}] since migration 0006
     region_code: Mapped[str] = mapped_column(String(2), index=True)
     industry_code: Mapped[str] = mapped_column(String(3), index=True)
     supplier_company_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -49,6 +49,7 @@ class UseCase(Versioned, Base):
     model_refs: Mapped[list[ModelRef]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="ModelRef.position"
     )
+    runnable: Mapped[CaseModel | None] = relationship(cascade="all, delete-orphan", lazy="select")
 
 
 class Effect(Part, Base):
@@ -89,3 +90,18 @@ class SearchTerm(Base):
         ForeignKey("uc_cases.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     weight: Mapped[float] = mapped_column(Float)
+
+
+class CaseModel(Part, Base):
+    """The case's runnable ONNX model (services.usecases.runnable): the file is in the object store under its
+    SHA-256; a new upload replaces the row (and so the hash runs and predictions are keyed by)."""
+
+    __tablename__ = "uc_case_models"
+    __owner_key__ = "case_id"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("uc_cases.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    signature: Mapped[dict[str, Any]] = mapped_column(JSON)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
 from services.kit.bodies import InputModel, PatchModel
 from services.kit.facets import FacetCount
@@ -24,7 +24,11 @@ _EXAMPLE: dict[str, Any] = {
     "problem_type": "quality_inspection",
     "technique": "anomaly_detection",
     "equipment_model_refs": [{"model_id": "spot-welder", "version": "1.0.0"}],
-    "data_used": ["용접 전류", "용접 전압", "MES 작업 실적"],
+    "data_used": [
+        {"ko": "용접 전류", "en": "Welding current"},
+        {"ko": "용접 전압", "en": "Welding voltage"},
+        {"ko": "MES 작업 실적", "en": "MES production records"},
+    ],
     "effects": [
         {"metric": {"ko": "용접 불량률", "en": "Weld defect rate"}, "unit": "%", "before": 3.1, "after": 1.2},
         {
@@ -45,6 +49,23 @@ _EXAMPLE: dict[str, Any] = {
 RecordId = Annotated[
     str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$", examples=["4f3c2a1b9d8e4f60a1b2c3d4e5f60718"])
 ]
+
+
+def _plain_as_korean(value: object) -> object:
+    """A plain string (what clients sent before the names were bilingual) is the Korean name; English
+    readers then see it as written, as for any text without a translation."""
+    return {"ko": value} if isinstance(value, str) else value
+
+
+# A data source of a case, named in Korean and English like titles (migration 0006 converted stored names).
+DataUsed = Annotated[
+    LocalizedText,
+    BeforeValidator(
+        _plain_as_korean,
+        json_schema_input_type=LocalizedText | Annotated[str, Field(min_length=1, max_length=4000)],
+    ),
+]
+DATA_USED_DESCRIPTION = 'names of the data used, {"ko", "en"} each; a plain string is read as the Korean name'
 
 
 class ModelRef(InputModel):
@@ -73,7 +94,7 @@ class UseCaseIn(InputModel):
     problem_type: ProblemType
     technique: Technique
     equipment_model_refs: list[ModelRef] = Field(default_factory=list, max_length=20)
-    data_used: list[str] = Field(default_factory=list, max_length=30)
+    data_used: list[DataUsed] = Field(default_factory=list, max_length=30, description=DATA_USED_DESCRIPTION)
     effects: list[EffectIn] = Field(min_length=1, max_length=10)
     region_code: RegionCode
     industry_code: IndustryCode
@@ -91,7 +112,14 @@ class UseCasePatch(PatchModel):
     model_config = ConfigDict(
         extra="forbid",
         allow_inf_nan=False,
-        json_schema_extra={"examples": [{"technique": "gradient_boosting", "data_used": ["용접 전류"]}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "technique": "gradient_boosting",
+                    "data_used": [{"ko": "용접 전류", "en": "Welding current"}],
+                }
+            ]
+        },
     )
 
     title: LocalizedText | None = None
@@ -99,7 +127,7 @@ class UseCasePatch(PatchModel):
     problem_type: ProblemType | None = None
     technique: Technique | None = None
     equipment_model_refs: list[ModelRef] | None = Field(default=None, max_length=20)
-    data_used: list[str] | None = Field(default=None, max_length=30)
+    data_used: list[DataUsed] | None = Field(default=None, max_length=30, description=DATA_USED_DESCRIPTION)
     effects: list[EffectIn] | None = Field(default=None, min_length=1, max_length=10)
     region_code: RegionCode | None = None
     industry_code: IndustryCode | None = None
@@ -118,7 +146,7 @@ class UseCaseOut(BaseModel):
     equipment_model_refs: list[ModelRef] = Field(
         validation_alias=AliasChoices("equipment_model_refs", "model_refs")
     )
-    data_used: list[str]
+    data_used: list[DataUsed]
     effects: list[EffectOut]
     region_code: str
     industry_code: str

@@ -47,7 +47,7 @@ def _index_weights(data: UseCaseIn) -> dict[str, float]:
         summary=data.summary.model_dump(),
         problem_type=data.problem_type.value,
         technique=data.technique.value,
-        data_used=data.data_used,
+        data_used=[name for d in data.data_used for name in (d.ko, d.en) if name],
         metrics=[e.metric.model_dump() for e in data.effects],
         model_ids=[r.model_id for r in data.equipment_model_refs],
         region_code=data.region_code,
@@ -60,7 +60,7 @@ def _apply(session: Session, case: UseCase, data: UseCaseIn) -> None:
     case.summary = data.summary.model_dump()
     case.problem_type = data.problem_type.value
     case.technique = data.technique.value
-    case.data_used = list(data.data_used)
+    case.data_used = [d.model_dump() for d in data.data_used]
     case.region_code = data.region_code
     case.industry_code = data.industry_code
     case.supplier_company_id = data.supplier_company_id

@@ -295,6 +295,9 @@ def test_every_route_is_documented_with_examples(world: World) -> None:
         "kpis/benchmarks",
         "kpis/peers",
         "uploads",
+        "ai-runs",
+        "ai-runs/{run_id}",
+        "ai-predictions",
     )
     exports = {"/api/v1/analytics/export/readings", "/api/v1/analytics/export/kpis"}
     assert set(ours) == {f"/api/v1/analytics/{n}" for n in names} | exports

@@ -29,6 +29,7 @@ MINIO_PASSWORD = _env("SMARTMFG_MINIO_ROOT_PASSWORD", "smartmfg-minio-secret")
 KEYCLOAK_PORT = int(_env("SMARTMFG_KEYCLOAK_PORT", "58080"))
 KEYCLOAK_URL = f"http://{HOST}:{KEYCLOAK_PORT}"
 KEYCLOAK_REALM = "smartmfg"
+TRINO_PORT = int(_env("SMARTMFG_TRINO_PORT", "58090"))
 
 
 @dataclass(frozen=True)

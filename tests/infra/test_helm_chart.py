@@ -93,3 +93,21 @@ def test_existing_secret_replaces_the_generated_one() -> None:
         if "valueFrom" in e
     ]
     assert refs and set(refs) == {"platform-secrets"}
+
+
+def test_the_analytics_engine_and_an_external_trino_reach_every_platform_pod() -> None:
+    def env(docs: list[dict[str, Any]], name: str) -> dict[str, str]:
+        pod = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == name)
+        return {e["name"]: e.get("value") for e in pod["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+    default = env(rendered(*SECRETS), "demo-smartmfg-analytics")
+    assert default["SMARTMFG_ANALYTICS_ENGINE"] == "duckdb"
+    trino = ("analytics.engine=trino", "trino.url=https://trino.data:8443", "trino.catalog=ice")
+    docs = rendered(*SECRETS, *trino)
+    for name in ("demo-smartmfg-analytics", "demo-smartmfg-gateway"):
+        assert {k: v for k, v in env(docs, name).items() if "TRINO" in k or "ENGINE" in k} == {
+            "SMARTMFG_ANALYTICS_ENGINE": "trino",
+            "SMARTMFG_TRINO_URL": "https://trino.data:8443",
+            "SMARTMFG_TRINO_CATALOG": "ice",
+            "SMARTMFG_TRINO_USER": "smartmfg",
+        }, name

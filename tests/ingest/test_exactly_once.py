@@ -59,6 +59,7 @@ def test_sigkilled_writer_resumes_from_the_table(
     _assert_exactly_once(lake_settings, expected)
 
 
+@pytest.mark.serial  # stops a server every other test uses (tests/workers.py)
 def test_kafka_restart_refuses_uploads_then_loses_nothing(
     published_model: str, upload: Upload, writer: WriterProcess, lake_settings: PlatformSettings
 ) -> None:
@@ -79,6 +80,7 @@ def test_kafka_restart_refuses_uploads_then_loses_nothing(
     _assert_exactly_once(lake_settings, {"before": 500, "during": 500})
 
 
+@pytest.mark.serial  # stops a server every other test uses (tests/workers.py)
 def test_minio_outage_of_30s_delays_but_loses_nothing(
     published_model: str,
     upload: Upload,

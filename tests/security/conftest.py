@@ -7,20 +7,19 @@ signing with its own key, but publishes ours in its JWKS. The provider is remove
 realm has no user for (a second vendor, a user holding only ``public``) are signed with that key too.
 
 Each generated test adds what it covered to the session's ``SecurityReport``: it is printed at the end of
-the run and written to ``build/security-coverage.json`` (``SMARTMFG_SECURITY_REPORT`` names another file).
+the run and written to ``build/security-coverage.json`` (``SMARTMFG_SECURITY_REPORT`` names another file;
+tests/security/report.py).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -35,6 +34,7 @@ from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from platform_api.app import create_app
 from services.kit.contract import operations
 from services.kit.settings import PlatformSettings
+from tests.security.report import REPORT, SecurityReport
 
 KEYCLOAK_URL = os.environ.get("SMARTMFG_KEYCLOAK_URL", "http://127.0.0.1:58080")
 REALM = "smartmfg"
@@ -42,51 +42,11 @@ ISSUER = f"{KEYCLOAK_URL}/realms/{REALM}"
 TOKEN_URL = f"{ISSUER}/protocol/openid-connect/token"
 API_CLIENT = {"client_id": "smartmfg-api", "client_secret": "smartmfg-api-secret"}
 TOKEN_REUSE_S = 200  # Keycloak's access tokens live 300 s in this realm
-REPORT_PATH = Path(
-    os.environ.get("SMARTMFG_SECURITY_REPORT", Path(__file__).parents[2] / "build" / "security-coverage.json")
-)
-
-
-@dataclass
-class SecurityReport:
-    """What the generated security tests covered, by test: endpoints, operations, cases."""
-
-    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def add(self, section: str, **figures: Any) -> None:
-        self.sections[section] = figures
-
-    def lines(self) -> list[str]:
-        def figure(key: str, value: Any) -> str:
-            key = key.replace("_", " ")
-            return f"{key}: {value}" if isinstance(value, str) else f"{value} {key}"
-
-        return [
-            f"{name}: " + ", ".join(figure(key, value) for key, value in figures.items())
-            for name, figures in self.sections.items()
-        ]
-
-    def write(self) -> None:
-        REPORT_PATH.parent.mkdir(parents=True, exist_ok=True)
-        REPORT_PATH.write_text(json.dumps(self.sections, indent=2, ensure_ascii=False) + "\n")
-
-
-REPORT = SecurityReport()
 
 
 @pytest.fixture(scope="session")
 def report() -> SecurityReport:
     return REPORT
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not REPORT.sections:
-        return
-    REPORT.write()
-    terminalreporter.section("security coverage")
-    for line in REPORT.lines():
-        terminalreporter.write_line(line)
-    terminalreporter.write_line(f"(written to {REPORT_PATH})")
 
 
 def keycloak_token(**form: str) -> str:

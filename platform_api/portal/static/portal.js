@@ -17,3 +17,7 @@ document.querySelectorAll(".lazy[data-src]").forEach(async (box) => {
     box.setAttribute("aria-busy", "false");
   }
 });
+// A table box that scrolls sideways (a phone) takes the keyboard focus, so it can be scrolled without a mouse.
+document.querySelectorAll(".scroll").forEach((box) => {
+  if (box.scrollWidth > box.clientWidth) box.tabIndex = 0;
+});

@@ -190,9 +190,10 @@ def test_sme_signs_in_and_sees_its_dashboard(page: Page) -> None:
     expect(page.locator("#fac-h")).to_be_visible()
     expect(page.locator("main table").first).to_be_visible()
     expect(page.locator("header")).to_contain_text("sme1")
-    # The lake charts arrive after the page: the demo telemetry of sme1's factory, its KPIs, its peers.
+    # The lake charts arrive after the page: the demo telemetry of sme1's factory, its KPIs, its peers, and
+    # the predictions of the AI cases it applied.
     charts = page.locator(".lazy")
-    expect(charts).to_have_count(4)
+    expect(charts).to_have_count(5)
     for lazy in charts.all():
         expect(lazy).to_have_attribute("aria-busy", "false", timeout=90_000)
     expect(charts.nth(0).locator("svg.chart polyline")).to_have_count(1)

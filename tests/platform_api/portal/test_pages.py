@@ -151,7 +151,18 @@ def test_sme_dashboard_shows_its_own_factories(client: TestClient, auth: Auth) -
     page = client.get("/me/dashboard")
     assert page.status_code == 200 and "내 공장 대시보드" in page.text
     assert "org-sme-1 공장" in page.text and "org-sme-2 공장" not in page.text
-    assert 'data-src="/me/dashboard/factory-sme-1-a/telemetry?partial=1"' in page.text
+    assert 'data-src="/me/dashboard/factory-sme-1-a/telemetry?partial=1&days=30"' in page.text
+    # A private page: its footer does not say only published data is shown.
+    assert "공개된 자료만" not in page.text and "본인과 플랫폼 운영기관만" in page.text
+    # The period and equipment apply on the button; each part has its CSV with the same choice.
+    assert '<select id="days" name="days">' in page.text and "최근 90일" in page.text
+    assert 'href="/me/dashboard/factory-sme-1-a/peers/csv?days=30" download' in page.text
+    chosen = client.get("/me/dashboard", params={"days": "7", "equipment": "eq-9"}).text
+    assert 'data-src="/me/dashboard/factory-sme-1-a/kpis?partial=1&days=7&amp;equipment=eq-9"' in chosen
+    empty_csv = client.get("/me/dashboard/factory-sme-1-a/telemetry/csv", params={"days": "7"})
+    assert empty_csv.status_code == 200 and empty_csv.headers["content-type"].startswith("text/csv")
+    assert empty_csv.text == "\ufeff계열,시각,값,단위\n"  # a factory without readings: the header only
+    assert client.get("/me/dashboard/factory-sme-2-a/telemetry/csv").status_code == 404
     part = client.get("/me/dashboard/factory-sme-1-a/telemetry", params={"partial": "1"})
     assert (
         part.status_code == 200

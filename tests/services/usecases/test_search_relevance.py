@@ -166,7 +166,7 @@ def _first_five(client: TestClient, name: str, q: str) -> list[Item]:
 def test_judged_queries_reach_precision_at_5(client: TestClient, auth: Auth, tmp_path: Path) -> None:
     _load(client, auth, tmp_path)
     corpus = {name: _everything(client, path) for name, path in LISTS.items()}
-    assert (len(corpus["cases"]), len(corpus["companies"])) == (40, 60)
+    assert (len(corpus["cases"]), len(corpus["companies"])) == (42, 60)  # 40 + demo_models' 2 runnable cases
 
     scores: dict[tuple[str, str], float] = {}
     for name, q, judge, _ in QUERIES:
@@ -190,21 +190,30 @@ def test_judged_queries_reach_precision_at_5(client: TestClient, auth: Auth, tmp
     ):
         page = client.get(path).text
         assert 'class="empty"' not in page, path
-    empty = client.get("/companies?q=용접&lang=ko").text
-    assert "“용접”에 대한 결과가 없습니다." in empty
+    # A company is found by what it supplies: "용접" lists the suppliers of the welding cases, by name.
+    welders = {c["supplier_company_id"] for c in corpus["cases"] if WELD(c)}
+    names = {c["id"]: c["name"]["ko"] for c in corpus["companies"]}
+    assert welders == {"org-vendor-1", "org-vendor-5", "org-vendor-9", "org-vendor-13", "org-vendor-17"}
+    listed = client.get("/api/v1/companies", params={"q": "용접", "also": sorted(welders)}).json()["items"]
+    assert {c["id"] for c in listed} == welders
+    assert client.get("/api/v1/companies", params={"q": "용접"}).json()["items"] == []
+    weld_page = client.get("/companies?q=용접&lang=ko").text
+    assert 'class="empty"' not in weld_page
+    assert all(names[w] in weld_page for w in welders)
+    empty = client.get("/companies?q=도금&lang=ko").text
+    assert "“도금”에 대한 결과가 없습니다." in empty
     assert (
-        '<a href="/cases?q=%EC%9A%A9%EC%A0%91" data-try="cases">AI 활용 사례에서 같은 검색어로 찾기</a>'
+        '<a href="/cases?q=%EB%8F%84%EA%B8%88" data-try="cases">AI 활용 사례에서 같은 검색어로 찾기</a>'
         in empty
     )
-    assert "용접 = welding" in empty
-    english = client.get("/companies?q=용접&region=11&lang=en").text
-    assert "Nothing found for “용접”." in english
+    english = client.get("/companies?q=도금&region=11&lang=en").text
+    assert "Nothing found for “도금”." in english
     assert (
-        '<a href="/companies?q=%EC%9A%A9%EC%A0%91" data-try="all">the same search without filters</a>'
+        '<a href="/companies?q=%EB%8F%84%EA%B8%88" data-try="all">the same search without filters</a>'
         in english
     )
     assert (
-        'href="/deployments?q=%EC%9A%A9%EC%A0%91" data-try="deployments">the same words in Deployments</a>'
+        'href="/deployments?q=%EB%8F%84%EA%B8%88" data-try="deployments">the same words in Deployments</a>'
         in english
     )
     assert 'class="empty"' not in client.get("/cases?q=%EC%9A%A9%EC%A0%91").text, "where the suggestion leads"
