@@ -43,7 +43,10 @@ def _signature(outputs: list[dict[str, Any]]) -> Signature:
     )
 
 
-ANOMALY = _signature([{"name": "scores", "kind": "score"}, {"name": "label", "kind": "class"}])
+# IsolationForest's label: -1 an outlier, 1 an inlier (claims count -1 as the anomaly).
+ANOMALY = _signature(
+    [{"name": "scores", "kind": "score"}, {"name": "label", "kind": "class", "positive": ["-1"]}]
+)
 ENERGY = _signature([{"name": "variable", "kind": "value", "unit": "kWh"}])
 
 

@@ -29,6 +29,7 @@ from services.usecases.runnable.signature import Signature
 router = APIRouter()
 Subscriber = Annotated[Principal, require_roles(Role.SME)]
 NO_MODEL: Declared = (NotFound, "no such case visible to you, or it carries no model; or no such run")
+NO_ORG: Declared = (Forbidden, "the caller belongs to no organisation (runs are an organisation's)")
 MAX_RUNS_PAGE = 200
 
 
@@ -99,7 +100,7 @@ async def apply_model(
 @router.get(
     "/ai-runs", summary="Runs of your organisation, newest first (admin: all)", response_model=RunsPage
 )
-@answers((BadRequest, "a malformed cursor"), LAKE)
+@answers((BadRequest, "a malformed cursor"), NO_ORG, LAKE)
 async def list_runs(
     request: Request,
     principal: Authenticated,
@@ -135,7 +136,7 @@ async def list_runs(
 
 
 @router.get("/ai-runs/{run_id}", summary="One run of your organisation in its latest state (admin: any)")
-@answers(NO_MODEL, LAKE)
+@answers(NO_MODEL, NO_ORG, LAKE)
 async def get_run(request: Request, run_id: str, principal: Authenticated) -> RunOut:
     org_id = _org_of(principal)
     engine = await lake_engine(request)
@@ -151,7 +152,7 @@ async def get_run(request: Request, run_id: str, principal: Authenticated) -> Ru
     "/ai-predictions",
     summary="Predictions of a case on one of your equipment, as a series in window order (admin: any)",
 )
-@answers((BadRequest, "`to` before `from`"), LAKE)
+@answers((BadRequest, "`to` before `from`"), NO_ORG, LAKE)
 async def prediction_series(
     request: Request,
     principal: Authenticated,

@@ -8,9 +8,11 @@ windows the model's signature asks for (``catalog.ai_runs.windows``), exactly as
 
 How a window is judged: its truth is the label of the label window overlapping it most (same equipment);
 no overlapping label window means negative.
-- ``accuracy`` and ``f1`` are binary: a window is positive (an anomaly, a defect) when its label, or the
-  model's first ``class`` output, is not one of the negative words (``NEGATIVE``: ``normal``, ``ok``, ``0``,
-  ``false``), so a 0/1 classifier and a labelled-by-name dataset meet without a mapping;
+- ``accuracy`` and ``f1`` are binary: a window is positive (an anomaly, a defect) when its label is not one
+  of the negative words (``NEGATIVE``: ``normal``, ``ok``, ``0``, ``false``), and when the model's first
+  ``class`` output is one of the classes that output names ``positive`` or, if it names none, is not a
+  negative word: so a 0/1 classifier and a labelled-by-name dataset meet without a mapping, and an
+  outlier detector's -1/1 says which of the two is the anomaly;
 - ``mae`` and ``rmse`` compare the first ``value`` (or ``score``) output with labels read as numbers, over the
   windows that have a label.
 """
@@ -96,13 +98,20 @@ def positive(label: str | None) -> bool:
     return label is not None and label.strip().lower() not in NEGATIVE
 
 
-def figure(metric: str, judged: list[dict[str, Any]]) -> float:
-    """The metric over judged windows (``predicted`` or ``predicted_value`` against ``truth``)."""
+def figure(metric: str, judged: list[dict[str, Any]], positives: list[str] | None = None) -> float:
+    """The metric over judged windows (``predicted`` or ``predicted_value`` against ``truth``); ``positives``:
+    the classes of the model's output that mean positive, when it names them."""
     if metric in ("accuracy", "f1"):
         if not judged:
             raise MeasurementFailed("the model scored no window of the dataset")
         truth = [positive(r["truth"]) for r in judged]
-        guess = [positive(r["predicted"]) for r in judged]
+        named = None if positives is None else {p.strip().lower() for p in positives}
+        guess = [
+            positive(r["predicted"])
+            if named is None
+            else r["predicted"] is not None and r["predicted"].strip().lower() in named
+            for r in judged
+        ]
         pairs = list(zip(truth, guess, strict=True))
         if metric == "accuracy":
             return sum(t == g for t, g in pairs) / len(pairs)
@@ -145,7 +154,7 @@ def measure(
     except runner.RunFailed as exc:
         raise MeasurementFailed(f"{exc.reason}: {exc.detail}") from exc
     chosen = predictions.filter(pa.compute.equal(predictions["output"], output.name))
-    return round(figure(metric, _judged(chosen, snapshot.labels)), 6)
+    return round(figure(metric, _judged(chosen, snapshot.labels), output.positive), 6)
 
 
 def record(

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.kit.bodies import InputModel, PatchModel
-from services.kit.fields import IndustryCode, SubFieldCode
+from services.kit.fields import IndustryCode, IsoDateTime, SubFieldCode
 from services.kit.i18n import LocalizedText
 from services.kit.messages import Msg
 from services.kit.reference import INDUSTRY_BY_CODE, SUBFIELD_BY_CODE
@@ -373,7 +373,7 @@ class Reading(BaseModel):
     # takes: anything else is refused with 400.
     value: Any = Field(default=None, json_schema_extra={"type": ["number", "string", "boolean", "null"]})
     unit: str | None = Field(default=None, max_length=16)
-    timestamp: datetime | None = None
+    timestamp: IsoDateTime | None = None
 
 
 class ValidateRequest(BaseModel):

@@ -110,6 +110,7 @@ STATE_DEPENDENT: dict[str, tuple[list[str], str]] = {
             "readings",
             "series",
             "uploads",
+            "ai-predictions",
         )
     },
     "GET /api/v1/companies/regional-centres/{centre_id}/dashboard": _PERIOD,
@@ -149,6 +150,23 @@ STATE_DEPENDENT: dict[str, tuple[list[str], str]] = {
         "the body is a document in the source's format (an AAS environment, an MTConnect device file)",
     ),
     "POST /api/v1/usecases": (["422"], _REFERENCES),
+    "PUT /api/v1/usecases/{case_id}/model": (
+        ["422"],
+        "the signature part is a signature in JSON (multipart parts are text to the document) bound to a "
+        "published standard's numeric items, the file an ONNX model passing the checker and a dry run",
+    ),
+    **{
+        name: (
+            ["422"],
+            "the dataset part is a description in JSON, naming a published version's numeric items and "
+            "factories of the caller that hold enough equipment with readings",
+        )
+        for name in ("POST /api/v1/datasets", "POST /api/v1/datasets/{dataset_id}/versions")
+    },
+    "POST /api/v1/datasets/{dataset_id}/versions/{version}/claims": (
+        ["422"],
+        "the value suits its metric (F1 and accuracy are shares between 0 and 1); the case carries a model",
+    ),
     "PATCH /api/v1/usecases/{case_id}": (["422"], _REFERENCES),
     "POST /api/v1/usecases/{case_id}/publish": (["422"], "the stored case has its English texts"),
 }

@@ -5,7 +5,6 @@ PostgreSQL and on the embedded one."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from functools import cache
@@ -81,7 +80,8 @@ def test_sme1_applies_both_demo_cases_to_its_machine(
                     for item in demo_models.CASES
                 ]
 
-        anomaly_case, energy_case = asyncio.run(attach())
+        # On the app's own loop: a browser test earlier on this worker may hold this thread's loop.
+        anomaly_case, energy_case = client.portal.call(attach)  # type: ignore[union-attr]
         day = equipment_readings(FACTORY, SME1, machine, injection, days=1).cast(READINGS_SCHEMA)
         setup.lake().readings().append(day, snapshot_properties={"smartmfg.test": "demo-day"})
 

@@ -6,12 +6,13 @@ API with real Keycloak tokens. For every endpoint that reads a token:
   tenant's ids in the path and the documented example as body; a read by the owner itself succeeds;
 - a create whose body names an ``owner_org_id``: creating for the tenant is refused (403);
 - a list: the answer holds none of the tenant's private ids (drafts, consents, clients, applications).
-An endpoint none of these reach must be admin-only or be listed in ``HAND_CASES``: a new endpoint cannot be
-forgotten.
+An endpoint none of these reach must be admin-only, be listed in ``HAND_CASES``, or name in ``COVERED_BY`` the
+test that refuses other organisations: a new endpoint cannot be forgotten.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import company_body
+from tests.onnx_models import window_mean
 from tests.security.conftest import (
     Endpoint,
     SecurityReport,
@@ -44,6 +46,14 @@ def resource_type(endpoint: Endpoint) -> str:
 
 # Endpoints whose tenancy the generated cases cannot reach (the tenant is named in a header or is the
 # created record's own id): each with its attempt, the intruder and the refusals accepted.
+MODEL_SIGNATURE = {
+    "model_id": "cnc-lathe",
+    "model_version": "1.0.0",
+    "items": ["spindle_speed"],
+    "window_length": 4,
+    "interval_seconds": 60,
+    "outputs": [{"name": "score", "kind": "score"}],
+}
 HAND_CASES: dict[str, dict[str, Any]] = {
     "POST /api/v1/companies": {
         "who": "sme2",
@@ -84,12 +94,39 @@ HAND_CASES: dict[str, dict[str, Any]] = {
         "json": {"modelType": "Submodel", "idShort": "Intruder", "submodelElements": []},
         "refusals": {403},
     },
+    # A model is a multipart upload (the generated attempt's JSON example is refused as malformed first).
+    "PUT /api/v1/usecases/{case_id}/model": {
+        "who": "sme2",
+        "json": None,
+        "files": {"file": ("model.onnx", window_mean(4), "application/octet-stream")},
+        "data": {"signature": json.dumps(MODEL_SIGNATURE)},
+        "refusals": {403, 404},
+    },
+    # The world's case has no model (an owner reading one: tests/services/usecases/test_case_models.py).
+    "GET /api/v1/usecases/{case_id}/model": {"who": "sme2", "json": None, "refusals": {404}},
     "POST /api/v1/ingest/batches": {
         "who": "edge-gw-demo-2",
         "json": READING,
         "headers": {"X-Batch-Id": "sec-evil", "X-Factory-Id": "factory-sme-1-a"},
         "refusals": {403},
     },
+}
+# Endpoints whose tenancy needs lake data the security world does not hold (three machines of one model with
+# readings, a trained model, a run): each is refused to other organisations by the test named, on the real
+# servers with the tenancy code these endpoints share.
+RUNS = "tests/catalog/test_ai_runs.py::test_nobody_but_the_sme_sees_its_runs_and_predictions"
+DATASETS = "tests/catalog/datasets/test_datasets.py::"
+COVERED_BY: dict[str, str] = {
+    "POST /api/v1/analytics/ai-runs": RUNS,
+    "GET /api/v1/analytics/ai-runs/{run_id}": RUNS,
+    "GET /api/v1/analytics/ai-predictions": RUNS,
+    "POST /api/v1/datasets": DATASETS + "test_only_your_own_factories",
+    "POST /api/v1/datasets/{dataset_id}/versions": DATASETS + "test_only_your_own_factories",
+    "POST /api/v1/datasets/{dataset_id}/licence-acceptance": DATASETS + "test_publish_download_and_audit",
+    "GET /api/v1/datasets/{dataset_id}/versions/{version}/files/{name}": DATASETS
+    + "test_publish_download_and_audit",
+    "POST /api/v1/datasets/{dataset_id}/versions/{version}/claims": DATASETS
+    + "test_a_claim_is_re_measured_and_ranked",
 }
 # Reads any signed-in user may make: the organisation directory, and a programme's applications, of which
 # a company sees its own only (tests/services/companies/test_centres.py checks that filter).
@@ -159,14 +196,19 @@ def test_no_tenant_reaches_another_tenants_records(
                 counts["creates naming an owner"] += 1
                 body = {**(body_example(document, endpoint) or {}), "owner_org_id": tenant.org_id}
                 attempt(endpoint, tenant, url, params, body, {403})
-        if not reached and endpoint.protected and not endpoint.admin_only:
+        if not reached and endpoint.protected and not endpoint.admin_only and str(endpoint) not in COVERED_BY:
             uncovered.append(str(endpoint))
 
     for name, case in HAND_CASES.items():
         method, path = name.split(" ", 1)
         who = tokens.headers(case["who"])
         answer = kc_client.request(
-            method, case.get("url", path), json=case["json"], headers={**who, **case.get("headers", {})}
+            method,
+            case.get("url", path).format(**tenants[0].values),
+            json=case["json"],
+            files=case.get("files"),
+            data=case.get("data"),
+            headers={**who, **case.get("headers", {})},
         )
         counts["hand cases"] += 1
         if answer.status_code not in case["refusals"]:

@@ -11,6 +11,7 @@ route is classified when it is added. The declarations the rule reads are checke
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -34,15 +35,17 @@ from services.standards.models import EquipmentModel
 from services.usecases.models import Base as UseCasesBase
 from services.usecases.models import UseCase
 from tests.catalog.test_kpis import MODELS, hand_set
+from tests.onnx_models import window_mean
 from tests.security.conftest import RealmKey, Tokens
 from tests.security.world import Tenant
 
 ROOT_CREATED = "creates a new root: nothing stored before it to move"
 ROOT_REMOVED = "removes the root (and its parts): no version is left to move"
 NOT_VERSIONED = "writes a table of no aggregate: nothing renders it by a version"
+FORM = "the portal's form for "
 NOT_WALKED = {
     "POST /logout": "ends a portal session: no record",
-    "POST /me/cases/new": "the portal's form for POST /api/v1/usecases: " + ROOT_CREATED,
+    "POST /me/cases/new": FORM + "POST /api/v1/usecases: " + ROOT_CREATED,
     "POST /me/cases/{case_id}/publish": "the portal's button for the API's .../{case_id}/publish (walked)",
     "POST /api/v1/deployments": ROOT_CREATED,
     "DELETE /api/v1/deployments/{record_id}": ROOT_REMOVED,
@@ -77,6 +80,29 @@ NOT_WALKED = {
     "POST /api/v1/ingest/batches": "telemetry goes to the lake, not to a record",
     "POST /api/v1/analytics/kpis/measure": "answers a measurement without storing it (the deployments' "
     ".../measure, walked, stores one)",
+    "POST /api/v1/analytics/ai-runs": "predictions and the run log go to the lake, not to a record",
+    "POST /api/v1/datasets": "datasets (catalog): " + ROOT_CREATED,
+    "POST /api/v1/datasets/{dataset_id}/versions": "an immutable new version of a dataset: " + ROOT_CREATED,
+    "POST /api/v1/datasets/{dataset_id}/licence-acceptance": "a user's acceptance: " + NOT_VERSIONED,
+    "POST /api/v1/datasets/{dataset_id}/versions/{version}/claims": "a claim's measurement, read from the "
+    "datasets API (the case's own output does not carry it): " + NOT_VERSIONED,
+    "POST /cases/{case_id}/apply": FORM + "POST /api/v1/analytics/ai-runs",
+    "POST /datasets/{dataset_id}/accept": FORM + ".../licence-acceptance",
+    "POST /me/agency/records/{record_id}": FORM + "the records' verify/publish/return (walked)",
+    "POST /me/sme/records/{record_id}": FORM + "the records' confirm/dispute (walked)",
+    "POST /me/sme/records/{record_id}/tickets": FORM + "the after-care tickets (walked)",
+    "POST /me/sme/consents": FORM + "POST /api/v1/identity/consents",
+    "POST /me/sme/consents/{consent_id}/revoke": FORM + "DELETE /api/v1/identity/consents/...",
+    "POST /me/evaluator/{company_id}/{application_id}": FORM + "the evaluators' scores (walked)",
+    "POST /me/evaluator/{company_id}/{application_id}/conflict": FORM + ".../evaluators/me/conflicts",
+    "POST /me/operator/standards/{model_id}/{version}": FORM + "the standards' review (walked)",
+    "POST /me/operator/designations/{company_id}/{application_id}": FORM + "the committee's "
+    "decision (walked)",
+    "POST /me/operator/organisations": FORM + "POST /api/v1/identity/organisations",
+    "POST /me/operator/organisations/{org_id}/users": FORM + ".../organisations/{org_id}/users",
+    "POST /me/operator/organisations/{org_id}/gateways": FORM + ".../gateway-clients",
+    "POST /me/operator/organisations/{org_id}/gateways/{client_id}/rotate": FORM + ".../rotate-secret",
+    "POST /me/operator/organisations/{org_id}/gateways/{client_id}/disable": FORM + ".../disable",
 }
 # Mounted only with the embedded issuer, which the walk's app (tokens from Keycloak) has not.
 EMBEDDED_ONLY = {
@@ -274,6 +300,19 @@ def _walk_usecases(walk: Walk, sme: Tenant) -> None:
     walk.write(f"PATCH {case}", root, sme.owner, at_case, json={"data_used": ["용접 전류"]})
     walk.write(f"POST {case}/publish", root, sme.owner, at_case)
     walk.write(f"POST {case}/unpublish", root, sme.owner, at_case)
+    # A runnable model on the lathe's energy (published by the deployments' walk), as its page shows it.
+    signature = {
+        "model_id": "kpi-lathe",
+        "model_version": "1.0.0",
+        "items": ["energy"],
+        "window_length": 4,
+        "interval_seconds": 600,
+        "outputs": [{"name": "score", "kind": "score"}],
+    }
+    model = {"file": ("model.onnx", window_mean(4), "application/octet-stream")}
+    walk.write(
+        f"PUT {case}/model", root, sme.owner, at_case, files=model, data={"signature": json.dumps(signature)}
+    )
 
 
 def _walk_deployments(

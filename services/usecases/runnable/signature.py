@@ -25,11 +25,19 @@ class Output(BaseModel):
         description="`score` (a number the case explains), `class` (a label) or `value` (with unit)"
     )
     unit: str | None = Field(default=None, max_length=16, description="canonical unit of a `value`")
+    positive: list[str] | None = Field(
+        default=None,
+        max_length=32,
+        description="for a `class` output: the classes that mean an anomaly or a defect when a claim is "
+        "measured (e.g. `[\"-1\"]` for an outlier detector); unset: every class but normal, ok, 0 and false",
+    )
 
     @model_validator(mode="after")
     def _unit_of_value(self) -> Output:
         if self.kind == "value" and not self.unit:
             raise ValueError("an output of kind 'value' needs its unit")
+        if self.positive is not None and self.kind != "class":
+            raise ValueError("only an output of kind 'class' names its positive classes")
         return self
 
 

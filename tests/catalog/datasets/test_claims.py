@@ -93,6 +93,27 @@ def test_f1_and_accuracy_on_labelled_windows(tmp_path: Path, model: bytes) -> No
     assert claims.measure(model, SIGNATURE, snapshot, "accuracy", Limits(wall_seconds=60)) == 0.888889
 
 
+def test_an_output_naming_its_positive_classes_is_judged_by_them(tmp_path: Path, model: bytes) -> None:
+    store = LocalStore(tmp_path)
+    labels = _labels([("e-a", 2, "anomaly"), ("e-c", 0, "anomaly")])
+    write_snapshot(store, "ds1", 1, "test-press", "1.0.0", _readings(), labels)
+    snapshot = load_snapshot(store, "ds1", 1)
+    # As if 0 were the anomaly class (an outlier detector's -1): the guesses flip. c's first window is now
+    # caught, a's third missed, and the 15 quiet windows other than c's first are false alarms.
+    label, mean = SIGNATURE.outputs
+    inverted = SIGNATURE.model_copy(update={"outputs": [label.model_copy(update={"positive": ["0"]}), mean]})
+    # TP 1, FP 15, FN 1: F1 = 2 / (2 + 16); right: c's first and b's fifth, 2 of 18
+    assert claims.measure(model, inverted, snapshot, "f1", Limits(wall_seconds=60)) == 0.111111
+    assert claims.measure(model, inverted, snapshot, "accuracy", Limits(wall_seconds=60)) == 0.111111
+
+
+def test_only_a_class_output_names_positive_classes() -> None:
+    with pytest.raises(ValueError, match="only an output of kind 'class'"):
+        Signature.model_validate(
+            SIGNATURE.model_dump() | {"outputs": [{"name": "mean", "kind": "score", "positive": ["1"]}]}
+        )
+
+
 def test_regression_error_on_numeric_labels(tmp_path: Path, model: bytes) -> None:
     store = LocalStore(tmp_path)
     # the model's means: 9 on a's third window, 1 on b's first; the labels say 8 and 2
