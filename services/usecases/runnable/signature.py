@@ -29,7 +29,7 @@ class Output(BaseModel):
         default=None,
         max_length=32,
         description="for a `class` output: the classes that mean an anomaly or a defect when a claim is "
-        "measured (e.g. `[\"-1\"]` for an outlier detector); unset: every class but normal, ok, 0 and false",
+        'measured (e.g. `["-1"]` for an outlier detector); unset: every class but normal, ok, 0 and false',
     )
 
     @model_validator(mode="after")
