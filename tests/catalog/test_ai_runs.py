@@ -192,11 +192,21 @@ def test_a_stale_run_commits_nothing(rworld: RunWorld) -> None:
     assert predictions_table(lake).current_snapshot() == before
 
 
+GIB = 1 << 30
+
+
 @pytest.mark.parametrize(
-    ("model", "reason"), [(endless_loop(12), "cpu_time"), (memory_hog(12), "memory")], ids=["cpu", "memory"]
+    ("model", "limits", "reason"),
+    [
+        (endless_loop(12), Limits(cpu_seconds=1, memory_bytes=GIB, wall_seconds=30), "cpu_time"),
+        (memory_hog(12), Limits(cpu_seconds=1, memory_bytes=GIB, wall_seconds=30), "memory"),
+        # CPU time to spare: the clock stops it (a model waiting, or one on a machine that starves it)
+        (endless_loop(12), Limits(cpu_seconds=600, memory_bytes=GIB, wall_seconds=2), "wall_time"),
+    ],
+    ids=["cpu", "memory", "wall"],
 )
 def test_a_model_past_its_limits_fails_with_the_reason_and_writes_nothing(
-    rworld: RunWorld, model: bytes, reason: str
+    rworld: RunWorld, model: bytes, limits: Limits, reason: str
 ) -> None:
     engine = rworld.client.app.state.analytics.engine()  # type: ignore[attr-defined]
     models = rworld.client.app.state.run_models  # type: ignore[attr-defined]
@@ -206,9 +216,7 @@ def test_a_model_past_its_limits_fails_with_the_reason_and_writes_nothing(
     )
     before = predictions_table(engine.lake).current_snapshot()
     run_id, at = apply.new_run_id(), apply.now()
-    outcome = apply.execute(
-        engine, models, request, Limits(cpu_seconds=1, memory_bytes=1 << 30, wall_seconds=30), run_id, at
-    )
+    outcome = apply.execute(engine, models, request, limits, run_id, at)
     assert (outcome.state, outcome.reason) == ("failed", reason)
     assert predictions_table(engine.lake).current_snapshot() == before
     run = rworld.run(SME2, run_id)
