@@ -122,10 +122,7 @@ async def _review(
             **record_figures(record, lang),
             "history": list(reversed(history or [])),
             "suppliers": names,
-            "form": form,
-            "errors": errors,
-            "tokens": forms.hidden_fields(request),
-            "repeated": request.query_params.get("repeated") == "1",
+            **forms.form_state(request, form, errors),
         },
         status=errors.status if errors else 200,
     )

@@ -65,6 +65,17 @@ def hidden_fields(request: Request) -> dict[str, str]:
     return {"csrf": csrf_token(request), "submit": submit_token(request)}
 
 
+def form_state(request: Request, form: Mapping[str, str], errors: FormErrors) -> dict[str, Any]:
+    """What every workspace form page renders beside its own data: the values kept, the errors, the hidden
+    tokens, and whether the last submit was a repeat the one-time token refused."""
+    return {
+        "form": form,
+        "errors": errors,
+        "tokens": hidden_fields(request),
+        "repeated": request.query_params.get("repeated") == "1",
+    }
+
+
 def _spent(request: Request) -> Cache[bool]:
     # One per app, made on first use; bounded by bytes and time like every cache of the platform.
     store: Cache[bool] | None = getattr(request.app.state, "portal_spent_forms", None)
