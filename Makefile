@@ -60,7 +60,7 @@ test-phases:
 	for rc in $$parallel $$serial; do if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi; done
 
 test-fast: venv ## The fast tier: the tests that need no server (SQLite, local bus and lake); run it while working
-	env $(TEST_TMP) $(BIN)/pytest --fast -n 2 $(PYTEST_ARGS)
+	env $(TEST_TMP) $(BIN)/pytest --fast -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 infra-up: ## Install (first time) and start the real servers under .infra/
 	bash infra/ctl.sh up

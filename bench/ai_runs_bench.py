@@ -41,9 +41,11 @@ from platform_api import demo_models
 from platform_api.app import create_app, migrate
 from platform_api.demo_data import build_world
 from platform_api.registry import load_services
+from services.kit.app_state import state_of
 from services.kit.arrow import UTC_US
 from services.kit.db import Database
 from services.kit.settings import PlatformSettings
+from services.kit.tokens import DEV_ISSUER
 from services.usecases.runnable.runner import Limits, score_windows
 
 START = datetime(2025, 11, 1, tzinfo=UTC)
@@ -185,7 +187,7 @@ def apply_to_dashboard(
     migrate(db, load_services())
     db.dispose()
     with TestClient(create_app(settings)) as client:
-        issuer = client.app.state.dev_issuer  # type: ignore[attr-defined]
+        issuer = state_of(client.app).get(DEV_ISSUER)
 
         def bearer(role: str, org: str) -> dict[str, str]:
             return {

@@ -50,7 +50,8 @@ from platform_api.app import create_app
 from services.companies.models import Company
 from services.deployments.models import DeploymentRecord
 from services.kit import reference as ref
-from services.kit.db import Database
+from services.kit.app_state import state_of
+from services.kit.db import DATABASE, Database
 from services.kit.settings import PlatformSettings
 from services.standards.models import EquipmentModel
 from services.usecases.models import UseCase
@@ -251,7 +252,7 @@ def per_row_queries(settings: PlatformSettings) -> list[str]:
     app = create_app(settings)
     findings = []
     with TestClient(app) as client:
-        engine = app.state.db.engine
+        engine = state_of(app).get(DATABASE).engine
         count = [0]
 
         def counted(*_: Any) -> None:

@@ -35,7 +35,9 @@ from ingest import messages, parsing
 from ingest.bus.kafka_bus import KafkaBus
 from platform_api.app import create_app
 from platform_api.demo_data import brn_with_checksum
+from services.kit.app_state import state_of
 from services.kit.settings import PlatformSettings
+from services.kit.tokens import DEV_ISSUER
 from services.standards.schemas import DataItem
 from services.standards.validation import validate
 
@@ -96,7 +98,7 @@ class Bench:
         )
         self.app_cm = TestClient(app)
         self.client = self.app_cm.__enter__()
-        issuer = self.client.app.state.dev_issuer  # type: ignore[attr-defined]
+        issuer = state_of(self.client.app).get(DEV_ISSUER)
         admin_h = {"Authorization": "Bearer " + issuer.issue(subject="b", roles=["admin"], org_id="op")}
         self.client.post("/api/v1/standards", json=model(), headers=admin_h).raise_for_status()
         self.client.post(

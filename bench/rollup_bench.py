@@ -9,10 +9,11 @@ into Iceberg data files (``--per-file`` machines per file, rows in factory, item
 compaction writes them) and committed in one snapshot; then, each in a child process whose peak RSS is read
 from the kernel (``ru_maxrss`` of the children):
 
-  rollup_scratch     both rollups from scratch (``item_hours`` then ``item_daily``) with the day closed;
+  rollup_scratch     the rollups from scratch (``item_pieces``, then ``item_hours`` and ``item_daily``
+                     from the pieces) with the day closed;
   rollup_late_file   one late reading per machine at noon of the closed day (a gateway's outbox drained
-                     late): ``item_hours`` merges the new file, ``item_daily`` recomputes that day and the
-                     next;
+                     late): the pieces of that hour from its readings, that hour of ``item_hours``, and that
+                     day and the next of ``item_daily`` from the pieces;
   series_exact       ``/analytics/series`` for one item across every factory, hourly, with the exact median
                      and p95 from the raw readings (``QueryEngine.series``);
   series_approx      the same with ``quantiles=approx``.

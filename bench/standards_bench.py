@@ -13,10 +13,10 @@ such call per version per minute, whatever the ingest rate.
     cd bench && ../.venv/bin/python standards_bench.py [--models 500 --items 100 --requests 200]
                                                        [--backends sqlite,postgres] [--part imports]
 
-``--part imports`` times the importers on documents as large as an import may be (just under 8 MiB) and
-on hostile ones: each is parsed, mapped and stored (or refused) through ``service.import_model`` in a
-transaction rolled back afterwards. Targets: a document imports or is refused in ≤ 5 s; deep nesting is
-refused in ≤ 100 ms.
+``--part imports`` times the importers on documents as large as an import may be (just under 8 MiB:
+MTConnect Devices documents and OPC UA NodeSets, generated) and on hostile ones: each is parsed, mapped
+and stored (or refused) through ``service.import_model`` in a transaction rolled back afterwards. Targets:
+a document imports or is refused in ≤ 5 s; deep XML nesting is refused in ≤ 100 ms.
 """
 
 from __future__ import annotations
@@ -158,6 +158,105 @@ def _mtconnect(components: str, repeat: int) -> bytes:
     return (head + components * repeat + "</Device></Devices></MTConnectDevices>").encode()
 
 
+NODESET_HEAD = (
+    '<UANodeSet xmlns="http://opcfoundation.org/UA/2011/03/UANodeSet.xsd">'
+    "<NamespaceUris><Uri>urn:bench:machines</Uri></NamespaceUris>"
+    '<Models><Model ModelUri="urn:bench:machines" Version="1.0.0"/></Models>'
+    '<Aliases><Alias Alias="HasComponent">i=47</Alias><Alias Alias="HasProperty">i=46</Alias></Aliases>'
+)
+_DECLARED = (
+    '<Reference ReferenceType="HasModellingRule">i=78</Reference>'
+    '<Reference ReferenceType="HasTypeDefinition">{type}</Reference>'
+)
+
+
+def _opcua_types(size: int) -> bytes:
+    """A companion-like NodeSet of ``size`` bytes or a little less: module types of 40 analog items each
+    (each with an EngineeringUnits property, half of them empty), and a machine type of 100 modules, so
+    the import ranks candidates, instantiates recursively and maps (500 items, the rest dropped)."""
+    parts, total, module = [NODESET_HEAD], len(NODESET_HEAD), 0
+    machine = (
+        '<UAObjectType NodeId="ns=1;i=1" BrowseName="1:BenchMachineType"><DisplayName>Machine</DisplayName>'
+        '<References><Reference ReferenceType="HasSubtype" IsForward="false">i=58</Reference></References>'
+        "</UAObjectType>"
+    )
+    parts.append(machine)
+    total += len(machine)
+    node = 10
+    while True:
+        type_id = node
+        block = [
+            f'<UAObjectType NodeId="ns=1;i={type_id}" BrowseName="1:Module{module}Type">'
+            f"<DisplayName>Module {module}</DisplayName><References>"
+            '<Reference ReferenceType="HasSubtype" IsForward="false">i=58</Reference></References>'
+            "</UAObjectType>"
+        ]
+        node += 1
+        for variable in range(40):
+            units = (
+                "<Value><ExtensionObject><Body><EUInformation><UnitId>4408652</UnitId>"
+                "<DisplayName><Text>°C</Text></DisplayName></EUInformation></Body></ExtensionObject></Value>"
+                if variable % 2
+                else ""
+            )
+            block.append(
+                f'<UAVariable NodeId="ns=1;i={node}" BrowseName="1:Value{variable}" DataType="i=11" '
+                f'ParentNodeId="ns=1;i={type_id}"><DisplayName>Value {variable}</DisplayName><References>'
+                f'<Reference ReferenceType="HasComponent" IsForward="false">ns=1;i={type_id}</Reference>'
+                + _DECLARED.format(type="i=2368")
+                + "</References></UAVariable>"
+                f'<UAVariable NodeId="ns=1;i={node + 1}" BrowseName="EngineeringUnits" DataType="i=887" '
+                f'ParentNodeId="ns=1;i={node}"><DisplayName>EngineeringUnits</DisplayName><References>'
+                f'<Reference ReferenceType="HasProperty" IsForward="false">ns=1;i={node}</Reference>'
+                + _DECLARED.format(type="i=68")
+                + f"</References>{units}</UAVariable>"
+            )
+            node += 2
+        if module < 100:  # the machine is made of the first 100 modules
+            block.append(
+                f'<UAObject NodeId="ns=1;i={node}" BrowseName="1:Module{module}" ParentNodeId="ns=1;i=1">'
+                f"<DisplayName>Module {module}</DisplayName><References>"
+                '<Reference ReferenceType="HasComponent" IsForward="false">ns=1;i=1</Reference>'
+                + _DECLARED.format(type=f"ns=1;i={type_id}")
+                + "</References></UAObject>"
+            )
+            node += 1
+        text = "".join(block)
+        if total + len(text) + len("</UANodeSet>") > size:
+            break
+        parts.append(text)
+        total += len(text)
+        module += 1
+    parts.append("</UANodeSet>")
+    return "".join(parts).encode()
+
+
+def _opcua_chain(size: int) -> bytes:
+    """A type whose members form one parent chain (each node the parent of the next), ``size`` bytes or a
+    little less: what once took quadratic time; refused past the depth limit."""
+    parts = [
+        NODESET_HEAD,
+        '<UAObjectType NodeId="ns=1;i=1" BrowseName="1:ChainType"><DisplayName>c</DisplayName><References>'
+        '<Reference ReferenceType="HasSubtype" IsForward="false">i=58</Reference></References>'
+        "</UAObjectType>",
+    ]
+    total, n = sum(map(len, parts)), 2
+    while True:
+        text = (
+            f'<UAObject NodeId="ns=1;i={n}" BrowseName="1:L{n}" ParentNodeId="ns=1;i={n - 1}">'
+            "<DisplayName>L</DisplayName><References>"
+            f'<Reference ReferenceType="HasComponent" IsForward="false">ns=1;i={n - 1}</Reference>'
+            + _DECLARED.format(type="i=58")
+            + "</References></UAObject>"
+        )
+        if total + len(text) + len("</UANodeSet>") > size:
+            break
+        parts.append(text)
+        total, n = total + len(text), n + 1
+    parts.append("</UANodeSet>")
+    return "".join(parts).encode()
+
+
 def import_documents() -> list[tuple[str, str, bytes, float]]:
     """(what, format, document, target in s) for the importers' timings."""
     axis = (
@@ -186,6 +285,13 @@ def import_documents() -> list[tuple[str, str, bytes, float]]:
             _mtconnect(deep * nest + "</Axes></Components>" * nest, 1),
             0.1,
         ),
+        (
+            "OPC UA, 8 MiB NodeSet of module types (a machine of 100)",
+            "opcua",
+            _opcua_types(IMPORT_BYTES),
+            5.0,
+        ),
+        ("OPC UA, 8 MiB NodeSet of one parent chain (refused)", "opcua", _opcua_chain(IMPORT_BYTES), 5.0),
     ]
 
 

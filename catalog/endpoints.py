@@ -15,9 +15,11 @@ from pydantic import AfterValidator, StringConstraints
 from sqlalchemy.exc import OperationalError
 
 from catalog import rollups, tenancy
+from catalog.peers import disclosed, from_factory_buckets
 from catalog.query import BUCKET_SECONDS, Position, QueryEngine, ReadingFilter, SnapshotGone
-from catalog.runtime import Analytics
+from catalog.runtime import ANALYTICS
 from catalog.schemas import Benchmarks, Bucket, ReadingsPage, ScanStats, Series, Tables
+from services.kit.app_state import app_state
 from services.kit.contract import Declared, answers
 from services.kit.errors import BadRequest, Forbidden, ServiceUnavailable, field_error
 from services.kit.fields import AwareIsoDateTime
@@ -91,7 +93,7 @@ FORBIDDEN: Declared = (Forbidden, "the caller may not read this factory's rows")
 
 
 async def lake_engine(request: Request) -> QueryEngine:
-    analytics: Analytics | None = getattr(request.app.state, "analytics", None)
+    analytics = app_state(request).find(ANALYTICS)
     if analytics is None:
         raise ServiceUnavailable(
             Msg("the analytics service is not started in this process"), headers={"Retry-After": "5"}
@@ -319,19 +321,41 @@ async def benchmarks(
     to: To,
     bucket: Annotated[Bucket, Query(description="bucket width")] = "1d",
     tz: TimeZone = "UTC",
+    stats: Annotated[
+        Literal["all", "basic"],
+        Query(
+            description="`basic`: factories, readings and mean only, read from the hourly rollup when it is "
+            "current and the buckets are whole hours (`1h` `6h` `1d` `7d`, `from`/`to` on the hour, a "
+            "whole-hour `tz`); otherwise, and with `all`, from the readings"
+        ),
+    ] = "all",
 ) -> Benchmarks:
     """Aggregates only, never rows: a bucket is shown only when at least `min_group_size` distinct factories
     contribute to it (setting `SMARTMFG_MIN_GROUP_SIZE`); the others are counted in `suppressed_groups`."""
     check_range(start, to, bucket)
     engine = await lake_engine(request)
-    k = request.app.state.settings.min_group_size
+    k = app_state(request).settings.min_group_size
     flt = ReadingFilter(model_id=model_id, item_ids=(item_id,), start=start, end=to)
-    rows, suppressed, plan = await run_blocking(engine.benchmarks, flt, bucket, tz, k)
+    found = None
+    if stats == "basic" and rollups.hourly_answers(bucket, tz, start, to):
+        # one row per factory and bucket from the rollup: thousands of rows, where the readings are millions
+        found = await run_blocking(rollups.series, engine, flt, None, bucket, tz, ("factory_id",))
+    source: Literal["readings", "rollups"] = "rollups"
+    if found is None:
+        rows, suppressed, plan = await run_blocking(engine.benchmarks, flt, bucket, tz, k)
+        source = "readings"
+    else:
+        rows, suppressed = disclosed(from_factory_buckets(found[0]), k)
+        plan = found[1]
+    if stats == "basic":
+        rows = [{name: v for name, v in row.items() if name not in ("median", "p95")} for row in rows]
     return Benchmarks(
         model_id=model_id,
         item_id=item_id,
         bucket=bucket,
         tz=tz,
+        stats=stats,
+        source=source,
         min_group_size=k,
         suppressed_groups=suppressed,
         items=rows,

@@ -56,6 +56,7 @@ from catalog.lake import snapshot_property
 from catalog.peers import MAX_SHARE, Contribution, Dimension, groups, rank, registered_smes
 from catalog.query import Grant, QueryEngine, ReadingFilter, ScanPlan, Scope, SnapshotGone
 from catalog.rollups import DAILY, WATERMARK_KEY, closed_rollup
+from services.kit.app_state import app_state
 from services.kit.clients import bearer_token, service_client
 from services.kit.contract import Declared, answers
 from services.kit.errors import BadRequest, Forbidden, NotFound, field_error
@@ -447,7 +448,7 @@ async def kpi_benchmarks(
     dims: list[Dimension] = list(dict.fromkeys(by or ["region", "industry"]))
     engine = await lake_engine(request)
     contributions, _ = await _contributions(request, engine, kpi, start, to, "model" in dims)
-    k = request.app.state.settings.min_group_size
+    k = app_state(request).settings.min_group_size
     shown, suppressed = groups(contributions, dims, k)
     return KpiBenchmarks(
         kpi=kpi,
@@ -491,7 +492,7 @@ async def kpi_peers(
     own = next((c for c in contributions if c.factory_id == factory_id), None)
     key = {d: own.dimension(d) for d in dims} if own else {d: None for d in dims}
     group = [c for c in contributions if own and all(c.dimension(d) == key[d] for d in dims)]
-    k = request.app.state.settings.min_group_size
+    k = app_state(request).settings.min_group_size
     found = rank(own, group, k, HIGHER_IS_BETTER[kpi])
     return PeerRank(
         factory_id=factory_id,

@@ -1,11 +1,16 @@
-"""KPI benchmarks across factories (region × industry × size × model) and one factory's rank among its peers.
+"""Disclosure control of cross-factory figures: KPI benchmarks across factories (region × industry × size ×
+model), one factory's rank among its peers, and which time buckets of a reading benchmark may be shown.
 
-Disclosure control happens here, before anything leaves the engine: a group is published only when at least
-``min_factories`` distinct factories contribute a value and no factory contributes more than ``MAX_SHARE`` of
-the group's readings; other groups are only counted. Published figures are aggregates: the mean, and the
-interpolated quartiles only for groups of at least twice the minimum (a quartile of a small group is one
-factory's own value). A peer rank answers with the caller's own value, the peer group's size and mean and a
-percentile rank: never another factory's value.
+It happens here, before anything leaves the engine. Reading benchmarks (``/analytics/benchmarks``): a
+bucket is shown only when at least ``min_group_size`` distinct factories contribute to it (``disclosed``),
+whether the engine computed it from the readings or it was combined here from each factory's hourly-rollup
+statistics (``from_factory_buckets``); the others are only counted.
+
+KPIs: a group is published only when at least ``min_factories`` distinct factories contribute a value and
+no factory contributes more than ``MAX_SHARE`` of the group's readings; other groups are only counted.
+Published figures are aggregates: the mean, and the interpolated quartiles only for groups of at least twice
+the minimum (a quartile of a small group is one factory's own value). A peer rank answers with the
+caller's own value, the peer group's size and mean and a percentile rank: never another factory's value.
 
 Region (시·도), industry (KSIC) and size come from the companies service's public register, keyed by the
 organisation that owns the factory's readings (the ``org_id`` of its rows).
@@ -133,6 +138,30 @@ def rank(
         round(100.0 * (worse + 0.5 * ties) / len(others), 2) if others else None,
         False,
     )
+
+
+def disclosed(buckets: Sequence[dict[str, Any]], min_factories: int) -> tuple[list[dict[str, Any]], int]:
+    """The buckets of a reading benchmark (each with its ``factories``) that may be shown, and how many may
+    not."""
+    shown = [b for b in buckets if b["factories"] >= min_factories]
+    return shown, len(buckets) - len(shown)
+
+
+def from_factory_buckets(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per bucket, in bucket order: the factories, readings and mean of all readings, from one row per
+    factory and bucket (``factory_id``, ``bucket``, ``readings``, ``mean``: the hourly rollup's statistics).
+    The mean is weighted by readings, as a mean over the readings themselves would be."""
+    combined: dict[Any, tuple[set[str], int, float]] = {}
+    for row in rows:
+        factories, readings, total = combined.get(row["bucket"], (set(), 0, 0.0))
+        factories.add(row["factory_id"])
+        total += row["mean"] * row["readings"]  # the bucket's sum, as the rollup holds it
+        combined[row["bucket"]] = (factories, readings + row["readings"], total)
+    return [
+        {"bucket": bucket, "factories": len(factories), "readings": readings, "mean": total / readings}
+        for bucket, (factories, readings, total) in sorted(combined.items())
+        if readings
+    ]
 
 
 def _register_key() -> Key:

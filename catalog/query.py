@@ -48,6 +48,7 @@ from catalog.appends import table_offsets
 from catalog.engines import BUCKET_SECONDS, BUCKETS, READ_OPTIONS, DuckDbEngine, SqlEngine  # noqa: F401
 from catalog.lake import READINGS_SCHEMA, Lake
 from catalog.manifest_cache import CachedIO
+from catalog.peers import disclosed
 from services.kit.cache import PUBLIC, Cache, Key
 
 OWNERS_TTL_S = 60.0
@@ -393,8 +394,8 @@ class QueryEngine:
             f"FROM {source} WHERE {where} GROUP BY 1 ORDER BY 1"
         )
         groups = engine.rows(sql, [*[tz] * zones, *source_params, *params])
-        shown = [g for g in groups if g["factories"] >= min_group_size]
-        return shown, len(groups) - len(shown), plan
+        shown, suppressed = disclosed(groups, min_group_size)
+        return shown, suppressed, plan
 
     def owners(self, factory_ids: Sequence[str]) -> dict[str, frozenset[str]]:
         """The organisations whose rows a factory's readings carry (kept a minute once known, in the

@@ -25,6 +25,7 @@ from catalog.rollups import refresh
 from catalog.runtime import Analytics
 from services.kit.cache import Caches
 from services.kit.settings import PlatformSettings
+from services.kit.slots import Slot
 
 log = logging.getLogger(__name__)
 
@@ -137,3 +138,6 @@ class Refresher:
                 RESTART_AFTER_S,
             )
             self._stopped.wait(RESTART_AFTER_S)
+
+
+REFRESHER: Slot[Refresher] = Slot("rollups")  # started by the analytics service when it refreshes

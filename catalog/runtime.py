@@ -10,6 +10,7 @@ from catalog.lake import Lake, LakeConfig, ensure_bucket
 from catalog.query import QueryEngine
 from services.kit.cache import Cache
 from services.kit.settings import PlatformSettings
+from services.kit.slots import Slot
 
 
 def sql_engine(settings: PlatformSettings) -> SqlEngine | None:
@@ -47,3 +48,7 @@ class Analytics:
         with self._lock:
             if self._engine is not None:
                 self._engine.close()
+
+
+# The process's analytics: the analytics service's, or the datasets service's own where it runs alone.
+ANALYTICS: Slot[Analytics] = Slot("analytics")

@@ -129,9 +129,9 @@ class BenchmarkPoint(BaseModel):
     bucket: datetime
     factories: int = Field(description="distinct factories in the group (never below min_group_size)")
     readings: int
-    mean: float
-    median: float
-    p95: float
+    mean: float = Field(description="mean of every reading of the bucket's factories")
+    median: float | None = Field(default=None, description="of the readings; null with `stats=basic`")
+    p95: float | None = Field(default=None, description="of the readings; null with `stats=basic`")
 
 
 class Benchmarks(BaseModel):
@@ -141,6 +141,8 @@ class Benchmarks(BaseModel):
             "item_id": "spindle_speed",
             "bucket": "1d",
             "tz": "Asia/Seoul",
+            "stats": "all",
+            "source": "readings",
             "min_group_size": 3,
             "suppressed_groups": 2,
             "items": [_BENCHMARK_POINT],
@@ -152,6 +154,10 @@ class Benchmarks(BaseModel):
     item_id: str
     bucket: Bucket
     tz: str
+    stats: Literal["all", "basic"]
+    source: Literal["readings", "rollups"] = Field(
+        description="`rollups`: combined from each factory's hourly rollup (`stats=basic`, whole hours)"
+    )
     min_group_size: int
     suppressed_groups: int = Field(description="groups left out because too few factories are in them")
     items: list[BenchmarkPoint]

@@ -9,12 +9,13 @@ from fastapi.concurrency import run_in_threadpool
 
 from catalog import endpoints, export_endpoints, kpi_endpoints, upload_endpoints
 from catalog.ai_runs import endpoints as ai_run_endpoints
-from catalog.ai_runs.follow import Follower
-from catalog.rollup_refresher import Refresher
-from catalog.runtime import Analytics
+from catalog.ai_runs.follow import FOLLOWER, Follower
+from catalog.rollup_refresher import REFRESHER, Refresher
+from catalog.runtime import ANALYTICS, Analytics
+from services.kit.app_state import state_of
 from services.kit.spec import ServiceSpec
 from services.usecases.runnable.runner import limits_of
-from services.usecases.runnable.store import open_models
+from services.usecases.runnable.store import models_of
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -29,35 +30,31 @@ for part in (
 
 
 async def startup(app: FastAPI) -> None:
-    analytics = Analytics(app.state.settings, app.state.caches.manifests)
-    app.state.analytics = analytics
-    app.state.readiness["analytics"] = analytics.ready
+    state = state_of(app)
+    settings = state.settings
+    analytics = state.put(ANALYTICS, Analytics(settings, state.caches.manifests))
+    state.readiness["analytics"] = analytics.ready
     try:
         await run_in_threadpool(analytics.engine)
     except Exception:  # the rest of the process still serves; analytics answers 503 until the lake is back
         log.exception("the lake is unreachable; analytics will retry on the next request")
-    if app.state.settings.analytics.rollup_refresh_seconds > 0:
-        app.state.rollups = Refresher(app.state.settings, app.state.settings.analytics.rollup_refresh_seconds)
-        app.state.rollups.start()
-    app.state.run_models = open_models(app.state.settings)
-    if app.state.settings.ai.follow_seconds > 0:
-        app.state.ai_follower = Follower(
-            analytics,
-            app.state.run_models,
-            limits_of(app.state.settings),
-            app.state.settings.ai.follow_seconds,
-        )
-        app.state.ai_follower.start()
+    if settings.analytics.rollup_refresh_seconds > 0:
+        state.put(REFRESHER, Refresher(settings, settings.analytics.rollup_refresh_seconds)).start()
+    models = models_of(state)
+    if settings.ai.follow_seconds > 0:
+        follower = Follower(analytics, models, limits_of(settings), settings.ai.follow_seconds)
+        state.put(FOLLOWER, follower).start()
 
 
 async def shutdown(app: FastAPI) -> None:
-    follower: Follower | None = getattr(app.state, "ai_follower", None)
+    state = state_of(app)
+    follower = state.pop(FOLLOWER)
     if follower is not None:
         await run_in_threadpool(follower.stop)
-    refresher: Refresher | None = getattr(app.state, "rollups", None)
+    refresher = state.pop(REFRESHER)
     if refresher is not None:
         await run_in_threadpool(refresher.stop)
-    analytics: Analytics | None = getattr(app.state, "analytics", None)
+    analytics = state.pop(ANALYTICS)
     if analytics is not None:
         await run_in_threadpool(analytics.close)
 

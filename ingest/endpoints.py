@@ -14,9 +14,10 @@ from fastapi.responses import JSONResponse
 from catalog import dead_letters as dead_letter_pages
 from ingest import parsing, service
 from ingest.models import Batch
-from ingest.runtime import IngestRuntime
+from ingest.runtime import RUNTIME, IngestRuntime
 from ingest.schemas import BatchReceipt, BatchStatus, DeadLetter
 from services.kit import arrow
+from services.kit.app_state import app_state
 from services.kit.bodies import read_limited
 from services.kit.cache import Key, caches, viewer_of
 from services.kit.clients import bearer_token, service_client
@@ -114,8 +115,7 @@ _BODY_DOC = {
 
 
 def _runtime(request: Request) -> IngestRuntime:
-    runtime: IngestRuntime = request.app.state.ingest
-    return runtime
+    return app_state(request).get(RUNTIME)
 
 
 async def _models(request: Request, table: pa.Table) -> tuple[Models, list[str]]:
@@ -183,7 +183,7 @@ async def _registered_factory(request: Request, principal: Principal, factory_id
                 ),
                 fields=[field_error("header.x-factory-id", Msg("not a registered factory"))],
             ) from None
-        factory = cache.put(key, doc, ttl_s=request.app.state.settings.reference_cache_seconds)
+        factory = cache.put(key, doc, ttl_s=app_state(request).settings.reference_cache_seconds)
     if factory["company_id"] != principal.org_id:
         raise Forbidden(Msg("factory '{factory_id}' belongs to another organisation", factory_id=factory_id))
     return factory
@@ -242,7 +242,7 @@ async def upload_batch(
 ) -> Any:
     _require_factory(principal, x_factory_id)
     factory = await _registered_factory(request, principal, x_factory_id)
-    settings = request.app.state.settings
+    settings = app_state(request).settings
     kind = parsing.media_type(content_type)
     earlier = await run_in_threadpool(service.previous, session, x_factory_id, x_batch_id)
     if earlier is not None:

@@ -7,9 +7,11 @@ import threading
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from ingest.runtime import IngestRuntime
+from catalog.rollup_refresher import REFRESHER
+from ingest.runtime import RUNTIME, IngestRuntime
 from ingest.writer import METRICS, LakeWriter
-from services.kit.settings import PlatformSettings
+from services.kit.app_state import state_of
+from services.kit.slots import Slot
 
 
 class EmbeddedWriter:
@@ -37,33 +39,40 @@ class EmbeddedWriter:
             self.thread.join(timeout=30)
 
 
+WRITER: Slot[EmbeddedWriter] = Slot("lake_writer")
+WRITER_METRICS: Slot[bool] = Slot("writer_metrics")  # registered once per app: an app may start again
+
+
 def _poke_rollups(app: FastAPI) -> None:
-    refresher = getattr(app.state, "rollups", None)  # started by the analytics service, if mounted here
+    refresher = state_of(app).find(REFRESHER)  # started by the analytics service, if mounted here
     if refresher is not None:
         refresher.poke()
 
 
 async def startup(app: FastAPI) -> None:
-    settings: PlatformSettings = app.state.settings
-    runtime = await run_in_threadpool(IngestRuntime.open, settings, app.state.caches.manifests)
-    app.state.ingest = runtime
-    app.state.readiness["bus"] = runtime.bus.check
-    app.state.readiness["lake"] = lambda: runtime.lake.catalog.list_namespaces()
+    state = state_of(app)
+    settings = state.settings
+    runtime = state.put(
+        RUNTIME, await run_in_threadpool(IngestRuntime.open, settings, state.caches.manifests)
+    )
+    state.readiness["bus"] = runtime.bus.check
+    state.readiness["lake"] = lambda: runtime.lake.catalog.list_namespaces()
     if settings.embedded and settings.writer.embedded:
         # One process is the whole platform: its lake writer runs beside the API.
-        if not getattr(app.state, "writer_metrics", False):  # once per app: an app may start again
+        if state.find(WRITER_METRICS) is None:
             for metric in METRICS:  # the process's /metrics shows its writer's too
-                app.state.metrics.registry.register(metric)
-            app.state.writer_metrics = True
-        writer = app.state.lake_writer = EmbeddedWriter(runtime, app)
-        app.state.readiness["lake-writer"] = writer.check
+                state.metrics.register(metric)
+            state.put(WRITER_METRICS, True)
+        writer = state.put(WRITER, EmbeddedWriter(runtime, app))
+        state.readiness["lake-writer"] = writer.check
         writer.start()
 
 
 async def shutdown(app: FastAPI) -> None:
-    writer: EmbeddedWriter | None = getattr(app.state, "lake_writer", None)
+    state = state_of(app)
+    writer = state.pop(WRITER)
     if writer is not None:
         await run_in_threadpool(writer.close)
-    runtime: IngestRuntime | None = getattr(app.state, "ingest", None)
+    runtime = state.pop(RUNTIME)
     if runtime is not None:
         await run_in_threadpool(runtime.close)

@@ -15,6 +15,7 @@ from ingest.bus.kafka_bus import KafkaBus
 from ingest.bus.local_bus import LocalBus
 from services.kit.cache import Cache
 from services.kit.settings import PlatformSettings
+from services.kit.slots import Slot
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +65,6 @@ class IngestRuntime:
         if self._engine is not None:
             self._engine.close()
         self.bus.close()
+
+
+RUNTIME: Slot[IngestRuntime] = Slot("ingest")  # opened by the ingest service

@@ -8,8 +8,8 @@ English meanwhile. Texts translated: the title and description of the API, tag d
 summaries and descriptions, parameter descriptions, and schema and field descriptions.
 
 Invariants:
-- Every operation's summary and every tag has a Korean entry (``tests/platform_api/test_api_docs.py``
-  walks the built document); descriptions of parameters and fields are translated where an entry exists.
+- Every text of the document has a Korean entry, unless it is Korean already (a field described in
+  Korean, e.g. by its example): ``tests/platform_api/test_api_docs.py`` walks the built document.
 - The catalogue holds no ``openapi`` entry the document does not use: ``smartmfg api-docs``
   adds the document's new texts (untranslated) and drops the unused ones, as ``services.kit.messages``
   does for the source's messages (which leaves this context alone).
@@ -20,6 +20,7 @@ Invariants:
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,10 +29,13 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.routing import BaseRoute
 
+from services.kit.app_state import state_of
 from services.kit.i18n import prefers_korean
 from services.kit.messages import DOCUMENT_CONTEXT, korean_of, read_catalogue, write_catalogue
+from services.kit.slots import Slot
 
 _METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+_HANGUL = re.compile(r"[가-힣]")
 
 
 def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -53,57 +57,56 @@ def _described(node: Any) -> Iterator[dict[str, Any]]:
             yield from _described(value)
 
 
-def _slots(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str, bool]]:
-    """(holder, key, required): each human text of the document; ``required`` ones must have Korean."""
+def _slots(document: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """(holder, key): each human text of the document."""
     info = document.get("info", {})
     for key in ("title", "description"):
         if info.get(key):
-            yield info, key, True
+            yield info, key
     for tag in document.get("tags", []):
         if tag.get("description"):
-            yield tag, "description", True
+            yield tag, "description"
     for operation in _operations(document):
         for key in ("summary", "description"):
             if operation.get(key):
-                yield operation, key, True
+                yield operation, key
         for parameter in operation.get("parameters", []):
             if parameter.get("description"):
-                yield parameter, "description", False
+                yield parameter, "description"
     for schema in document.get("components", {}).get("schemas", {}).values():
         for holder in _described(schema):
-            yield holder, "description", False
+            yield holder, "description"
 
 
 def texts(document: dict[str, Any]) -> dict[str, bool]:
-    """The document's human texts, each with whether it must have a Korean entry."""
-    found: dict[str, bool] = {}
-    for holder, key, required in _slots(document):
-        found[holder[key]] = found.get(holder[key], False) or required
-    return found
+    """The document's human texts, each with whether it must have a Korean entry (all but those written
+    in Korean already)."""
+    return {holder[key]: not _HANGUL.search(holder[key]) for holder, key in _slots(document)}
 
 
 def in_korean(document: dict[str, Any]) -> dict[str, Any]:
     """A Korean copy of the document: each text by its catalogue entry, English where there is none."""
     korean = copy.deepcopy(document)
-    for holder, key, _ in _slots(korean):
+    for holder, key in _slots(korean):
         holder[key] = korean_of(holder[key], DOCUMENT_CONTEXT)
     return korean
+
+
+OPENAPI_KO: Slot[dict[str, Any]] = Slot("openapi_ko")  # built once, from the one English document
 
 
 def _document(app: FastAPI, korean: bool) -> dict[str, Any]:
     if not korean:
         return app.openapi()
-    if app.state.openapi_ko is None:  # built once, from the one English document
-        app.state.openapi_ko = in_korean(app.openapi())
-    document: dict[str, Any] = app.state.openapi_ko
-    return document
+    state = state_of(app)
+    found = state.find(OPENAPI_KO)
+    return found if found is not None else state.put(OPENAPI_KO, in_korean(app.openapi()))
 
 
 def install(app: FastAPI) -> None:
     """Replaces FastAPI's ``/openapi.json`` and ``/docs`` with ones that answer in the caller's language
     (``?lang=ko`` or ``Accept-Language: ko``); ``/docs?lang=ko`` loads ``/openapi.json?lang=ko``, and
     ``/docs?lang=en`` the English document even from a browser that asks for Korean."""
-    app.state.openapi_ko = None
     openapi_url, docs_url = app.openapi_url or "/openapi.json", app.docs_url or "/docs"
     replaced = {openapi_url, docs_url}
     kept: list[BaseRoute] = [r for r in app.router.routes if getattr(r, "path", None) not in replaced]

@@ -15,13 +15,15 @@ from platform_api.proxy import ServiceProxy
 from platform_api.ratelimit import install_rate_limits
 from platform_api.registry import load_services
 from services.identity import dev_oidc
-from services.kit import audit
+from services.kit import app_state, audit
+from services.kit.app_state import AppState
 from services.kit.cache import Caches
-from services.kit.clients import ServiceClient
+from services.kit.clients import SERVICE_CLIENT, ServiceClient
 from services.kit.contract import document_access
-from services.kit.db import Database
+from services.kit.db import DATABASE, Database
 from services.kit.errors import install_error_handlers
 from services.kit.migrations import upgrade
+from services.kit.principal import TOKEN_VERIFIER
 from services.kit.settings import PlatformSettings, get_settings
 from services.kit.spec import ServiceSpec
 
@@ -59,15 +61,15 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        app.state.db = Database(settings.sqlalchemy_url)
-        audit.install(app.state.db.sessions)
+        db = state.put(DATABASE, Database(settings.sqlalchemy_url))
+        audit.install(db.sessions)
         if run_migrations:
-            await run_in_threadpool(migrate, app.state.db, specs)
-        app.state.token_verifier = await run_in_threadpool(build_token_verifier, app, settings)
-        app.state.service_client = ServiceClient(
-            app, remote, local={spec.name for spec in specs} - remote.keys()
+            await run_in_threadpool(migrate, db, specs)
+        state.put(TOKEN_VERIFIER, await run_in_threadpool(build_token_verifier, app, settings))
+        client = state.put(
+            SERVICE_CLIENT, ServiceClient(app, remote, local={spec.name for spec in specs} - remote.keys())
         )
-        app.state.readiness["database"] = observability.database_check(app)
+        state.readiness["database"] = observability.database_check(db)
         started: list[ServiceSpec] = []
         try:
             for spec in specs:
@@ -80,9 +82,9 @@ def create_app(
             for spec in reversed(started):
                 for hook in spec.shutdown:
                     await _maybe_await(hook(app))
-            await app.state.proxy.aclose()
-            await app.state.service_client.aclose()
-            app.state.db.dispose()
+            await proxy.aclose()
+            await client.aclose()
+            db.dispose()
 
     app = FastAPI(
         title="Smart Manufacturing Innovation Platform API",
@@ -91,17 +93,15 @@ def create_app(
         lifespan=lifespan,
         openapi_tags=[{"name": s.name, "description": s.description} for s in specs],
     )
-    app.state.settings = settings
-    app.state.caches = Caches.from_settings(settings.cache)  # every cache of the process (services.kit.cache)
-    app.state.readiness = {}
-    app.state.proxy = ServiceProxy(remote)
+    state = app_state.install(app, AppState(settings=settings, caches=Caches.from_settings(settings.cache)))
+    proxy = ServiceProxy(remote)
     install_error_handlers(app)
     document_access(app)
     api_docs.install(app)  # /openapi.json and /docs in the caller's language
-    observability.install_metrics(app, app.state.caches)
+    observability.install_metrics(app, state)
     app.include_router(observability.router)
     app.include_router(reference_endpoints.router)
-    app.include_router(portal.router)
+    portal.install(app)
     if settings.embedded and not settings.oidc.issuer:
         # Not part of the contract: the development stand-in for Keycloak's OIDC endpoints, mounted only
         # when no issuer is configured, answers as RFC 6749 says, not as the platform API does.
@@ -109,7 +109,7 @@ def create_app(
     for spec in specs:
         # Remote services stay in the merged OpenAPI document; the proxy answers their requests.
         app.include_router(spec.router, prefix=spec.prefix, tags=[spec.name])
-    app.state.proxy.install(app)
+    proxy.install(app)
     if services is None:
         # The process clients talk to (gateway or embedded); outermost, so proxied requests count too.
         install_rate_limits(app, settings)

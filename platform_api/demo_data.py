@@ -689,9 +689,10 @@ def build_world(
             }
         )
     for i in range(1, sme_count + 1):
+        # each round of stems moves the tails on by one, so no two SMEs share a name (up to stems x tails)
         (stem, stem_en), (tail, tail_en) = (
             _SME_STEMS[(i - 1) % len(_SME_STEMS)],
-            _SME_TAILS[(i * 3) % len(_SME_TAILS)],
+            _SME_TAILS[(i * 3 + (i - 1) // len(_SME_STEMS)) % len(_SME_TAILS)],
         )
         region = regions[(i - 1) % 17]
         industry = rng.choice(manufacturing)

@@ -27,6 +27,8 @@ from catalog.appends import commit, offsets_property, split, table_offsets, writ
 from catalog.lake import READINGS_SCHEMA, Lake
 from platform_api.demo_data import DemoWorld
 from platform_api.demo_telemetry import START, telemetry_factories
+from services.kit.app_state import state_of
+from services.kit.tokens import DEV_ISSUER
 
 MARK = "smartmfg.demo-anomalies"
 MODEL = "reflow-oven"
@@ -119,7 +121,8 @@ async def publish(client: httpx.AsyncClient, app: FastAPI, world: DemoWorld) -> 
     if any(d["title"]["ko"] == TITLE["ko"] for d in listed["items"]):
         return 0
     centre = next(c for c in world.regional_centres if c["id"] == CENTRE)
-    token = app.state.dev_issuer.issue(
+    issuer = state_of(app).get(DEV_ISSUER)
+    token = issuer.issue(
         subject=f"demo-seed-{CENTRE}",
         roles=["agency"],
         org_id=CENTRE,

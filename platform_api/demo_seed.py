@@ -17,7 +17,9 @@ from platform_api import demo_models
 from platform_api.app import create_app
 from platform_api.demo_data import DESIGNATED_SINCE, DESIGNATED_VENDORS, DemoWorld, build_world
 from platform_api.demo_deployments import demo_deployment, designate_since, measure_demo_kpis
+from services.kit.app_state import state_of
 from services.kit.settings import PlatformSettings
+from services.kit.tokens import DEV_ISSUER
 from services.usecases.runnable.signature import Signature
 
 
@@ -141,7 +143,8 @@ async def _as_admin(
     # a short-lived app: the server started next rolls the lake up, not this one
     app = create_app(settings.replaced(analytics={"rollup_refresh_seconds": 0}))
     async with app.router.lifespan_context(app):
-        token = app.state.dev_issuer.issue(
+        issuer = state_of(app).get(DEV_ISSUER)
+        token = issuer.issue(
             subject="demo-seed", roles=["admin"], org_id="org-operator", username="demo-seed"
         )
         async with httpx.AsyncClient(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from services.kit.app_state import state_of
 from services.kit.principal import TokenVerifier
 from services.kit.settings import PlatformSettings
-from services.kit.tokens import DevIssuer, JwksVerifier, http_jwks_fetcher
+from services.kit.tokens import DEV_ISSUER, DevIssuer, JwksVerifier, http_jwks_fetcher
 
 
 def build_token_verifier(app: FastAPI, settings: PlatformSettings) -> TokenVerifier:
@@ -33,5 +34,5 @@ def build_token_verifier(app: FastAPI, settings: PlatformSettings) -> TokenVerif
         audience=settings.oidc.audience,
         key_path=settings.data_dir / "dev-issuer-key.pem",
     )
-    app.state.dev_issuer = issuer
+    state_of(app).put(DEV_ISSUER, issuer)
     return issuer.verifier()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -15,9 +14,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy import text
 
+from services.kit.app_state import AppState, ReadinessCheck, app_state
 from services.kit.cache import Caches
-
-ReadinessCheck = Callable[[], Any]
+from services.kit.db import Database
 
 router = APIRouter(tags=["platform"])
 
@@ -50,8 +49,8 @@ class CacheCollector(Collector):
 
 
 class Metrics:
-    def __init__(self, caches: Caches) -> None:
-        self.registry = CollectorRegistry()
+    def __init__(self, caches: Caches, registry: CollectorRegistry) -> None:
+        self.registry = registry
         self.registry.register(CacheCollector(caches))
         self.requests = Counter(
             "smartmfg_http_requests_total",
@@ -67,9 +66,8 @@ class Metrics:
         )
 
 
-def install_metrics(app: FastAPI, caches: Caches) -> None:
-    metrics = Metrics(caches)
-    app.state.metrics = metrics
+def install_metrics(app: FastAPI, state: AppState) -> None:
+    metrics = Metrics(state.caches, state.metrics)
 
     @app.middleware("http")
     async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -82,9 +80,9 @@ def install_metrics(app: FastAPI, caches: Caches) -> None:
         return response
 
 
-def database_check(app: FastAPI) -> ReadinessCheck:
+def database_check(db: Database) -> ReadinessCheck:
     def check() -> None:
-        with app.state.db.engine.connect() as conn:
+        with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
     return check
@@ -114,7 +112,7 @@ async def healthz() -> dict[str, str]:
     },
 )
 async def readyz(request: Request) -> JSONResponse:
-    checks: dict[str, ReadinessCheck] = request.app.state.readiness
+    checks = app_state(request).readiness
     results: dict[str, str] = {}
     for name, check in checks.items():
         try:
@@ -133,4 +131,4 @@ async def readyz(request: Request) -> JSONResponse:
     responses={200: {"content": {"text/plain": {"example": "smartmfg_http_requests_total{...} 1.0"}}}},
 )
 async def metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(app_state(request).metrics), media_type=CONTENT_TYPE_LATEST)

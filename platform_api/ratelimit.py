@@ -29,11 +29,12 @@ from fastapi.responses import JSONResponse
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.kit.app_state import state_of
 from services.kit.clients import INTERNAL_CALL
 from services.kit.errors import PlatformError, RateLimited
 from services.kit.i18n import prefers_korean
 from services.kit.messages import Msg
-from services.kit.principal import VERIFIED_TOKEN, TokenVerifier
+from services.kit.principal import TOKEN_VERIFIER, VERIFIED_TOKEN
 from services.kit.settings import PlatformSettings
 
 UPLOAD_PREFIX = "/api/v1/ingest/"
@@ -88,7 +89,7 @@ class RateLimitMiddleware:
         """The verified token's client; a token that does not verify cannot spend someone else's bucket."""
         if not authorization or not authorization.lower().startswith("bearer "):
             return None
-        verifier: TokenVerifier | None = getattr(scope["app"].state, "token_verifier", None)
+        verifier = state_of(scope["app"]).find(TOKEN_VERIFIER)
         if verifier is None:
             return None
         token = authorization[7:].strip()

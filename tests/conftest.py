@@ -24,9 +24,10 @@ from sqlalchemy.engine import make_url
 
 from platform_api.app import create_app, migrate
 from platform_api.registry import load_services
+from services.kit.app_state import state_of
 from services.kit.db import Database
 from services.kit.settings import PlatformSettings
-from services.kit.tokens import DevIssuer
+from services.kit.tokens import DEV_ISSUER, DevIssuer
 from tests import tiers, workers
 from tests.databases import PgDatabases
 from tests.security import report as security_report
@@ -130,6 +131,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "test that connects to a real server",
     )
     parser.addoption(
+        "--timings",
+        type=Path,
+        help="write the duration of each test's setup, call and teardown, with its worker, to this "
+        "JSON-lines file, and print each worker's busy seconds (tests/workers.py)",
+    )
+    parser.addoption(
         "--phase",
         choices=workers.PHASES,
         help="make test's phases: `parallel` runs the tests not marked serial (on xdist workers), `serial` "
@@ -149,6 +156,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if config.getoption("--fast"):
         tiers.refuse_servers()
+    timings = config.getoption("--timings")
+    if timings is not None and not hasattr(config, "workerinput"):  # the controller sees every report
+        config.pluginmanager.register(workers.Timings(timings), "smartmfg-timings")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -185,7 +195,7 @@ def auth(client: TestClient) -> Auth:
         subject: str | None = None,
         **extra: object,
     ) -> dict[str, str]:
-        issuer = client.app.state.dev_issuer  # type: ignore[attr-defined]
+        issuer = state_of(client.app).get(DEV_ISSUER)
         token = issuer.issue(
             subject=subject or f"user-{uuid.uuid4().hex[:6]}",
             roles=list(roles),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -61,3 +63,34 @@ def test_the_serial_phase_runs_only_them() -> None:
 
 def test_without_a_phase_everything_runs() -> None:
     assert _phase(None) == (["a", "outage", "b"], [])
+
+
+def test_timings_write_each_phase_with_its_worker_and_sum_each_workers_busy_time(tmp_path: Path) -> None:
+    timings = workers.Timings(tmp_path / "timings.jsonl")
+
+    def report(test: str, when: str, seconds: float, worker: str | None) -> Any:
+        node = SimpleNamespace(gateway=SimpleNamespace(id=worker)) if worker else None
+        return SimpleNamespace(nodeid=test, when=when, duration=seconds, node=node)
+
+    for made in (
+        report("t::a", "setup", 1.25, "gw0"),
+        report("t::a", "call", 2.5, "gw0"),
+        report("t::b", "call", 0.25, "gw1"),
+        report("t::c", "teardown", 0.75, None),
+    ):
+        timings.pytest_runtest_logreport(made)
+    lines = [json.loads(line) for line in (tmp_path / "timings.jsonl").read_text().splitlines()]
+    assert lines[1] == {"test": "t::a", "when": "call", "seconds": 2.5, "worker": "gw0"}
+    assert lines[3] == {"test": "t::c", "when": "teardown", "seconds": 0.75, "worker": "main"}
+    written: list[str] = []
+    timings.pytest_terminal_summary(SimpleNamespace(write_line=written.append))
+    assert written == [
+        f"busy time by worker: gw0 4 s, gw1 0 s, main 1 s (each test's phases in {tmp_path}/timings.jsonl)"
+    ]
+
+
+@pytest.mark.xdist_group("named-here")
+def test_a_group_named_by_the_test_is_kept(request: pytest.FixtureRequest, one_per_module: str) -> None:
+    assert _groups(request.node) == ["named-here"], "not the module fixture's group"
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@named-here")

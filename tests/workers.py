@@ -13,10 +13,18 @@ Invariants that make the first phase safe:
 - a fixture wider than a test is set up once per worker that uses it. So every test that uses a module,
   package or class fixture goes to the worker of the others using that instance (an xdist group, set
   here), and so do the tests of a session fixture that costs minutes (``SHARED_SESSION_FIXTURES``); cheap
-  session fixtures (templates, keys, tokens) are simply made by each worker.
+  session fixtures (templates, keys, tokens) are simply made by each worker;
+- the tests that start a whole distributed platform (a dozen processes) name one group,
+  ``PLATFORM_PROCESSES``: one worker runs them one after the other, never two such starts at once on the
+  machine's cores.
 """
 
 from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
 
 import pytest
 from _pytest.nodeid import NodeId
@@ -25,6 +33,7 @@ PHASES = ("parallel", "serial")
 # Session fixtures worth one worker's run rather than two setups: the portal's platform process loads the
 # demo data with 30 days of telemetry (minutes).
 SHARED_SESSION_FIXTURES = frozenset({"portal_url"})
+PLATFORM_PROCESSES = "platform-processes"
 
 
 def select_phase(config: pytest.Config, items: list[pytest.Item], phase: str | None) -> None:
@@ -39,13 +48,16 @@ def select_phase(config: pytest.Config, items: list[pytest.Item], phase: str | N
 
 
 def group_shared_fixtures(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test that uses an instance of a wider fixture with the xdist group of that instance."""
+    """Mark each test that uses an instance of a wider fixture with the xdist group of that instance; a test
+    that names its group itself (``@pytest.mark.xdist_group("...")``) keeps it."""
     on_grouping_worker = getattr(config.option, "loadgroup", False)  # xdist sets it on a loadgroup worker
     for item in items:
-        group = _shared_instance(item)
+        named = item.get_closest_marker("xdist_group")
+        group = str(named.args[0]) if named is not None and named.args else _shared_instance(item)
         if group is None:
             continue
-        item.add_marker(pytest.mark.xdist_group(group))
+        if named is None:
+            item.add_marker(pytest.mark.xdist_group(group))
         if on_grouping_worker and not item.nodeid.endswith(f"@{group}"):
             # The controller groups the ids a worker collected by their "@<group>" suffix. pytest-xdist 3.8
             # adds it by assigning ``item._nodeid``, which pytest 9 no longer reads (the id is ``item._id``):
@@ -77,3 +89,26 @@ def _shared_instance(item: pytest.Item) -> str | None:
         if widest is None or candidate < widest:
             widest = candidate
     return None if widest is None else widest[1]
+
+
+class Timings:
+    """``--timings FILE``: each phase (setup, call, teardown) of each test as a JSON line, with its worker,
+    and each worker's busy seconds at the end: where the time went and how evenly the workers shared it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.busy: dict[str, float] = defaultdict(float)
+        path.write_text("")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # On the xdist controller a report carries the worker it came from; without xdist, "main".
+        node: Any = getattr(report, "node", None)
+        worker = node.gateway.id if node is not None else "main"
+        self.busy[worker] += report.duration
+        line = {"test": report.nodeid, "when": report.when, "seconds": round(report.duration, 3)}
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(line | {"worker": worker}) + "\n")
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        busy = ", ".join(f"{worker} {seconds:.0f} s" for worker, seconds in sorted(self.busy.items()))
+        terminalreporter.write_line(f"busy time by worker: {busy} (each test's phases in {self.path})")

@@ -15,6 +15,7 @@ from catalog.ai_runs.predictions import Subscription
 from catalog.ai_runs.schemas import EQUIPMENT, FACTORY, ApplyIn, PredictionSeries, RunOut, RunsPage
 from catalog.ai_runs.windows import equipment_models
 from catalog.endpoints import LAKE, check_range, lake_engine, run_blocking
+from services.kit.app_state import app_state
 from services.kit.clients import bearer_token, service_client
 from services.kit.contract import Declared, answers
 from services.kit.errors import BadRequest, Forbidden, NotFound, ValidationFailed, field_error
@@ -25,6 +26,7 @@ from services.kit.pagination import CursorQuery, decode_cursor, encode_cursor, m
 from services.kit.principal import Authenticated, Principal, Role, require_roles
 from services.usecases.runnable.runner import limits_of
 from services.usecases.runnable.signature import Signature
+from services.usecases.runnable.store import models_of
 
 router = APIRouter()
 Subscriber = Annotated[Principal, require_roles(Role.SME)]
@@ -34,8 +36,7 @@ MAX_RUNS_PAGE = 200
 
 
 def _models(request: Request) -> ObjectStore:
-    found: ObjectStore = request.app.state.run_models
-    return found
+    return models_of(app_state(request))
 
 
 def _org_of(principal: Principal) -> str | None:
@@ -89,7 +90,7 @@ async def apply_model(
     run = apply.RunRequest(sub, signature, principal.subject)
     run_id, requested_at = apply.new_run_id(), apply.now()
     await run_blocking(apply.start, engine, run, run_id, requested_at)
-    limits = limits_of(request.app.state.settings)
+    limits = limits_of(app_state(request).settings)
     background.add_task(apply.execute, engine, _models(request), run, limits, run_id, requested_at)
     rows = await run_blocking(
         reads.runs, engine, sub.org_id, case_id=None, equipment_id=None, run_id=run_id, after=None, limit=1

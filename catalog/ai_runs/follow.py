@@ -16,6 +16,7 @@ from catalog.ai_runs import apply
 from catalog.ai_runs.predictions import predictions_table, subscriptions
 from catalog.runtime import Analytics
 from services.kit.objects import ObjectStore
+from services.kit.slots import Slot
 from services.usecases.runnable.runner import Limits
 from services.usecases.runnable.signature import Signature
 
@@ -59,3 +60,6 @@ class Follower:
                 round_once(self.analytics, self.models, self.limits)
             except Exception:  # the lake unreachable for a while: the watermarks did not move
                 log.exception("ai follow round failed; retrying in %.0fs", self.interval_s)
+
+
+FOLLOWER: Slot[Follower] = Slot("ai_follower")  # started by the analytics service when it follows

@@ -33,8 +33,9 @@ from catalog.ai_runs.windows import windows_of
 from catalog.datasets import repository
 from catalog.datasets.models import Claim
 from catalog.datasets.schemas import HIGHER_IS_BETTER, ClaimIn, ClaimOut, Leaderboard
-from catalog.datasets.snapshot import DatasetSnapshot, load_snapshot
+from catalog.datasets.snapshot import DATASETS, DatasetSnapshot, load_snapshot
 from catalog.endpoints import run_blocking
+from services.kit.app_state import app_state
 from services.kit.clients import bearer_token, service_client
 from services.kit.db import utcnow
 from services.kit.errors import Forbidden, NotFound, ValidationFailed, field_error
@@ -202,8 +203,8 @@ async def claim(
     model = await case_model(request, body.case_id)
     if not principal.acts_for(model.owner_org_id):
         raise Forbidden(Msg("only the case's organisation states its claims"))
-    dataset_store = request.app.state.dataset_store
-    models = store.open_models(request.app.state.settings)
+    state = app_state(request)
+    dataset_store, models = state.get(DATASETS), store.models_of(state)
 
     def run() -> ClaimOut:
         dataset = repository.get(session, dataset_id)

@@ -23,10 +23,11 @@ from catalog.datasets.schemas import (
     SelectionIn,
     VersionOut,
 )
-from catalog.datasets.snapshot import PARQUET
+from catalog.datasets.snapshot import DATASETS, PARQUET
 from catalog.endpoints import LAKE, lake_engine, run_blocking
 from catalog.peers import registered_smes
 from catalog.query import Grant, QueryEngine, Scope
+from services.kit.app_state import app_state
 from services.kit.contract import Declared, answers
 from services.kit.db import SessionDep
 from services.kit.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed, fields_of
@@ -50,8 +51,7 @@ TOO_LARGE: Declared = (PayloadTooLarge, "a labels file over 10 MB")
 
 
 def dataset_store(request: Request) -> ObjectStore:
-    store: ObjectStore = request.app.state.dataset_store
-    return store
+    return app_state(request).get(DATASETS)
 
 
 def _parsed(model: type[SelectionIn], text: str, part: str) -> Any:
@@ -130,7 +130,7 @@ async def _publish(
     scope = await _scope(request, engine, principal, body.factory_ids, regions)
     items = service.check_items(await version_document(request, body.model_id, body.model_version), body)
     labels_file = await _labels(upload)
-    settings = request.app.state.settings
+    settings = app_state(request).settings
     store = dataset_store(request)
 
     def run() -> tuple[Dataset, service.DatasetVersion]:

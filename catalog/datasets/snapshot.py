@@ -30,6 +30,7 @@ from services.kit.arrow import UTC_US
 from services.kit.objects import ObjectStore
 from services.kit.objects import open_store as open_object_store
 from services.kit.settings import PlatformSettings
+from services.kit.slots import Slot
 
 READINGS_SCHEMA = pa.schema(
     [
@@ -64,6 +65,9 @@ class DatasetSnapshot:
     content_hash: str
     readings: pa.Table
     labels: pa.Table | None
+
+
+DATASETS: Slot[ObjectStore] = Slot("dataset_store")  # opened by the datasets service
 
 
 def open_store(settings: PlatformSettings) -> ObjectStore:

@@ -13,20 +13,23 @@ from fastapi.concurrency import run_in_threadpool
 
 from catalog.datasets import snapshot
 from catalog.datasets.endpoints import router
-from catalog.runtime import Analytics
+from catalog.runtime import ANALYTICS, Analytics
+from services.kit.app_state import state_of
+from services.kit.slots import Slot
 from services.kit.spec import ServiceSpec
+
+OWN_ANALYTICS: Slot[Analytics] = Slot("datasets_analytics")  # made here when no analytics service runs
 
 
 async def startup(app: FastAPI) -> None:
-    app.state.dataset_store = await run_in_threadpool(snapshot.open_store, app.state.settings)
-    if getattr(app.state, "analytics", None) is None:  # a datasets process without the analytics service
-        app.state.analytics = app.state.datasets_analytics = Analytics(
-            app.state.settings, app.state.caches.manifests
-        )
+    state = state_of(app)
+    state.put(snapshot.DATASETS, await run_in_threadpool(snapshot.open_store, state.settings))
+    if state.find(ANALYTICS) is None:  # a datasets process without the analytics service
+        state.put(ANALYTICS, state.put(OWN_ANALYTICS, Analytics(state.settings, state.caches.manifests)))
 
 
 async def shutdown(app: FastAPI) -> None:
-    own: Analytics | None = getattr(app.state, "datasets_analytics", None)
+    own = state_of(app).pop(OWN_ANALYTICS)
     if own is not None:
         await run_in_threadpool(own.close)
 

@@ -24,21 +24,20 @@ class Since:
 
     current: Snapshot | None  # the readings' current snapshot
     appends: list[Snapshot]  # its ``append`` snapshots after the watermark, oldest first
-    found: bool  # the watermark is in its ancestry (False: expired or never set, so everything is new)
-    appends_only: bool  # nothing but appends since (no compaction, overwrite or delete rewrote files)
+    found: bool  # the watermark is in its ancestry or none was set (False: expired, so everything is new)
 
 
-def appended_since(table: Table, watermark: int | None) -> Since:
-    current = table.current_snapshot()
-    appends, others = [], 0
+def appended_since(table: Table, watermark: int | None, head: int | None = None) -> Since:
+    """The readings since ``watermark`` up to ``head`` (by default the current snapshot)."""
+    current = table.current_snapshot() if head is None else table.snapshot_by_id(head)
+    appends = []
     snapshot = current
     while snapshot is not None and snapshot.snapshot_id != watermark:
         if snapshot.summary is not None and snapshot.summary.operation == Operation.APPEND:
             appends.append(snapshot)
-        else:
-            others += 1
         snapshot = table.snapshot_by_id(snapshot.parent_snapshot_id) if snapshot.parent_snapshot_id else None
-    return Since(current, appends[::-1], snapshot is not None or watermark is None, others == 0)
+    # a head that was expired meanwhile says nothing of what came since: everything is new
+    return Since(current, appends[::-1], current is not None and (snapshot is not None or watermark is None))
 
 
 @dataclass(frozen=True)

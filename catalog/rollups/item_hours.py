@@ -1,7 +1,8 @@
 """``<ns>.item_hours``: per hour, factory, equipment and numeric item: readings, sum, min, max (gateways send
 about one reading per item and minute: a per-minute rollup would copy the readings, an hourly one is what
-dashboards and benchmarks over weeks read). Counts, sums, minima and maxima combine, so new files' statistics
-merge into the hours they touch (``merge_hours``); ``series`` answers whole-hour buckets from it."""
+dashboards and benchmarks over weeks read). Its rows are the numeric statistics of ``item_pieces``, copied
+for the hours a refresh recomputed (the readings are scanned once, for the pieces); ``series`` answers
+whole-hour buckets from it."""
 
 from __future__ import annotations
 
@@ -13,11 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from pyiceberg.expressions import And, GreaterThanOrEqual, LessThanOrEqual
-from pyiceberg.table import Table
 
-from catalog.query import BUCKETS, READ_OPTIONS, QueryEngine, ReadingFilter, ScanPlan, Scope
-from catalog.rollups.files import Added
-from catalog.rollups.tables import HOUR, KEY_COLUMNS, KEYS, Rollup, Span, current_rollup, replaced
+from catalog.query import READ_OPTIONS, QueryEngine, ReadingFilter, ScanPlan, Scope
+from catalog.rollups.tables import HOUR, KEY_COLUMNS, KEYS, Rollup, Source, Span, current_rollup, replaced
 from services.kit.arrow import UTC_US
 
 HOURS_SCHEMA = pa.schema(
@@ -31,21 +30,29 @@ HOURS_SCHEMA = pa.schema(
         pa.field("max", pa.float64(), nullable=False),
     ]
 )
-# Hours and days are integer divisions of epoch_us(ts), turned into timestamps and dates only after the
-# aggregation: several times faster than time_bucket or a cast of every TIMESTAMPTZ.
+# Copied from the numeric pieces (``inc`` set) of the hours of a run: the readings are read once, by
+# ``item_pieces``. Parameters: the pieces' data files, the run's start and end.
 _HOURS_SQL = f"""
-SELECT CAST(to_timestamp(h * 3600) AS DATE) AS day, to_timestamp(h * 3600) AS hour, {KEY_COLUMNS},
-       readings, sum, min, max
-FROM (
-    SELECT epoch_us(ts) // 3600000000 AS h, {KEY_COLUMNS}, count(*) AS readings, sum(value_num) AS sum,
-           min(value_num) AS min, max(value_num) AS max
-    FROM read_parquet(?, {READ_OPTIONS}) WHERE {{where}} AND value_num IS NOT NULL
-    GROUP BY ALL
-)
+SELECT day, hour, {KEY_COLUMNS}, readings, sum, min, max
+FROM read_parquet(?, {READ_OPTIONS}) WHERE inc IS NOT NULL AND hour >= ? AND hour < ?
 ORDER BY day, factory_id, equipment_id, item_id, hour
 """
 
-HOURS = Rollup("item_hours", HOURS_SCHEMA, _HOURS_SQL, HOUR)
+
+def compute(engine: QueryEngine, source: Source, run: Span) -> pa.Table:
+    """The rows of the hours of ``run`` from the pieces at ``source``'s snapshot."""
+    plan = engine.plan(source.table, replaced([run], HOUR), source.snapshot_id)
+    if not plan.files:
+        return HOURS_SCHEMA.empty_table()
+    cursor = engine.cursor()
+    try:
+        result = cursor.execute(_HOURS_SQL, [plan.files, *run]).to_arrow_table()
+    finally:
+        cursor.close()
+    return result.select(HOURS_SCHEMA.names).cast(HOURS_SCHEMA)
+
+
+HOURS = Rollup("item_hours", HOURS_SCHEMA, HOUR, compute, derived=True)
 
 
 def hourly_answers(bucket: str, tz: str, start: datetime, end: datetime) -> bool:
@@ -65,8 +72,9 @@ def series(
     engine: QueryEngine, flt: ReadingFilter, scope: Scope, bucket: str, tz: str, keys: Sequence[str] = ()
 ) -> tuple[list[dict[str, Any]], ScanPlan] | None:
     """Per ``keys`` (factory_id, equipment_id) and bucket: readings, mean, min and max of the numeric readings
-    ``flt`` selects, from ``item_hours`` (:func:`hourly_answers` must hold for the bucket and the range);
-    None when that table is behind the readings (the caller reads the readings instead)."""
+    ``flt`` selects, from ``item_hours`` (:func:`hourly_answers` must hold for the bucket and the range), on
+    the engine that answers the readings (DuckDB or Trino, at the planned snapshot); None when that table is
+    behind the readings (the caller reads the readings instead)."""
     assert flt.start is not None and flt.end is not None and set(keys) <= {"factory_id", "equipment_id"}
     table = current_rollup(engine.lake, HOURS)
     if table is None:
@@ -78,40 +86,26 @@ def series(
         LessThanOrEqual(term="day", value=flt.end.astimezone(UTC).date().isoformat()),
     )
     plan = engine.plan(table, condition)
-    if not plan.files:
+    if not plan.files or plan.snapshot_id is None:
         return [], plan
+    # on the engine that answers the readings: the hours as ``ts`` for its bucket expression
+    sql_engine = engine.engine
+    source, source_params = sql_engine.source(plan.table, plan.snapshot_id, plan.files)
+    # A UTC day is the table's own ``day`` column: grouping by it spares a zone-aware bucket of every row,
+    # most of the work over a month of a thousand factories (6.5 s of CPU against 0.13 s, DuckDB).
+    utc_days = bucket == "1d" and tz == "UTC"
+    width, zones = ("day", 0) if utc_days else sql_engine.bucket(bucket)
     where, params = bounds.sql(scope)
-    # an hour is its own bucket of 1h in any whole-hour zone; wider buckets start at local boundaries
-    width, zone = ("hour", []) if bucket == "1h" else (f"time_bucket({BUCKETS[bucket]}, hour, ?)", [tz])
-    group = ", ".join([*keys, "bucket"])
+    groups = ", ".join(str(i) for i in range(1, len(keys) + 2))  # the keys and the bucket, by position
     sql = (
-        f"SELECT {', '.join([*keys, ''])}{width} AS bucket, sum(readings)::BIGINT AS readings, "
-        "sum(sum) / sum(readings) AS mean, min(min) AS min, max(max) AS max "
-        f"FROM read_parquet(?, {READ_OPTIONS}) WHERE {where} AND hour >= ? AND hour < ? "
-        f"GROUP BY {group} ORDER BY {group}"
+        f"SELECT {', '.join([*keys, ''])}{width} AS bucket, CAST(sum(readings) AS BIGINT) AS readings, "
+        'sum("sum") / sum(readings) AS mean, min("min") AS min, max("max") AS max '
+        f"FROM (SELECT *, hour AS ts FROM {source} WHERE {where} AND hour >= ? AND hour < ?) AS hours "
+        f"GROUP BY {groups} ORDER BY {groups}"
     )
-    return engine.query(sql, [*zone, plan.files, *params, flt.start, flt.end]), plan
-
-
-def merge_hours(engine: QueryEngine, table: Table, added: Sequence[Added], runs: Sequence[Span]) -> pa.Table:
-    """``item_hours`` rows of the hours of ``runs``: the table's rows of those hours merged with the
-    statistics of the ``added`` files alone (counts and sums add up, minima and maxima combine). Only the new
-    files are read, however many readings those hours already hold."""
-    parts = [f"SELECT * FROM ({_HOURS_SQL.format(where='true')})"]
-    args: list[Any] = [[f.path for f in added]]
-    held = engine.plan(table, replaced(runs, HOUR)).files
-    if held:
-        hours = " OR ".join("(hour >= ? AND hour < ?)" for _ in runs)
-        parts.append(f"SELECT * FROM read_parquet(?, {READ_OPTIONS}) WHERE {hours}")
-        args += [held, *(t for run in runs for t in run)]
-    sql = (
-        f"SELECT day, hour, {KEY_COLUMNS}, sum(readings)::BIGINT AS readings, sum(sum) AS sum, "
-        f"min(min) AS min, max(max) AS max FROM ({' UNION ALL BY NAME '.join(parts)}) GROUP BY ALL "
-        "ORDER BY day, factory_id, equipment_id, item_id, hour"
-    )
-    cursor = engine.cursor()
-    try:
-        result = cursor.execute(sql, args).to_arrow_table()
-    finally:
-        cursor.close()
-    return result.select(HOURS.schema.names).cast(HOURS.schema)
+    args = [*[tz] * zones, *source_params, *params, flt.start, flt.end]
+    rows = sql_engine.rows(sql, args)
+    if utc_days:  # the day's start, as the bucket expression gives it
+        for row in rows:
+            row["bucket"] = datetime.combine(row["bucket"], dt_time(0), UTC)
+    return rows, plan

@@ -4,10 +4,11 @@ partitioning, and the hours and days (UTC) a refresh recomputes whole."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import reduce
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from pyiceberg.exceptions import CommitFailedException, NamespaceAlreadyExistsError, NoSuchTableError
@@ -16,6 +17,9 @@ from pyiceberg.table import Table
 from pyiceberg.transforms import IdentityTransform
 
 from catalog.lake import PRUNING_PROPERTIES, READINGS_SCHEMA, Lake, snapshot_property
+
+if TYPE_CHECKING:
+    from catalog.query import QueryEngine
 
 WATERMARK_KEY = "smartmfg.rollup-watermark"
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
@@ -27,15 +31,25 @@ KEYS = [READINGS_SCHEMA.field(name) for name in KEY_NAMES]  # the readings' own 
 KEY_COLUMNS = ", ".join(KEY_NAMES)
 
 
+Span = tuple[datetime, datetime]  # [start, end) of readings' time
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a rollup's rows are computed from: the readings (``item_pieces``) or the pieces (the others), at
+    one snapshot chosen at the start of a round."""
+
+    table: Table
+    snapshot_id: int
+
+
 @dataclass(frozen=True)
 class Rollup:
     name: str
     schema: pa.Schema
-    sql: str  # over the readings (item_hours); item_daily's over its hourly pieces (item_daily.compute)
     unit: timedelta  # what a refresh recomputes whole: an hour, or a closed day
-
-
-Span = tuple[datetime, datetime]  # [start, end) of readings' time
+    compute: Callable[[QueryEngine, Source, Span], pa.Table]  # the rows of a run of hours or days
+    derived: bool  # from ``item_pieces`` (True) or from the readings
 
 
 def start_of(day: date) -> datetime:

@@ -11,22 +11,23 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pyarrow as pa
-from pyiceberg.exceptions import CommitFailedException
+from pyiceberg.exceptions import CommitFailedException, NoSuchTableError
 from pyiceberg.table import Table
 
 from catalog.commit_lock import exclusive_commits
 from catalog.lake import Lake, snapshot_property
-from catalog.query import QueryEngine, ReadingFilter
-from catalog.rollups import item_daily
+from catalog.query import QueryEngine
 from catalog.rollups.files import Added, added_files, all_days, appended_since, spans_of
 from catalog.rollups.item_daily import DAILY
-from catalog.rollups.item_hours import HOURS, merge_hours
+from catalog.rollups.item_hours import HOURS
+from catalog.rollups.item_pieces import PIECES
 from catalog.rollups.tables import (
     CLOSED_KEY,
     DAY,
     HOUR,
     WATERMARK_KEY,
     Rollup,
+    Source,
     Span,
     days_of,
     ensure_day_table,
@@ -38,7 +39,7 @@ from catalog.rollups.tables import (
 log = logging.getLogger(__name__)
 
 RUN_DAYS = 2  # days recomputed per read of the readings (a run of days reads the day before as well)
-ROLLUPS = (HOURS, DAILY)
+ROLLUPS = (PIECES, HOURS, DAILY)  # in this order: the pieces first, the tables derived from them after
 
 
 @dataclass
@@ -65,22 +66,21 @@ def _runs(starts: set[datetime], unit: timedelta) -> Iterator[Span]:
         yield run[0], run[-1] + unit
 
 
-def compute(engine: QueryEngine, rollup: Rollup, snapshot_id: int, run: Span) -> pa.Table:
-    """The rollup rows of the hours or days of ``run`` from the readings at ``snapshot_id``."""
-    if rollup.unit == DAY:
-        return item_daily.compute(engine, snapshot_id, run)
-    flt = ReadingFilter(start=run[0], end=run[1])
-    plan = engine.plan(engine.lake.readings(), flt.iceberg(None), snapshot_id)
-    if not plan.files:
-        return rollup.schema.empty_table()
-    where, params = flt.sql(None)
-    args = [plan.files, *params]
-    cursor = engine.cursor()
+def _source(engine: QueryEngine, rollup: Rollup) -> tuple[Source, int] | None:
+    """What ``rollup`` is computed from, pinned for the round, and the readings snapshot id that reflects
+    (None: nothing to compute from yet). The derived tables follow the pieces' watermark, not the readings'
+    current snapshot: what they hold is then exactly what the pieces they were computed from hold."""
+    lake = engine.lake
+    if not rollup.derived:
+        readings = lake.readings()
+        current = readings.current_snapshot()
+        return None if current is None else (Source(readings, current.snapshot_id), current.snapshot_id)
     try:
-        result = cursor.execute(rollup.sql.format(where=where), args).to_arrow_table()
-    finally:
-        cursor.close()
-    return result.select(rollup.schema.names).cast(rollup.schema)
+        pieces = lake.catalog.load_table(f"{lake.config.namespace}.{PIECES.name}")
+    except NoSuchTableError:
+        return None
+    raw, snapshot = snapshot_property(pieces, WATERMARK_KEY), pieces.current_snapshot()
+    return None if not raw or snapshot is None else (Source(pieces, snapshot.snapshot_id), int(raw))
 
 
 def _touched(
@@ -114,22 +114,19 @@ def refresh_one(
         watermark = int(raw) if raw else None
         closing = today or datetime.now(UTC).date()
         readings = lake.readings()
-        since = appended_since(readings, watermark)
-        current = since.current
+        pinned = _source(engine, rollup)
         closes = rollup.unit == DAY and closed != closing.isoformat()
-        if current is None or (current.snapshot_id == watermark and not closes):
+        if pinned is None or (pinned[1] == watermark and not closes):
             return Refreshed(rollup.name, watermark, 0, 0, attempt)
+        source, head = pinned
+        since = appended_since(readings, watermark, head)
         added = added_files(readings, since.appends, engine.manifests) if since.found else None
         runs = list(_runs(_touched(readings, rollup, added, closed, closing), rollup.unit))
-        if rollup.unit == HOUR and watermark is not None and added is not None and since.appends_only:
-            # the rows reflect the watermark, and nothing rewrote files since: add what the new files hold
-            computed = [merge_hours(engine, table, added, runs)] if runs else []
-        else:
-            # every run first, then one overwrite: each overwrite of a transaction copies the table metadata
-            # again (pyiceberg), so a month of runs in one commit is far cheaper than a commit per run
-            computed = [compute(engine, rollup, current.snapshot_id, run) for run in runs]
+        # every run first, then one overwrite: each overwrite of a transaction copies the table metadata
+        # again (pyiceberg), so a month of runs in one commit is far cheaper than a commit per run
+        computed = [rollup.compute(engine, source, run) for run in runs]
         rows = sum(part.num_rows for part in computed)
-        properties = {WATERMARK_KEY: str(current.snapshot_id)}
+        properties = {WATERMARK_KEY: str(head)}
         if rollup.unit == DAY:
             properties[CLOSED_KEY] = closing.isoformat()
         try:
@@ -154,7 +151,7 @@ def refresh_one(
             continue
         days = len({d for run in runs for d in days_of(run)})
         hours = sum((end - first) // HOUR for first, end in runs) if rollup.unit == HOUR else 0
-        return Refreshed(rollup.name, current.snapshot_id, days, rows, attempt, hours)
+        return Refreshed(rollup.name, head, days, rows, attempt, hours)
     raise RuntimeError(f"{rollup.name}: gave up after {retries} conflicting commits")
 
 

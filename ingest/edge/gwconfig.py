@@ -60,6 +60,12 @@ class OpcUaPoint(Point):
     browse_path: str | None = Field(
         default=None, min_length=1, description="browse names below root: Monitoring/Spindle/Speed"
     )
+    browse_namespaces: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="the namespace URI of each browse name of browse_path (the server's index for it is "
+        "looked up); without it, names of any namespace match",
+    )
     index_range: str | None = Field(
         default=None, pattern=INDEX_RANGE, description="an array element: 2, or 0,1 for a matrix"
     )
@@ -71,6 +77,10 @@ class OpcUaPoint(Point):
     def _one_source(self) -> OpcUaPoint:
         if (self.node is None) == (self.browse_path is None):
             raise ValueError("a point names its variable by node or by browse_path (one of them)")
+        if self.browse_namespaces is not None and (
+            self.browse_path is None or len(self.browse_namespaces) != len(self.browse_path.split("/"))
+        ):
+            raise ValueError("browse_namespaces names one namespace per name of browse_path")
         return self
 
 

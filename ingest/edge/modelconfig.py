@@ -4,10 +4,11 @@ Every item whose mappings name its source point is bound by that name, never by 
 item by its DataItem id (``mtconnect_data_item_id``, and ``mtconnect_vector_index`` for one coordinate
 of a 3D value), an OPC UA item by its node id (``opcua_node_id``, or ``opcua.node_id``) or, for a model
 imported from a type NodeSet (no node ids), by its browse path below the machine the user names
-(``--root``: a node id or a browse path on the server); ``opcua_index_range`` and ``opcua_field`` ride
-along. Items without a source are listed in the file as comments, and said on stderr, so nothing is
-silently left unread. The written file is parsed with the gateway's own loader before it is written: it
-always loads.
+(``--root``: a node id or a browse path on the server) with the namespace URI of each browse name
+(``opcua_browse_namespaces``); ``opcua_index_range`` and ``opcua_field`` ride along, and an enumeration's
+integers (``opcua_enum_values``) become the point's ``values``, so its names reach the lake. Items
+without a source are listed in the file as comments, and said on stderr, so nothing is silently left
+unread. The written file is parsed with the gateway's own loader before it is written: it always loads.
 """
 
 from __future__ import annotations
@@ -22,13 +23,23 @@ from typing import Any
 
 from ingest.edge import gwconfig
 from ingest.edge.gateway import EXIT_OK, ConfigError, Edge, say
-from ingest.edge.standards import ModelUnavailable, fetch_version, latest_version
+from ingest.edge.standards import ModelUnavailable, enum_names, fetch_version, latest_version
 
 PROTOCOLS = ("opcua", "mtconnect")
 
 
 def _string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def _toml(value: str | int | list[str] | dict[str, str]) -> str:
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_string, value)) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_string(k)} = {_string(v)}" for k, v in value.items()) + " }"
+    return str(value)
 
 
 def _node_id(mappings: dict[str, Any]) -> str | None:
@@ -38,24 +49,30 @@ def _node_id(mappings: dict[str, Any]) -> str | None:
     return str(mappings["opcua_node_id"]) if mappings.get("opcua_node_id") else None
 
 
-def _opcua_point(mappings: dict[str, Any], item_id: str, root: str | None) -> dict[str, Any] | None:
+def _opcua_point(item: dict[str, Any], root: str | None) -> dict[str, Any] | None:
+    mappings = item.get("mappings") or {}
     node = _node_id(mappings)
     if node:
-        point: dict[str, Any] = {"node": node, "item": item_id}
+        point: dict[str, Any] = {"node": node, "item": item["id"]}
     elif root and mappings.get("opcua_browse_name"):
-        point = {"browse_path": str(mappings["opcua_browse_name"]), "item": item_id}
+        point = {"browse_path": str(mappings["opcua_browse_name"]), "item": item["id"]}
+        if mappings.get("opcua_browse_namespaces"):
+            point["browse_namespaces"] = str(mappings["opcua_browse_namespaces"]).split()
     else:
         return None
     for key, name in (("opcua_index_range", "index_range"), ("opcua_field", "field")):
         if mappings.get(key) is not None:
             point[name] = str(mappings[key])
+    names = enum_names(mappings, item.get("allowed_values") or [])
+    if names:
+        point["values"] = names
     return point
 
 
 def _point(protocol: str, item: dict[str, Any], root: str | None) -> dict[str, Any] | None:
     mappings = item.get("mappings") or {}
     if protocol == "opcua":
-        return _opcua_point(mappings, item["id"], root)
+        return _opcua_point(item, root)
     data_item = mappings.get("mtconnect_data_item_id")
     if not data_item:
         return None
@@ -117,7 +134,7 @@ def gateway_file(
         if point is None:
             continue
         lines += ["", "[[connectors.points]]"]
-        lines += [f"{key} = {_string(v) if isinstance(v, str) else v}" for key, v in point.items()]
+        lines += [f"{key} = {_toml(v)}" for key, v in point.items()]
     text = "\n".join(lines) + "\n"
     gwconfig.parse(tomllib.loads(text), "the generated gateway file")
     return text, unbound

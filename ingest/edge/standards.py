@@ -30,6 +30,15 @@ class ModelItem:
     mappings: dict[str, Any]  # opcua_node_id, opcua_browse_name, mtconnect_data_item_id, mtconnect_type...
 
 
+def enum_names(mappings: dict[str, Any], allowed: list[str] | tuple[str, ...]) -> dict[str, str] | None:
+    """An OPC UA enumeration item's translation: the integer the wire carries (as text) -> the name the
+    item holds (``opcua_enum_values`` lists the integers of ``allowed_values``, in their order)."""
+    wire = str(mappings.get("opcua_enum_values") or "").split()
+    if not wire or len(wire) != len(allowed):
+        return None
+    return dict(zip(wire, allowed, strict=True))
+
+
 @dataclass(frozen=True)
 class Model:
     model_id: str

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 
-from platform_api.portal import account, ai_runs, auth, datasets, pages, workspaces
+from platform_api.portal import account, ai_runs, auth, datasets, guides, pages, workspaces
+from platform_api.portal.workspaces import guard
 from services.kit.errors import NotFound
 from services.kit.messages import Msg
 
@@ -23,6 +24,14 @@ router.include_router(account.router)
 router.include_router(workspaces.router)
 router.include_router(datasets.router)
 router.include_router(ai_runs.router)
+router.include_router(guides.router)
+
+
+def install(app: FastAPI) -> None:
+    """The portal's routes, and the answers to what its guards raise (sign in again; not your page)."""
+    app.include_router(router)
+    guard.install(app)
+
 
 _STATIC = Path(__file__).parent / "static"
 _FILES = {p.name: p for p in _STATIC.iterdir() if p.is_file()}

@@ -163,12 +163,32 @@ class PortalApi:
             return None
 
     async def send(
-        self, method: str, service: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        service: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        *,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        data: dict[str, str] | None = None,
+        content: bytes | None = None,
     ) -> httpx.Response:
+        """A write as the visitor: a JSON ``body``, an upload (``files`` and ``data``, multipart), or a
+        document as the body itself (``content``, its type in ``headers``)."""
         # A write's refusal is shown on the page: in the visitor's language.
         korean = chosen_lang(self._request) == "ko"
         response = await self._client.send(
-            method, service, path, json=body, token=self.token, korean=korean, headers=headers
+            method,
+            service,
+            path,
+            json=body,
+            token=self.token,
+            korean=korean,
+            headers=headers,
+            files=files,
+            data=data,
+            content=content,
         )
         if response.status_code == 401:
             raise SignedOut

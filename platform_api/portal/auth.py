@@ -25,9 +25,10 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
+from services.kit.app_state import app_state
 from services.kit.cache import PUBLIC, Key, caches
 from services.kit.errors import PlatformError
-from services.kit.principal import Principal
+from services.kit.principal import TOKEN_VERIFIER, Principal
 from services.kit.settings import PlatformSettings
 
 router = APIRouter(include_in_schema=False)
@@ -46,7 +47,7 @@ class Endpoints:
 
 
 def _settings(request: Request) -> PlatformSettings:
-    settings: PlatformSettings = request.app.state.settings
+    settings = app_state(request).settings
     return settings
 
 
@@ -185,7 +186,7 @@ async def _verified(token: str | None, request: Request) -> Principal | None:
     if token is None:
         return None
     try:
-        claims = await run_in_threadpool(request.app.state.token_verifier.verify, token)
+        claims = await run_in_threadpool(app_state(request).get(TOKEN_VERIFIER).verify, token)
     except PlatformError:  # an expired or foreign token just means "signed out"
         return None
     return Principal.from_claims(claims)

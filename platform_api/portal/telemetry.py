@@ -5,7 +5,8 @@ Lake queries take seconds, so the dashboard page loads without them and fetches 
 chosen), or, for a factory whose gateway has gone quiet (the demo data is from the past), as many days
 from its first reading; the answer is kept ``WINDOW_TTL_S`` seconds per factory and period so the charts
 agree and ask once. A part is drawn from its ``Figures``, and the same figures are its CSV export, so the
-file holds exactly what the chart shows.
+file holds exactly what the chart shows. The telemetry and peer charts draw means (``stats=basic``), which
+the hourly rollup answers: the peer chart never reads the other factories' readings.
 """
 
 from __future__ import annotations
@@ -145,8 +146,11 @@ async def figures(
         rows = await _rank(api, fid, span, labels)
         return Figures(message("part_rank", lang), "", table=rows) if rows else None
     if part == "telemetry":
+        # the mean is what the chart draws: the hourly rollup answers it (quantiles would read the readings)
         series = await api.maybe(
-            "analytics", "/series", {"item_id": item_id, "factory_id": fid, **span, "bucket": "6h"}
+            "analytics",
+            "/series",
+            {"item_id": item_id, "factory_id": fid, **span, "bucket": "6h", "stats": "basic"},
         )
         line = points((series or {}).get("items") or [], "mean")
         return Figures(item_name, unit, [charts.Line(item_name, line)]) if line else None
@@ -157,20 +161,20 @@ async def figures(
         if not any(line.points for line in lines):
             return None
         return Figures(message("kpis", lang), "%", lines)
+    # daily means on both sides: what the hourly rollup answers without reading the peers' readings
+    basic = {"item_id": item_id, **span, "bucket": "1d", "stats": "basic"}
     bench, daily = await asyncio.gather(
-        api.maybe(
-            "analytics", "/benchmarks", {"model_id": model_id, "item_id": item_id, **span, "bucket": "1d"}
-        ),
-        api.maybe("analytics", "/series", {"item_id": item_id, "factory_id": fid, **span, "bucket": "1d"}),
+        api.maybe("analytics", "/benchmarks", {"model_id": model_id, **basic}),
+        api.maybe("analytics", "/series", {"factory_id": fid, **basic}),
     )
-    peers = points((bench or {}).get("items") or [], "median")
+    peers = points((bench or {}).get("items") or [], "mean")
     if not peers:
         return None
-    mine = points((daily or {}).get("items") or [], "median")
+    mine = points((daily or {}).get("items") or [], "mean")
     return Figures(
         f"{message('peer_benchmark', lang)} — {item_name}",
         unit,
-        [charts.Line(message("my_median", lang), mine), charts.Line(message("peers", lang), peers)],
+        [charts.Line(message("my_mean", lang), mine), charts.Line(message("peers", lang), peers)],
     )
 
 

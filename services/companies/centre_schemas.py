@@ -97,6 +97,13 @@ class TelemetryBenchmark(BaseModel):
     p75: float | None
 
 
+class Disclosure(BaseModel):
+    """The disclosure rule the analytics service published the telemetry benchmarks under."""
+
+    min_group_size: int = Field(description="a published group has at least this many factories")
+    max_share: float = Field(description="and no factory with more than this share of its readings")
+
+
 class RegionalDashboard(BaseModel):
     centre: RegionalCentreOut
     period_start: datetime
@@ -118,6 +125,10 @@ class RegionalDashboard(BaseModel):
     )
     telemetry_benchmarks_withheld: dict[str, list[str]] = Field(
         description="per KPI, region/industry groups not shown: no data, too few factories, or one dominates"
+    )
+    disclosure: Disclosure | None = Field(
+        default=None,
+        description="the rule the benchmarks were published under (null: the lake did not answer)",
     )
     omitted: dict[str, str] = Field(description="figures not shown, and why")
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from services.companies import repository
 from services.companies.centre_schemas import (
     CountBy,
+    Disclosure,
     OverseasIn,
     ProgrammeApplicationIn,
     ProgrammeDecisionIn,
@@ -167,11 +168,15 @@ def regional_dashboard(
     uploads: list[UploadMonth] = []
     benchmarks: list[TelemetryBenchmark] = []
     withheld: dict[str, list[str]] = {}
+    disclosure = None
     if figures.telemetry is None:
         omitted["telemetry"] = "the analytics service (lake) did not answer; uploads and benchmarks left out"
     else:
         uploads = [UploadMonth(**u) for u in figures.telemetry["uploads"]]
         benchmarks, withheld = _telemetry_benchmarks(centre, figures)
+        # Every KPI's answer carries the same rule (one setting of the analytics service).
+        rule = next(iter(figures.telemetry["benchmarks"].values()), None)
+        disclosure = Disclosure.model_validate(rule) if rule else None
     return RegionalDashboard(
         centre=from_row(RegionalCentreOut, centre),
         period_start=start,
@@ -194,6 +199,7 @@ def regional_dashboard(
         uploads=uploads,
         telemetry_benchmarks=benchmarks,
         telemetry_benchmarks_withheld=withheld,
+        disclosure=disclosure,
         omitted=omitted,
     )
 

@@ -12,6 +12,7 @@ from services.kit.facets import FacetCount
 from services.kit.fields import IndustryCode, RegionCode, Slug, SubFieldCode
 from services.kit.i18n import LocalizedText
 from services.kit.kpi_vocabulary import TelemetryKpi
+from services.kit.pagination import Page
 from services.kit.reference import KpiKind, ProjectProcess, SystemLevel
 
 # Project dates of the programmes' era: derived dates (plans, after-care ends) stay far from date.max.
@@ -310,6 +311,15 @@ class DeploymentOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
+
+
+class WorkspacePage(Page[DeploymentOut]):
+    """The caller's workspace, with the review deadline this service holds regional agencies to."""
+
+    review_within_days: int = Field(
+        description="a confirmed record is due for verification this many days after its last change "
+        "(setting SMARTMFG_DEPLOYMENTS_REVIEW_WITHIN_DAYS)"
+    )
 
 
 class HistoryOut(BaseModel):

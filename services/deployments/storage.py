@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.kit.app_state import state_of
 from services.kit.objects import ObjectStore
 from services.kit.objects import open_store as open_object_store
 from services.kit.settings import PlatformSettings
+from services.kit.slots import Slot
 
 DocumentStore = ObjectStore
 
@@ -19,10 +21,13 @@ def open_store(settings: PlatformSettings) -> DocumentStore:
     return open_object_store(settings, kind, settings.documents.bucket, "documents")
 
 
+DOCUMENTS: Slot[DocumentStore] = Slot("document_store")
+
+
 def startup(app: FastAPI) -> None:
-    app.state.document_store = open_store(app.state.settings)
+    state = state_of(app)
+    state.put(DOCUMENTS, open_store(state.settings))
 
 
 def document_store(app: FastAPI) -> DocumentStore:
-    store: DocumentStore = app.state.document_store
-    return store
+    return state_of(app).get(DOCUMENTS)

@@ -30,12 +30,13 @@ from sqlalchemy.orm import Session
 from services.identity import demo, repository
 from services.identity.directory import secret_matches
 from services.identity.schemas import TokenOut
+from services.kit.app_state import app_state
 from services.kit.db import SessionDep
 from services.kit.errors import BadRequest, Unauthorized, field_error
 from services.kit.messages import Msg
-from services.kit.settings import PlatformSettings
+from services.kit.slots import Slot
 from services.kit.spec import Responses
-from services.kit.tokens import DevIssuer
+from services.kit.tokens import DEV_ISSUER, DevIssuer
 
 router = APIRouter(prefix="/dev-oidc", tags=["identity"])
 TOKEN_TTL_S = 3600
@@ -46,8 +47,7 @@ REFUSED: Responses = {
 
 
 def _issuer(request: Request) -> DevIssuer:
-    issuer: DevIssuer = request.app.state.dev_issuer
-    return issuer
+    return app_state(request).get(DEV_ISSUER)
 
 
 @router.get("/.well-known/openid-configuration", summary="OIDC discovery of the development issuer (public)")
@@ -133,11 +133,13 @@ class AuthorizationCodes:
         return grant if grant is not None and grant.expires_at > time.monotonic() else None
 
 
+CODES: Slot[AuthorizationCodes] = Slot("dev_oidc_codes")
+
+
 def _codes(request: Request) -> AuthorizationCodes:
-    codes: AuthorizationCodes | None = getattr(request.app.state, "dev_oidc_codes", None)
-    if codes is None:
-        codes = request.app.state.dev_oidc_codes = AuthorizationCodes()
-    return codes
+    state = app_state(request)
+    found = state.find(CODES)  # one per app, made on the first sign-in
+    return found if found is not None else state.put(CODES, AuthorizationCodes())
 
 
 def s256(verifier: str) -> str:
@@ -149,7 +151,7 @@ def s256(verifier: str) -> str:
 def _check_authorization_request(
     request: Request, response_type: str, client_id: str, redirect_uri: str, code_challenge_method: str
 ) -> None:
-    settings: PlatformSettings = request.app.state.settings
+    settings = app_state(request).settings
     problems = []
     if response_type != "code":
         problems.append(field_error("query.response_type", Msg("only the authorization-code flow (code)")))
@@ -294,7 +296,7 @@ def token(
     redirect_uri: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> TokenOut:
     issuer = _issuer(request)
-    settings: PlatformSettings = request.app.state.settings
+    settings = app_state(request).settings
     if grant_type in ("password", "authorization_code") and (
         # People sign in through the platform's own client, as with Keycloak.
         client_id != settings.keycloak.client_id

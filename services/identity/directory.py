@@ -23,6 +23,7 @@ from services.identity.models import DevCredential
 from services.kit.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed, field_error
 from services.kit.messages import Msg, Verbatim
 from services.kit.settings import PlatformSettings
+from services.kit.slots import Slot
 
 T = TypeVar("T")
 
@@ -270,3 +271,6 @@ class KeycloakDirectory:
     def disable_client(self, client_id: str) -> None:
         uuid = self._client_uuid(client_id)
         self._call("disable the client", lambda: self.admin.update_client(uuid, {"enabled": False}))
+
+
+KEYCLOAK_DIRECTORY: Slot[IdentityDirectory] = Slot("identity_directory")  # where no development issuer runs

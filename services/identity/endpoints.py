@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from services.identity import repository, service
-from services.identity.directory import EmbeddedDirectory, IdentityDirectory
+from services.identity.directory import KEYCLOAK_DIRECTORY, EmbeddedDirectory, IdentityDirectory
 from services.identity.models import AuditEntry, Consent, GatewayClient, Organisation, User
 from services.identity.schemas import (
+    AuditAction,
     AuditEntryOut,
     ConsentCheck,
     ConsentIn,
@@ -26,6 +27,7 @@ from services.identity.schemas import (
     UserIn,
     UserOut,
 )
+from services.kit.app_state import app_state
 from services.kit.clients import bearer_token, service_client
 from services.kit.contract import Declared, answers
 from services.kit.db import SessionDep
@@ -41,6 +43,7 @@ from services.kit.fields import IsoDateTime, Slug
 from services.kit.messages import Msg
 from services.kit.pagination import Page, PageDep, paginate
 from services.kit.principal import AdminOnly, Authenticated, SmeOnly
+from services.kit.tokens import DEV_ISSUER
 
 router = APIRouter()
 
@@ -51,20 +54,21 @@ KEYCLOAK: Declared = (ServiceUnavailable, "Keycloak unreachable or refused the c
 
 def directory(request: Request, session: SessionDep) -> IdentityDirectory:
     """The embedded tables when this process runs the development issuer, else Keycloak."""
-    if getattr(request.app.state, "dev_issuer", None) is not None:
+    state = app_state(request)
+    if state.find(DEV_ISSUER) is not None:
         return EmbeddedDirectory(session)
-    keycloak: IdentityDirectory = request.app.state.identity_directory
-    return keycloak
+    return state.get(KEYCLOAK_DIRECTORY)
 
 
 DirectoryDep = Annotated[IdentityDirectory, Depends(directory)]
 
 
 def token_endpoint(request: Request) -> str:
-    issuer = getattr(request.app.state, "dev_issuer", None)
+    state = app_state(request)
+    issuer = state.find(DEV_ISSUER)
     if issuer is not None:
         return f"{issuer.issuer}/token"
-    return f"{request.app.state.settings.oidc.issuer}/protocol/openid-connect/token"
+    return f"{state.settings.oidc.issuer}/protocol/openid-connect/token"
 
 
 def _credentials(request: Request, org_id: str, client: GatewayClient, secret: str) -> GatewayCredentials:
@@ -310,13 +314,23 @@ def audit_log(
     resource_type: Annotated[str | None, Query(max_length=64, examples=["dep_deployments"])] = None,
     resource_id: Annotated[str | None, Query(max_length=255)] = None,
     since: Annotated[IsoDateTime | None, Query(description="ISO 8601 with zone")] = None,
+    until: Annotated[
+        IsoDateTime | None, Query(description="ISO 8601 with zone; entries before it (exclusive)")
+    ] = None,
+    action: Annotated[AuditAction | None, Query(description="create, update or delete")] = None,
 ) -> Page[AuditEntryOut]:
-    if since is not None and since.tzinfo is None:
+    zoneless = [name for name, moment in (("since", since), ("until", until)) if moment and not moment.tzinfo]
+    if zoneless:
         raise ValidationFailed(
-            Msg("since must carry a time zone"),
-            fields=[field_error("query.since", Msg("add a zone, e.g. +09:00 or Z"))],
+            Msg("a time of the audit filter must carry a time zone"),
+            fields=[field_error(f"query.{name}", Msg("add a zone, e.g. +09:00 or Z")) for name in zoneless],
         )
-    filters = repository.AuditFilters(actor, resource_type, resource_id, since)
+    if since is not None and until is not None and until <= since:
+        raise ValidationFailed(
+            Msg("the audit period ends before it starts"),
+            fields=[field_error("query.until", Msg("must be after since"))],
+        )
+    filters = repository.AuditFilters(actor, resource_type, resource_id, since, until, action)
     return paginate(session, repository.audit(filters), (AuditEntry.id,), page, service.audit_out)
 
 

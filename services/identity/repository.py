@@ -119,6 +119,8 @@ class AuditFilters:
     resource_type: str | None = None
     resource_id: str | None = None
     since: datetime | None = None
+    until: datetime | None = None  # exclusive
+    action: str | None = None
 
 
 def audit(f: AuditFilters) -> Select[AuditEntry]:
@@ -131,4 +133,8 @@ def audit(f: AuditFilters) -> Select[AuditEntry]:
         stmt = stmt.where(AuditEntry.resource_id == f.resource_id)
     if f.since:
         stmt = stmt.where(AuditEntry.at >= f.since)
+    if f.until:
+        stmt = stmt.where(AuditEntry.at < f.until)
+    if f.action:
+        stmt = stmt.where(AuditEntry.action == f.action)
     return stmt

@@ -144,6 +144,9 @@ class ConsentCheck(BaseModel):
     consent_id: str | None = Field(description="the active consent that grants it")
 
 
+AuditAction = Literal["create", "update", "delete"]
+
+
 class AuditEntryOut(BaseModel):
     id: int
     at: datetime
@@ -152,7 +155,7 @@ class AuditEntryOut(BaseModel):
     actor_org_id: str | None
     actor_client_id: str | None
     request: str | None
-    action: Literal["create", "update", "delete"]
+    action: AuditAction
     resource_type: str = Field(description="the table written, e.g. dep_deployments")
     resource_id: str
     before: dict[str, Any] | None

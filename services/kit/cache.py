@@ -31,6 +31,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel
 
 from services.kit.principal import Principal, Role
+from services.kit.slots import Slot, slots_of
 
 if TYPE_CHECKING:
     from services.kit.settings import CacheSettings
@@ -262,10 +263,12 @@ class Caches:
         return (self.portal, self.pages, self.rendered, self.answers, self.reference, self.manifests)
 
 
+CACHES: Slot[Caches] = Slot("caches")  # made by the app factory (services.kit.app_state)
+
+
 def caches(request: Request) -> Caches:
     """The caches of the app serving ``request`` (made by the app factory)."""
-    found: Caches = request.app.state.caches
-    return found
+    return slots_of(request.app).get(CACHES)
 
 
 CachesDep = Annotated[Caches, Depends(caches)]

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.kit.errors import NotFound, ServiceUnavailable
 from services.kit.messages import Msg, Verbatim
+from services.kit.slots import Slot, slots_of
 
 # Set in the ASGI scope of in-process calls between services: no HTTP client can set a scope key, so the
 # rate limiter (platform_api.ratelimit) can tell a sibling service's call from a client's.
@@ -90,15 +91,21 @@ class ServiceClient:
         token: str | None = None,
         korean: bool = False,
         headers: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        data: dict[str, str] | None = None,
+        content: bytes | None = None,
     ) -> httpx.Response:
         """A write on the caller's behalf, its response returned as is (the caller shows its field errors,
-        in Korean when ``korean``); ``headers`` such as ``If-Match`` are passed on."""
+        in Korean when ``korean``); ``headers`` such as ``If-Match`` are passed on. ``files`` and ``data``
+        make it a multipart form (an upload) instead of a JSON body; ``content`` sends bytes as they are."""
         client, url = self._target(service, path)
         headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         if korean:
             headers["Accept-Language"] = "ko"
         try:
-            return await client.request(method, url, json=json, headers=headers)
+            return await client.request(
+                method, url, json=json, headers=headers, files=files, data=data, content=content
+            )
         except httpx.HTTPError as exc:
             raise ServiceUnavailable(
                 Msg("{service} service unreachable: {exc}", service=service, exc=exc),
@@ -110,9 +117,11 @@ class ServiceClient:
         await self._remote.aclose()
 
 
+SERVICE_CLIENT: Slot[ServiceClient] = Slot("service_client")  # made by the app's lifespan
+
+
 def service_client(request: Request) -> ServiceClient:
-    client: ServiceClient = request.app.state.service_client
-    return client
+    return slots_of(request.app).get(SERVICE_CLIENT)
 
 
 def bearer_token(request: Request) -> str | None:

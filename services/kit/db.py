@@ -13,6 +13,8 @@ from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from services.kit.slots import Slot, slots_of
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -77,6 +79,9 @@ class Database:
         self.engine.dispose()
 
 
+DATABASE: Slot[Database] = Slot("database")  # made by the app's lifespan
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """Commit when the endpoint returns, roll back when it raises; services only flush.
 
@@ -84,7 +89,7 @@ def get_session(request: Request) -> Iterator[Session]:
     (a deferred constraint, a lost connection, a locked SQLite file) answers an error, never a 2xx for a
     write that was rolled back.
     """
-    database: Database = request.app.state.db
+    database = slots_of(request.app).get(DATABASE)
     session = database.session()
     try:
         yield session

@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from services.kit import audit
 from services.kit.errors import Forbidden, Unauthorized
 from services.kit.messages import Alternatives, Msg
+from services.kit.slots import Slot, slots_of
 
 
 class Role(StrEnum):
@@ -32,6 +33,9 @@ class TokenVerifier(Protocol):
     """Checks signature, issuer, audience and times of an access token and returns its claims."""
 
     def verify(self, token: str) -> dict[str, Any]: ...
+
+
+TOKEN_VERIFIER: Slot[TokenVerifier] = Slot("token_verifier")  # made by the app's lifespan
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ async def _verify(request: Request, credentials: HTTPAuthorizationCredentials | 
     if verified is not None and verified[0] == credentials.credentials:
         claims = verified[1]
     else:
-        verifier: TokenVerifier = request.app.state.token_verifier
+        verifier = slots_of(request.app).get(TOKEN_VERIFIER)
         # In a thread: an unknown key id makes the verifier fetch the issuer's JWKS over the network.
         claims = await run_in_threadpool(verifier.verify, credentials.credentials)
     _VERIFIED_IN_TASK.set((credentials.credentials, claims))

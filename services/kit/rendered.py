@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Response
@@ -57,10 +57,12 @@ def rendered_page(
     rendered: Rendered,
     build: Callable[[list[R]], Sequence[BaseModel]],
     next_cursor: str | None,
+    **beside: Any,
 ) -> Response:
     """A ``Page`` of ``rows`` as JSON: each row's stored JSON by ``key``, the rest built by ``build`` (one
-    call for all the rows not known, so it can load what they need in one query)."""
-    return page_json(rendered_items(rows, key, rendered, build), next_cursor)
+    call for all the rows not known, so it can load what they need in one query); ``beside``: fields of
+    the page itself, after ``next_cursor``."""
+    return page_json(rendered_items(rows, key, rendered, build), next_cursor, **beside)
 
 
 def rendered_items(
@@ -79,7 +81,9 @@ def rendered_items(
     return [b for b in bodies if b is not None]
 
 
-def page_json(items: Iterable[bytes], next_cursor: str | None) -> Response:
-    """``{"items": [...], "next_cursor": ...}`` from items already JSON."""
-    body = b'{"items":[' + b",".join(items) + b'],"next_cursor":' + orjson.dumps(next_cursor) + b"}"
+def page_json(items: Iterable[bytes], next_cursor: str | None, **beside: Any) -> Response:
+    """``{"items": [...], "next_cursor": ..., **beside}`` from items already JSON."""
+    body = b'{"items":[' + b",".join(items) + b'],"next_cursor":' + orjson.dumps(next_cursor)
+    body += b"".join(b"," + orjson.dumps(name) + b":" + orjson.dumps(value) for name, value in beside.items())
+    body += b"}"
     return Response(body, media_type="application/json")

@@ -81,6 +81,18 @@ class DocumentsSettings(BaseModel):
     max_bytes: int = Field(default=10 * 1024 * 1024, description="largest evidence document")
 
 
+class DeploymentsSettings(BaseModel):
+    """The deployments service's rules that an operator may tune."""
+
+    review_within_days: int = Field(
+        default=14,
+        ge=1,
+        le=365,
+        description="a confirmed record is to be verified by its regional agency within this many days; the "
+        "workspace answer carries it and the agency's queue flags the records past it",
+    )
+
+
 class OidcSettings(BaseModel):
     issuer: str | None = Field(default=None, description="Keycloak realm URL; None = dev issuer.")
     audience: str = "smartmfg-api"
@@ -222,6 +234,7 @@ class PlatformSettings(BaseSettings):
     minio: MinioSettings = Field(default_factory=MinioSettings)
     lake: LakeSettings = Field(default_factory=LakeSettings)
     documents: DocumentsSettings = Field(default_factory=DocumentsSettings)
+    deployments: DeploymentsSettings = Field(default_factory=DeploymentsSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     keycloak: KeycloakSettings = Field(default_factory=KeycloakSettings)
     upload: UploadSettings = Field(default_factory=UploadSettings)

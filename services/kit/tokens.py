@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.kit.errors import ServiceUnavailable, Unauthorized
 from services.kit.messages import Msg
+from services.kit.slots import Slot
 
 log = logging.getLogger(__name__)
 
@@ -219,3 +220,6 @@ class DevIssuer:
 
     def verifier(self) -> JwksVerifier:
         return JwksVerifier(issuer=self.issuer, audience=self.audience, fetch_jwks=self.jwks)
+
+
+DEV_ISSUER: Slot[DevIssuer] = Slot("dev_issuer")  # only where the embedded topology issues its own tokens

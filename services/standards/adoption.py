@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from fastapi import Request
 
+from services.kit.app_state import app_state
 from services.kit.cache import PUBLIC, Key, caches
 from services.kit.clients import service_client
 from services.kit.errors import ServiceUnavailable
@@ -46,7 +47,7 @@ async def _in_use(request: Request) -> InUse | None:
                 version=row["model_version"], factories=row["factories"], equipment=row["equipment"]
             )
         )
-    ttl_s = request.app.state.settings.reference_cache_seconds
+    ttl_s = app_state(request).settings.reference_cache_seconds
     return cache.put(_in_use_key(), dict(found), ttl_s=ttl_s)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
+from services.kit.app_state import app_state
 from services.kit.bodies import read_limited
 from services.kit.cache import caches
 from services.kit.contract import Declared, answers
@@ -286,7 +287,7 @@ def validate_readings(
     principal: MaybePrincipal,
 ) -> ValidateResult:
     row = service.visible_version(session, principal, model_id, version)
-    tolerance = timedelta(seconds=request.app.state.settings.upload.future_tolerance_seconds)
+    tolerance = timedelta(seconds=app_state(request).settings.upload.future_tolerance_seconds)
     return validation.validate_samples(
         [DataItem.model_validate(i) for i in row.items], body.readings, datetime.now(UTC), tolerance
     )
@@ -298,7 +299,18 @@ def validate_readings(
 )
 @answers(NOT_FOUND)
 def export_json_schema(shown: VisibleVersion, request: Request) -> dict[str, Any]:
-    return json_schema(shown, request.app.state.settings.public_url)
+    return json_schema(shown, app_state(request).settings.public_url)
+
+
+def _visible_aas(
+    model_id: str, version: str, session: SessionDep, principal: MaybePrincipal
+) -> tuple[VersionOut, dict[str, Any] | None]:
+    row = service.visible_version(session, principal, model_id, version)
+    return service.version_out(session, row), row.aas_structure
+
+
+VisibleAas = Annotated[tuple[VersionOut, dict[str, Any] | None], Depends(_visible_aas)]
+"""A visible version (as ``VisibleVersion``) with the AAS structure it was imported with, if any."""
 
 
 @router.get(
@@ -306,8 +318,9 @@ def export_json_schema(shown: VisibleVersion, request: Request) -> dict[str, Any
     summary="AAS submodel template (metamodel V3 JSON) of the version (public when published)",
 )
 @answers(NOT_FOUND)
-def export_aas(shown: VisibleVersion, request: Request) -> dict[str, Any]:
-    return aas_submodel(shown, request.app.state.settings.public_url)
+def export_aas(shown: VisibleAas, request: Request) -> dict[str, Any]:
+    version, structure = shown
+    return aas_submodel(version, app_state(request).settings.public_url, structure)
 
 
 @router.get(
@@ -316,8 +329,9 @@ def export_aas(shown: VisibleVersion, request: Request) -> dict[str, Any]:
     "(public when published)",
 )
 @answers(NOT_FOUND)
-def export_aas_environment(shown: VisibleVersion, request: Request) -> dict[str, Any]:
-    return aas_environment(shown, request.app.state.settings.public_url)
+def export_aas_environment(shown: VisibleAas, request: Request) -> dict[str, Any]:
+    version, structure = shown
+    return aas_environment(version, app_state(request).settings.public_url, structure)
 
 
 @router.get(

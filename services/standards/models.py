@@ -58,6 +58,9 @@ class ModelVersion(Part, Base):
     changelog: Mapped[str | None] = mapped_column(Text)
     # The mapping report of the import that made this version ({"en": report, "ko": report}), or None.
     import_report: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
+    # The nesting of the AAS submodel the version was imported from, for its AAS export (aas_structure);
+    # None for a version not imported from AAS. Carried to versions made from this one.
+    aas_structure: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import Request
 
+from services.kit.app_state import app_state
 from services.kit.cache import PUBLIC, Key, caches
 from services.kit.clients import service_client
 from services.kit.errors import NotFound
@@ -42,6 +43,6 @@ async def version_document(request: Request, model_id: str, version: str) -> dic
             found = await service_client(request).get_json("standards", f"/{model_id}/versions/{version}")
         except NotFound:
             found = None
-        ttl_s = request.app.state.settings.reference_cache_seconds
+        ttl_s = app_state(request).settings.reference_cache_seconds
         looked = cache.put(key, _Looked(found), ttl_s=ttl_s)
     return looked.document

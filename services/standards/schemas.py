@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 from services.kit.bodies import InputModel, PatchModel
 from services.kit.fields import IndustryCode, IsoDateTime, SubFieldCode
@@ -49,6 +57,20 @@ class Mappings(InputModel):
     opcua_browse_name: str | None = Field(
         default=None, max_length=200, description="browse path below the machine: Monitoring/Spindle/Override"
     )
+    # A browse name is qualified by its namespace, whose index differs per server: the URIs are kept.
+    opcua_browse_namespaces: str | None = Field(
+        default=None,
+        max_length=4000,
+        pattern=r"^\S+( \S+)*$",
+        description="namespace URI of each browse name of opcua_browse_name, separated by spaces",
+    )
+    # An enumeration travels as an integer; the item holds its names (allowed_values), this their integers.
+    opcua_enum_values: str | None = Field(
+        default=None,
+        max_length=2000,
+        pattern=r"^-?\d+( -?\d+)*$",
+        description="the integer of each allowed value, in their order: the gateway sends the name",
+    )
     # Part of the node's value the item reads: an element of an array (OPC UA IndexRange, "2" or "0,1")
     # and/or a field of a structure (PackML's ProdProcessedCount[0].AccCount).
     opcua_index_range: str | None = Field(default=None, max_length=32, pattern=r"^\d+(,\d+)*$")
@@ -70,6 +92,15 @@ class Mappings(InputModel):
     mtconnect_vector_index: int | None = Field(
         default=None, ge=0, le=2, description="a 3D DataItem (units ..._3D): 0 x, 1 y, 2 z of its value"
     )
+
+    @model_validator(mode="after")
+    def _one_namespace_per_name(self) -> Mappings:
+        if self.opcua_browse_namespaces is not None and (
+            self.opcua_browse_name is None
+            or len(self.opcua_browse_namespaces.split()) != len(self.opcua_browse_name.split("/"))
+        ):
+            raise invalid(Msg("opcua_browse_namespaces needs one namespace per name of opcua_browse_name"))
+        return self
 
 
 class DataItem(InputModel):
@@ -118,6 +149,9 @@ class DataItem(InputModel):
             raise invalid(Msg("min must not exceed max"))
         if self.allowed_values is not None and self.data_type != "string":
             raise invalid(Msg("allowed_values apply to string items only"))
+        wire = self.mappings.opcua_enum_values if self.mappings else None
+        if wire is not None and len(wire.split()) != len(self.allowed_values or ()):
+            raise invalid(Msg("mappings.opcua_enum_values needs one integer per allowed value"))
         if self.role is not None:
             problem = role_problem(
                 self.role, category=self.category, data_type=self.data_type, unit=self.unit
@@ -364,6 +398,14 @@ class VersionOut(BaseModel):
     changelog: str | None
     published_at: datetime | None
 
+    @computed_field(  # type: ignore[prop-decorator]
+        description="float items without a unit: a measured value whose unit nobody set (an OPC UA type "
+        "NodeSet leaves it to each machine; give units= at import or edit the item); check before publishing"
+    )
+    @property
+    def items_without_unit(self) -> list[str]:
+        return [i.id for i in self.items if i.data_type == "float" and i.unit is None]
+
 
 class Reading(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -484,6 +526,12 @@ class ImportParams(BaseModel):
         max_length=300,
         description="OPC UA: the machine type or instance to import (NodeId as the primary NodeSet writes "
         "it or with nsu=, or browse name); default: the first candidate the report lists",
+    )
+    units: list[Annotated[str, StringConstraints(min_length=3, max_length=400)]] | None = Field(
+        default=None,
+        max_length=500,
+        description="OPC UA: units the NodeSet leaves to each machine, one per parameter: "
+        "browse/path=unit, a UNECE code or a unit symbol (MainDrive/Speed/ActualValue=RPM)",
     )
 
 

@@ -174,6 +174,7 @@ def add_version(session: Session, principal: Principal, model_id: str, body: Ver
         else [Attribute.model_validate(a) for a in base.attributes or ()]
     )
     row = _new_version(model_id, body.version, items, body.changelog, ideal, attributes)
+    row.aas_structure = base.aas_structure  # its nodes point at items by id: new or renamed ones go flat
     model.versions.append(row)
     _reindex(model)
     session.flush()
@@ -421,6 +422,7 @@ def import_model(
         "en": report.model_dump(mode="json"),
         "ko": korean_report.model_dump(mode="json"),
     }
+    model.versions[-1].aas_structure = draft.structure
     session.flush()
     return model, korean_report if korean else report
 

@@ -13,15 +13,24 @@ from sqlalchemy.orm import Session
 from services.kit.cache import CachesDep, Key, caches, viewer_of
 from services.kit.contract import Declared, answers
 from services.kit.db import SessionDep
-from services.kit.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
+from services.kit.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+from services.kit.etags import etag, named_version
 from services.kit.facets import MEMO_S, generation
 from services.kit.fields import IndustryCode, RegionCode
+from services.kit.messages import Msg
 from services.kit.pagination import CursorQuery, Page, PageDep, page_rows, positioned_rows
 from services.kit.principal import MaybePrincipal, Principal
 from services.kit.rendered import page_json, rendered_items, rendered_of, rendered_page
 from services.kit.search_terms import SEARCHABLE
 from services.usecases import repository, service
-from services.usecases.auth import Author
+from services.usecases.auth import Author, CaseIfMatch
 from services.usecases.models import UseCase
 from services.usecases.references import check_references
 from services.usecases.schemas import (
@@ -43,6 +52,7 @@ NOT_FOUND: Declared = (NotFound, "no such use case (or a draft of another organi
 FORBIDDEN: Declared = (Forbidden, "the case belongs to another organisation")
 INVALID: Declared = (ValidationFailed, "invalid case, or a referenced record that does not exist")
 UNREACHABLE: Declared = (ServiceUnavailable, "a service checking the references is unreachable")
+STALE = "If-Match names an older version: someone changed the case"
 
 
 @router.post(
@@ -207,22 +217,39 @@ def _hit_json(hit: repository.Hit, case: bytes) -> bytes:
     return b'{"case":' + case + b',"score":' + score + b',"matched":' + matched + b"}"
 
 
+def _tagged(case: UseCase, response: Response) -> UseCaseOut:
+    response.headers["ETag"] = etag(case.version)
+    return service.to_out(case)
+
+
 @router.get("/{case_id}", summary="One use case (public when published)")
 @answers(NOT_FOUND)
-def get_usecase(case_id: str, session: SessionDep, principal: MaybePrincipal) -> UseCaseOut:
-    return service.to_out(repository.get(session, case_id, principal))
+def get_usecase(
+    case_id: str, session: SessionDep, principal: MaybePrincipal, response: Response
+) -> UseCaseOut:
+    return _tagged(repository.get(session, case_id, principal), response)
 
 
 @router.patch(
     "/{case_id}",
     summary="Change a use case (owner or admin)",
 )
-@answers(NOT_FOUND, FORBIDDEN, INVALID, UNREACHABLE)
+@answers(NOT_FOUND, FORBIDDEN, INVALID, UNREACHABLE, (PreconditionFailed, STALE))
 async def update_usecase(
-    request: Request, case_id: str, body: UseCasePatch, principal: Author, session: SessionDep
+    request: Request,
+    case_id: str,
+    body: UseCasePatch,
+    principal: Author,
+    session: SessionDep,
+    response: Response,
+    if_match: CaseIfMatch = None,
 ) -> UseCaseOut:
     await check_references(request, body)
-    return await run_in_threadpool(lambda: service.to_out(service.update(session, principal, case_id, body)))
+    unknown = Msg("If-Match {if_match!r} names no version of this use case", if_match=if_match)
+    expected = named_version(if_match, unknown)
+    return await run_in_threadpool(
+        lambda: _tagged(service.update(session, principal, case_id, body, expected), response)
+    )
 
 
 @router.post(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, MetaData, String
@@ -10,6 +10,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.kit.db import UTCDateTime, new_id, utcnow
 from services.kit.versioning import Part, Versioned
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -50,6 +52,12 @@ class UseCase(Versioned, Base):
         cascade="all, delete-orphan", lazy="selectin", order_by="ModelRef.position"
     )
     runnable: Mapped[CaseModel | None] = relationship(cascade="all, delete-orphan", lazy="select")
+
+    @property
+    def version(self) -> int:
+        """The case's ETag: its change stamp in microseconds, moved by every change of it or of its parts
+        (``kit.versioning``)."""
+        return (self.updated_at - EPOCH) // timedelta(microseconds=1)
 
 
 class Effect(Part, Base):

@@ -155,6 +155,7 @@ class UseCaseOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
+    version: int = Field(description="the ETag; send it back in If-Match to change the case")
 
 
 class RegionCount(BaseModel):

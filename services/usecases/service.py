@@ -12,7 +12,7 @@ from services.kit import reference as ref
 from services.kit import search_terms
 from services.kit.bodies import merged
 from services.kit.db import utcnow
-from services.kit.errors import Conflict, ValidationFailed, field_error
+from services.kit.errors import Conflict, PreconditionFailed, ValidationFailed, field_error
 from services.kit.messages import Msg
 from services.kit.pagination import decode_offset, encode_cursor
 from services.kit.principal import Principal
@@ -105,8 +105,21 @@ def _owned(session: Session, principal: Principal, case_id: str) -> UseCase:
     return case
 
 
-def update(session: Session, principal: Principal, case_id: str, patch: UseCasePatch) -> UseCase:
+def update(
+    session: Session, principal: Principal, case_id: str, patch: UseCasePatch, expected: int | None = None
+) -> UseCase:
+    """The case changed by ``patch``; 412 when ``expected`` (the ``If-Match`` version) is not the current
+    one. Two changes sent at once from the same version may both pass the check: the later one wins, as
+    without ``If-Match``; the check catches what a person edits from a page read long before."""
     case = _owned(session, principal, case_id)
+    if expected is not None and expected != case.version:
+        raise PreconditionFailed(
+            Msg(
+                "the use case changed meanwhile (version {version}, If-Match {expected}): reload it",
+                version=case.version,
+                expected=expected,
+            )
+        )
     data = merged(UseCaseIn, _as_input(case), patch, "use case")
     if case.status == "published":
         _require_bilingual(data)

@@ -2,17 +2,18 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.kit.app_state import state_of
 from services.kit.spec import ServiceSpec
 from services.usecases import endpoints
 from services.usecases.runnable import endpoints as runnable
-from services.usecases.runnable.store import open_models
+from services.usecases.runnable.store import models_of
 
 router = endpoints.router
 router.include_router(runnable.router)  # /{case_id}/model
 
 
 def startup(app: FastAPI) -> None:
-    app.state.model_store = open_models(app.state.settings)
+    models_of(state_of(app))
 
 
 SPEC = ServiceSpec(

@@ -21,7 +21,9 @@ from minio import Minio
 from catalog.appends import OFFSETS_KEY
 from catalog.lake import READINGS_SCHEMA, Lake, LakeConfig, ensure_bucket
 from platform_api.app import create_app
+from services.kit.app_state import state_of
 from services.kit.settings import PlatformSettings
+from services.kit.tokens import DEV_ISSUER
 from tests.databases import PgDatabases
 
 BUCKET = "smartmfg-lake"
@@ -178,7 +180,7 @@ class World:
     def headers(
         self, *roles: str, org_id: str | None = None, factory_id: str | None = None
     ) -> dict[str, str]:
-        issuer = self.client.app.state.dev_issuer  # type: ignore[attr-defined]
+        issuer = state_of(self.client.app).get(DEV_ISSUER)
         token = issuer.issue(
             subject=f"user-{uuid.uuid4().hex[:6]}",
             roles=list(roles),

@@ -24,10 +24,14 @@ from fastapi.testclient import TestClient
 from catalog.ai_runs import apply, follow
 from catalog.ai_runs.predictions import Moved, Subscription, Watermark, commit_predictions, predictions_table
 from catalog.lake import READINGS_SCHEMA
+from catalog.runtime import ANALYTICS
 from platform_api.app import create_app
+from services.kit.app_state import state_of
+from services.kit.tokens import DEV_ISSUER
 from services.usecases.runnable import store
 from services.usecases.runnable.runner import Limits
 from services.usecases.runnable.signature import Signature
+from services.usecases.runnable.store import MODELS
 from tests.catalog.conftest import LAKES, LakeSetup, make_setup
 from tests.factories import model_body, usecase_body
 from tests.onnx_models import endless_loop, memory_hog, window_mean
@@ -82,7 +86,7 @@ class RunWorld:
     sha256: str
 
     def headers(self, *roles: str, org_id: str | None = None) -> dict[str, str]:
-        issuer = self.client.app.state.dev_issuer  # type: ignore[attr-defined]
+        issuer = state_of(self.client.app).get(DEV_ISSUER)
         token = issuer.issue(subject=f"{roles[0]}-{org_id}", roles=list(roles), org_id=org_id)
         return {"Authorization": f"Bearer {token}"}
 
@@ -169,7 +173,7 @@ def test_apply_scores_the_closed_windows_then_follows_new_data_exactly_once(rwor
     rworld.setup.lake().readings().append(
         readings(F1, SME1, 3, 1), snapshot_properties={"smartmfg.test": "3"}
     )
-    analytics, models = rworld.client.app.state.analytics, rworld.client.app.state.run_models  # type: ignore[attr-defined]
+    analytics, models = state_of(rworld.client.app).get(ANALYTICS), state_of(rworld.client.app).get(MODELS)
     assert follow.round_once(analytics, models, Limits()) == 1  # the one subscription, behind the readings
     assert follow.round_once(analytics, models, Limits()) == 0
     assert rworld.predictions(sme1)[3:] == [("2026-03-02T03:00:00Z", 511.5)]
@@ -208,8 +212,8 @@ GIB = 1 << 30
 def test_a_model_past_its_limits_fails_with_the_reason_and_writes_nothing(
     rworld: RunWorld, model: bytes, limits: Limits, reason: str
 ) -> None:
-    engine = rworld.client.app.state.analytics.engine()  # type: ignore[attr-defined]
-    models = rworld.client.app.state.run_models  # type: ignore[attr-defined]
+    engine = state_of(rworld.client.app).get(ANALYTICS).engine()
+    models = state_of(rworld.client.app).get(MODELS)
     digest = store.save(models, model)  # as if a model passed its dry run and misbehaved on real data
     request = apply.RunRequest(
         Subscription("case-x", digest, SME2, F2, "lathe-01"), Signature(**SIGNATURE), "t"

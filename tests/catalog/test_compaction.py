@@ -26,6 +26,8 @@ from catalog.compaction import Options, compact_lake, compact_table
 from catalog.lake import Lake, ensure_bucket
 from catalog.query import QueryEngine, ReadingFilter
 from platform_api.app import create_app
+from services.kit.app_state import state_of
+from services.kit.tokens import DEV_ISSUER
 from tests.catalog.conftest import DAYS, LAKES, LakeSetup, day_rows, make_setup, seed
 from tests.factories import model_body, register_factory
 
@@ -137,7 +139,7 @@ def test_the_command_prints_progress_and_expires_snapshots(
 
 
 def _gateway(client: TestClient) -> dict[str, str]:
-    issuer = client.app.state.dev_issuer  # type: ignore[attr-defined]
+    issuer = state_of(client.app).get(DEV_ISSUER)
     token = issuer.issue(
         subject="service-account-edge-gw-demo-1",
         roles=["gateway"],
@@ -193,7 +195,7 @@ def test_the_writer_keeps_working_during_and_after_compaction(writing: LakeSetup
     lake = writing.lake()
     expected: dict[str, int] = {}
     with TestClient(create_app(writing.settings)) as client:
-        issuer = client.app.state.dev_issuer  # type: ignore[attr-defined]
+        issuer = state_of(client.app).get(DEV_ISSUER)
         token = issuer.issue(subject="a", roles=["admin"], org_id="org-operator")
         admin = {"Authorization": f"Bearer {token}"}
         assert client.post("/api/v1/standards", json=model_body(), headers=admin).status_code == 201

@@ -30,8 +30,10 @@ from fastapi.testclient import TestClient
 from catalog import rollups
 from catalog.appends import OFFSETS_KEY
 from catalog.lake import Lake, LakeConfig
+from catalog.runtime import ANALYTICS
 from catalog.states import is_alarm_sql, state_class_sql
 from platform_api.app import create_app
+from services.kit.app_state import state_of
 from services.standards.roles import DOWN_STATES, NORMAL_CONDITIONS, RUNNING_STATES, is_alarm, state_class
 from tests.catalog.conftest import FACTORIES, World, _remove_prefix, day_rows, make_setup, seed
 from tests.catalog.test_kpis import EXPECTED, FACTORY, H4, MODELS, ORG, hand_set
@@ -125,7 +127,7 @@ def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 
 def test_the_trino_platform_answers_with_trino(pair: Pair) -> None:
-    engines = [w.client.app.state.analytics.engine().engine.name for w in (pair.duck, pair.trino)]
+    engines = [state_of(w.client.app).get(ANALYTICS).engine().engine.name for w in (pair.duck, pair.trino)]
     assert engines == ["duckdb", "trino"]
 
 
@@ -161,7 +163,7 @@ def test_a_pinned_snapshot_answers_the_same_after_new_commits(pair: Pair) -> Non
     # A late commit (a day after the others' ranges): a listing that started before it does not see it,
     # on either engine, and reads the snapshot of its first page to the end.
     late = day_rows("factory-sme-2-a", datetime(2025, 11, 6, tzinfo=UTC)).slice(0, 10)
-    lake = pair.duck.client.app.state.analytics.engine().lake
+    lake = state_of(pair.duck.client.app).get(ANALYTICS).engine().lake
     lake.readings().append(late, snapshot_properties={OFFSETS_KEY: json.dumps({"0": 999})})
     rest = pair.same(
         "/readings", admin, factory_id="factory-sme-2-a", limit=1000, cursor=first["next_cursor"]
@@ -289,7 +291,7 @@ def test_tenancy_is_enforced_the_same(pair: Pair) -> None:
 
 def test_an_unreachable_trino_is_a_503(pair: Pair) -> None:
     settings = pair.trino.setup.settings.replaced(
-        lake=pair.trino.client.app.state.settings.lake.model_dump(),
+        lake=state_of(pair.trino.client.app).settings.lake.model_dump(),
         analytics={"rollup_refresh_seconds": 0, "engine": "trino"},
         trino={"url": "http://127.0.0.1:9", "catalog": "lake"},
     )
@@ -314,7 +316,7 @@ def kpi_lake(pair: Pair) -> None:
             f"/api/v1/standards/{body['id']}/versions/1.0.0/publish", headers=admin
         )
         assert published.status_code == 200, published.text
-    table = pair.duck.client.app.state.analytics.engine().lake.readings()
+    table = state_of(pair.duck.client.app).get(ANALYTICS).engine().lake.readings()
     for offset, (factory_id, org_id) in enumerate(KPI_FACTORIES.items(), start=1000):
         rows = hand_set()
         for column, value in (("factory_id", factory_id), ("org_id", org_id)):
@@ -329,7 +331,7 @@ def test_states_are_classified_as_the_standards_do(pair: Pair) -> None:
     values = names + [n.lower() for n in names] + [f" \t{n.title()}\u3000\u00a0\n" for n in names]
     values += ["READY", "Setup", "warning", "fault", "RUN NING", "", "   ", "\u3000"]
     for world in (pair.duck, pair.trino):
-        sql = world.client.app.state.analytics.engine().engine
+        sql = state_of(world.client.app).get(ANALYTICS).engine().engine
         rows = sql.rows(
             f"SELECT v, {state_class_sql('v')} AS cls, {is_alarm_sql('v')} AS alarm "
             f"FROM ({sql.unnest([('v', 'varchar')])}) t",
@@ -435,7 +437,7 @@ def test_kpi_benchmarks_and_peer_ranks_are_the_same(pair: Pair, kpi_lake: None) 
 
 def test_kpis_from_the_daily_rollup_are_the_same(pair: Pair, kpi_lake: None) -> None:
     # last of the KPI tests: the rollups now exist, and whole past UTC days are read from item_daily
-    rollups.refresh(pair.duck.client.app.state.analytics.engine().lake)
+    rollups.refresh(state_of(pair.duck.client.app).get(ANALYTICS).engine().lake)
     own = pair.duck.headers("sme", org_id=ORG)
     day = {"from": "2025-11-10T00:00:00Z", "to": "2025-11-11T00:00:00Z"}
     body = pair.same("/kpis", own, factory_id=FACTORY, bucket="day", **day)
@@ -448,3 +450,27 @@ def test_kpis_from_the_daily_rollup_are_the_same(pair: Pair, kpi_lake: None) -> 
     vendor = pair.duck.headers("vendor", org_id="org-vendor-1")
     (group,) = pair.same("/kpis/benchmarks", vendor, kpi="availability", **day)["items"]
     assert (group["factories"], group["mean"]) == (3, round(100 * 925 / 990, 6))
+
+
+def test_series_from_the_hourly_rollup_are_the_same(pair: Pair, kpi_lake: None) -> None:
+    # after the daily rollup's test: rollups current, so whole-hour buckets with stats=basic read item_hours
+    rollups.refresh(state_of(pair.duck.client.app).get(ANALYTICS).engine().lake)
+    sme1 = pair.duck.headers("sme", org_id="org-sme-1")
+    for bucket, tz in (("1h", "UTC"), ("6h", "Asia/Seoul"), ("1d", "Asia/Seoul"), ("7d", "UTC")):
+        body = pair.same(
+            "/series", sme1, item_id="spindle_speed", bucket=bucket, tz=tz, stats="basic", **ALL_DAYS
+        )
+        assert body["source"] == "rollups" and body["items"], (bucket, tz)
+    day = pair.same(
+        "/series",
+        sme1,
+        item_id="spindle_speed",
+        factory_id="factory-sme-1-a",
+        bucket="1d",
+        stats="basic",
+        **DAY2,
+    )
+    # two lathes, hours 0-23: 1000 + hour rpm
+    assert [(p["bucket"], p["readings"], p["mean"], p["min"], p["max"]) for p in day["items"]] == [
+        ("2025-11-02T00:00:00Z", 48, 1011.5, 1000.0, 1023.0)
+    ]

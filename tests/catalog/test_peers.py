@@ -18,8 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from catalog.lake import READINGS_SCHEMA
+from catalog.peers import disclosed, from_factory_buckets
 from platform_api.app import create_app
 from platform_api.demo_data import brn_with_checksum
+from services.kit.app_state import state_of
+from services.kit.tokens import DEV_ISSUER
 from tests.catalog.conftest import LAKES, World, make_setup
 from tests.catalog.test_kpis import DAY, MODELS
 
@@ -152,7 +155,7 @@ def test_a_factory_sees_its_rank_never_its_peers_values(peers: World) -> None:
 
 
 def test_agency_staff_read_the_kpis_of_factories_in_their_regions(peers: World) -> None:
-    issuer = peers.client.app.state.dev_issuer  # type: ignore[attr-defined]
+    issuer = state_of(peers.client.app).get(DEV_ISSUER)
     token = issuer.issue(subject="reviewer", roles=["agency"], org_id="org-agency", regions=["11"])
     agency = {"Authorization": f"Bearer {token}"}
     seoul = peers.get("/kpis", agency, factory_id="factory-peer-1", bucket="all", **RANGE)
@@ -160,3 +163,23 @@ def test_agency_staff_read_the_kpis_of_factories_in_their_regions(peers: World) 
     assert seoul.json()["items"][0]["values"]["availability"] == pytest.approx(availability(1))
     assert peers.get("/kpis", agency, factory_id="factory-peer-4", **RANGE).status_code == 403  # Busan
     assert peers.get("/readings", agency, factory_id="factory-peer-1").status_code == 403  # never raw rows
+
+
+def test_reading_buckets_combine_factories_and_hide_small_groups() -> None:
+    """Per-factory hourly-rollup statistics become one bucket each; a bucket of fewer than the minimum
+    factories is counted, not shown."""
+    rows = [
+        {"factory_id": "f1", "bucket": "2025-11-01", "readings": 10, "mean": 2.0},
+        {"factory_id": "f2", "bucket": "2025-11-01", "readings": 30, "mean": 6.0},
+        {"factory_id": "f3", "bucket": "2025-11-01", "readings": 60, "mean": 1.0},
+        {"factory_id": "f1", "bucket": "2025-11-02", "readings": 5, "mean": 4.0},
+        {"factory_id": "f2", "bucket": "2025-11-02", "readings": 5, "mean": 8.0},
+    ]
+    combined = from_factory_buckets(reversed(rows))
+    assert combined == [
+        {"bucket": "2025-11-01", "factories": 3, "readings": 100, "mean": pytest.approx(2.6)},
+        {"bucket": "2025-11-02", "factories": 2, "readings": 10, "mean": pytest.approx(6.0)},
+    ]
+    shown, suppressed = disclosed(combined, 3)
+    assert [b["bucket"] for b in shown] == ["2025-11-01"] and suppressed == 1
+    assert disclosed(combined, 2) == (combined, 0)

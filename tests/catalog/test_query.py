@@ -217,6 +217,37 @@ def test_benchmarks_show_only_groups_of_enough_factories(world: World) -> None:
     assert press["scan"]["files_scanned"] == 8
 
 
+def test_basic_benchmarks_read_the_hourly_rollup_and_keep_the_disclosure_rule(world: World) -> None:
+    rollups.refresh(world.setup.lake())
+    sme2 = world.headers("sme", org_id="org-sme-2")
+    lathe = {"model_id": "cnc-lathe", "item_id": "spindle_speed", **ALL_DAYS}
+    basic = world.get("/benchmarks", sme2, stats="basic", **lathe).json()
+    assert (basic["stats"], basic["source"], basic["suppressed_groups"]) == ("basic", "rollups", 0)
+    # four factories of 48 readings a day: 1000 + 100 x (0..3) + hour (0..23), a mean of 1161.5
+    assert basic["items"] == [
+        {
+            "bucket": f"2025-11-0{d}T00:00:00Z",
+            "factories": 4,
+            "readings": 192,
+            "mean": 1161.5,
+            "median": None,
+            "p95": None,
+        }
+        for d in (1, 2, 3, 4)
+    ]
+    full = world.get("/benchmarks", sme2, **lathe).json()
+    assert full["source"] == "readings" and full["items"][0]["mean"] == 1161.5
+    assert full["items"][0]["median"] == 1161.5
+    # two press factories: still below the minimum of 3 on the rollup path, counted and never shown
+    press = world.get(
+        "/benchmarks", sme2, model_id="press", item_id="force", stats="basic", **ALL_DAYS
+    ).json()
+    assert (press["source"], press["items"], press["suppressed_groups"]) == ("rollups", [], 4)
+    # days of a +05:30 zone are not whole UTC hours: the readings answer, without quantiles
+    india = world.get("/benchmarks", sme2, stats="basic", tz="Asia/Kolkata", **lathe).json()
+    assert india["source"] == "readings" and india["items"][0]["p95"] is None
+
+
 def test_tables_report_files_rows_and_offsets(world: World) -> None:
     answer = world.get("/tables", world.headers(*ADMIN, org_id="org-operator"))
     assert answer.status_code == 200, answer.text

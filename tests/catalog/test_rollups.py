@@ -22,7 +22,7 @@ from catalog.compaction import Options, compact_lake, compact_table
 from catalog.lake import READINGS_SCHEMA, Lake, snapshot_property
 from catalog.query import QueryEngine, ReadingFilter
 from tests.catalog.conftest import LAKES, LakeSetup, make_setup
-from tests.catalog.test_kpis import DAY, FACTORY, MODELS, hand_set, rows
+from tests.catalog.test_kpis import DAY, FACTORY, MODELS, at, hand_set, rows
 
 ROLES = [kpis.ModelRoles.from_version({**m, "model_id": m["id"]}) for m in MODELS]
 DAYS = [DAY + timedelta(days=n) for n in range(4)]
@@ -116,7 +116,8 @@ def test_rollups_equal_the_raw_readings_after_kills_compaction_and_reruns(setup:
         readings.append(hand_set(DAYS[1]))
         readings.append(hand_set(DAYS[2]))
         _kill_refresher_after(setup, 2.0)
-        rollups.refresh_one(engine, rollups.HOURS)  # one table done, the other still behind: a crash between
+        rollups.refresh_one(engine, rollups.PIECES)  # two tables done, one still behind: a crash between
+        rollups.refresh_one(engine, rollups.HOURS)
         readings = lake.readings()
         readings.append(hand_set(DAYS[3]))
         late = rows("eq-a", "kpi-lathe", "energy", [("23:00", 600.0)], DAYS[1])  # a late reading, 2 days back
@@ -150,7 +151,7 @@ def test_rollups_equal_the_raw_readings_after_kills_compaction_and_reruns(setup:
         _assert_hours_recomputed(engine, lake)
 
         again = rollups.refresh(lake, engine=engine)
-        assert [d.days for d in again] == [0, 0]  # nothing new: nothing recomputed
+        assert [d.days for d in again] == [0, 0, 0]  # nothing new: nothing recomputed
     finally:
         engine.close()
 
@@ -160,6 +161,7 @@ def test_an_expired_watermark_recomputes_everything(setup: LakeSetup) -> None:
     engine = QueryEngine(lake)
     try:
         lake.readings().append(hand_set(DAYS[0]))
+        rollups.refresh_one(engine, rollups.PIECES)
         table = rollups.ensure_day_table(lake, rollups.DAILY.name, rollups.DAILY.schema)
         table.append(rollups.DAILY.schema.empty_table(), snapshot_properties={rollups.WATERMARK_KEY: "12345"})
         done = rollups.refresh_one(engine, rollups.DAILY)
@@ -220,7 +222,7 @@ def test_a_round_recomputes_the_hours_that_arrived_and_leaves_the_live_day_to_wh
         second = {d.table: d for d in rollups.refresh(lake, engine=engine, today=live)}
         assert (second["item_hours"].hours, second["item_hours"].days) == (1, 1)
         assert (second["item_daily"].days, second["item_daily"].rows) == (0, 0)
-        _assert_hours_recomputed(engine, lake)  # merged: the hour's rows plus the new file's statistics
+        _assert_hours_recomputed(engine, lake)  # the hour's pieces recomputed, the hour copied from them
 
         # a late reading of the closed day: the daily rollup no longer answers for it until refreshed
         old = rows("eq-a", "kpi-lathe", "energy", [("23:30", 1000.0)], DAYS[0])
@@ -253,7 +255,7 @@ def test_a_round_recomputes_the_hours_that_arrived_and_leaves_the_live_day_to_wh
         engine.close()
 
 
-def test_new_readings_across_midnight_merge_into_the_hours_of_both_days(setup: LakeSetup) -> None:
+def test_new_readings_across_midnight_recompute_the_hours_of_both_days(setup: LakeSetup) -> None:
     lake = setup.lake()
     engine = QueryEngine(lake)
     try:
@@ -265,12 +267,122 @@ def test_new_readings_across_midnight_merge_into_the_hours_of_both_days(setup: L
         append([("23:10", 1.0), ("23:50", 2.0)], DAYS[0])
         append([("00:05", 3.0)], DAYS[1])
         rollups.refresh(lake, engine=engine, today=DAYS[3].date())
-        # one file from 23:40 to 00:20: a run of two hours over midnight, merged into both days' rows
+        # one file from 23:40 to 00:20: a run of two hours over midnight, recomputed in both days
         late = rows("eq-a", "kpi-lathe", "energy", [("23:40", 4.0)], DAYS[0])
         late += rows("eq-a", "kpi-lathe", "energy", [("00:20", 5.0)], DAYS[1])
         lake.readings().append(pa.Table.from_pylist(late, schema=READINGS_SCHEMA))
         done = {d.table: d for d in rollups.refresh(lake, engine=engine, today=DAYS[3].date())}
         assert (done["item_hours"].hours, done["item_hours"].days) == (2, 2)
         _assert_hours_recomputed(engine, lake)
+    finally:
+        engine.close()
+
+
+def _rows_of(
+    engine: QueryEngine, rollup: rollups.Rollup, columns: str, order: str, where: str = "true", *params: Any
+) -> list[tuple[Any, ...]]:
+    table = engine.lake.catalog.load_table(f"{engine.lake.config.namespace}.{rollup.name}")
+    files = engine.plan(table, ReadingFilter().iceberg(None)).files
+    sql = f"SELECT {columns} FROM read_parquet(?) WHERE {where} ORDER BY {order}"
+    found = engine.query(sql, [files, *params])
+    return [tuple(row.values()) for row in found]
+
+
+def test_a_late_file_recomputes_the_pieces_of_its_hour_and_the_days_from_the_pieces(setup: LakeSetup) -> None:
+    lake = setup.lake()
+    engine = QueryEngine(lake)
+    d0, d1 = DAYS[0], DAYS[1]
+    today = DAYS[3].date()
+
+    def append(item: str, points: list[tuple[str, Any]], day: datetime) -> None:
+        part = rows("eq-a", "kpi-lathe", item, points, day)
+        lake.readings().append(pa.Table.from_pylist(part, schema=READINGS_SCHEMA))
+
+    def daily() -> list[tuple[Any, ...]]:
+        columns = "day, item_id, value_text, prev_text, seconds, increase, readings"
+        return _rows_of(engine, rollups.DAILY, columns, "day, item_id, value_text, prev_text NULLS FIRST")
+
+    try:
+        append("energy", [("01:10", 100), ("01:50", 130), ("14:00", 150), ("14:40", 10), ("23:30", 40)], d0)
+        append("energy", [("02:00", 50)], d1)
+        append("execution", [("06:00", "RUNNING"), ("14:30", "STOPPED"), ("20:00", "RUNNING")], d0)
+        append("execution", [("03:00", "STOPPED")], d1)
+        first = {d.table: d for d in rollups.refresh(lake, engine=engine, today=today)}
+        # the hours the files span: 01:00-24:00 of the first day, 02:00 and 03:00 of the second
+        assert (first["item_pieces"].hours, first["item_hours"].hours) == (25, 25)
+        before = daily()
+        # energy: 100 -> 130 -> 150 -> 10 (a reset: +10) -> 40 = 30 + 20 + 10 + 30; 40 -> 50 the next day
+        assert before == [
+            (d0.date(), "energy", None, None, 0.0, 90.0, 5),
+            (d0.date(), "execution", "RUNNING", None, 30600.0, None, 1),  # 06:00-14:30
+            (d0.date(), "execution", "RUNNING", "STOPPED", 14400.0, None, 1),  # 20:00-24:00
+            (d0.date(), "execution", "STOPPED", "RUNNING", 19800.0, None, 1),  # 14:30-20:00
+            (d1.date(), "energy", None, None, 0.0, 10.0, 1),
+            (d1.date(), "execution", "RUNNING", "STOPPED", 10800.0, None, 0),  # carried in: 00:00-03:00
+            (d1.date(), "execution", "STOPPED", "RUNNING", 75600.0, None, 1),  # 03:00-24:00
+            # carried through; what came before 03:00 of the day before is beyond the look-back
+            (DAYS[2].date(), "execution", "STOPPED", None, 86400.0, None, 0),
+        ]
+
+        # one late file, both readings in 14:00-15:00 of the first day
+        late = rows("eq-a", "kpi-lathe", "energy", [("14:20", 170)], d0)
+        late += rows("eq-a", "kpi-lathe", "execution", [("14:10", "IDLE")], d0)
+        lake.readings().append(pa.Table.from_pylist(late, schema=READINGS_SCHEMA))
+        done = {d.table: d for d in rollups.refresh(lake, engine=engine, today=today)}
+        # the pieces of that hour alone: energy's numbers, execution's end, two entries (IDLE, STOPPED)
+        assert (done["item_pieces"].hours, done["item_pieces"].rows) == (1, 4)
+        assert (done["item_hours"].hours, done["item_hours"].rows) == (1, 1)
+        assert (done["item_daily"].days, done["item_daily"].rows) == (2, 8)  # the day and the day after
+        hour = d0 + timedelta(hours=14)
+        pieces = _rows_of(
+            engine,
+            rollups.PIECES,
+            "item_id, readings, sum, min, max, inc, first_num, last_num, value_text, prev_text, seconds, "
+            "first_ts, last_ts",
+            "item_id, value_text, seconds NULLS FIRST",
+            "hour = ?",
+            hour,
+        )
+        assert pieces == [
+            # 150 -> 170 -> 10: +20, then a reset (+10)
+            ("energy", 3, 330.0, 10.0, 170.0, 30.0, 150.0, 10.0, None, None, None, None, None),
+            ("execution", 1, None, None, None, None, None, None, "IDLE", None, 1200.0, None, None),
+            (
+                "execution",
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                "STOPPED",
+                "IDLE",
+                None,
+                at("14:10", d0),
+                at("14:30", d0),
+            ),
+            ("execution", 1, None, None, None, None, None, None, "STOPPED", "IDLE", 0.0, None, None),
+        ]
+        hours = _rows_of(engine, rollups.HOURS, "hour, readings, sum, min, max", "hour")
+        assert hours == [
+            (d0 + timedelta(hours=1), 2, 230.0, 100.0, 130.0),
+            (hour, 3, 330.0, 10.0, 170.0),
+            (d0 + timedelta(hours=23), 1, 40.0, 40.0, 40.0),
+            (d1 + timedelta(hours=2), 1, 50.0, 50.0, 50.0),
+        ]
+        assert (
+            daily()
+            == [
+                (d0.date(), "energy", None, None, 0.0, 110.0, 6),  # + 20 to 170, a reset to 10 counts 10
+                (d0.date(), "execution", "IDLE", "RUNNING", 1200.0, None, 1),  # 14:10-14:30
+                (d0.date(), "execution", "RUNNING", None, 29400.0, None, 1),  # 06:00-14:10
+                (d0.date(), "execution", "RUNNING", "STOPPED", 14400.0, None, 1),
+                (d0.date(), "execution", "STOPPED", "IDLE", 19800.0, None, 1),  # entered from IDLE now
+                *before[4:],  # the day after: the same
+            ]
+        )
+        _assert_hours_recomputed(engine, lake)
+        assert _from_rollup(engine) == {k: v for k, v in _from_raw(engine).items() if k[0] <= DAYS[2]}
     finally:
         engine.close()

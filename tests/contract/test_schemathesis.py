@@ -34,8 +34,10 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
 from platform_api.app import create_app
+from services.kit.app_state import state_of
 from services.kit.contract import Operation, operations
 from services.kit.settings import PlatformSettings, RateLimitSettings
+from services.kit.tokens import DEV_ISSUER
 
 # Examples per operation and phase; SMARTMFG_CONTRACT_EXAMPLES raises it, SMARTMFG_CONTRACT_DEEP=1 runs
 # every phase in full for every caller (a longer hunt: about ten times the suite's time).
@@ -53,9 +55,8 @@ class Caller:
     def headers(self, app: FastAPI) -> dict[str, str]:
         if not self.roles:
             return {}
-        token = app.state.dev_issuer.issue(
-            subject=f"contract-{self.name}", roles=list(self.roles), **dict(self.claims)
-        )
+        issuer = state_of(app).get(DEV_ISSUER)
+        token = issuer.issue(subject=f"contract-{self.name}", roles=list(self.roles), **dict(self.claims))
         return {"Authorization": f"Bearer {token}"}
 
     def fuzzes(self, operation: Operation) -> bool:

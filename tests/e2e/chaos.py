@@ -121,7 +121,7 @@ class Gateway(threading.Thread):
         }
 
     def run(self) -> None:
-        token, number = gateway_token(self.client), 0
+        token, number, renewed = gateway_token(self.client), 0, False
         with httpx.Client(base_url=self.base, timeout=60) as http:
             while not self.stop.is_set():
                 batch_id = f"chaos-{number}"
@@ -137,13 +137,16 @@ class Gateway(threading.Thread):
                     time.sleep(1)
                     continue
                 self.answers[answer.status_code] += 1
+                if answer.status_code != 401:
+                    renewed = False
                 if answer.status_code in (200, 202):
                     self.accepted.append(batch_id)
                     number += 1
                 elif answer.status_code in RETRYABLE and answer.headers.get("Retry-After"):
                     time.sleep(min(float(answer.headers["Retry-After"]), 2.0))
-                elif answer.status_code == 401:  # the token expired during the run: a gateway gets another
+                elif answer.status_code == 401 and not renewed:  # the token expired: a gateway gets another
                     token = gateway_token(self.client)
+                    renewed = True
                 else:
                     self.unexpected.append(f"{batch_id}: {answer.status_code} {answer.text[:300]}")
                     number += 1

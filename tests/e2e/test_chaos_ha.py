@@ -73,7 +73,7 @@ def test_uploads_survive_a_broker_a_storage_node_and_the_writers(
 
         for gateway in gateways:
             assert gateway.unexpected == [], f"{gateway.client}: answers other than 202/429/503"
-            assert set(gateway.answers) <= {202, *RETRYABLE}, gateway.answers
+            assert set(gateway.answers) <= {202, 401, *RETRYABLE}, gateway.answers
             assert len(gateway.accepted) >= 10, f"{gateway.client} got few batches in: {gateway.answers}"
         assert "writer-1: exited with -9" in log.read_text()
 

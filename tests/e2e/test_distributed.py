@@ -18,8 +18,9 @@ from sqlalchemy.engine import make_url
 from tests.conftest import PG_URL
 from tests.e2e.test_make_run import _free_port, _stop
 from tests.factories import company_body, deployment_body
+from tests.workers import PLATFORM_PROCESSES
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(PLATFORM_PROCESSES)]
 
 KEYCLOAK = os.environ.get("SMARTMFG_TEST_KEYCLOAK_URL", "http://127.0.0.1:58080")
 ISSUER = f"{KEYCLOAK}/realms/smartmfg"

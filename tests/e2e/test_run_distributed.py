@@ -22,8 +22,10 @@ from platform_api.registry import SERVICE_MODULES
 from tests.e2e.distributed import Platform, eventually, gateway_token, pids_of, run_distributed
 from tests.e2e.test_distributed import _keycloak_token, database
 from tests.factories import company_body, deployment_body
+from tests.workers import PLATFORM_PROCESSES
 
-pytestmark = [pytest.mark.e2e, pytest.mark.servers, pytest.mark.serial]
+# Not serial: it kills only processes of its own, and names its database, topics and bucket with a suffix.
+pytestmark = [pytest.mark.e2e, pytest.mark.servers, pytest.mark.xdist_group(PLATFORM_PROCESSES)]
 
 FACTORY = "factory-sme-1-a"  # the factory the Keycloak realm's gateway client edge-gw-demo-1 uploads for
 

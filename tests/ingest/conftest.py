@@ -18,7 +18,9 @@ from fastapi.testclient import TestClient
 
 from catalog.lake import Lake, LakeConfig
 from platform_api.app import create_app
+from services.kit.app_state import state_of
 from services.kit.settings import PlatformSettings
+from services.kit.tokens import DEV_ISSUER
 from tests.factories import model_body, register_factory
 
 GATEWAY = {"roles": ("gateway",), "org_id": "org-sme-1", "factory_id": "factory-sme-1-a"}
@@ -87,7 +89,7 @@ def writer(lake_settings: PlatformSettings, tmp_path: Path) -> Iterator[WriterPr
 
 @pytest.fixture
 def gateway(lake_client: TestClient) -> dict[str, str]:
-    issuer = lake_client.app.state.dev_issuer  # type: ignore[attr-defined]
+    issuer = state_of(lake_client.app).get(DEV_ISSUER)
     token = issuer.issue(
         subject="service-account-edge-gw-demo-1",
         roles=list(GATEWAY["roles"]),
@@ -100,7 +102,7 @@ def gateway(lake_client: TestClient) -> dict[str, str]:
 
 @pytest.fixture
 def published_model(lake_client: TestClient) -> str:
-    issuer = lake_client.app.state.dev_issuer  # type: ignore[attr-defined]
+    issuer = state_of(lake_client.app).get(DEV_ISSUER)
     admin = {"Authorization": "Bearer " + issuer.issue(subject="a", roles=["admin"], org_id="org-operator")}
     assert lake_client.post("/api/v1/standards", json=model_body(), headers=admin).status_code == 201
     assert (

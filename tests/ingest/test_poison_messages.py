@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 
 from catalog.lake import Lake, LakeConfig
 from ingest.bus import Outgoing
-from ingest.runtime import IngestRuntime
+from ingest.lifecycle import WRITER
+from ingest.runtime import RUNTIME, IngestRuntime
 from platform_api.app import create_app
+from services.kit.app_state import state_of
 from services.kit.settings import PlatformSettings
 from tests.ingest.conftest import Upload, WriterProcess, lake_rows, readings, wait_for_rows
 
@@ -49,7 +51,7 @@ def test_a_poison_message_becomes_one_dead_letter_and_the_stream_goes_on(
     lake_settings: PlatformSettings,
     tmp_path: Path,
 ) -> None:
-    runtime: IngestRuntime = lake_client.app.state.ingest  # type: ignore[attr-defined]
+    runtime: IngestRuntime = state_of(lake_client.app).get(RUNTIME)
     assert upload("before", readings(100)).status_code == 202
     headers = {
         "batch_key": "factory-sme-1-a/garbled/0",
@@ -101,7 +103,7 @@ def test_the_embedded_writer_is_part_of_readiness(database_url: str, tmp_path: P
     with TestClient(create_app(settings, run_migrations=True)) as client:
         assert client.get("/readyz").status_code == 200
         assert "smartmfg_writer_committed_rows_total" in client.get("/metrics").text
-        embedded = client.app.state.lake_writer  # type: ignore[attr-defined]
+        embedded = state_of(client.app).get(WRITER)
         embedded.close()  # the writer thread is gone: the process must say it is not ready
         answer = client.get("/readyz")
         assert answer.status_code == 503

@@ -14,6 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest import messages
+from ingest.runtime import RUNTIME
+from services.kit.app_state import state_of
 from tests.conftest import Auth
 from tests.factories import model_body, register_factory
 
@@ -64,7 +66,7 @@ def as_json(*rows: dict[str, Any]) -> bytes:
 def lake(client: TestClient, expected: int) -> pa.Table:
     deadline = time.monotonic() + 20
     while True:
-        table = client.app.state.ingest.lake.readings().scan().to_arrow()  # type: ignore[attr-defined]
+        table = state_of(client.app).get(RUNTIME).lake.readings().scan().to_arrow()
         if table.num_rows >= expected or time.monotonic() > deadline:
             return table
         time.sleep(0.2)
@@ -230,7 +232,7 @@ def test_hostile_payloads_get_4xx_and_keep_earlier_data(
 
 
 def test_size_limits_say_the_limit(client: TestClient, gateway: dict[str, str]) -> None:
-    limit = client.app.state.settings.upload.max_bytes  # type: ignore[attr-defined]
+    limit = state_of(client.app).settings.upload.max_bytes
     too_big = post(client, gateway, b" " * (limit + 1))
     assert too_big.status_code == 413 and str(limit) in too_big.json()["detail"]
     bomb = gzip.compress(b" " * (limit * 4 + 1))
@@ -379,7 +381,7 @@ def test_a_deprecated_version_still_takes_data_and_is_flagged(
     assert post(client, gateway, as_json(reading())).json()["deprecated_versions"] == []
     deprecated = client.post("/api/v1/standards/cnc-lathe/versions/1.0.0/deprecate", headers=admin)
     assert deprecated.status_code == 200, deprecated.text
-    client.app.state.caches.reference.clear()  # type: ignore[attr-defined]  # not waiting out the cache
+    state_of(client.app).caches.reference.clear()  # not waiting out the cache
     answer = post(client, gateway, as_json(reading()), batch="b-2")
     assert answer.status_code == 202
     assert answer.json()["deprecated_versions"] == ["cnc-lathe@1.0.0"]

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from starlette.requests import Request
 
 from catalog import model_roles
+from services.kit.app_state import state_of
 from services.kit.clients import ServiceClient
 from services.kit.settings import PlatformSettings
 from services.standards.published import version_key
@@ -44,7 +45,7 @@ def test_unknown_model_versions_stay_within_the_reference_budget(
     client: TestClient,
     gateway: dict[str, str],  # noqa: F811
 ) -> None:
-    reference = client.app.state.caches.reference  # type: ignore[attr-defined]
+    reference = state_of(client.app).caches.reference
     assert post(client, gateway, as_json(reading()), batch="known-1").status_code == 202
     assert reference.get(version_key("cnc-lathe", "1.0.0")) is not None
     for n in range(60):

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from platform_api.api_docs import texts
+from platform_api.api_docs import OPENAPI_KO, _described, texts
+from services.kit.app_state import state_of
 from services.kit.messages import DOCUMENT_CONTEXT, read_catalogue
 
 HANGUL = re.compile(r"[가-힣]")
@@ -30,7 +31,7 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def test_every_summary_and_tag_has_a_korean_entry(english: dict[str, Any]) -> None:
+def test_every_text_has_a_korean_entry(english: dict[str, Any]) -> None:
     korean = {str(m.id): str(m.string) for m in read_catalogue() if m.context == DOCUMENT_CONTEXT}
     missing = [text for text, required in texts(english).items() if required and not korean.get(text)]
     assert missing == [], "run `smartmfg api-docs` and translate them"
@@ -62,6 +63,15 @@ def test_the_korean_document(client: TestClient, english: dict[str, Any]) -> Non
         for parameter in operation.get("parameters", []):
             text = parameter.get("description")
             assert text is None or HANGUL.search(text), f"{where} {parameter['name']}: {text}"
+    benchmark = korean["components"]["schemas"]["BenchmarkPoint"]["properties"]
+    assert benchmark["median"]["description"] == "측정값 기준; `stats=basic`이면 null"
+    untranslated = [
+        f"{name}: {holder['description']}"
+        for name, schema in korean["components"]["schemas"].items()
+        for holder in _described(schema)
+        if not HANGUL.search(holder["description"])
+    ]
+    assert untranslated == []
     # Only texts change: the same operations, parameters and schemas.
     assert [w for w, _ in _operations(korean)] == [w for w, _ in _operations(english)]
     assert korean["components"]["schemas"].keys() == english["components"]["schemas"].keys()
@@ -77,10 +87,11 @@ def test_the_english_document_is_unchanged(client: TestClient, english: dict[str
 
 def test_each_language_is_built_once(client: TestClient) -> None:
     client.get("/openapi.json?lang=ko")
-    built = client.app.state.openapi_ko  # type: ignore[attr-defined]
+    built = state_of(client.app).find(OPENAPI_KO)
+    assert built is not None
     client.get("/openapi.json?lang=ko")
     client.get("/openapi.json", headers={"Accept-Language": "ko"})
-    assert client.app.state.openapi_ko is built  # type: ignore[attr-defined]
+    assert state_of(client.app).find(OPENAPI_KO) is built
 
 
 def test_swagger_ui_loads_the_document_of_its_language(client: TestClient) -> None:

@@ -20,6 +20,8 @@ from platform_api import demo_models
 from platform_api.app import create_app
 from platform_api.demo_data import build_world
 from platform_api.demo_telemetry import START, equipment_readings
+from services.kit.app_state import state_of
+from services.kit.tokens import DEV_ISSUER
 from tests.catalog.conftest import LAKES, make_setup
 from tests.factories import register_factory
 
@@ -50,7 +52,7 @@ def test_sme1_applies_both_demo_cases_to_its_machine(
         make_setup(request, kind, tmp_path, ai={"follow_seconds": 0}, documents=documents) as setup,
         TestClient(create_app(setup.settings)) as client,
     ):
-        issuer = client.app.state.dev_issuer  # type: ignore[attr-defined]
+        issuer = state_of(client.app).get(DEV_ISSUER)
 
         def headers(role: str, org_id: str) -> dict[str, str]:
             return {

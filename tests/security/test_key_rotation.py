@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from services.kit.app_state import state_of
 from services.kit.errors import ServiceUnavailable, Unauthorized
 from services.kit.messages import Verbatim
+from services.kit.principal import TOKEN_VERIFIER
 from services.kit.tokens import DevIssuer, JwksVerifier
 from tests.security.conftest import Tokens, master_admin, published_key
 
@@ -19,7 +21,7 @@ ME = "/api/v1/identity/me"
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_keycloak_key_rotation(kc_client: TestClient, tokens: Tokens) -> None:
-    verifier: JwksVerifier = kc_client.app.state.token_verifier  # type: ignore[attr-defined]
+    verifier: JwksVerifier = state_of(kc_client.app).get(TOKEN_VERIFIER)
     verifier.refresh_min_interval_s = 0.0  # the throttle is tested below; here the test would wait it out
     assert kc_client.get(ME, headers=tokens.headers("sme1")).status_code == 200  # the realm's keys are cached
 

@@ -9,7 +9,10 @@ from fastapi.testclient import TestClient
 
 from platform_api.app import create_app
 from platform_api.ratelimit import TokenBuckets
+from services.kit.app_state import state_of
+from services.kit.principal import TOKEN_VERIFIER
 from services.kit.settings import PlatformSettings
+from services.kit.tokens import DEV_ISSUER
 from tests.conftest import Auth
 from tests.factories import company_body
 
@@ -50,7 +53,7 @@ def test_anonymous_reads_are_limited_per_address(limited: TestClient, auth: Auth
     assert int(refused.headers["Retry-After"]) >= 1
     assert refused.json()["error"] == "RateLimited" and "초 후에" in refused.json()["detail"]
     # Signed-in reads are accountable and not counted against the anonymous budget.
-    token = limited.app.state.dev_issuer.issue(subject="u", roles=["sme"], org_id="org-sme-1")  # type: ignore[attr-defined]
+    token = state_of(limited.app).get(DEV_ISSUER).issue(subject="u", roles=["sme"], org_id="org-sme-1")
     signed_in = limited.get("/api/v1/reference/regions", headers={"Authorization": f"Bearer {token}"})
     assert signed_in.status_code == 200
 
@@ -73,7 +76,7 @@ def test_portal_pages_are_limited_per_address(limited: TestClient) -> None:
 
 
 def test_uploads_are_limited_per_client(limited: TestClient) -> None:
-    issuer = limited.app.state.dev_issuer  # type: ignore[attr-defined]
+    issuer = state_of(limited.app).get(DEV_ISSUER)
 
     def gateway(client_id: str, factory: str = "factory-sme-1-a") -> dict[str, str]:
         token = issuer.issue(
@@ -112,7 +115,7 @@ def test_password_guessing_at_the_development_token_endpoint_is_limited(limited:
 def test_calls_between_services_are_not_counted(limited: TestClient) -> None:
     """The track record of a company asks the deployments service in-process, without a token: those calls
     must not share one bucket (they would all come from 127.0.0.1), or every client soon gets a 500."""
-    issuer = limited.app.state.dev_issuer  # type: ignore[attr-defined]
+    issuer = state_of(limited.app).get(DEV_ISSUER)
     vendor = {"Authorization": "Bearer " + issuer.issue(subject="v", roles=["vendor"], org_id="org-vendor-3")}
     assert limited.post("/api/v1/companies", json=company_body(), headers=vendor).status_code == 201
     answers = []
@@ -142,7 +145,7 @@ def test_service_processes_behind_the_gateway_do_not_limit(settings: PlatformSet
 def test_an_upload_token_is_verified_once(limited: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """The limiter's verification is handed to the route; only a different token is verified again."""
     app = limited.app
-    verifier = app.state.token_verifier  # type: ignore[attr-defined]
+    verifier = state_of(app).get(TOKEN_VERIFIER)
     verified: list[str] = []
     real = verifier.verify
 
@@ -151,9 +154,9 @@ def test_an_upload_token_is_verified_once(limited: TestClient, monkeypatch: pyte
         return real(token)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(verifier, "verify", counting)
-    token = app.state.dev_issuer.issue(  # type: ignore[attr-defined]
-        subject="sa-edge-1", roles=["gateway"], org_id="org-sme-1", factory_id="factory-sme-1-a"
-    )
+    issuer = state_of(app).get(DEV_ISSUER)
+    claims = {"org_id": "org-sme-1", "factory_id": "factory-sme-1-a"}
+    token = issuer.issue(subject="sa-edge-1", roles=["gateway"], **claims)
     # verified, then refused: the factory is not registered
     assert _upload(limited, {"Authorization": f"Bearer {token}"}) == 422
     assert verified == [token]

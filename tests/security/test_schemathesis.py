@@ -22,8 +22,10 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 from sqlalchemy import select
 
-from services.identity.directory import KeycloakDirectory
+from services.identity.directory import KEYCLOAK_DIRECTORY, KeycloakDirectory
 from services.identity.models import GatewayClient, User
+from services.kit.app_state import state_of
+from services.kit.db import DATABASE
 from tests.security.conftest import SecurityReport, Tokens
 from tests.security.world import Tenant
 
@@ -40,8 +42,8 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 
 def _forget_in_keycloak(app: FastAPI) -> None:
     """Users and clients the fuzzer created live in the shared realm: delete them again."""
-    directory: KeycloakDirectory = app.state.identity_directory
-    with app.state.db.session() as session:
+    directory: KeycloakDirectory = state_of(app).get(KEYCLOAK_DIRECTORY)
+    with state_of(app).get(DATABASE).session() as session:
         users = session.scalars(select(User.id)).all()
         clients = session.scalars(select(GatewayClient.client_id)).all()
     for user_id in users:

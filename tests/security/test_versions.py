@@ -27,7 +27,9 @@ from services.companies.models import Company
 from services.deployments.models import Base as DeploymentsBase
 from services.deployments.models import DeploymentRecord
 from services.identity.models import Base as IdentityBase
+from services.kit.app_state import state_of
 from services.kit.contract import operations
+from services.kit.db import DATABASE
 from services.kit.settings import PlatformSettings
 from services.kit.versioning import Part, Versioned
 from services.standards.models import Base as StandardsBase
@@ -45,8 +47,20 @@ NOT_VERSIONED = "writes a table of no aggregate: nothing renders it by a version
 FORM = "the portal's form for "
 NOT_WALKED = {
     "POST /logout": "ends a portal session: no record",
-    "POST /me/cases/new": FORM + "POST /api/v1/usecases: " + ROOT_CREATED,
-    "POST /me/cases/{case_id}/publish": "the portal's button for the API's .../{case_id}/publish (walked)",
+    "POST /me/vendor/records/new": FORM + "POST /api/v1/deployments: " + ROOT_CREATED,
+    "POST /me/vendor/records/{record_id}/edit": FORM + "PATCH /api/v1/deployments/{record_id} (walked)",
+    "POST /me/vendor/records/{record_id}/submit": FORM + "the record's submit (walked)",
+    "POST /me/vendor/records/{record_id}/documents": FORM + "the record's document upload (walked)",
+    "POST /me/vendor/records/{record_id}/stages": FORM + "PATCH /api/v1/deployments/{record_id} (walked)",
+    "POST /me/vendor/records/{record_id}/answer": FORM + "the record's confirm or dispute (both walked)",
+    "POST /me/vendor/cases/new": FORM + "POST /api/v1/usecases: " + ROOT_CREATED,
+    "POST /me/vendor/cases/{case_id}/edit": FORM + "PATCH /api/v1/usecases/{case_id} (walked)",
+    "POST /me/vendor/cases/{case_id}/publish": FORM + "POST /api/v1/usecases/{case_id}/publish (walked)",
+    "POST /me/vendor/cases/{case_id}/unpublish": FORM + "POST /api/v1/usecases/{case_id}/unpublish (walked)",
+    "POST /me/vendor/cases/{case_id}/delete": FORM + "DELETE /api/v1/usecases/{case_id}: " + ROOT_REMOVED,
+    "POST /me/vendor/standards/import": FORM + "POST /api/v1/standards/imports/{source}: " + ROOT_CREATED,
+    "POST /me/vendor/standards/{model_id}/{version}/propose": FORM + "the versions' propose (walked)",
+    "POST /me/vendor/designation": FORM + "POST /api/v1/companies/{company_id}/designations (walked)",
     "POST /api/v1/deployments": ROOT_CREATED,
     "DELETE /api/v1/deployments/{record_id}": ROOT_REMOVED,
     "POST /api/v1/deployments/{record_id}/kpis/{kind}/rerun": "re-runs a stored measurement and compares it: "
@@ -145,7 +159,7 @@ class Walk:
 
     def stamp(self, root: Root) -> tuple[Any, Any]:
         cls, key = root
-        with self.client.app.state.db.session() as session:  # type: ignore[attr-defined]
+        with state_of(self.client.app).get(DATABASE).session() as session:
             row = session.get_one(cls, key)
             return row.updated_at, getattr(row, "version", None)
 

@@ -13,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.identity.models import GatewayClient
+from services.kit.app_state import state_of
+from services.kit.db import DATABASE
 from tests.factories import company_body, deployment_body, model_body, usecase_body
 
 if TYPE_CHECKING:  # conftest imports this module's fixture
@@ -164,7 +166,7 @@ def tenants(kc_client: TestClient, tokens: Tokens, realm_key: RealmKey) -> list[
         c.post(f"{ID}/consents", json={"grantee_org_id": "org-vendor-1", "scope": "telemetry"}, headers=sme1)
     )
     # A registered gateway client of sme1 (the registry row is enough: intruders never reach Keycloak).
-    with c.app.state.db.session() as session, session.begin():  # type: ignore[attr-defined]
+    with state_of(c.app).get(DATABASE).session() as session, session.begin():
         session.add(
             GatewayClient(client_id="gw-sec-victim", org_id="org-sme-1", factory_id="factory-sme-1-a")
         )

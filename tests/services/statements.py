@@ -14,13 +14,16 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
+from services.kit.app_state import state_of
+from services.kit.db import DATABASE
+
 SMALL, LARGE = 5, 50
 
 
 @contextmanager
 def recorded(client: TestClient) -> Iterator[list[str]]:
     """The SQL statements run while the block runs."""
-    engine = client.app.state.db.engine  # type: ignore[attr-defined]
+    engine = state_of(client.app).get(DATABASE).engine
     seen: list[str] = []
 
     def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:

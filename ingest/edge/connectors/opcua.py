@@ -5,8 +5,11 @@ Items are mapped in the gateway file by node id or by browse path below ``root``
 the model: an item's ``opcua_node_id`` mapping names its node, its ``opcua_browse_name`` is looked up
 below ``root``. Node ids written ``nsu=<namespace URI>;...`` are resolved against the server's namespace
 array at every session start: a NodeSet's namespace has whatever index the server gave it. A browse path
-is matched by browse names (the model keeps names, not namespaces) and must name exactly one variable: the
-shallowest below ``root`` whose path ends with it; two at that depth refuse the item rather than guess.
+is matched by qualified browse names: each name with the namespace URI the model keeps for it
+(``opcua_browse_namespaces``), resolved the same way, so ``Spindle`` of one companion never binds to
+``Spindle`` of another (a path without namespaces matches names alone). It must name exactly one variable:
+the shallowest below ``root`` whose path ends with it; two at that depth refuse the item rather than guess.
+An enumeration arrives as its integer; the item's ``values`` (from ``opcua_enum_values``) name it.
 Several items may read one node (``opcua_index_range`` an array element, ``opcua_field`` a structure
 field): the node is monitored once and each item takes its part of every value. Readings carry the
 server's source timestamp; after a reconnect the server sends every item's current value again, and the
@@ -38,7 +41,7 @@ from ingest.edge.gateway import EXIT_ERROR, EXIT_OK, say
 from ingest.edge.gwconfig import OpcUa
 from ingest.edge.metrics import Metrics
 from ingest.edge.pipeline import Binding, Channel, Sample
-from ingest.edge.standards import ModelUnavailable, fetch_version, latest_version, model_of
+from ingest.edge.standards import ModelUnavailable, enum_names, fetch_version, latest_version, model_of
 
 log = logging.getLogger("smartmfg_edge.opcua")
 WATCH_S = 1.0
@@ -103,7 +106,7 @@ async def node_of(client: Client, text: str) -> Node:
     return client.get_node(node_id)
 
 
-async def _children(node: Node) -> list[tuple[Node, str, ua.NodeClass]]:
+async def _children(node: Node) -> list[tuple[Node, ua.QualifiedName, ua.NodeClass]]:
     """Hierarchical children with their browse names and classes, in one Browse."""
     refs = await node.get_references(
         refs=ua.ObjectIds.HierarchicalReferences, direction=ua.BrowseDirection.Forward
@@ -111,7 +114,7 @@ async def _children(node: Node) -> list[tuple[Node, str, ua.NodeClass]]:
     return [
         (
             Node(node.session, ua.NodeId(r.NodeId.Identifier, r.NodeId.NamespaceIndex, r.NodeId.NodeIdType)),
-            r.BrowseName.Name,
+            r.BrowseName,
             r.NodeClass,
         )
         for r in refs
@@ -124,32 +127,44 @@ async def machine_of(client: Client, root: str) -> Node:
         return await node_of(client, root)
     node = client.nodes.objects
     for name in root.strip("/").split("/"):
-        found = [child for child, child_name, _ in await _children(node) if child_name == name]
+        found = [child for child, child_name, _ in await _children(node) if child_name.Name == name]
         if len(found) != 1:
             raise LookupError(f"{len(found)} nodes named {name} on the way to {root}")
         node = found[0]
     return node
 
 
-async def variables(node: Node, depth: int) -> list[tuple[Node, str]]:
-    """Variables under ``node`` (browse path joined with '/'), depth first, in the server's order."""
-    found: list[tuple[Node, str]] = []
+# A variable below the machine: its node, browse path (names joined with '/'), and the namespace index
+# of each name.
+Found = tuple[Node, str, tuple[int, ...]]
 
-    async def walk(current: Node, path: str, left: int) -> None:
+
+async def variables(node: Node, depth: int) -> list[Found]:
+    """Variables under ``node``, depth first, in the server's order."""
+    found: list[Found] = []
+
+    async def walk(current: Node, path: str, spaces: tuple[int, ...], left: int) -> None:
         for child, name, node_class in await _children(current):
-            child_path = f"{path}/{name}" if path else name
+            child_path = f"{path}/{name.Name}" if path else name.Name
+            child_spaces = (*spaces, name.NamespaceIndex)
             if node_class == ua.NodeClass.Variable:
-                found.append((child, child_path))
+                found.append((child, child_path, child_spaces))
             if left > 1:
-                await walk(child, child_path, left - 1)
+                await walk(child, child_path, child_spaces, left - 1)
 
-    await walk(node, "", depth)
+    await walk(node, "", (), depth)
     return found
 
 
-def find_path(found: list[tuple[Node, str]], path: str) -> Node:
-    """The one variable whose browse path ends with ``path``, the shallowest; LookupError otherwise."""
-    matches = [(p.count("/"), node) for node, p in found if p == path or p.endswith("/" + path)]
+def find_path(found: list[Found], path: str, namespaces: tuple[int, ...] | None = None) -> Node:
+    """The one variable whose browse path ends with ``path`` (and whose names are of ``namespaces``, the
+    server's index of each, when given), the shallowest; LookupError otherwise."""
+    size = path.count("/") + 1
+    matches = [
+        (p.count("/"), node)
+        for node, p, spaces in found
+        if (p == path or p.endswith("/" + path)) and (namespaces is None or spaces[-size:] == namespaces)
+    ]
     if not matches:
         raise LookupError("no such variable")
     depth = min(d for d, _ in matches)
@@ -159,6 +174,14 @@ def find_path(found: list[tuple[Node, str]], path: str) -> Node:
             f"{len(nearest)} variables match: {', '.join(n.nodeid.to_string() for n in nearest)}"
         )
     return nearest[0]
+
+
+def _indices(server: list[str], uris: tuple[str, ...]) -> tuple[int, ...]:
+    """The index the server gives each namespace URI; LookupError naming one it does not have."""
+    missing = next((uri for uri in uris if uri not in server), None)
+    if missing is not None:
+        raise LookupError(f"the server has no namespace {missing}")
+    return tuple(server.index(uri) for uri in uris)
 
 
 @dataclass(frozen=True)
@@ -176,6 +199,7 @@ class Source:
 
     node: str | None
     browse_path: str | None
+    namespaces: tuple[str, ...] | None  # the URI of each browse name of ``browse_path``
     reader: Reader
     deadband: float
     sampling_interval_ms: float
@@ -209,12 +233,17 @@ class OpcUaConnector:
                 m = item.mappings
                 if "opcua_node_id" not in m and "opcua_browse_name" not in m:
                     continue
-                reader = Reader(
-                    self.channel.bind(item.item_id), m.get("opcua_index_range"), m.get("opcua_field")
-                )
+                binding = self.channel.bind(item.item_id, None, enum_names(m, item.allowed))
+                reader = Reader(binding, m.get("opcua_index_range"), m.get("opcua_field"))
                 path = None if "opcua_node_id" in m else str(m["opcua_browse_name"])
+                spaces = m.get("opcua_browse_namespaces")
                 chosen[item.item_id] = Source(
-                    m.get("opcua_node_id"), path, reader, c.deadband, c.sampling_interval_ms
+                    m.get("opcua_node_id"),
+                    path,
+                    tuple(str(spaces).split()) if path and spaces else None,
+                    reader,
+                    c.deadband,
+                    c.sampling_interval_ms,
                 )
         for point in c.points:
             reader = Reader(
@@ -223,6 +252,7 @@ class OpcUaConnector:
             chosen[point.item] = Source(
                 point.node,
                 point.browse_path,
+                tuple(point.browse_namespaces) if point.browse_namespaces else None,
                 reader,
                 point.deadband if point.deadband is not None else c.deadband,
                 point.sampling_interval_ms
@@ -285,7 +315,7 @@ class OpcUaConnector:
             mode=getattr(ua.MessageSecurityMode, c.security_mode),
         )
 
-    async def _below_root(self, client: Client) -> list[tuple[Node, str]]:
+    async def _below_root(self, client: Client) -> list[Found]:
         c = self.config
         depth = max([BROWSE_DEPTH] + [s.browse_path.count("/") + 1 for s in self.sources if s.browse_path])
         try:
@@ -297,7 +327,8 @@ class OpcUaConnector:
     async def _resolve(self, client: Client) -> list[tuple[Node, list[Reader], float, float]]:
         """Nodes to monitor, each once, with the items reading it, its deadband and sampling interval (the
         first item's)."""
-        found: list[tuple[Node, str]] | None = None
+        found: list[Found] | None = None
+        server_spaces: list[str] | None = None
         nodes: dict[str, tuple[Node, list[Reader], float, float]] = {}
         for source in self.sources:
             try:
@@ -305,7 +336,11 @@ class OpcUaConnector:
                     node = await node_of(client, source.node)
                 else:
                     found = found if found is not None else await self._below_root(client)
-                    node = find_path(found, str(source.browse_path))
+                    indices = None
+                    if source.namespaces is not None:
+                        server_spaces = server_spaces or list(await client.get_namespace_array())
+                        indices = _indices(server_spaces, source.namespaces)
+                    node = find_path(found, str(source.browse_path), indices)
             except (LookupError, ua.UaStringParsingError) as exc:
                 log.warning(
                     "%s: item %s not mapped: %s below %s: %s",
@@ -400,7 +435,7 @@ def _toml_string(text: str) -> str:
 async def _browse(url: str, root: str, depth: int) -> list[tuple[str, str, str]]:
     async with Client(url, timeout=10) as client:
         out = []
-        for node, path in await variables(await machine_of(client, root), depth):
+        for node, path, _ in await variables(await machine_of(client, root), depth):
             try:
                 kind = (await node.read_data_type_as_variant_type()).name
             except ua.UaError:

@@ -3,8 +3,9 @@
 target), verify / send back / publish with a comment, and the after-care tickets of its regions.
 
 The queue is what the deployments workspace API gives an agency token: records of the regions in its
-``regions`` claim. A record waits for verification from the moment it is confirmed (its last change);
-the portal's review target is ``REVIEW_WITHIN_DAYS`` from then, flagged when passed.
+``regions`` claim. A record waits for verification from the moment it is confirmed (its last change); it
+is due ``review_within_days`` later, the deployments service's setting its workspace answer carries (the
+portal holds no deadline of its own), and flagged when past due.
 """
 
 from __future__ import annotations
@@ -17,34 +18,33 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from platform_api.portal.api import PortalApi, SignedOut
+from platform_api.portal.api import PortalApi
 from platform_api.portal.messages import chosen_lang
 from platform_api.portal.pages import company_names, record_figures
 from platform_api.portal.render import render
 from platform_api.portal.workspaces import forms
-from platform_api.portal.workspaces.guard import to_login, workspace_of
+from platform_api.portal.workspaces.guard import AgencyDesk
 from services.kit.errors import NotFound
-from services.kit.principal import Role
 
 router = APIRouter(include_in_schema=False)
 
 HOME = "/me/agency"
-REVIEW_WITHIN_DAYS = 14
 Record = dict[str, Any]
 
 
-def queue_rows(records: list[Record], now: datetime) -> list[dict[str, Any]]:
-    """The confirmed records as the queue lists them, the oldest first: age, review deadline, overdue."""
+def queue_rows(records: list[Record], now: datetime, review_days: int | None) -> list[dict[str, Any]]:
+    """The confirmed records as the queue lists them, the oldest first: age, review deadline, overdue (no
+    deadline when the service did not say it)."""
     rows = []
     for record in records:
         waiting = datetime.fromisoformat(record["updated_at"])
-        deadline = waiting + timedelta(days=REVIEW_WITHIN_DAYS)
+        deadline = waiting + timedelta(days=review_days) if review_days is not None else None
         rows.append(
             {
                 "record": record,
                 "age_days": (now - waiting).days,
-                "deadline": deadline.date().isoformat(),
-                "overdue": now > deadline,
+                "deadline": deadline.date().isoformat() if deadline else None,
+                "overdue": deadline is not None and now > deadline,
             }
         )
     return sorted(rows, key=lambda row: row["record"]["updated_at"])
@@ -64,19 +64,16 @@ async def _tickets(api: PortalApi, records: list[Record]) -> list[dict[str, Any]
 
 
 @router.get(HOME, response_class=HTMLResponse)
-async def agency_home(request: Request) -> Response:
-    who = await workspace_of(request, Role.AGENCY)
-    if isinstance(who, Response):
-        return who
+async def agency_home(request: Request, who: AgencyDesk) -> Response:
     principal, api = who
-    try:
-        records = await api.all_or_none("deployments", "/workspace")
-        tickets = await _tickets(api, records or [])
-    except SignedOut:
-        return to_login(HOME)
+    records = await api.all_or_none("deployments", "/workspace")
+    tickets = await _tickets(api, records or [])
+    centres = await api.maybe("companies", "/regional-centres/mine")
+    rule = await api.maybe("deployments", "/workspace", {"status": "confirmed", "limit": 1})
+    review_days = (rule or {}).get("review_within_days")
     now = datetime.now(UTC)
     confirmed = [r for r in records or [] if r.get("status") == "confirmed"]
-    queue = queue_rows(confirmed, now)
+    queue = queue_rows(confirmed, now, review_days)
     done, done_id = request.query_params.get("done"), request.query_params.get("record")
     return await render(
         request,
@@ -89,7 +86,8 @@ async def agency_home(request: Request) -> Response:
             "to_publish": [r for r in records or [] if r.get("status") == "verified"],
             "tickets": tickets,
             "late": sum(1 for t in tickets if t["ticket"].get("late")),
-            "review_days": REVIEW_WITHIN_DAYS,
+            "centres": centres or [],
+            "review_days": review_days,
             "done": done if done in ("verify", "return", "publish") else None,
             "done_record": next((r for r in records or [] if r["id"] == done_id), None),
         },
@@ -129,22 +127,13 @@ async def _review(
 
 
 @router.get(HOME + "/records/{record_id}", response_class=HTMLResponse)
-async def review_page(request: Request, record_id: str) -> Response:
-    who = await workspace_of(request, Role.AGENCY)
-    if isinstance(who, Response):
-        return who
-    try:
-        return await _review(request, who[1], record_id, {}, forms.FormErrors())
-    except SignedOut:
-        return to_login(request.url.path)
+async def review_page(request: Request, record_id: str, who: AgencyDesk) -> Response:
+    return await _review(request, who.api, record_id, {}, forms.FormErrors())
 
 
 @router.post(HOME + "/records/{record_id}", response_class=HTMLResponse)
-async def decide(request: Request, record_id: str) -> Response:
-    who = await workspace_of(request, Role.AGENCY)
-    if isinstance(who, Response):
-        return who
-    _, api = who
+async def decide(request: Request, record_id: str, who: AgencyDesk) -> Response:
+    api = who.api
 
     async def call(decision: Decision) -> httpx.Response:
         path, body = f"/{record_id}/{decision.action}", {"comment": decision.comment}
@@ -153,14 +142,11 @@ async def decide(request: Request, record_id: str) -> Response:
     async def again(form: dict[str, str], errors: forms.FormErrors) -> Response:
         return await _review(request, api, record_id, form, errors)
 
-    try:
-        return await forms.handle(
-            request,
-            model=Decision,
-            call=call,
-            done=lambda decision: f"{HOME}?done={decision.action}&record={record_id}",
-            again=again,
-            page=f"{HOME}/records/{record_id}",
-        )
-    except SignedOut:
-        return to_login(request.url.path)
+    return await forms.handle(
+        request,
+        model=Decision,
+        call=call,
+        done=lambda decision: f"{HOME}?done={decision.action}&record={record_id}",
+        again=again,
+        page=f"{HOME}/records/{record_id}",
+    )

@@ -17,13 +17,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from platform_api.portal.api import PortalApi, SignedOut
+from platform_api.portal.api import PortalApi
 from platform_api.portal.messages import chosen_lang, message
 from platform_api.portal.render import render
 from platform_api.portal.workspaces import forms
-from platform_api.portal.workspaces.guard import to_login, workspace_of
+from platform_api.portal.workspaces.guard import EvaluatorDesk
 from services.kit.errors import NotFound
-from services.kit.principal import Role
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,15 +32,8 @@ SCORING = "in_review"
 
 
 @router.get(HOME, response_class=HTMLResponse)
-async def evaluator_home(request: Request) -> Response:
-    who = await workspace_of(request, Role.EVALUATOR)
-    if isinstance(who, Response):
-        return who
-    _, api = who
-    try:
-        assigned = await api.all_or_none("companies", "/evaluators/me/assignments")
-    except SignedOut:
-        return to_login(HOME)
+async def evaluator_home(request: Request, who: EvaluatorDesk) -> Response:
+    assigned = await who.api.all_or_none("companies", "/evaluators/me/assignments")
     done = request.query_params.get("done")
     return await render(
         request,
@@ -113,14 +105,10 @@ async def _application(
 
 
 @router.get(HOME + "/{company_id}/{application_id}", response_class=HTMLResponse)
-async def application_page(request: Request, company_id: str, application_id: str) -> Response:
-    who = await workspace_of(request, Role.EVALUATOR)
-    if isinstance(who, Response):
-        return who
-    try:
-        return await _application(request, who[1], company_id, application_id, {}, forms.FormErrors())
-    except SignedOut:
-        return to_login(request.url.path)
+async def application_page(
+    request: Request, company_id: str, application_id: str, who: EvaluatorDesk
+) -> Response:
+    return await _application(request, who.api, company_id, application_id, {}, forms.FormErrors())
 
 
 class Scores(BaseModel):
@@ -165,16 +153,14 @@ def _label(name: str, lang: str, rows: list[dict[str, Any]]) -> str:
 
 async def _post(
     request: Request,
+    who: EvaluatorDesk,
     company_id: str,
     application_id: str,
     model: type[forms.M],
     send: Callable[[PortalApi, forms.M], Awaitable[httpx.Response]],
     done: str,
 ) -> Response:
-    who = await workspace_of(request, Role.EVALUATOR)
-    if isinstance(who, Response):
-        return who
-    _, api = who
+    api = who.api
     page = f"{HOME}/{company_id}/{application_id}"
 
     async def call(values: forms.M) -> httpx.Response:
@@ -191,27 +177,26 @@ async def _post(
             errors.labels = {k: _label(k, lang, model_rows) for k in errors.fields}
         return await _application(request, api, company_id, application_id, form, errors)
 
-    try:
-        return await forms.handle(
-            request, model=model, call=call, done=lambda _: f"{HOME}?done={done}", again=again, page=page
-        )
-    except SignedOut:
-        return to_login(page)
+    return await forms.handle(
+        request, model=model, call=call, done=lambda _: f"{HOME}?done={done}", again=again, page=page
+    )
 
 
 @router.post(HOME + "/{company_id}/{application_id}", response_class=HTMLResponse)
-async def score(request: Request, company_id: str, application_id: str) -> Response:
+async def score(request: Request, company_id: str, application_id: str, who: EvaluatorDesk) -> Response:
     async def send(api: PortalApi, scores: Scores) -> httpx.Response:
         path = _application_path(company_id, application_id) + "/evaluation"
         return await api.send("PUT", "companies", path, {"judgements": _judgements(scores)})
 
-    return await _post(request, company_id, application_id, Scores, send, "scored")
+    return await _post(request, who, company_id, application_id, Scores, send, "scored")
 
 
 @router.post(HOME + "/{company_id}/{application_id}/conflict", response_class=HTMLResponse)
-async def declare_conflict(request: Request, company_id: str, application_id: str) -> Response:
+async def declare_conflict(
+    request: Request, company_id: str, application_id: str, who: EvaluatorDesk
+) -> Response:
     async def send(api: PortalApi, conflict: Conflict) -> httpx.Response:
         body = {"company_id": company_id, "reason": conflict.reason}
         return await api.send("POST", "companies", "/evaluators/me/conflicts", body)
 
-    return await _post(request, company_id, application_id, Conflict, send, "conflict")
+    return await _post(request, who, company_id, application_id, Conflict, send, "conflict")

@@ -31,10 +31,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from platform_api.portal.api import PortalApi
 from platform_api.portal.auth import session_token
 from platform_api.portal.messages import chosen_lang, message
 from platform_api.portal.render import render
+from services.kit.app_state import app_state
 from services.kit.cache import PUBLIC, Cache, Key
+from services.kit.errors import PlatformError
+from services.kit.slots import Slot
 from services.kit.validation_messages import message_of
 
 M = TypeVar("M", bound=BaseModel)
@@ -43,7 +47,7 @@ _SPENT_BYTES = 2_000_000  # ~10 000 spent tokens: more forms than an hour brings
 
 
 def _key(request: Request) -> bytes:
-    secret: str = request.app.state.settings.keycloak.client_secret
+    secret: str = app_state(request).settings.keycloak.client_secret
     return hashlib.sha256(b"portal-forms\x00" + secret.encode()).digest()
 
 
@@ -76,13 +80,14 @@ def form_state(request: Request, form: Mapping[str, str], errors: FormErrors) ->
     }
 
 
+SPENT: Slot[Cache[bool]] = Slot("portal_spent_forms")
+
+
 def _spent(request: Request) -> Cache[bool]:
     # One per app, made on first use; bounded by bytes and time like every cache of the platform.
-    store: Cache[bool] | None = getattr(request.app.state, "portal_spent_forms", None)
-    if store is None:
-        store = Cache("portal-forms", _SPENT_BYTES, SUBMIT_TTL_S)
-        request.app.state.portal_spent_forms = store
-    return store
+    state = app_state(request)
+    found = state.find(SPENT)
+    return found if found is not None else state.put(SPENT, Cache("portal-forms", _SPENT_BYTES, SUBMIT_TTL_S))
 
 
 def _submit_key(token: str) -> Key:
@@ -166,6 +171,10 @@ FIELD_LABELS: dict[str, str] = {
     "actor": "ws_audit_actor",
     "resource_type": "ws_audit_resource",
     "since": "ws_audit_since",
+    "until": "ws_audit_until",
+    "action": "ws_audit_action",
+    "from": "rg_from",
+    "to": "rg_to",
     "override_reason": "ws_override_reason",
     "id": "ws_org_id",
     "kind": "ws_org_kind",
@@ -179,11 +188,42 @@ FIELD_LABELS: dict[str, str] = {
     "last_name": "ws_last_name",
     "factory_id": "factory",
     "client_id": "ws_client_id",
+    # The supplier's deployment-record form (workspaces.vendor_records).
+    "title_ko": "title_ko",
+    "title_en": "title_en",
+    "sme_company_id": "sme",
+    "subfield_code": "subfield",
+    "solution_ko": "vendor_solution_ko",
+    "solution_en": "vendor_solution_en",
+    "level_before": "level_before",
+    "level_after": "level_after",
+    "programme_code": "programme",
+    "contract_number": "vendor_contract_number",
+    "signed_on": "vendor_signed_on",
+    "support_amount_krw": "support_amount",
+    "company_share_krw": "vendor_company_share",
+    "file": "vendor_file",
+    "stage_code": "ws_stage",
 }
 
 
 # The API's name of a field -> the form's, where they differ.
-API_FIELDS = {"grantee_org_id": "supplier", "name.ko": "name_ko", "name.en": "name_en"}
+API_FIELDS = {
+    "grantee_org_id": "supplier",
+    "name.ko": "name_ko",
+    "name.en": "name_en",
+    # A deployment record's body as the supplier's form names it (workspaces.vendor_records).
+    "title.ko": "title_ko",
+    "title.en": "title_en",
+    "factory.factory_id": "factory_id",
+    "factory.region_code": "factory_id",
+    "factory.industry_code": "factory_id",
+    "solutions[0].subfield_code": "subfield_code",
+    "solutions[0].name.ko": "solution_ko",
+    "solutions[0].name.en": "solution_en",
+    "contract.number": "contract_number",
+    "contract.signed_on": "signed_on",
+}
 
 
 def checked(model: type[M], fields: Mapping[str, str], lang: str) -> tuple[M | None, FormErrors]:
@@ -219,11 +259,28 @@ def refusal(request: Request, answer: httpx.Response) -> FormErrors:
     detail = f"{message(explained, lang)} ({reason})" if explained else reason
     errors = FormErrors(detail=detail, status=answer.status_code)
     for entry in body.get("fields") or []:
-        name = str(entry.get("loc", "")).removeprefix("body.")
+        # A filter form's fields are the query's parameters, a write form's the body's.
+        name = str(entry.get("loc", "")).removeprefix("body.").removeprefix("query.")
         name = API_FIELDS.get(name, name)
         errors.fields.setdefault(name, str(entry.get("msg", "")))
     errors.labels = {name: label_of(name, lang) for name in errors.fields}
     return errors
+
+
+async def filtered(
+    request: Request, api: PortalApi, service: str, path: str, params: dict[str, Any]
+) -> tuple[Any, FormErrors]:
+    """The answer to a filter form (a GET), or the API's refusal of its filters (400, 422) with the fields
+    named in words: the API checks the filters, the form only their types. (None, no errors) when the API
+    cannot answer."""
+    try:
+        return await api.get(service, path, {**params, "lang": chosen_lang(request)}), FormErrors()
+    except httpx.HTTPStatusError as exc:
+        if exc.response.status_code in (400, 422):
+            return None, refusal(request, exc.response)
+        return None, FormErrors()
+    except PlatformError:
+        return None, FormErrors()
 
 
 def if_match(version: str | None) -> dict[str, str]:
@@ -240,11 +297,13 @@ async def handle(
     again: Callable[[dict[str, str], FormErrors], Awaitable[Response]],
     page: str,
     shown: Callable[[httpx.Response], Awaitable[Response]] | None = None,
+    vet: Callable[[M], FormErrors] | None = None,
 ) -> Response:
     """A workspace form's POST: tokens checked, a repeat sent to ``page``, the fields checked against
     ``model``, the API ``call`` made; then on to ``done`` (303), or the form ``again`` with its values and
     errors (the submit token given back). An answer to be seen once (a new secret) is ``shown`` as the
-    POST's own response instead of being redirected to. ``SignedOut`` is the caller's to handle."""
+    POST's own response instead of being redirected to. ``vet`` refuses values the model cannot judge
+    alone (a choice no picker offered) before the API is called. ``SignedOut`` is the caller's to handle."""
     try:
         post = await posted(request)
     except Refused as refused:
@@ -252,7 +311,9 @@ async def handle(
     if post.repeated:
         return RedirectResponse(f"{page}?repeated=1", status_code=303)
     values, errors = checked(model, post.fields, chosen_lang(request))
-    if values is not None:
+    if values is not None and vet is not None:
+        errors = vet(values)
+    if values is not None and not errors:
         answer = await call(values)
         if answer.status_code < 300:
             if shown is not None:

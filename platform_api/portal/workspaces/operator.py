@@ -18,7 +18,7 @@ shows the organisation without it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -27,13 +27,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from platform_api.portal.api import PortalApi, SignedOut
+from platform_api.portal.api import PortalApi
 from platform_api.portal.messages import chosen_lang, message
 from platform_api.portal.render import render
 from platform_api.portal.workspaces import forms
-from platform_api.portal.workspaces.guard import to_login, workspace_of
+from platform_api.portal.workspaces.guard import OperatorDesk
 from services.kit.errors import NotFound
-from services.kit.principal import Role
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,16 +65,9 @@ async def _committee(api: PortalApi) -> list[dict[str, Any]] | None:
 
 
 @router.get(HOME, response_class=HTMLResponse)
-async def operator_home(request: Request) -> Response:
-    who = await workspace_of(request, Role.ADMIN)
-    if isinstance(who, Response):
-        return who
-    _, api = who
-    try:
-        queue = await _queue(api)
-        committee = await _committee(api)
-    except SignedOut:
-        return to_login(HOME)
+async def operator_home(request: Request, who: OperatorDesk) -> Response:
+    queue = await _queue(who.api)
+    committee = await _committee(who.api)
     done = request.query_params.get("done")
     return await render(
         request,
@@ -137,22 +129,13 @@ async def _review(
 
 
 @router.get(HOME + "/standards/{model_id}/{version}", response_class=HTMLResponse)
-async def review_page(request: Request, model_id: str, version: str) -> Response:
-    who = await workspace_of(request, Role.ADMIN)
-    if isinstance(who, Response):
-        return who
-    try:
-        return await _review(request, who[1], model_id, version, {}, forms.FormErrors())
-    except SignedOut:
-        return to_login(request.url.path)
+async def review_page(request: Request, model_id: str, version: str, who: OperatorDesk) -> Response:
+    return await _review(request, who.api, model_id, version, {}, forms.FormErrors())
 
 
 @router.post(HOME + "/standards/{model_id}/{version}", response_class=HTMLResponse)
-async def decide(request: Request, model_id: str, version: str) -> Response:
-    who = await workspace_of(request, Role.ADMIN)
-    if isinstance(who, Response):
-        return who
-    _, api = who
+async def decide(request: Request, model_id: str, version: str, who: OperatorDesk) -> Response:
+    api = who.api
     page = f"{HOME}/standards/{model_id}/{version}"
 
     async def call(decision: Decision) -> httpx.Response:
@@ -172,17 +155,14 @@ async def decide(request: Request, model_id: str, version: str) -> Response:
             errors.detail = errors.detail.replace(kit, ours)
         return await _review(request, api, model_id, version, form, errors)
 
-    try:
-        return await forms.handle(
-            request,
-            model=Decision,
-            call=call,
-            done=lambda d: f"{HOME}?done={d.decision}&model={model_id}&version={version}",
-            again=again,
-            page=page,
-        )
-    except SignedOut:
-        return to_login(request.url.path)
+    return await forms.handle(
+        request,
+        model=Decision,
+        call=call,
+        done=lambda d: f"{HOME}?done={d.decision}&model={model_id}&version={version}",
+        again=again,
+        page=page,
+    )
 
 
 class Committee(BaseModel):
@@ -223,22 +203,17 @@ async def _application(
 
 
 @router.get(HOME + "/designations/{company_id}/{application_id}", response_class=HTMLResponse)
-async def application_page(request: Request, company_id: str, application_id: str) -> Response:
-    who = await workspace_of(request, Role.ADMIN)
-    if isinstance(who, Response):
-        return who
-    try:
-        return await _application(request, who[1], company_id, application_id, {}, forms.FormErrors())
-    except SignedOut:
-        return to_login(request.url.path)
+async def application_page(
+    request: Request, company_id: str, application_id: str, who: OperatorDesk
+) -> Response:
+    return await _application(request, who.api, company_id, application_id, {}, forms.FormErrors())
 
 
 @router.post(HOME + "/designations/{company_id}/{application_id}", response_class=HTMLResponse)
-async def committee_decision(request: Request, company_id: str, application_id: str) -> Response:
-    who = await workspace_of(request, Role.ADMIN)
-    if isinstance(who, Response):
-        return who
-    _, api = who
+async def committee_decision(
+    request: Request, company_id: str, application_id: str, who: OperatorDesk
+) -> Response:
+    api = who.api
     page = f"{HOME}/designations/{company_id}/{application_id}"
 
     async def call(decision: Committee) -> httpx.Response:
@@ -248,34 +223,38 @@ async def committee_decision(request: Request, company_id: str, application_id: 
     async def again(form: dict[str, str], errors: forms.FormErrors) -> Response:
         return await _application(request, api, company_id, application_id, form, errors)
 
-    try:
-        return await forms.handle(
-            request,
-            model=Committee,
-            call=call,
-            done=lambda d: f"{HOME}?done={d.decision}&company={company_id}",
-            again=again,
-            page=page,
-        )
-    except SignedOut:
-        return to_login(request.url.path)
+    return await forms.handle(
+        request,
+        model=Committee,
+        call=call,
+        done=lambda d: f"{HOME}?done={d.decision}&company={company_id}",
+        again=again,
+        page=page,
+    )
+
+
+# What the audit log records of a write (the identity API's ``action`` filter).
+AUDIT_ACTIONS = ("create", "update", "delete")
 
 
 class AuditFilters(BaseModel):
-    """The audit log's filters as the form sends them; ``since`` is a day (from its midnight in Korea)."""
+    """The audit log's filters as the form sends them; ``since`` and ``until`` are days in Korea, both
+    included. The identity API checks them together (an end before the start is its refusal)."""
 
     actor: str | None = Field(default=None, max_length=255)
     resource_type: str | None = Field(default=None, max_length=64)
+    action: Literal["create", "update", "delete"] | None = None
     since: date | None = None
+    until: date | None = None
     cursor: str | None = Field(default=None, max_length=500)
 
 
+def _midnight(day: date | None) -> str | None:
+    return f"{day.isoformat()}T00:00:00{KST}" if day else None
+
+
 @router.get(AUDIT, response_class=HTMLResponse)
-async def audit_page(request: Request) -> Response:
-    who = await workspace_of(request, Role.ADMIN)
-    if isinstance(who, Response):
-        return who
-    _, api = who
+async def audit_page(request: Request, who: OperatorDesk) -> Response:
     form = {k: v for k, v in request.query_params.items() if k in AuditFilters.model_fields}
     filters, errors = forms.checked(AuditFilters, form, chosen_lang(request))
     page: dict[str, Any] | None = {"items": [], "next_cursor": None}
@@ -283,21 +262,22 @@ async def audit_page(request: Request) -> Response:
         params: dict[str, Any] = {
             "actor": filters.actor,
             "resource_type": filters.resource_type,
-            "since": f"{filters.since.isoformat()}T00:00:00{KST}" if filters.since else None,
+            "action": filters.action,
+            "since": _midnight(filters.since),
+            "until": _midnight(filters.until + timedelta(days=1) if filters.until else None),
             "cursor": filters.cursor,
             "limit": AUDIT_PAGE,
         }
-        try:
-            page = await api.maybe("identity", "/audit", {k: v for k, v in params.items() if v})
-        except SignedOut:
-            return to_login(AUDIT)
+        asked = {k: v for k, v in params.items() if v}
+        page, errors = await forms.filtered(request, who.api, "identity", "/audit", asked)
     shown = {k: v for k, v in form.items() if k != "cursor" and v}
     return await render(
         request,
         "workspaces/operator_audit.html",
         {
-            "available": page is not None,
+            "available": page is not None or bool(errors),
             "entries": (page or {}).get("items", []),
+            "actions": AUDIT_ACTIONS,
             "next_cursor": (page or {}).get("next_cursor"),
             "form": shown,
             "errors": errors,
@@ -330,14 +310,8 @@ async def _organisations(
 
 
 @router.get(ORGS, response_class=HTMLResponse)
-async def organisations_page(request: Request) -> Response:
-    who = await workspace_of(request, Role.ADMIN)
-    if isinstance(who, Response):
-        return who
-    try:
-        return await _organisations(request, who[1], {}, forms.FormErrors())
-    except SignedOut:
-        return to_login(ORGS)
+async def organisations_page(request: Request, who: OperatorDesk) -> Response:
+    return await _organisations(request, who.api, {}, forms.FormErrors())
 
 
 class NewOrganisation(BaseModel):
@@ -348,11 +322,8 @@ class NewOrganisation(BaseModel):
 
 
 @router.post(ORGS, response_class=HTMLResponse)
-async def create_organisation(request: Request) -> Response:
-    who = await workspace_of(request, Role.ADMIN)
-    if isinstance(who, Response):
-        return who
-    _, api = who
+async def create_organisation(request: Request, who: OperatorDesk) -> Response:
+    api = who.api
 
     async def call(new: NewOrganisation) -> httpx.Response:
         name = {"ko": new.name_ko, **({"en": new.name_en} if new.name_en else {})}
@@ -363,17 +334,14 @@ async def create_organisation(request: Request) -> Response:
     async def again(form: dict[str, str], errors: forms.FormErrors) -> Response:
         return await _organisations(request, api, form, errors)
 
-    try:
-        return await forms.handle(
-            request,
-            model=NewOrganisation,
-            call=call,
-            done=lambda new: _org_page(new.id) + "?done=created",
-            again=again,
-            page=ORGS,
-        )
-    except SignedOut:
-        return to_login(ORGS)
+    return await forms.handle(
+        request,
+        model=NewOrganisation,
+        call=call,
+        done=lambda new: _org_page(new.id) + "?done=created",
+        again=again,
+        page=ORGS,
+    )
 
 
 async def _organisation(
@@ -414,14 +382,8 @@ async def _organisation(
 
 
 @router.get(ORGS + "/{org_id}", response_class=HTMLResponse)
-async def organisation_page(request: Request, org_id: str) -> Response:
-    who = await workspace_of(request, Role.ADMIN)
-    if isinstance(who, Response):
-        return who
-    try:
-        return await _organisation(request, who[1], org_id, {}, forms.FormErrors())
-    except SignedOut:
-        return to_login(request.url.path)
+async def organisation_page(request: Request, org_id: str, who: OperatorDesk) -> Response:
+    return await _organisation(request, who.api, org_id, {}, forms.FormErrors())
 
 
 class NewUser(BaseModel):
@@ -448,6 +410,7 @@ class Nothing(BaseModel):
 
 async def _org_form(
     request: Request,
+    who: OperatorDesk,
     org_id: str,
     model: type[forms.M],
     send: Callable[[PortalApi, forms.M], Awaitable[httpx.Response]],
@@ -457,10 +420,7 @@ async def _org_form(
 ) -> Response:
     """One of the organisation page's forms: ``send(api, values)`` makes the API call; a new secret is
     shown once (``secret``), anything else goes back to the page with ``done``."""
-    who = await workspace_of(request, Role.ADMIN)
-    if isinstance(who, Response):
-        return who
-    _, api = who
+    api = who.api
     page = _org_page(org_id)
 
     async def call(values: forms.M) -> httpx.Response:
@@ -472,18 +432,15 @@ async def _org_form(
     async def shown(answer: httpx.Response) -> Response:
         return await _organisation(request, api, org_id, {}, forms.FormErrors(), credentials=answer.json())
 
-    try:
-        return await forms.handle(
-            request,
-            model=model,
-            call=call,
-            done=lambda _: f"{page}?done={done}",
-            again=again,
-            page=page,
-            shown=shown if secret else None,
-        )
-    except SignedOut:
-        return to_login(request.url.path)
+    return await forms.handle(
+        request,
+        model=model,
+        call=call,
+        done=lambda _: f"{page}?done={done}",
+        again=again,
+        page=page,
+        shown=shown if secret else None,
+    )
 
 
 def _identity_path(org_id: str, rest: str) -> str:
@@ -491,35 +448,35 @@ def _identity_path(org_id: str, rest: str) -> str:
 
 
 @router.post(ORGS + "/{org_id}/users", response_class=HTMLResponse)
-async def create_user(request: Request, org_id: str) -> Response:
+async def create_user(request: Request, org_id: str, who: OperatorDesk) -> Response:
     async def send(api: PortalApi, user: NewUser) -> httpx.Response:
         return await api.send("POST", "identity", _identity_path(org_id, "/users"), user.model_dump())
 
-    return await _org_form(request, org_id, NewUser, send, done="user")
+    return await _org_form(request, who, org_id, NewUser, send, done="user")
 
 
 @router.post(ORGS + "/{org_id}/gateways", response_class=HTMLResponse)
-async def register_gateway(request: Request, org_id: str) -> Response:
+async def register_gateway(request: Request, org_id: str, who: OperatorDesk) -> Response:
     async def send(api: PortalApi, gateway: NewGateway) -> httpx.Response:
         body = gateway.model_dump(exclude_none=True)
         return await api.send("POST", "identity", _identity_path(org_id, "/gateway-clients"), body)
 
-    return await _org_form(request, org_id, NewGateway, send, secret=True)
+    return await _org_form(request, who, org_id, NewGateway, send, secret=True)
 
 
 @router.post(ORGS + "/{org_id}/gateways/{client_id}/rotate", response_class=HTMLResponse)
-async def rotate_secret(request: Request, org_id: str, client_id: str) -> Response:
+async def rotate_secret(request: Request, org_id: str, client_id: str, who: OperatorDesk) -> Response:
     async def send(api: PortalApi, _: Nothing) -> httpx.Response:
         path = _identity_path(org_id, f"/gateway-clients/{quote(client_id, safe='')}/rotate-secret")
         return await api.send("POST", "identity", path)
 
-    return await _org_form(request, org_id, Nothing, send, secret=True)
+    return await _org_form(request, who, org_id, Nothing, send, secret=True)
 
 
 @router.post(ORGS + "/{org_id}/gateways/{client_id}/disable", response_class=HTMLResponse)
-async def disable_gateway(request: Request, org_id: str, client_id: str) -> Response:
+async def disable_gateway(request: Request, org_id: str, client_id: str, who: OperatorDesk) -> Response:
     async def send(api: PortalApi, _: Nothing) -> httpx.Response:
         path = _identity_path(org_id, f"/gateway-clients/{quote(client_id, safe='')}/disable")
         return await api.send("POST", "identity", path)
 
-    return await _org_form(request, org_id, Nothing, send, done="disabled")
+    return await _org_form(request, who, org_id, Nothing, send, done="disabled")

@@ -19,11 +19,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from platform_api.portal.api import PortalApi, SignedOut
+from platform_api.portal.api import PortalApi
 from platform_api.portal.render import render
 from platform_api.portal.workspaces import forms
-from platform_api.portal.workspaces.guard import to_login, workspace_of
-from services.kit.principal import Principal, Role
+from platform_api.portal.workspaces.guard import SmeDesk
+from services.kit.principal import Principal
 
 router = APIRouter(include_in_schema=False)
 
@@ -96,14 +96,8 @@ async def _home(
 
 
 @router.get(HOME, response_class=HTMLResponse)
-async def sme_home(request: Request) -> Response:
-    who = await workspace_of(request, Role.SME)
-    if isinstance(who, Response):
-        return who
-    try:
-        return await _home(request, *who)
-    except SignedOut:
-        return to_login(HOME)
+async def sme_home(request: Request, who: SmeDesk) -> Response:
+    return await _home(request, *who)
 
 
 class Answer(BaseModel):
@@ -126,15 +120,13 @@ class ConsentForm(BaseModel):
 
 async def _post(
     request: Request,
+    who: SmeDesk,
     model: type[forms.M],
     send: Callable[[PortalApi, forms.M], Awaitable[httpx.Response]],
     done: str,
     which: str,
 ) -> Response:
     """One SME form: ``send(api, values)`` makes the API call; the page again on a refusal."""
-    who = await workspace_of(request, Role.SME)
-    if isinstance(who, Response):
-        return who
     principal, api = who
 
     async def call(values: forms.M) -> httpx.Response:
@@ -143,40 +135,37 @@ async def _post(
     async def again(form: dict[str, str], errors: forms.FormErrors) -> Response:
         return await _home(request, principal, api, form, errors, which)
 
-    try:
-        return await forms.handle(
-            request, model=model, call=call, done=lambda _: f"{HOME}?done={done}", again=again, page=HOME
-        )
-    except SignedOut:
-        return to_login(HOME)
+    return await forms.handle(
+        request, model=model, call=call, done=lambda _: f"{HOME}?done={done}", again=again, page=HOME
+    )
 
 
 @router.post(HOME + "/records/{record_id}", response_class=HTMLResponse)
-async def answer_record(request: Request, record_id: str) -> Response:
+async def answer_record(request: Request, record_id: str, who: SmeDesk) -> Response:
     async def send(api: PortalApi, answer: Answer) -> httpx.Response:
         path, body = f"/{record_id}/{answer.action}", {"comment": answer.comment}
         return await api.send("POST", "deployments", path, body, headers=forms.if_match(answer.version))
 
     action = (await request.form()).get("action")
     done = "dispute" if action == "return" else "confirm"
-    return await _post(request, Answer, send, done, f"record-{record_id}")
+    return await _post(request, who, Answer, send, done, f"record-{record_id}")
 
 
 @router.post(HOME + "/records/{record_id}/tickets", response_class=HTMLResponse)
-async def open_ticket(request: Request, record_id: str) -> Response:
+async def open_ticket(request: Request, record_id: str, who: SmeDesk) -> Response:
     async def send(api: PortalApi, ticket: TicketForm) -> httpx.Response:
         return await api.send("POST", "deployments", f"/{record_id}/tickets", ticket.model_dump())
 
-    return await _post(request, TicketForm, send, "ticket", f"ticket-{record_id}")
+    return await _post(request, who, TicketForm, send, "ticket", f"ticket-{record_id}")
 
 
 @router.post(HOME + "/consents", response_class=HTMLResponse)
-async def grant(request: Request) -> Response:
+async def grant(request: Request, who: SmeDesk) -> Response:
     async def send(api: PortalApi, consent: ConsentForm) -> httpx.Response:
         body = {"grantee_org_id": consent.supplier, "scope": "deployments"}
         return await api.send("POST", "identity", "/consents", body)
 
-    return await _post(request, ConsentForm, send, "grant", "consent")
+    return await _post(request, who, ConsentForm, send, "grant", "consent")
 
 
 class NoFields(BaseModel):
@@ -184,8 +173,8 @@ class NoFields(BaseModel):
 
 
 @router.post(HOME + "/consents/{consent_id}/revoke", response_class=HTMLResponse)
-async def revoke(request: Request, consent_id: str) -> Response:
+async def revoke(request: Request, consent_id: str, who: SmeDesk) -> Response:
     async def send(api: PortalApi, _: NoFields) -> httpx.Response:
         return await api.send("DELETE", "identity", f"/consents/{consent_id}")
 
-    return await _post(request, NoFields, send, "revoke", "consent")
+    return await _post(request, who, NoFields, send, "revoke", "consent")

@@ -23,6 +23,7 @@ from services.deployments.schemas import (
     DeploymentOut,
 )
 from services.deployments.storage import document_store
+from services.kit.app_state import app_state
 from services.kit.contract import answers
 from services.kit.db import SessionDep
 from services.kit.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
@@ -62,7 +63,7 @@ async def upload_document(
     stage_code: Annotated[str | None, Form(max_length=16, description="the stage it proves")] = None,
     if_match: IfMatch = None,
 ) -> DeploymentOut:
-    limit = request.app.state.settings.documents.max_bytes
+    limit = app_state(request).settings.documents.max_bytes
     data = await file.read(limit + 1)
     expected = expected_version(if_match)
     store = document_store(request.app)

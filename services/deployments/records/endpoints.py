@@ -48,9 +48,11 @@ from services.deployments.schemas import (
     RecordStatus,
     StageName,
     TrackRecord,
+    WorkspacePage,
 )
 from services.deployments.storage import document_store
 from services.kit import reference as ref
+from services.kit.app_state import app_state
 from services.kit.bodies import merged
 from services.kit.cache import PUBLIC, Key, caches
 from services.kit.contract import answers
@@ -210,13 +212,12 @@ def list_deployments(
 
 
 def _rendered(
-    request: Request, session: Session, rows: list[repository.Listed], cursor: str | None
+    request: Request, session: Session, rows: list[repository.Listed], cursor: str | None, **beside: Any
 ) -> Response:
     """A page of records as JSON: each record's output is built once per version (and what else it depends
     on: the caller's view of it, its after-care counts) and kept (services.kit.rendered)."""
-    return rendered_page(
-        rows, repository.Listed.key, rendered_of(caches(request), "deployments"), _builder(session), cursor
-    )
+    kept = rendered_of(caches(request), "deployments")
+    return rendered_page(rows, repository.Listed.key, kept, _builder(session), cursor, **beside)
 
 
 def _builder(session: Session) -> Callable[[list[repository.Listed]], list[DeploymentOut]]:
@@ -262,7 +263,7 @@ def deployment_facets(request: Request, session: SessionDep, filters: FiltersDep
 @router.get(
     "/workspace",
     summary="Records in any state the caller takes part in (as SME, supplier, or agency of the region)",
-    response_model=Page[DeploymentOut],
+    response_model=WorkspacePage,
 )
 @answers()
 def list_workspace(
@@ -284,7 +285,8 @@ def list_workspace(
         )
         for r in rows
     ]
-    return _rendered(request, session, listed, cursor)
+    review_days = app_state(request).settings.deployments.review_within_days
+    return _rendered(request, session, listed, cursor, review_within_days=review_days)
 
 
 @router.get(
@@ -299,7 +301,7 @@ def aggregate_deployments(
     by: Literal["region", "subfield", "industry", "year"] = "region",
     region: Annotated[RegionCode | None, Query(description="only the records of this 시·도")] = None,
 ) -> Aggregates:
-    size = request.app.state.settings.min_group_size
+    size = app_state(request).settings.min_group_size
     return _PublishedMemo(request, session).get(
         ("aggregates", by, region, size), lambda: figures.aggregates(session, by, size, region)
     )

@@ -21,5 +21,7 @@ ImportFormat = Literal["aas", "mtconnect", "opcua"]
 PARSERS: dict[str, Callable[[bytes, ImportParams, Shelf], Draft]] = {
     "aas": lambda data, params, shelf: aas.parse(data),
     "mtconnect": lambda data, params, shelf: mtconnect.parse(data, device=params.device),
-    "opcua": lambda data, params, shelf: opcua.parse(data, node=params.node, shelf=shelf),
+    "opcua": lambda data, params, shelf: opcua.parse(
+        data, node=params.node, shelf=shelf, units=params.units or ()
+    ),
 }

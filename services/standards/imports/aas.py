@@ -10,6 +10,11 @@ whose AAS category is CONSTANT or PARAMETER (a nameplate's serial number, a conf
 or time (a commissioning date). Collections and lists are structure: every element inside them is counted,
 so the report's mapped, attribute and dropped counts add up to the document's elements.
 Exporting a version, importing the export and exporting again gives the same template.
+
+The submodel's nesting is kept beside the items (``Draft.structure``, see ``aas_structure``): each element's
+skeleton in document order, pointing at the item or attribute it became, so the export gives the template's
+collections, lists, idShorts and semanticIds back. Of a submodel that is itself a platform export (its
+semanticId is a platform model's URL) only the elements' structure is kept: the new model names itself.
 """
 
 from __future__ import annotations
@@ -20,15 +25,19 @@ from typing import Any
 
 from services.kit.errors import BadRequest, ValidationFailed, field_error
 from services.kit.messages import Msg
+from services.standards import aas_structure
 from services.standards.exports import (
     ATTRIBUTE_NAME,
     EXT_EQUIPMENT_TYPE,
     EXT_IDEAL_CYCLE_TIME,
     ITEM_QUALIFIERS,
     is_platform_concept,
+    is_platform_model,
+    is_platform_submodel,
 )
 from services.standards.imports.draft import Draft, Reason, snake_id
 from services.standards.imports.units import platform_unit
+from services.standards.schemas import DataItem
 
 XS_TYPES = {
     "xs:double": "float", "xs:float": "float", "xs:decimal": "float",
@@ -44,10 +53,10 @@ IEC_TYPES = {
 }  # fmt: skip
 ITEM_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 REPEATABLE = {"ZeroToMany", "OneToMany"}
-STATIC_CATEGORIES = {"CONSTANT", "PARAMETER"}
-MOMENTS = {"xs:date", "xs:dateTime", "xs:time", "xs:gYear", "xs:gYearMonth", "xs:gMonthDay", "xs:duration"}
-STRUCTURE = ("SubmodelElementCollection", "SubmodelElementList")
+STRUCTURE = aas_structure.STRUCTURE
 READINGS = ("Property", "MultiLanguageProperty", "Range")
+# Qualifiers the export writes from an item or attribute: not kept as the element's own.
+PLATFORM_QUALIFIERS = {kind for kind, _, _ in ITEM_QUALIFIERS} | {"AllowedValues", ATTRIBUTE_NAME}
 
 
 def _load(data: bytes) -> Any:
@@ -132,20 +141,18 @@ def _number(text: Any, what: str, notes: list[Reason]) -> float | None:
         return None
 
 
-def _is_static(element: dict[str, Any]) -> bool:
-    return element.get("category") in STATIC_CATEGORIES or element.get("valueType") in MOMENTS
-
-
-def _static_value(element: dict[str, Any]) -> str | None:
-    """The value a template gives (templates mostly leave it to each machine: None)."""
+def _static_value(element: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The value a template gives (templates mostly leave it to each machine: None), and the language of a
+    multi-language text's (Korean, else English, else the first)."""
     if element.get("modelType") == "MultiLanguageProperty":
         texts = _langs(element.get("value"))
-        return texts.get("ko") or texts.get("en") or next(iter(texts.values()), None)
+        language = next((lang for lang in ("ko", "en", *texts) if texts.get(lang)), None)
+        return (texts[language], language) if language else (None, None)
     if element.get("modelType") == "Range":
         low, high = element.get("min"), element.get("max")
-        return None if low is None and high is None else f"{low or ''}..{high or ''}"
+        return (None if low is None and high is None else f"{low or ''}..{high or ''}"), None
     value = element.get("value")
-    return str(value) if value not in (None, "") else None
+    return (str(value) if value not in (None, "") else None), None
 
 
 class _Walk:
@@ -153,7 +160,9 @@ class _Walk:
         self.draft, self.concepts = draft, concepts
         self.counted = 0
 
-    def elements(self, elements: Any, prefix: list[str], path: str) -> None:
+    def elements(self, elements: Any, prefix: list[str], path: str, in_list: bool) -> list[dict[str, Any]]:
+        """Walk ``elements``; answer their structure nodes (``aas_structure``) in document order."""
+        nodes: list[dict[str, Any]] = []
         for n, element in enumerate(elements if isinstance(elements, list) else []):
             if not isinstance(element, dict):
                 self.counted += 1
@@ -162,25 +171,44 @@ class _Walk:
             id_short = str(element.get("idShort") or n)
             source = f"{path}/{id_short}"
             kind = element.get("modelType")
+            node = aas_structure.node(element, in_list, PLATFORM_QUALIFIERS) if isinstance(kind, str) else {}
             if kind in STRUCTURE:
                 if _qualifiers(element).get("SMT/Cardinality") in REPEATABLE:
                     self.draft.notes.append(
                         Msg("{source} may repeat; its items are imported once", source=source)
                     )
-                self.elements(element.get("value"), [*prefix, id_short], source)
+                is_list = kind == "SubmodelElementList"
+                node["value"] = self.elements(element.get("value"), [*prefix, id_short], source, is_list)
+                if is_list:
+                    node.update(aas_structure.list_fields(element, node["value"]))
+                nodes.append(node)
                 continue
             self.counted += 1
-            if kind in READINGS and _is_static(element):
+            kept: dict[str, Any] | None = None
+            if kind in READINGS and aas_structure.is_static(
+                element.get("category"), element.get("valueType")
+            ):
                 name = _qualifiers(element).get(ATTRIBUTE_NAME) or "/".join([*prefix, id_short])
-                self.draft.attribute(source, name, _static_value(element))
+                value, language = _static_value(element)
+                attribute = self.draft.attribute(source, name, value)
+                kept = aas_structure.bare(element, {**node, "attribute": attribute.name})
+                if kept is not None and language:
+                    kept["language"] = language
             elif kind in READINGS:
-                self.item(element, prefix, id_short, source)
+                item = self.item(element, prefix, id_short, source)
+                kept = aas_structure.bare(element, node)
+                if item is not None and kept is not None:
+                    kept.update(item=item.id, dataType=item.data_type)
             else:
                 self.draft.drop(
                     source, Msg("a {kind} holds no reading", kind=kind or "element without modelType")
                 )
+                kept = aas_structure.bare(element, node) if node else None
+            if kept is not None:
+                nodes.append(kept)
+        return nodes
 
-    def item(self, element: dict[str, Any], prefix: list[str], id_short: str, source: str) -> None:
+    def item(self, element: dict[str, Any], prefix: list[str], id_short: str, source: str) -> DataItem | None:
         notes: list[Reason] = []
         qualifiers = _qualifiers(element)
         named = _first_key(element.get("semanticId"))
@@ -201,12 +229,12 @@ class _Walk:
                 source,
                 Msg("value type {value_type} is not a single reading", value_type=element.get("valueType")),
             )
-            return
+            return None
         unit_text = qualifiers.get("Unit") or concept.get("unit")
         unit = platform_unit(unit_text)
         if unit_text and unit is None:
             self.draft.drop(source, Msg("unit '{unit}' has no platform equivalent", unit=unit_text))
-            return
+            return None
         numeric = data_type in ("float", "int")
         lo = _number(qualifiers.get("Min") or (element.get("min") if kind == "Range" else None), "Min", notes)
         hi = _number(qualifiers.get("Max") or (element.get("max") if kind == "Range" else None), "Max", notes)
@@ -239,7 +267,7 @@ class _Walk:
             "source": qualifiers.get("Source"),
             "mappings": {k: v for k, v in mappings.items() if v} or None,
         }
-        self.draft.add(source, candidate, notes)
+        return self.draft.add(source, candidate, notes)
 
 
 def parse(data: bytes) -> Draft:
@@ -277,6 +305,20 @@ def parse(data: bytes) -> Draft:
         other_id = other.get("idShort") if isinstance(other, dict) else None
         draft.notes.append(Msg("submodel {other_id} not imported: one model per submodel", other_id=other_id))
     walk = _Walk(draft, concepts)
-    walk.elements(submodel.get("submodelElements"), [], id_short)
+    nodes = walk.elements(submodel.get("submodelElements"), [], id_short, False)
     draft.elements = walk.counted
+    semantic = aas_structure.reference(submodel.get("semanticId"))
+    own = not is_platform_model(aas_structure.first_key(semantic) or "")
+    template_id = aas_structure.text(submodel.get("id"), aas_structure.MAX_ID)
+    if template_id and is_platform_submodel(template_id):  # an export: the template it was made from
+        administration = submodel.get("administration")
+        kept = administration.get("templateId") if isinstance(administration, dict) else None
+        template_id = aas_structure.text(kept, aas_structure.MAX_ID)
+    draft.structure = {
+        "id": template_id if own else None,
+        "idShort": id_short if own and aas_structure.ID_SHORT.match(id_short) else None,
+        "semanticId": semantic if own else None,
+        "description": aas_structure.lang_strings(submodel.get("description")) if own else None,
+        "elements": nodes,
+    }
     return draft

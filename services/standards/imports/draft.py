@@ -79,6 +79,7 @@ class Draft:
     chosen: str | None = None
     notes: list[Reason] = field(default_factory=list)
     attributes: list[Attribute] = field(default_factory=list)
+    structure: dict[str, Any] | None = None  # an AAS submodel's nesting, for its export (aas_structure)
     dropped_beyond: int = 0
     _mapped: list[_Mapped] = field(default_factory=list)
     _dropped: list[_Dropped] = field(default_factory=list)
@@ -99,11 +100,12 @@ class Draft:
             listed += 1
         self.dropped_beyond += count - listed
 
-    def attribute(self, source: str, name: str, value: str | None) -> None:
+    def attribute(self, source: str, name: str, value: str | None) -> Attribute:
         """A value describing the machine (manufacturer, serial number), not a reading; None when the
         source declares it without a value (a type: each machine gives its own)."""
         kept = value[:500] if value is not None else None
         self.attributes.append(Attribute(source=source[:500], name=name[:200], value=kept))
+        return self.attributes[-1]
 
     def room(self) -> int:
         return MAX_ITEMS - len(self.items)

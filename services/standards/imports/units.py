@@ -101,6 +101,12 @@ _UNECE = {
 UNECE_BY_ID = {int.from_bytes(code.encode(), "big"): symbol for code, symbol in _UNECE.items()}
 
 
+def unit_of(text: str) -> str | None:
+    """The platform symbol for a unit a person types at an import: a UNECE code (``RPM``, ``CEL``) or a
+    unit symbol or alias (``rpm``, ``°C``)."""
+    return _UNECE.get(text.strip()) or platform_unit(text)
+
+
 def platform_unit(text: str | None) -> str | None:
     """The registered symbol for a unit spelled ``text`` (its own symbol, an alias or an MTConnect word)."""
     if not text:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
+from services.kit.app_state import app_state
 from services.kit.contract import Declared, answers
 from services.kit.db import SessionDep
 from services.kit.errors import (
@@ -35,8 +36,7 @@ FORBIDDEN: Declared = (Forbidden, "the case belongs to another organisation")
 
 
 def model_store(request: Request) -> ObjectStore:
-    found: ObjectStore = request.app.state.model_store
-    return found
+    return store.models_of(app_state(request))
 
 
 @router.put(
@@ -66,7 +66,7 @@ async def put_model(
     ],
 ) -> CaseModelOut:
     await run_in_threadpool(service.owned, session, principal, case_id)  # others learn nothing from checks
-    limit = request.app.state.settings.ai.model_max_bytes
+    limit = app_state(request).settings.ai.model_max_bytes
     data = await file.read(limit + 1)
     checks.check_size(len(data), limit)
     try:
@@ -78,7 +78,7 @@ async def put_model(
     await run_in_threadpool(checks.check_graph, data, parsed)
     document = await version_document(request, parsed.model_id, parsed.model_version)
     ranges = checks.check_standard(parsed, document)
-    await run_in_threadpool(checks.dry_run, data, parsed, ranges, limits_of(request.app.state.settings))
+    await run_in_threadpool(checks.dry_run, data, parsed, ranges, limits_of(app_state(request).settings))
     digest = await run_in_threadpool(store.save, model_store(request), data)
     return await run_in_threadpool(service.attach, session, principal, case_id, parsed, digest, len(data))
 

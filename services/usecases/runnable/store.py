@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 
+from services.kit.app_state import AppState
 from services.kit.objects import ObjectStore, open_store
 from services.kit.settings import PlatformSettings
+from services.kit.slots import Slot
 
 
 class ModelMissing(LookupError):
@@ -29,6 +31,15 @@ def _key(digest: str) -> str:
 def open_models(settings: PlatformSettings) -> ObjectStore:
     kind = settings.documents.store or ("local" if settings.embedded else "minio")
     return open_store(settings, kind, settings.ai.bucket, "models")
+
+
+MODELS: Slot[ObjectStore] = Slot("models")
+
+
+def models_of(state: AppState) -> ObjectStore:
+    """The process's model store: use cases, analytics and datasets share one, opened by the first."""
+    found = state.find(MODELS)
+    return found if found is not None else state.put(MODELS, open_models(state.settings))
 
 
 def save(store: ObjectStore, data: bytes) -> str:

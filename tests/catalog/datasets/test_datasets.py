@@ -17,8 +17,10 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from catalog.datasets.snapshot import load_snapshot
+from catalog.datasets.snapshot import DATASETS, load_snapshot
 from platform_api.app import create_app
+from services.kit.app_state import state_of
+from services.kit.tokens import DEV_ISSUER
 from tests.catalog.conftest import LAKES, World, make_setup, seed
 
 LATHE = {
@@ -176,7 +178,7 @@ def test_pseudonyms_stable_within_a_dataset_and_not_across(world: World) -> None
     )
     assert again.status_code == 201, again.text
     assert again.json()["version"] == 2
-    store = world.client.app.state.dataset_store  # type: ignore[attr-defined]
+    store = state_of(world.client.app).get(DATASETS)
     v1, v2 = load_snapshot(store, first["id"], 1), load_snapshot(store, first["id"], 2)
     other = load_snapshot(store, second["id"], 1)
     # same dataset, same rows: the same pseudonyms, bytes and hash in every version
@@ -195,7 +197,7 @@ def test_time_shift_moves_readings_and_labels(world: World) -> None:
     assert answer.status_code == 201, answer.text
     card = answer.json()["latest"]["card"]
     assert (card["period_start"], card["time_shifted"]) == ("2025-10-25T00:00:00Z", True)
-    snap = load_snapshot(world.client.app.state.dataset_store, answer.json()["id"], 1)  # type: ignore[attr-defined]
+    snap = load_snapshot(state_of(world.client.app).get(DATASETS), answer.json()["id"], 1)
     assert str(snap.readings["ts"][0].as_py()) == "2025-10-25 00:00:00+00:00"
     assert snap.labels is not None
     assert sorted(str(t) for t in snap.labels["window_start"].to_pylist()) == [
@@ -320,7 +322,7 @@ def test_browser_accepts_the_licence_and_sees_the_download(world: World) -> None
     dataset = publish(world, world.headers("sme", org_id="org-sme-1"), DATASET).json()
     token = world.headers("vendor", org_id="org-vendor-8")["Authorization"].removeprefix("Bearer ")
     app = create_app(world.setup.settings)
-    app.state.dev_issuer = world.client.app.state.dev_issuer  # type: ignore[attr-defined]
+    state_of(app).put(DEV_ISSUER, state_of(world.client.app).get(DEV_ISSUER))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -373,7 +375,7 @@ def _register(world: World, org_id: str, brn: str, region: str) -> None:
 
 
 def _agency(world: World, org_id: str, regions: list[str]) -> dict[str, str]:
-    issuer = world.client.app.state.dev_issuer  # type: ignore[attr-defined]
+    issuer = state_of(world.client.app).get(DEV_ISSUER)
     token = issuer.issue(subject=f"staff-{org_id}", roles=["agency"], org_id=org_id, regions=regions)
     return {"Authorization": f"Bearer {token}"}
 

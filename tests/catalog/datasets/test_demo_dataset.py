@@ -12,10 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from catalog.appends import commit, split, write
-from catalog.datasets.snapshot import load_snapshot
+from catalog.datasets.snapshot import DATASETS, load_snapshot
 from platform_api import demo_dataset, demo_telemetry
 from platform_api.app import create_app
 from platform_api.demo_data import DemoWorld, build_world
+from services.kit.app_state import state_of
+from services.kit.tokens import DEV_ISSUER
 from tests.catalog.conftest import make_setup
 
 
@@ -28,7 +30,7 @@ def demo(
     with make_setup(request, "local", directory) as setup, TestClient(create_app(setup.settings)) as client:
         admin = {
             "Authorization": "Bearer "
-            + client.app.state.dev_issuer.issue(subject="t", roles=["admin"], org_id="org-op")  # type: ignore[attr-defined]
+            + state_of(client.app).get(DEV_ISSUER).issue(subject="t", roles=["admin"], org_id="org-op")
         }
         model = next(m for m in world.models if m["id"] == demo_dataset.MODEL)
         assert client.post("/api/v1/standards", json=model, headers=admin).status_code == 201
@@ -80,7 +82,7 @@ def test_the_demo_dataset_is_published_once_with_its_labels(demo: tuple[TestClie
     # a minute's zone temperature for a week, and 240 spikes, of three ovens
     assert (card["equipment"], card["factories"], card["rows"], card["label_rows"]) == (3, 3, 3 * 10320, 12)
     assert card["publisher"]["kind"] == "centre" and card["publisher"]["region_codes"] == ["27", "47"]
-    snapshot = load_snapshot(client.app.state.dataset_store, dataset["id"], 1)  # type: ignore[attr-defined]
+    snapshot = load_snapshot(state_of(client.app).get(DATASETS), dataset["id"], 1)
     assert snapshot.labels is not None
     spikes = snapshot.readings.filter(pa.compute.equal(snapshot.readings["value"], 345.0)).num_rows
     assert spikes == 720

@@ -212,7 +212,7 @@ def test_vendor_creates_and_publishes_a_case(page: Page) -> None:
     page.wait_for_url(re.compile(r"/me/vendor"))
     check_page(page, "vendor-page")
     page.click("#new-case")
-    page.wait_for_url(re.compile(r"/me/cases/new"))
+    page.wait_for_url(re.compile(r"/me/vendor/cases/new"))
     check_page(page, "case-form")
     title = f"브라우저 검증 사례 {uuid.uuid4().hex[:6]}"
     page.fill('[id="title.ko"]', title)
@@ -237,11 +237,11 @@ def test_vendor_creates_and_publishes_a_case(page: Page) -> None:
 
     page.fill('[id="effects[0].before"]', "3.4")
     page.click("text=초안으로 저장")
-    page.wait_for_url(re.compile(r"/me/vendor\?created="))
-    draft = page.locator(".card", has_text=title).first
+    page.wait_for_url(re.compile(r"/me/vendor/cases\?done=created"))
+    draft = page.locator("#cases tbody tr", has_text=title).first
     draft.locator("button", has_text="공개하기").click()
-    page.wait_for_url(re.compile(r"published="))
-    expect(page.locator(".notice")).to_contain_text(f"‘{title}’ 사례를 공개했습니다")
+    page.wait_for_url(re.compile(r"done=published"))
+    expect(page.locator("#done")).to_contain_text(f"공개했습니다: {title}")
 
     page.goto("/cases?region=44&sort=newest")
     expect(page.locator("article.card", has_text=title)).to_be_visible()

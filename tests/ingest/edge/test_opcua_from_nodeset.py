@@ -38,7 +38,9 @@ RUNS = NODE + "6055"  # Production/RecipeSettingsAndOverviews/Recipe1/RunsComple
 STATE = NODE + "6003"  # Monitoring/LaserSystemStatus/LaserSystemState/CurrentState, LocalizedText
 CONTROLLER_ON = NODE + "6009"  # Monitoring/LaserSystemStatus/MachineToolsLaserStatus/ControllerIsOn
 OPERATION = NODE + "6012"  # MachineryBuildingBlocks/OperationCounters/OperationDuration, Duration
+LASER_STATE = NODE + "6010"  # Monitoring/LaserSystemStatus/MachineToolsLaserStatus/LaserState, an enumeration
 RUNS_ITEM = "recipe1_runs_completed"
+PACKML = "http://opcfoundation.org/UA/PackML/"
 
 
 def _zip(paths: list[Path]) -> bytes:
@@ -130,7 +132,7 @@ def test_a_type_nodeset_binds_by_browse_path_below_the_machine_the_user_names(
     )
     items = {i["id"]: i for i in imported["version"]["items"]}
     assert "opcua_node_id" not in {k for i in items.values() for k, v in i["mappings"].items() if v}
-    server = NodeSetServer(LASER_NODESETS, [CONTROLLER_ON, OPERATION, STATE])
+    server = NodeSetServer(LASER_NODESETS, [CONTROLLER_ON, OPERATION, STATE, LASER_STATE])
     server.start()
     equipment = "laser-type-01"
     try:
@@ -140,16 +142,23 @@ def test_a_type_nodeset_binds_by_browse_path_below_the_machine_the_user_names(
         )  # fmt: skip
         assert f"{len(items)} of {len(items)} items of laser-type 0.1.0 bound by opcua browse path" in said
         assert 'root = "Machines/LaserSystem-Example"' in text
+        # Each browse name with its namespace URI (the server numbers them its own way), and the
+        # enumeration's integers named.
+        laser = "http://opcfoundation.org/UA/LaserSystems/"
         assert (
             "[[connectors.points]]\n"
-            'browse_path = "Monitoring/LaserSystemStatus/MachineToolsLaserStatus/ControllerIsOn"\n'
-            'item = "machine_tools_laser_status_controller_is_on"\n'
+            'browse_path = "Monitoring/LaserSystemStatus/MachineToolsLaserStatus/LaserState"\n'
+            'item = "machine_tools_laser_status_laser_state"\n'
+            f'browse_namespaces = ["{laser}", "{laser}", "{laser}", "http://opcfoundation.org/UA/MachineTool/"]\n'
+            'values = { "0" = "Undefined", "1" = "Ready", "2" = "Active", "3" = "Error" }\n'
         ) in text
+        assert server.namespace_index(laser) != 1  # the index the type NodeSet wrote for it
         base = datetime.now(UTC) + timedelta(seconds=1)
         for n in range(1, 7):
             ts = base + timedelta(milliseconds=100 * n)
             server.write(CONTROLLER_ON, n % 2 == 1, ts)
             server.write(OPERATION, 1000.0 * n, ts)
+            server.write(LASER_STATE, n % 4, ts)  # on the wire: the enumeration's Int32
             time.sleep(0.1)
         server.write(STATE, ua.LocalizedText("Maintenance"), base + timedelta(seconds=2))
         rows = wait_for_lake(
@@ -171,6 +180,8 @@ def test_a_type_nodeset_binds_by_browse_path_below_the_machine_the_user_names(
     assert [r["value_text"] for r in rows if r["item_id"] == "laser_system_state_current_state"][-1] == (
         "Maintenance"
     )
+    laser_states = [r["value_text"] for r in rows if r["item_id"] == "machine_tools_laser_status_laser_state"]
+    assert laser_states[-6:] == ["Ready", "Active", "Error", "Undefined", "Ready", "Active"]
     # Paths the example machine does not have are said once each, not guessed.
     assert "item stack_level_display_mode not mapped" in log
 
@@ -190,7 +201,8 @@ def test_an_element_and_a_field_of_an_array_of_structures_land_as_their_items(
         )  # fmt: skip
         assert (
             '[[connectors.points]]\nbrowse_path = "Admin/ProdProcessedCount"\n'
-            'item = "prod_processed_count_0_acc_count"\nindex_range = "0"\nfield = "AccCount"\n'
+            'item = "prod_processed_count_0_acc_count"\n'
+            f'browse_namespaces = ["{PACKML}", "{PACKML}"]\nindex_range = "0"\nfield = "AccCount"\n'
         ) in text
         base = datetime.now(UTC) + timedelta(seconds=1)
         for n in range(1, 6):

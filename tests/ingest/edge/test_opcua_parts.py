@@ -4,17 +4,19 @@ that carry them."""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import tomllib
 from dataclasses import dataclass
 
 import pytest
-from asyncua import Node, ua
+from asyncua import Client, Node, Server, ua
 
 from ingest.edge import gwconfig
-from ingest.edge.connectors.opcua import find_path, part_of
+from ingest.edge.connectors.opcua import _indices, find_path, machine_of, part_of, variables
 from ingest.edge.gateway import ConfigError
 from ingest.edge.modelconfig import gateway_file
+from tests.ingest.edge.ports import free_port
 
 
 @dataclass
@@ -68,11 +70,11 @@ def _node(identifier: int) -> Node:
 
 def test_a_browse_path_is_the_shallowest_variable_ending_with_it() -> None:
     found = [
-        (_node(1), "Monitoring/Spindle/Speed"),
-        (_node(2), "Monitoring/Spindle/Speed/EURange"),
-        (_node(3), "Extra/Monitoring/Spindle/Speed"),
-        (_node(4), "Axes/X/Load"),
-        (_node(5), "Axes/Y/Load"),
+        (_node(1), "Monitoring/Spindle/Speed", (2, 2, 2)),
+        (_node(2), "Monitoring/Spindle/Speed/EURange", (2, 2, 2, 0)),
+        (_node(3), "Extra/Monitoring/Spindle/Speed", (2, 2, 2, 2)),
+        (_node(4), "Axes/X/Load", (2, 2, 2)),
+        (_node(5), "Axes/Y/Load", (2, 2, 2)),
     ]
     assert find_path(found, "Monitoring/Spindle/Speed").nodeid.Identifier == 1
     assert find_path(found, "Spindle/Speed").nodeid.Identifier == 1
@@ -81,6 +83,52 @@ def test_a_browse_path_is_the_shallowest_variable_ending_with_it() -> None:
         find_path(found, "Load")
     with pytest.raises(LookupError, match="no such variable"):
         find_path(found, "Spindle/Override")
+
+
+def test_a_browse_path_with_namespaces_matches_names_of_those_namespaces_only() -> None:
+    found = [
+        (_node(1), "Spindle/Speed", (3, 3)),  # the base companion's spindle
+        (_node(2), "Spindle/Speed", (4, 4)),  # the vendor's, same names
+        (_node(3), "Spindle/Speed/EngineeringUnits", (3, 3, 0)),
+    ]
+    assert find_path(found, "Spindle/Speed", (4, 4)).nodeid.Identifier == 2
+    assert find_path(found, "Spindle/Speed", (3, 3)).nodeid.Identifier == 1
+    assert find_path(found, "Speed", (3,)).nodeid.Identifier == 1
+    with pytest.raises(LookupError, match="no such variable"):
+        find_path(found, "Spindle/Speed", (3, 4))
+    with pytest.raises(LookupError, match="2 variables match"):
+        find_path(found, "Spindle/Speed")  # names alone cannot tell them apart
+
+
+async def _two_spindles() -> tuple[dict[str, str], list[int]]:
+    """A real server whose machine has two ``Spindle/Speed`` of two namespaces, registered in an order of
+    its own; what the gateway resolves for each namespace, and the indices the server gave them."""
+    server = Server()
+    await server.init()
+    url = f"opc.tcp://127.0.0.1:{free_port()}/two"
+    server.set_endpoint(url)
+    spaces = [await server.register_namespace(uri) for uri in ("urn:other", "urn:vendor", "urn:base")]
+    _, vendor, base = spaces
+    lathe = await server.nodes.objects.add_object(f"ns={base};s=Lathe", f"{base}:Lathe")
+    for index, value in ((base, 1.0), (vendor, 2.0)):
+        spindle = await lathe.add_object(f"ns={index};s=Spindle", f"{index}:Spindle")
+        await spindle.add_variable(f"ns={index};s=Speed", f"{index}:Speed", value)
+    async with server, Client(url) as client:
+        found = await variables(await machine_of(client, "Lathe"), 4)
+        server_spaces = list(await client.get_namespace_array())
+        resolved = {
+            uri: find_path(found, "Spindle/Speed", _indices(server_spaces, (uri, uri))).nodeid.to_string()
+            for uri in ("urn:base", "urn:vendor")
+        }
+        with pytest.raises(LookupError, match="the server has no namespace urn:absent"):
+            _indices(server_spaces, ("urn:absent",))
+    return resolved, spaces
+
+
+def test_a_real_server_resolves_each_namespace_uri_to_its_own_index() -> None:
+    resolved, (_, vendor, base) = asyncio.run(_two_spindles())
+    assert (vendor, base) == (3, 4)  # not the indices any NodeSet wrote
+    assert resolved == {"urn:base": "ns=4;s=Speed", "urn:vendor": "ns=3;s=Speed"}
 
 
 def _file(**point: object) -> dict[str, object]:
@@ -111,6 +159,8 @@ def test_a_point_names_its_variable_once() -> None:
             gwconfig.parse(_file(**wrong))
     with pytest.raises(ConfigError, match=r"connectors\[0\]\.points\[0\]\.index_range: String should match"):
         gwconfig.parse(_file(node="ns=2;i=7", index_range="0:3"))
+    with pytest.raises(ConfigError, match="browse_namespaces names one namespace per name of browse_path"):
+        gwconfig.parse(_file(browse_path="Admin/ProdProcessedCount", browse_namespaces=["urn:packml"]))
 
 
 PACKML = {
@@ -127,6 +177,15 @@ PACKML = {
             },
         },
         {"id": "status_cur_mach_speed", "mappings": {"opcua_browse_name": "Status/CurMachSpeed"}},
+        {
+            "id": "status_unit_mode_current",
+            "allowed_values": ["Invalid", "Production", "Maintenance", "Manual"],
+            "mappings": {
+                "opcua_browse_name": "Status/UnitModeCurrent",
+                "opcua_browse_namespaces": "urn:packml urn:packml",
+                "opcua_enum_values": "0 1 2 3",
+            },
+        },
     ],
 }
 
@@ -152,12 +211,20 @@ def test_a_type_model_is_bound_by_browse_path_below_the_root_given() -> None:
         {"browse_path": "Admin/ProdProcessedCount", "item": "prod_processed_count_0_acc_count",
          "index_range": "0", "field": "AccCount"},
         {"browse_path": "Status/CurMachSpeed", "item": "status_cur_mach_speed"},
+        # The namespace of each name, and the enumeration's integers as the names the item holds.
+        {"browse_path": "Status/UnitModeCurrent", "item": "status_unit_mode_current",
+         "browse_namespaces": ["urn:packml", "urn:packml"],
+         "values": {"0": "Invalid", "1": "Production", "2": "Maintenance", "3": "Manual"}},
     ]  # fmt: skip
 
 
 def test_without_a_root_browse_paths_are_not_guessed() -> None:
     text, unbound = _packml_file(root=None)
-    assert unbound == ["prod_processed_count_0_acc_count", "status_cur_mach_speed"]
+    assert unbound == [
+        "prod_processed_count_0_acc_count",
+        "status_cur_mach_speed",
+        "status_unit_mode_current",
+    ]
     assert (
         "# not bound: status_cur_mach_speed (its mappings name a browse path below the machine: give --root)"
         in text

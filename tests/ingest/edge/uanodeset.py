@@ -48,6 +48,9 @@ ABSENT_MODELS = """<?xml version="1.0" encoding="utf-8"?>
 
 
 class NodeSetServer(MachineServer):
+    # asyncua reads six NodeSets in Python: seconds on a quiet machine, a minute or more on a loaded one.
+    start_timeout_s = 240.0
+
     def __init__(self, nodesets: list[Path], variables: list[str]) -> None:
         super().__init__()
         self.nodesets, self.variables = nodesets, variables

@@ -40,6 +40,8 @@ class Users(UserManager):
 
 
 class MachineServer:
+    start_timeout_s = 30.0
+
     def __init__(
         self,
         *,
@@ -90,7 +92,7 @@ class MachineServer:
 
     def start(self, port: int = 0) -> MachineServer:
         self.port = port or free_port()
-        self._call(self._start(self.port))
+        self._call(self._start(self.port), self.start_timeout_s)
         return self
 
     def stop(self) -> None:

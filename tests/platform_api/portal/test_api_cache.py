@@ -12,7 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from platform_api.portal import api as portal_api
+from services.kit.app_state import state_of
 from services.kit.cache import PUBLIC
+from services.kit.clients import SERVICE_CLIENT
 from tests.conftest import Auth
 from tests.factories import usecase_body
 
@@ -28,15 +30,15 @@ def test_stale_answers_are_served_while_one_refresh_runs(
 ) -> None:
     app: Any = client.app
     calls: list[str] = []
-    real = app.state.service_client.get_json
+    real = state_of(app).get(SERVICE_CLIENT).get_json
 
     async def counting(service: str, path: str, **kw: Any) -> Any:
         calls.append(path)
         return await real(service, path, **kw)
 
-    monkeypatch.setattr(app.state.service_client, "get_json", counting)
+    monkeypatch.setattr(state_of(app).get(SERVICE_CLIENT), "get_json", counting)
     vendor = auth("vendor", org_id="org-vendor-9")
-    cache = app.state.caches.portal
+    cache = state_of(app).caches.portal
 
     async def scenario() -> None:
         reader = portal_api.PortalApi(_Request(app), None)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from platform_api.portal import render
+from services.kit.app_state import state_of
 from tests.conftest import Auth
 from tests.factories import usecase_body
 
@@ -62,7 +63,7 @@ def test_a_browse_page_is_rendered_once_for_the_answers_it_is_made_of(
 
     _publish(client, vendor, "도장 공정 최적화")
     assert _page(client, "/cases") == first, "the portal's answers are those of a moment ago"
-    client.app.state.caches.portal.clear()  # type: ignore[attr-defined]  # as when they expire
+    state_of(client.app).caches.portal.clear()  # as when they expire
     renewed = _page(client, "/cases")
     assert "도장 공정 최적화" in renewed and "용접 불량 예측 AI" in renewed and len(renders) == 4
 

@@ -134,6 +134,29 @@ def test_the_audit_log_is_filtered_by_actor_table_and_day(
     assert '<a href="#since">From date</a>: ' in english.text
 
 
+def test_the_audit_log_is_filtered_by_action_and_end_day(
+    client: TestClient, auth: Auth, proposed: dict[str, str]
+) -> None:
+    _sign_in(client, "admin1", "/me/operator")
+    created = client.get("/me/operator/audit", params={"actor": "vendor-kim", "action": "create"}).text
+    assert "<td>생성</td>" in created and "<td>변경</td>" not in created
+    assert '<option value="create" selected>' in created, "the action chosen is kept"
+    changed = client.get("/me/operator/audit", params={"actor": "vendor-kim", "action": "update"}).text
+    assert "<td>변경</td>" in changed and "<td>생성</td>" not in changed
+    # Days in Korea, the last one included: a period ending far ahead holds them, one ending before none.
+    today = client.get("/me/operator/audit", params={"actor": "vendor-kim", "until": "2999-12-31"}).text
+    assert "<code>std_models</code>" in today
+    past = client.get("/me/operator/audit", params={"actor": "vendor-kim", "until": "2020-01-01"}).text
+    assert "이 조건에 맞는 감사 기록이 없습니다." in past
+
+    backwards = client.get("/me/operator/audit", params={"since": "2026-12-07", "until": "2026-12-01"})
+    assert backwards.status_code == 422, "the identity API refuses the period; the page says where"
+    assert '<a href="#until">종료 날짜 (포함)</a>: ' in backwards.text
+    assert 'value="2026-12-01"' in backwards.text
+    unknown = client.get("/me/operator/audit", params={"action": "rename", "lang": "en"})
+    assert unknown.status_code == 422 and '<a href="#action">Action</a>: ' in unknown.text
+
+
 def test_the_committee_decides_an_evaluated_application(client: TestClient, auth: Auth) -> None:
     admin = auth("admin", org_id="org-operator")
     vendor = auth("vendor", org_id="org-vendor-3")

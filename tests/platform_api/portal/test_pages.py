@@ -107,40 +107,12 @@ def test_sign_in_with_a_forged_state_fails(client: TestClient) -> None:
     assert client.get("/me/vendor", follow_redirects=False).headers["location"] == "/login?next=/me/vendor"
 
 
-def test_vendor_form_shows_field_errors_then_creates_and_publishes(client: TestClient) -> None:
+def test_vendor_lands_on_its_page_and_the_former_case_form_moved(client: TestClient) -> None:
+    """The case form's own test is tests/platform_api/portal/test_workspace_vendor_catalogue.py."""
     _sign_in(client, "vendor1")
     assert client.get("/me", follow_redirects=False).headers["location"] == "/me/vendor"
     assert "공급기업 페이지" in client.get("/me/vendor").text
-    form = {
-        "title.ko": "폼 검증 사례",
-        "title.en": "Form case",
-        "summary.ko": "요약",
-        "summary.en": "Summary",
-        "problem_type": "quality_inspection",
-        "technique": "anomaly_detection",
-        "region_code": "44",
-        "industry_code": "C22",
-        "effects[0].metric.ko": "불량률",
-        "effects[0].metric.en": "Defect rate",
-        "effects[0].unit": "%",
-        "effects[0].before": "abc",
-        "effects[0].after": "1",
-    }
-    refused = client.post("/me/cases/new", data=form)
-    assert refused.status_code == 422
-    assert 'id="err-effects-0-before"' in refused.text
-    assert 'aria-invalid="true" aria-describedby="err-effects-0-before"' in refused.text
-    assert "효과 1 · 도입 전" in refused.text and 'value="폼 검증 사례"' in refused.text
-
-    created = client.post("/me/cases/new", data=form | {"effects[0].before": "4"}, follow_redirects=False)
-    assert created.status_code == 303
-    case_id = created.headers["location"].split("created=")[1]
-    vendor_page = client.get("/me/vendor").text
-    assert f'action="/me/cases/{case_id}/publish"' in vendor_page
-    published = client.post(f"/me/cases/{case_id}/publish", follow_redirects=False)
-    assert published.headers["location"] == f"/me/vendor?published={case_id}"
-    assert "‘폼 검증 사례’ 사례를 공개했습니다" in client.get(published.headers["location"]).text
-    assert client.get(f"/api/v1/usecases/{case_id}").json()["status"] == "published"
+    assert client.get("/me/cases/new", follow_redirects=False).headers["location"] == "/me/vendor/cases/new"
     assert client.post("/logout", follow_redirects=False).status_code == 303
 
 
@@ -171,7 +143,7 @@ def test_sme_dashboard_shows_its_own_factories(client: TestClient, auth: Auth) -
     )
     assert client.get("/me/dashboard/factory-sme-1-a/nope").status_code == 404
     assert client.get("/me/dashboard/factory-sme-2-a/kpis").status_code == 404, "another SME's factory"
-    assert client.get("/me/cases/new", follow_redirects=False).headers["location"] == "/me"
+    assert client.get("/me/vendor/cases/new", follow_redirects=False).headers["location"] == "/me"
 
 
 def test_equipment_types_are_named_by_their_models(client: TestClient, auth: Auth) -> None:

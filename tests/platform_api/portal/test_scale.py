@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from services.kit.app_state import state_of
 from services.kit.clients import ServiceClient
 from tests.conftest import Auth
 from tests.factories import company_body, usecase_body
@@ -43,7 +44,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
 
 
 def _view(client: TestClient, calls: Calls, path: str) -> str:
-    client.app.state.caches.portal.clear()  # type: ignore[attr-defined]  # a cold page: every call made
+    state_of(client.app).caches.portal.clear()  # a cold page: every call made
     calls.reset()
     answer = client.get(path)
     assert answer.status_code == 200, answer.text

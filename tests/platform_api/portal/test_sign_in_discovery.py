@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from platform_api.app import create_app
+from services.kit.app_state import state_of
 from services.kit.settings import PlatformSettings
 from tests.infra.conftest import KEYCLOAK_URL
 
@@ -34,7 +35,7 @@ def _sign_in_goes_to(client: TestClient) -> str:
 
 
 def test_the_realms_endpoints_are_read_once_then_again_after_a_while(at_keycloak: TestClient) -> None:
-    reference = at_keycloak.app.state.caches.reference  # type: ignore[attr-defined]
+    reference = state_of(at_keycloak.app).caches.reference
     authorize = f"{ISSUER}/protocol/openid-connect/auth"
     assert _sign_in_goes_to(at_keycloak) == authorize
     after_first = reference.stats()

@@ -123,6 +123,7 @@ def test_regional_centre_staff_are_scoped(
     assert result["usecases"] == [{"key": "48", "count": 0}]
     assert (result["uploads"], result["telemetry_benchmarks"]) == ([], [])  # an empty lake
     assert result["telemetry_benchmarks_withheld"]["oee"] == ["48/C29", "48/C30"]
+    assert result["disclosure"] == {"min_group_size": 3, "max_share": 0.5}
     assert client.get(dashboard, headers=elsewhere).status_code == 403
     assert client.get(dashboard, headers=sme).status_code == 403
     assert client.get(dashboard).status_code == 401

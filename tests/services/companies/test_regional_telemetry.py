@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from services.kit.app_state import state_of
+from services.kit.tokens import DEV_ISSUER
 from tests.catalog.conftest import World
 from tests.catalog.test_peers import RANGE, availability, peers
 
@@ -18,7 +20,7 @@ NOVEMBER = {"from": "2025-11-01T00:00:00+09:00", "to": "2025-12-01T00:00:00+09:0
 
 
 def staff(world: World, *regions: str) -> dict[str, str]:
-    issuer = world.client.app.state.dev_issuer  # type: ignore[attr-defined]
+    issuer = state_of(world.client.app).get(DEV_ISSUER)
     token = issuer.issue(
         subject=f"staff-{'-'.join(regions)}", roles=["agency"], org_id="org-ctr", regions=regions
     )
@@ -52,6 +54,9 @@ def test_dashboard_shows_uploads_and_published_benchmarks_of_the_region(peers: W
     assert shown[0]["mean"] == pytest.approx(sum(availability(n) for n in (1, 2, 3)) / 3)
     assert body["telemetry_benchmarks_withheld"]["availability"] == ["11/C30"]  # no C30 factory
     assert "telemetry" not in body["omitted"]
+    assert body["disclosure"] == {"min_group_size": 3, "max_share": 0.5}, (
+        "the rule the cells were withheld by"
+    )
 
     # Busan: P4 and P5 only, so nothing is published; the counts of uploads are.
     busan = dashboard(peers, "aic-busan", staff(peers, "26"), **RANGE).json()

@@ -11,6 +11,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from services.companies.models import Designation
+from services.kit.app_state import state_of
+from services.kit.db import DATABASE
 from tests.conftest import Auth
 from tests.factories import company_body
 from tests.services.companies.workflow import APPS, URL
@@ -71,7 +73,7 @@ def test_list_items_are_the_companys_own_answer_through_designations_and_contrac
     assert _agree(client)["growth_stage_basis"] == "computed"
 
     # Time alone takes a designation out of force: the list follows without any write of the company.
-    with client.app.state.db.session() as session, session.begin():  # type: ignore[attr-defined]
+    with state_of(client.app).get(DATABASE).session() as session, session.begin():
         row = session.get(Designation, recorded.json()["id"])
         assert row is not None
         row.valid_until = datetime.now(UTC) + timedelta(seconds=2)

@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 
 from catalog.lake import READINGS_SCHEMA
 from platform_api.app import create_app
+from services.kit.app_state import state_of
+from services.kit.tokens import DEV_ISSUER
 from tests.catalog.conftest import LAKES, LakeSetup, make_setup
 from tests.catalog.test_kpis import DAY, FACTORY, MODELS, ORG, hand_set, rows
 from tests.factories import company_body, deployment_body
@@ -32,7 +34,7 @@ class Lab:
     client: TestClient
 
     def headers(self, *roles: str, org_id: str, **extra: Any) -> dict[str, str]:
-        issuer = self.client.app.state.dev_issuer  # type: ignore[attr-defined]
+        issuer = state_of(self.client.app).get(DEV_ISSUER)
         token = issuer.issue(
             subject=f"{org_id}-{roles[0]}", roles=list(roles), org_id=org_id, username=f"{org_id}-u", **extra
         )

@@ -9,6 +9,8 @@ from sqlalchemy import update
 
 from services.deployments import changes
 from services.deployments.models import DeploymentRecord
+from services.kit.app_state import state_of
+from services.kit.db import DATABASE
 from services.kit.errors import PreconditionFailed
 from tests.services.deployments.conftest import PDF, URL, World
 
@@ -163,7 +165,7 @@ def test_if_match_refuses_stale_writes(world: World) -> None:
 def test_concurrent_transactions_do_not_overwrite_each_other(world: World) -> None:
     """Two requests that read the same version: the one that writes second fails instead of overwriting."""
     record_id = world.create()["id"]
-    db = world.client.app.state.db  # type: ignore[attr-defined]
+    db = state_of(world.client.app).get(DATABASE)
     with db.session() as first, db.session() as second:
         mine, theirs = first.get(DeploymentRecord, record_id), second.get(DeploymentRecord, record_id)
         assert mine is not None and theirs is not None and mine.version == theirs.version
@@ -254,7 +256,7 @@ def test_unpublished_records_are_hidden_from_others(world: World) -> None:
 def test_a_migrated_record_without_programme_cannot_be_submitted(world: World) -> None:
     """Records stored before programmes existed are drafts; they need a programme before review."""
     record = light(world)
-    with world.client.app.state.db.session() as session, session.begin():  # type: ignore[attr-defined]
+    with state_of(world.client.app).get(DATABASE).session() as session, session.begin():
         session.execute(
             update(DeploymentRecord).where(DeploymentRecord.id == record["id"]).values(programme_code=None)
         )

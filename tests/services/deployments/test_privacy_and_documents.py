@@ -10,7 +10,9 @@ from fastapi.testclient import TestClient
 from minio import Minio
 
 from platform_api.app import create_app
+from services.kit.app_state import state_of
 from services.kit.settings import PlatformSettings
+from services.kit.tokens import DEV_ISSUER
 from tests.services.deployments.conftest import PDF, URL, World, build_world
 
 PRIVATE = ("support_amount_krw", "company_share_krw", "contract", "documents")
@@ -163,7 +165,7 @@ def test_documents_live_in_minio_in_the_distributed_topology(settings: PlatformS
     bucket = "smartmfg-documents-test"
     minio_settings = settings.replaced(documents={"store": "minio", "bucket": bucket})
     with TestClient(create_app(minio_settings)) as client:
-        issuer = client.app.state.dev_issuer  # type: ignore[attr-defined]
+        issuer = state_of(client.app).get(DEV_ISSUER)
         world = _world_on(client, issuer)
         record = world.create()
         answer = upload(world, record, "점검표.pdf", PDF, world.sme, stage_code="INSPECT")

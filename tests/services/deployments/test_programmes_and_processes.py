@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from services.deployments.models import Ticket
+from services.kit.app_state import state_of
+from services.kit.db import DATABASE
 from tests.factories import deployment_body
 from tests.services.deployments.conftest import PDF, URL, World, signed_today, with_actuals
 
@@ -166,7 +168,7 @@ def test_after_care_tickets_and_the_suppliers_record(world: World) -> None:
     assert fast["supplier_company_id"] == "org-vendor-3"
     assert fast["due_at"] > fast["opened_at"] and fast["late"] is False
     # Time passes for two of them: their service level ran out.
-    with world.client.app.state.db.session() as session, session.begin():  # type: ignore[attr-defined]
+    with state_of(world.client.app).get(DATABASE).session() as session, session.begin():
         for ticket_id in (slow["id"], forgotten["id"]):
             row = session.get(Ticket, ticket_id)
             row.opened_at, row.due_at = row.opened_at - timedelta(days=10), row.due_at - timedelta(days=10)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.deployments.models import Ticket
+from services.kit.app_state import state_of
+from services.kit.db import DATABASE
 from tests.services.deployments.conftest import URL, World
 
 
@@ -59,7 +61,7 @@ def test_the_public_page_counts_after_care_tickets_as_the_record_does(world: Wor
         (-5, 19, None, None),  # open, in time
         (-90, -66, -60, -1),  # answered late, resolved
     ]
-    with world.client.app.state.db.session() as session, session.begin():  # type: ignore[attr-defined]
+    with state_of(world.client.app).get(DATABASE).session() as session, session.begin():
         for n, (opened, due, answered, resolved) in enumerate(tickets):
             session.add(
                 Ticket(

@@ -9,7 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from platform_api.app import create_app
+from services.kit.app_state import state_of
 from services.kit.settings import PlatformSettings, Topology
+from services.kit.tokens import DEV_ISSUER
 
 
 def test_password_grant_gives_a_verifiable_token(client: TestClient) -> None:
@@ -79,7 +81,8 @@ def test_unknown_grant_is_a_validation_error(client: TestClient) -> None:
 def test_token_of_another_issuer_key_is_refused(client: TestClient, tmp_path: Path) -> None:
     other = PlatformSettings(data_dir=tmp_path / "other", public_url="http://testserver")
     with TestClient(create_app(other, run_migrations=True)) as stranger:
-        forged = stranger.app.state.dev_issuer.issue(subject="x", roles=["admin"], org_id="org-operator")  # type: ignore[attr-defined]
+        issuer = state_of(stranger.app).get(DEV_ISSUER)
+        forged = issuer.issue(subject="x", roles=["admin"], org_id="org-operator")
     answer = client.post("/api/v1/deployments", json={}, headers={"Authorization": f"Bearer {forged}"})
     assert answer.status_code == 401
 

@@ -260,6 +260,37 @@ def test_every_write_is_audited_with_its_actor(client: TestClient, admin: dict[s
     assert client.get(f"{API}/audit", headers=sme1).status_code == 403
 
 
+def test_the_audit_log_filters_by_action_and_end(client: TestClient, admin: dict[str, str]) -> None:
+    sme1 = login(client, "sme1")
+    make_factory(client, sme1, org_id="org-sme-1", factory_id="factory-sme-1-b")
+    patched = client.patch("/api/v1/companies/org-sme-1", json={"employees": 92}, headers=sme1)
+    assert patched.status_code == 200
+    mine = {"resource_type": "co_companies", "actor": "sme1"}
+    create, update = client.get(f"{API}/audit", params=mine, headers=admin).json()["items"]
+
+    updates = client.get(f"{API}/audit", params={**mine, "action": "update"}, headers=admin).json()["items"]
+    assert [(e["action"], e["id"]) for e in updates] == [("update", update["id"])]
+    until = client.get(f"{API}/audit", params={**mine, "until": update["at"]}, headers=admin).json()["items"]
+    assert [e["id"] for e in until] == [create["id"]], "the end is exclusive"
+    window = {**mine, "since": create["at"], "until": "2999-01-01T00:00:00Z", "action": "create"}
+    assert [e["id"] for e in client.get(f"{API}/audit", params=window, headers=admin).json()["items"]] == [
+        create["id"]
+    ]
+
+    unknown = client.get(f"{API}/audit", params={"action": "rename"}, headers=admin)
+    assert unknown.status_code == 422 and unknown.json()["fields"][0]["loc"] == "query.action"
+    backwards_period = {"since": "2026-12-07T00:00:00Z", "until": "2026-12-01T00:00:00Z"}
+    backwards = client.get(f"{API}/audit", params=backwards_period, headers=admin)
+    assert backwards.status_code == 422
+    assert [f["loc"] for f in backwards.json()["fields"]] == ["query.until"]
+    same = client.get(f"{API}/audit", params={"since": update["at"], "until": update["at"]}, headers=admin)
+    assert same.status_code == 422, "an empty period is refused, not answered with nothing"
+    korean = client.get(f"{API}/audit", params={"until": "2026-12-01T00:00:00", "lang": "ko"}, headers=admin)
+    assert korean.status_code == 422 and korean.json()["fields"] == [
+        {"loc": "query.until", "msg": "시간대를 붙이세요(예: +09:00 또는 Z)"}
+    ]
+
+
 def test_a_failed_request_leaves_no_audit_trail(
     client: TestClient, admin: dict[str, str], auth: Auth
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from platform_api.app import create_app
+from services.kit.app_state import state_of
 from services.kit.settings import PlatformSettings
 from tests.conftest import Auth
 from tests.factories import model_body, register_factory
@@ -113,7 +114,7 @@ def test_the_models_show_counts_of_at_most_a_minute_ago(client: TestClient, auth
     assert client.get(f"{URL}/cnc-lathe").json()["adoption"] == []
     # The companies service's own figure is current.
     assert client.get(ADOPTION).json()[0]["equipment"] == 2
-    client.app.state.caches.reference.clear()  # type: ignore[attr-defined]  # as when the minute is over
+    state_of(client.app).caches.reference.clear()  # as when the minute is over
     assert client.get(f"{URL}/cnc-lathe").json()["adoption"] == [
         {"version": "1.0.0", "factories": 1, "equipment": 2}
     ]

@@ -86,11 +86,18 @@ def test_machine_tool_with_machinery_ia_and_di_uploaded_together(
     state = items["machinery_building_blocks_machinery_item_state_current_state"]
     assert state["role"] == "execution_state"
     assert state["allowed_values"] == ["Executing", "NotAvailable", "NotExecuting", "OutOfService"]
-    assert mapped(state) == {"opcua_browse_name": "MachineryBuildingBlocks/MachineryItemState/CurrentState"}
+    assert mapped(state) == {
+        "opcua_browse_name": "MachineryBuildingBlocks/MachineryItemState/CurrentState",
+        # Each browse name's namespace: the gateway looks up the index the server gives it.
+        "opcua_browse_namespaces": "http://opcfoundation.org/UA/Machinery/ "
+        "http://opcfoundation.org/UA/Machinery/ http://opcfoundation.org/UA/",
+    }
     assert items["statistics_parts_produced_in_lifetime"]["role"] == "part_count"
-    assert items["machine_tool_operation_mode"]["allowed_values"][:4] == [
-        "Manual", "Automatic", "Setup", "AutoWithManualIntervention",
-    ]  # fmt: skip
+    mode = items["machine_tool_operation_mode"]
+    assert mode["allowed_values"][:4] == ["Manual", "Automatic", "Setup", "AutoWithManualIntervention"]
+    # The enumeration's integers (what the wire carries), one per name: the gateway sends the name.
+    assert mode["mappings"]["opcua_enum_values"].split()[:4] == ["0", "1", "2", "3"]
+    assert len(mode["mappings"]["opcua_enum_values"].split()) == len(mode["allowed_values"])
     duration = items["machine_tool_operation_counters_power_on_duration"]
     assert (duration["unit"], duration["category"], duration["data_type"]) == ("ms", "SAMPLE", "float")
     assert "state_current_state" in items and items["state_current_state"]["role"] is None  # one per role
@@ -193,6 +200,7 @@ def test_packml_counts_and_state_get_their_roles(client: TestClient, vendor: dic
     assert processed["role"] == "part_count" and processed["data_type"] == "int"
     assert mapped(processed) == {
         "opcua_browse_name": "Admin/ProdProcessedCount", "opcua_index_range": "0", "opcua_field": "AccCount",
+        "opcua_browse_namespaces": "http://opcfoundation.org/UA/PackML/ http://opcfoundation.org/UA/PackML/",
     }  # fmt: skip
     assert items["prod_defective_count_0_acc_count"]["role"] == "reject_count"
     state = items["machine_state_current_state"]
@@ -343,3 +351,98 @@ def test_fixed_size_arrays_give_one_item_per_element_others_are_dropped_with_the
     assert dropped["Spectrum"] == "an array of 1024 values: more than 16, one item each would swamp the model"
     assert dropped["History"] == "an array whose length the NodeSet leaves open: no fixed element to bind"
     assert report.counts.elements == 4 and report.counts.mapped == 2 and report.counts.dropped == 2
+
+
+def _declaration(node: str, name: str, parent: str, kind: str = "UAObject", extra: str = "") -> str:
+    type_definition = "i=58" if kind == "UAObject" else "i=63"
+    return (
+        f'<{kind} NodeId="{node}" BrowseName="{name}" {extra}>'
+        f"<DisplayName>{name.partition(':')[2]}</DisplayName>"
+        f'<References><Reference ReferenceType="HasComponent" IsForward="false">{parent}</Reference>'
+        '<Reference ReferenceType="HasModellingRule">i=78</Reference>'
+        f'<Reference ReferenceType="HasTypeDefinition">{type_definition}</Reference></References></{kind}>'
+    )
+
+
+# A lathe type (urn:lathe) derived from a base machine type of another companion (urn:base): both declare a
+# Spindle with a Speed, each in its own namespace. Namespaces as the document numbers them: 1 urn:lathe,
+# 2 urn:base, 3 urn:vendor.
+TWO_SPINDLES = (
+    '<UANodeSet xmlns="http://opcfoundation.org/UA/2011/03/UANodeSet.xsd">'
+    "<NamespaceUris><Uri>urn:lathe</Uri><Uri>urn:base</Uri><Uri>urn:vendor</Uri></NamespaceUris>"
+    '<UAObjectType NodeId="ns=2;i=1" BrowseName="2:BaseMachineType"><DisplayName>Base</DisplayName>'
+    '<References><Reference ReferenceType="HasSubtype" IsForward="false">i=58</Reference></References>'
+    "</UAObjectType>"
+    + _declaration("ns=2;i=2", "2:Spindle", "ns=2;i=1")
+    + _declaration("ns=2;i=3", "2:Speed", "ns=2;i=2", "UAVariable", 'DataType="Double"')
+    + '<UAObjectType NodeId="ns=1;i=1" BrowseName="1:LatheType"><DisplayName>Lathe</DisplayName>'
+    '<References><Reference ReferenceType="HasSubtype" IsForward="false">ns=2;i=1</Reference></References>'
+    "</UAObjectType>"
+    + _declaration("ns=1;i=2", "3:Spindle", "ns=1;i=1")
+    + _declaration("ns=1;i=3", "3:Speed", "ns=1;i=2", "UAVariable", 'DataType="Double"')
+    + _declaration("ns=1;i=4", "1:Program", "ns=1;i=1", "UAVariable", 'DataType="String"')
+    + "</UANodeSet>"
+).encode()
+
+
+def test_members_of_the_same_name_in_two_namespaces_stay_two_items_with_their_namespaces() -> None:
+    draft = opcua.parse(TWO_SPINDLES, node="LatheType")
+    by_id = {i.id: i.mappings for i in draft.items if i.mappings is not None}
+    assert sorted(by_id) == ["program", "spindle_speed", "spindle_speed_2"]
+    spaces = {(m.opcua_browse_name, m.opcua_browse_namespaces) for m in by_id.values()}
+    assert spaces == {
+        ("Spindle/Speed", "urn:base urn:base"),  # inherited: the subtype's Spindle is another member
+        ("Spindle/Speed", "urn:vendor urn:vendor"),
+        ("Program", "urn:lathe"),
+    }
+
+
+def test_units_given_at_import_make_unitless_analog_items_samples(
+    client: TestClient, vendor: dict[str, str], auth: Auth
+) -> None:
+    upload = zipped(
+        "Opc.Ua.PlasticsRubber.Extrusion.Extruder.NodeSet2.xml",
+        "Opc.Ua.PlasticsRubber.Extrusion.GeneralTypes.NodeSet2.xml",
+        "Opc.Ua.Di.NodeSet2.xml",
+    )
+    units = ["MainDrive/Speed/ActualValue=RPM", "MainDrive/Torque/ActualValue=N·m"]  # a UNECE code, a symbol
+    answer = client.post(
+        f"{URL}/imports/opcua",
+        params={"model_id": "extruder", "units": units},
+        content=upload,
+        headers={"Content-Type": "application/zip", **vendor},
+    )
+    items, result = imported(answer)
+    speed, torque = items["speed_actual_value"], items["torque_actual_value"]
+    assert (speed["category"], speed["unit"]) == ("SAMPLE", "rpm")
+    assert (torque["category"], torque["unit"]) == ("SAMPLE", "N·m")
+    notes = {m["item_id"]: m["notes"] for m in result["report"]["mapped"]}
+    assert "unit rpm given at import" in notes["speed_actual_value"]
+    assert "53 analog items have no unit" in " ".join(result["report"]["notes"])  # 55 without the two
+    # The version says which measured values still lack a unit, and so does the publish answer.
+    unitless = result["version"]["items_without_unit"]
+    assert "maintenance_interval" in unitless and "speed_actual_value" not in unitless
+    published = client.post(
+        f"{URL}/extruder/versions/0.1.0/publish", headers=auth("admin", org_id="org-operator")
+    )
+    assert published.status_code == 200, published.text
+    assert published.json()["items_without_unit"] == unitless
+
+
+@pytest.mark.parametrize(
+    ("units", "said"),
+    [
+        ("Ram/RamForce=KMQ", "unknown unit 'KMQ': neither a UNECE code the platform knows nor a unit symbol"),
+        ("Ram/RamForce", "'Ram/RamForce': units are given as browse/path=unit"),
+        ("Ram/Missing=kN", "no variable 'Ram/Missing' below PressType"),
+        ("DoorClosed=s", "'DoorClosed' is not numeric: a unit applies to numbers only"),
+    ],
+)
+def test_a_unit_that_is_unknown_or_names_no_number_is_refused_naming_it(
+    client: TestClient, vendor: dict[str, str], units: str, said: str
+) -> None:
+    answer = post(client, (DOCS / "press_nodeset.xml").read_bytes(), vendor, model_id="press", units=units)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["fields"][0]["loc"] == "query.units"
+    assert said in answer.json()["detail"]
+    assert client.get(f"{URL}/press", headers=vendor).status_code == 404

@@ -10,7 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from platform_api.app import create_app
+from services.kit.app_state import state_of
 from services.kit.settings import PlatformSettings
+from services.kit.tokens import DEV_ISSUER
+from services.usecases.runnable.store import MODELS
 from tests.conftest import Auth
 from tests.factories import model_body, usecase_body
 from tests.onnx_models import endless_loop, window_mean
@@ -63,7 +66,7 @@ def test_a_checked_model_is_stored_by_its_hash_and_shown_with_the_case(
     assert body["sha256"] == hashlib.sha256(data).hexdigest()
     assert body["size_bytes"] == len(data)
     assert body["signature"]["items"] == ["spindle_speed", "coolant_temp"]
-    stored = client.app.state.model_store.get(f"models/{body['sha256']}.onnx")  # type: ignore[attr-defined]
+    stored = state_of(client.app).get(MODELS).get(f"models/{body['sha256']}.onnx")
     assert stored == data
     # a draft's model is the owner's to see; once published, everyone's
     assert client.get(f"{URL}/{world['case_id']}/model").status_code == 404
@@ -116,7 +119,7 @@ def test_bad_models_and_signatures_are_refused_naming_the_field(
 def test_a_model_failing_its_dry_run_is_refused_with_the_reason(
     settings: PlatformSettings, world: dict[str, Any], client: TestClient
 ) -> None:
-    client.app.state.settings = settings.replaced(ai={"cpu_seconds": 1, "wall_seconds": 20})  # type: ignore[attr-defined]
+    state_of(client.app).settings = settings.replaced(ai={"cpu_seconds": 1, "wall_seconds": 20})
     answer = put(client, world["case_id"], world["vendor"], endless_loop(12))
     assert answer.status_code == 422, answer.text
     assert locs(answer) == ["body.file"]
@@ -125,7 +128,7 @@ def test_a_model_failing_its_dry_run_is_refused_with_the_reason(
 
 def test_an_oversized_model_is_refused_before_it_is_read_further(settings: PlatformSettings) -> None:
     with TestClient(create_app(settings.replaced(ai={"model_max_bytes": 100}))) as small:
-        issuer = small.app.state.dev_issuer  # type: ignore[attr-defined]
+        issuer = state_of(small.app).get(DEV_ISSUER)
         vendor = {"Authorization": "Bearer " + issuer.issue(subject="v", roles=["vendor"], org_id="org-v")}
         case = small.post(URL, json=usecase_body(), headers=vendor).json()
         answer = put(small, case["id"], vendor, window_mean(12))

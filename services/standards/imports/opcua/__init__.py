@@ -4,22 +4,27 @@ The upload is one NodeSet, or several (zip or multipart) so that the models a No
 Machinery...) come along; their ``RequiredModel``s are resolved against each other and the report names the
 ones resolved and missing. The machine is one object type or instance of the primary NodeSets (``node=``
 picks it; by default the first candidate, see ``machine``); its members, with those its supertypes
-declare, become items (``items``): browse path below the machine in ``mappings.opcua_browse_name``, the
-absolute NodeId in ``mappings.opcua_node_id`` when the NodeSet describes a real machine (an instance).
+declare, become items (``items``): browse path below the machine in ``mappings.opcua_browse_name`` with
+the namespace URI of each name in ``opcua_browse_namespaces`` (never an index: a server numbers namespaces
+its own way), the absolute NodeId in ``mappings.opcua_node_id`` when the NodeSet describes a real machine
+(an instance). Units the importer gives (``units``) are checked before the document is read and their
+paths once it is mapped: a path that names no numeric variable refuses the import, nothing half-applied.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from services.kit.errors import ValidationFailed, field_error
 from services.kit.messages import Msg
 from services.standards.imports.draft import Draft, snake_id
 from services.standards.imports.opcua import bundle, machine, nodeset
 from services.standards.imports.opcua.items import Mapper
 from services.standards.imports.opcua.shelf import NoShelf, Shelf
 from services.standards.imports.opcua.space import AddressSpace
+from services.standards.imports.units import unit_of
 
 
 @contextmanager
@@ -36,9 +41,38 @@ def _acyclic() -> Iterator[None]:
             gc.enable()
 
 
-def parse(data: bytes, node: str | None = None, shelf: Shelf | None = None) -> Draft:
+def parse(
+    data: bytes, node: str | None = None, shelf: Shelf | None = None, units: Sequence[str] = ()
+) -> Draft:
+    """``units``: ``browse/path=unit`` (a UNECE code or a unit symbol) for variables whose NodeSet leaves
+    the unit to each machine; checked before the document is read, their paths once it is mapped."""
+    given = _given_units(units)
     with _acyclic():
-        return _parse(data, node, shelf or NoShelf())
+        return _parse(data, node, shelf or NoShelf(), given)
+
+
+def _units_error(detail: Msg) -> ValidationFailed:
+    return ValidationFailed(detail, fields=[field_error("query.units", detail)])
+
+
+def _given_units(entries: Sequence[str]) -> dict[str, str]:
+    given = {}
+    for entry in entries:
+        path, sep, text = entry.rpartition("=")
+        path = path.strip().strip("/")
+        if not (sep and path and text.strip()):
+            raise _units_error(
+                Msg("'{entry}': units are given as browse/path=unit, e.g. Speed/ActualValue=rpm",
+                    entry=entry[:300])
+            )  # fmt: skip
+        unit = unit_of(text.strip())
+        if unit is None:
+            raise _units_error(
+                Msg("unknown unit '{unit}': neither a UNECE code the platform knows nor a unit symbol",
+                    unit=text.strip()[:50])
+            )  # fmt: skip
+        given[path] = unit
+    return given
 
 
 def _with_required(uploaded: list[nodeset.NodeSet], shelf: Shelf) -> tuple[list[nodeset.NodeSet], list[str]]:
@@ -61,7 +95,7 @@ def _with_required(uploaded: list[nodeset.NodeSet], shelf: Shelf) -> tuple[list[
     return nodesets, taken
 
 
-def _parse(data: bytes, node: str | None, shelf: Shelf) -> Draft:
+def _parse(data: bytes, node: str | None, shelf: Shelf, units: dict[str, str]) -> Draft:
     documents = bundle.documents(data)
     uploaded = [nodeset.read(document) for document in documents]
     for read, document in zip(uploaded, documents, strict=True):
@@ -105,15 +139,23 @@ def _parse(data: bytes, node: str | None, shelf: Shelf) -> Draft:
                                models=", ".join(missing)))  # fmt: skip
     members = machine.tree(space, chosen)
     source = f"OPC UA {chosen.model} {title}"
-    mapper = Mapper(space, draft, as_instance, source)
+    mapper = Mapper(space, draft, as_instance, source, units)
     mapper.run(members)
+    for path in units:
+        if path not in mapper.given:
+            raise _units_error(
+                Msg("no variable '{path}' below {machine}: units name browse paths the report lists",
+                    path=path[:200], machine=title)
+            )  # fmt: skip
+        if not mapper.given[path]:
+            raise _units_error(Msg("'{path}' is not numeric: a unit applies to numbers only", path=path))
     if mapper.missing:
         draft.notes.append(Msg("types from missing models, their members not imported: {types}",
                                types=", ".join(sorted(mapper.missing)[:20])))  # fmt: skip
     if mapper.unitless:
         unitless = Msg(
             "{count} analog items have no unit in the NodeSet (a type leaves it to each machine): "
-            "set their units before publishing",
+            "give them at import (units=browse/path=unit) or set them before publishing",
             count=mapper.unitless,
         )
         draft.notes.append(unitless)

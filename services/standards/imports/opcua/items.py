@@ -5,6 +5,8 @@ a small fixed-size array, one per field of a structure), a property describing t
 attribute, a property of a variable is read into that variable's item (unit, range, states), and anything
 else is dropped with what it is. Item ids come from the browse path: the shortest end of the path (at least
 two names) that no other item shares, so ``Spindle/Override`` and ``Channel/FeedOverride`` stay readable.
+An enumeration is a string item of its names whose integers (what the wire carries) ride in
+``opcua_enum_values``, in the order of ``allowed_values``: the gateway names each value it reads.
 """
 
 from __future__ import annotations
@@ -52,11 +54,15 @@ class _Candidate:
 
 
 class Mapper:
-    def __init__(self, space: AddressSpace, draft: Draft, instance: bool, source: str) -> None:
+    def __init__(
+        self, space: AddressSpace, draft: Draft, instance: bool, source: str, units: dict[str, str]
+    ) -> None:
         self.space, self.draft, self.instance, self.source = space, draft, instance, source
+        self.units = units  # browse path -> platform unit, given by the importer for what the NodeSet leaves
         self.candidates: list[_Candidate] = []
         self.unitless = 0
         self.missing: set[str] = set()
+        self.given: dict[str, bool] = {}  # browse paths of ``units`` met: whether their variable is numeric
 
     def run(self, members: list[Member]) -> None:
         counted = 0
@@ -186,11 +192,18 @@ class Mapper:
         if numeric and unit is None and node.data_type == DURATION and field_name is None:
             unit = "ms"
             notes.append(Msg("an OPC UA Duration: milliseconds"))
+        where = "/".join(member.path)
+        if where in self.units:
+            self.given[where] = self.given.get(where, False) or numeric
+            if numeric:
+                unit = self.units[where]
+                notes.append(Msg("unit {unit} given at import", unit=unit))
         space, type_id = self.space, member.type_id
         allowed = list(kind.enum) or None
+        wire = kind.enum_values  # an enumeration travels as its integer: the gateway names it
         if space.is_a(type_id, STATE_VARIABLE) and member.parent is not None:
             states = _states(space, member.parent)
-            allowed, data_type, numeric = states or None, "string", False
+            allowed, data_type, numeric, wire = states or None, "string", False, ()
         if (
             space.is_a(type_id, TWO_STATE)
             or space.is_a(type_id, MULTI_STATE)
@@ -214,7 +227,12 @@ class Mapper:
                 self.unitless += 1
                 notes.append(Msg("an analog item whose unit the NodeSet leaves to each machine: set it"))
         english, korean = _names(member, element, field_name)
-        mappings: dict[str, Any] = {"opcua_browse_name": "/".join(member.path)}
+        mappings: dict[str, Any] = {
+            "opcua_browse_name": where,
+            "opcua_browse_namespaces": " ".join(member.uris),
+        }
+        if wire and allowed:
+            mappings["opcua_enum_values"] = " ".join(map(str, wire))
         if self.instance:
             mappings["opcua_node_id"] = node.key
         if element is not None:

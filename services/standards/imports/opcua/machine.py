@@ -47,6 +47,7 @@ class Member:
     relation: Relation
     parent: Member | None
     type_id: str | None
+    uris: tuple[str, ...] = ()  # the namespace URI of each browse name of ``path``
     placeholder: bool = False
     recursive: bool = False
     state: bool = False  # a state or transition object of a state machine type
@@ -182,15 +183,15 @@ def _children(space: AddressSpace, member: Member, as_type: bool) -> list[Member
     elif as_type:
         own = space.declarations(member.node.key)
         inherited = space.members(member.type_id) if member.type_id else []
-        names = {n for n, _, _ in own}
-        declared = [m for m in inherited if m[0] not in names] + own
+        names = {space.qualified(c) for _, _, c in own}
+        declared = [m for m in inherited if space.qualified(m[2]) not in names] + own
     else:
         declared = space.declared(member.node.key)
     kids = []
     for name, relation, child_id in declared:
         child = space.nodes[child_id]
         type_id = space.type_definition.get(child_id)
-        kid = Member((*member.path, name), child, relation, member, type_id)
+        kid = Member((*member.path, name), child, relation, member, type_id, (*member.uris, child.browse_uri))
         kid.placeholder = space.rule.get(child_id) in PLACEHOLDERS
         kid.state = any(space.is_a(type_id, t) for t in (STATE_TYPE, TRANSITION_TYPE))
         # Only a type's own members can repeat without end: a generic type (BaseObjectType) nests freely.

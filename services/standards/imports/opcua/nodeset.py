@@ -10,6 +10,7 @@ the document whatever shape its node graph has (a deep parent chain costs what a
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
@@ -73,8 +74,10 @@ class UANode:
     value_rank: int = -1
     dimensions: tuple[int, ...] = ()
     abstract: bool = False
-    # A data type's Definition: (field name, field data type, value rank), enumeration fields without type.
-    definition: tuple[tuple[str, str | None, int], ...] | None = None
+    # A data type's Definition: (field name, field data type, value rank, value); an enumeration's fields
+    # have no data type and their value is the integer that travels on the wire.
+    definition: tuple[tuple[str, str | None, int, int], ...] | None = None
+    browse_uri: str = BASE_URI  # the namespace of the browse name (``2:Monitoring``), not of the NodeId
 
     def name(self, locale: str) -> str | None:
         return next((v for k, v in self.names.items() if k.lower().startswith(locale)), None)
@@ -100,6 +103,13 @@ class _Ids:
     def __init__(self, uris: list[str], aliases: dict[str, str]) -> None:
         self.uris = uris
         self.aliases = aliases
+
+    def uri(self, browse_name: str) -> str:
+        """The namespace URI of a browse name (``2:Monitoring``; no prefix is namespace 0)."""
+        prefix, sep, _ = browse_name.partition(":")
+        if sep and prefix.isdigit() and 0 < int(prefix) <= len(self.uris):
+            return self.uris[int(prefix) - 1]
+        return BASE_URI
 
     def absolute(self, text: str | None) -> str | None:
         if not text:
@@ -143,6 +153,19 @@ def _rank(text: str | None) -> int:
         return -1
 
 
+def _fields(fields: Iterable[Element]) -> Iterator[tuple[Element, int]]:
+    """A Definition's named fields with their ``Value``; a field that writes none takes the one after the
+    field before (counting from 0), as enumerations whose values count up are written."""
+    after = -1
+    for f in fields:
+        if not f.get("Name"):
+            continue
+        written = f.get("Value")
+        value = int(written) if written and written.lstrip("-").isdigit() else after + 1
+        after = value
+        yield f, value
+
+
 def _reference(ids: _Ids, ref: Element) -> Ref | None:
     kind_id, target = ids.absolute(ref.get("ReferenceType")), ids.absolute(ref.text)
     if not (kind_id and target):
@@ -180,6 +203,7 @@ def read(data: bytes) -> NodeSet:
             key=key,
             kind=kind,
             browse_name=bare_name(element.get("BrowseName", "")),
+            browse_uri=ids.uri(element.get("BrowseName", "")),
             model=model_uri,
             element=element,
             data_type=ids.absolute(element.get("DataType"))
@@ -197,9 +221,8 @@ def read(data: bytes) -> NodeSet:
                 node.refs = [r for r in (_reference(ids, ref) for ref in part) if r is not None]
             elif name == "Definition" and kind == "UADataType":
                 node.definition = tuple(
-                    (f.get("Name", ""), ids.absolute(f.get("DataType")), _rank(f.get("ValueRank")))
-                    for f in xml.children(part, "Field")
-                    if f.get("Name")
+                    (f.get("Name", ""), ids.absolute(f.get("DataType")), _rank(f.get("ValueRank")), n)
+                    for f, n in _fields(xml.children(part, "Field"))
                 )
         nodes[key] = node
     if not nodes:

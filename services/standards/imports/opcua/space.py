@@ -70,6 +70,7 @@ class DataKind:
 
     scalar: str | None = None  # bool, int, float, string
     enum: tuple[str, ...] = ()
+    enum_values: tuple[int, ...] = ()  # the integer of each name of ``enum``, what the wire carries
     fields: tuple[tuple[str, str], ...] = ()  # a structure's (field name, field data type id)
     other: str | None = None  # what it is when none of the above (date, binary, any...)
 
@@ -141,14 +142,20 @@ class AddressSpace:
 
     def members(self, type_id: str) -> list[tuple[str, Relation, str]]:
         """The instance declarations of a type with those it inherits: (browse name, relation, node id),
-        a subtype's declaration replacing its supertype's of the same browse name."""
+        a subtype's declaration replacing its supertype's of the same qualified browse name (namespace and
+        name: companions of different namespaces may each add a member of the same name)."""
         if type_id not in self._members:
-            by_name: dict[str, tuple[str, Relation, str]] = {}
+            by_name: dict[tuple[str, str], tuple[str, Relation, str]] = {}
             for ancestor in reversed(self.chain(type_id)):
                 for name, relation, child in self.declarations(ancestor):
-                    by_name[name] = (name, relation, child)
+                    by_name[self.qualified(child)] = (name, relation, child)
             self._members[type_id] = list(by_name.values())
         return self._members[type_id]
+
+    def qualified(self, node_id: str) -> tuple[str, str]:
+        """A node's browse name with its namespace URI: what tells apart members of the same name."""
+        node = self.nodes[node_id]
+        return node.browse_uri, node.browse_name
 
     def declared(self, node_id: str) -> list[tuple[str, Relation, str]]:
         """Children a node declares itself (an instance's real children, or a declaration's own)."""
@@ -180,10 +187,13 @@ class AddressSpace:
             node = self.nodes.get(current)
             definition = node.definition if node is not None else None
             if current == ENUMERATION or (definition and self.is_data(current, ENUMERATION)):
-                names = tuple(name for name, _, _ in definition or ())
-                return DataKind(enum=names) if names else DataKind(scalar="int")
+                names = tuple(name for name, _, _, _ in definition or ())
+                values = tuple(value for _, _, _, value in definition or ())
+                return DataKind(enum=names, enum_values=values) if names else DataKind(scalar="int")
             if current == STRUCTURE or (definition and self.is_data(current, STRUCTURE)):
-                fields = tuple((name, data) for name, data, rank in definition or () if data and rank == -1)
+                fields = tuple(
+                    (name, data) for name, data, rank, _ in definition or () if data and rank == -1
+                )
                 return DataKind(fields=fields, other=node.browse_name if node else "Structure")
             if current == DATE_TIME:
                 return DataKind(other="DateTime")
