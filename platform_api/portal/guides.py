@@ -8,7 +8,7 @@ Invariants:
   ``portal-*.png``) are served: a path names one of them or is a 404, never a file elsewhere.
 - A guide is rendered once per process (CommonMark with tables, raw HTML off: a guide's text cannot add
   markup to the page); its image paths (``../img/…``) become the route's.
-- A deployment without the guides (an image built without ``docs/guides``) answers 404 for them; every
+- A deployment without the guides (helm/Dockerfile copies them) answers 404 for them; every
   other page is unaffected.
 """
 

@@ -584,6 +584,10 @@ MESSAGES: dict[str, str] = dict(
         P_("ws_diff_first", "First version: every data item is new"),
         P_("ws_compatible", "Backward compatible: every upload valid for the version before stays valid."),
         P_("ws_incompatible", "Not backward compatible: some uploads valid before would be refused."),
+        P_(
+            "ws_items_without_unit",
+            "{n} measured items have no unit (give units at import or edit the items before publishing):",
+        ),
         P_("ws_item", "Data item"),
         P_("ws_change", "Change"),
         P_("ws_details", "Details"),

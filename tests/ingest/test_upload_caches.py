@@ -3,8 +3,6 @@ new model versions cannot grow the process; the analytics read the very document
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -17,6 +15,7 @@ from services.kit.clients import ServiceClient
 from services.kit.settings import PlatformSettings
 from services.standards.published import version_key
 from tests.ingest.test_upload_api import as_json, gateway, post, reading  # noqa: F401  (gateway: fixture)
+from tests.loops import run_apart
 
 BUDGET = 32 * 1024  # the factory and the published version take ~11 KiB, an unknown version ~1 KiB
 
@@ -69,9 +68,7 @@ def test_the_analytics_read_the_document_the_upload_path_fetched(
     assert standards_calls == ["/cnc-lathe/versions/1.0.0"]
     request = Request({"type": "http", "app": client.app, "method": "GET", "path": "/", "headers": []})
     pairs = [("cnc-lathe", "1.0.0"), ("no-such-model", "1.0.0")]
-    # A fresh thread: a browser test's Playwright may own this thread's event loop.
-    with ThreadPoolExecutor(1) as thread:
-        found = thread.submit(asyncio.run, model_roles.roles(request, pairs)).result()
-        again = thread.submit(asyncio.run, model_roles.roles(request, pairs)).result()
+    found = run_apart(model_roles.roles(request, pairs))
+    again = run_apart(model_roles.roles(request, pairs))
     assert [(r.model_id, r.version) for r in found] == [("cnc-lathe", "1.0.0")] and again == found
     assert standards_calls == ["/cnc-lathe/versions/1.0.0", "/no-such-model/versions/1.0.0"]

@@ -4,7 +4,6 @@ that carry them."""
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import tomllib
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from ingest.edge.connectors.opcua import _indices, find_path, machine_of, part_o
 from ingest.edge.gateway import ConfigError
 from ingest.edge.modelconfig import gateway_file
 from tests.ingest.edge.ports import free_port
+from tests.loops import run_apart
 
 
 @dataclass
@@ -126,7 +126,7 @@ async def _two_spindles() -> tuple[dict[str, str], list[int]]:
 
 
 def test_a_real_server_resolves_each_namespace_uri_to_its_own_index() -> None:
-    resolved, (_, vendor, base) = asyncio.run(_two_spindles())
+    resolved, (_, vendor, base) = run_apart(_two_spindles())
     assert (vendor, base) == (3, 4)  # not the indices any NodeSet wrote
     assert resolved == {"urn:base": "ns=4;s=Speed", "urn:vendor": "ns=3;s=Speed"}
 

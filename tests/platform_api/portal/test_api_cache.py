@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,6 +16,7 @@ from services.kit.cache import PUBLIC
 from services.kit.clients import SERVICE_CLIENT
 from tests.conftest import Auth
 from tests.factories import usecase_body
+from tests.loops import run_apart
 
 
 class _Request:
@@ -60,6 +60,4 @@ def test_stale_answers_are_served_while_one_refresh_runs(
         reader.forget_public()
         assert cache.stats().entries == 0 and cache.get(key) is None
 
-    # A fresh thread: a browser test's Playwright may own this thread's event loop.
-    with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, scenario()).result()
+    run_apart(scenario())

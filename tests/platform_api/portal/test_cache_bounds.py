@@ -3,7 +3,6 @@ its byte budget (services.kit.cache), as the facility and /metrics report it."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 import re
 import shutil
@@ -20,6 +19,7 @@ from services.kit.app_state import state_of
 from services.kit.settings import PlatformSettings
 from services.kit.tokens import DEV_ISSUER
 from tests.factories import usecase_body
+from tests.loops import run_apart
 
 KiB = 1024
 BUDGETS = {
@@ -98,7 +98,7 @@ async def _visits(app: FastAPI) -> str:
 @pytest.mark.slow  # ~15 ms a page, 10,000 pages: in `make test`, not the fast tier
 @pytest.mark.timeout(1800)
 def test_ten_thousand_distinct_anonymous_queries_stay_within_the_byte_budgets(small_caches: FastAPI) -> None:
-    metrics = asyncio.run(_visits(small_caches))
+    metrics = run_apart(_visits(small_caches))
 
     _within_budgets(small_caches)
     caches = state_of(small_caches).caches

@@ -57,6 +57,7 @@ def test_the_operator_reviews_a_proposed_standard_through_the_form(
     assert '<tr class="added"><th scope="row"><code>spindle_load</code> 주축 부하</th><td>추가</td>' in review
     assert "<li>max: <del>6000.0</del> → <ins>9000.0</ins></li>" in review
     assert "하위 호환: 이전 버전에 맞던 업로드는 모두 계속 유효합니다." in review
+    assert 'id="without-unit"' not in review, "every measured item of 1.1.0 has its unit"
     assert "<strong>제안</strong>" in review and "<q>검토 부탁드립니다</q>" in review
     tokens = _tokens(review, PAGE)
     assert set(tokens) == {"csrf", "submit"}
@@ -85,6 +86,28 @@ def test_the_operator_reviews_a_proposed_standard_through_the_form(
     page = client.get(PAGE).text
     assert 'id="decide"' not in page, "no decision form once the version is no longer proposed"
     assert "<strong>수정 요청</strong>" in page and "<q>단위를 확인해 주세요</q>" in page
+
+
+def test_a_version_with_measured_items_without_unit_says_so_to_its_vendor_and_the_operator(
+    client: TestClient, auth: Auth
+) -> None:
+    vendor = auth("vendor", org_id="org-vendor-1", preferred_username="vendor-kim")
+    # As an OPC UA type NodeSet gives them: analog values whose unit each machine sets.
+    items = [item(), item("screw_torque", unit=None, lo=None, category="EVENT")]
+    made = client.post(URL, json=model_body(model_id="extruder", items=items), headers=vendor)
+    assert made.status_code == 201
+    shown = client.get(f"{URL}/extruder/versions/1.0.0", headers=vendor).json()
+    assert shown["items_without_unit"] == ["screw_torque"]
+    assert client.post(f"{URL}/extruder/versions/1.0.0/propose", json={}, headers=vendor).status_code == 200
+    notice = (
+        '<p class="notice error" id="without-unit">측정 항목 1개에 단위가 없습니다 (공개 전에 지정하십시오: '
+        "가져올 때 units를 주거나 항목을 수정): <code>screw_torque</code></p>"
+    )
+    _sign_in(client, "admin1")
+    assert notice in client.get("/me/operator/standards/extruder/1.0.0").text
+    client.post("/logout")
+    _sign_in(client, "vendor1")
+    assert notice in client.get("/me/vendor/standards/extruder/1.0.0").text
 
 
 def test_the_operator_approves_and_the_version_is_published(
