@@ -246,22 +246,33 @@ def label_of(name: str, lang: str) -> str:
     return message(key, lang) if key else name
 
 
-def refusal(request: Request, answer: httpx.Response) -> FormErrors:
+def api_field(name: str) -> str:
+    """The form's name of an API field (the body's or the query's path without its prefix)."""
+    return API_FIELDS.get(name, name)
+
+
+def refusal(
+    request: Request,
+    answer: httpx.Response,
+    field: Callable[[str], str] = api_field,
+    conflict: str = "ws_conflict",
+) -> FormErrors:
     """The API's refusal of a write as the form shows it: a stale record (412) and a conflict (409) are
-    explained in the portal's words, the API's own reason (already in the visitor's language) beside."""
+    explained in the portal's words, the API's own reason (already in the visitor's language) beside. A
+    form whose fields are not named as the API's says how with ``field``; one about something else than a
+    deployment record names the message that explains its conflict (``conflict``)."""
     lang = chosen_lang(request)
     try:
         body: dict[str, Any] = answer.json()
     except ValueError:
         body = {}
     reason = str(body.get("detail") or answer.reason_phrase)
-    explained = {412: "ws_stale", 409: "ws_conflict", 403: "ws_forbidden"}.get(answer.status_code)
+    explained = {412: "ws_stale", 409: conflict, 403: "ws_forbidden"}.get(answer.status_code)
     detail = f"{message(explained, lang)} ({reason})" if explained else reason
     errors = FormErrors(detail=detail, status=answer.status_code)
     for entry in body.get("fields") or []:
         # A filter form's fields are the query's parameters, a write form's the body's.
-        name = str(entry.get("loc", "")).removeprefix("body.").removeprefix("query.")
-        name = API_FIELDS.get(name, name)
+        name = field(str(entry.get("loc", "")).removeprefix("body.").removeprefix("query."))
         errors.fields.setdefault(name, str(entry.get("msg", "")))
     errors.labels = {name: label_of(name, lang) for name in errors.fields}
     return errors
@@ -298,12 +309,16 @@ async def handle(
     page: str,
     shown: Callable[[httpx.Response], Awaitable[Response]] | None = None,
     vet: Callable[[M], FormErrors] | None = None,
+    field: Callable[[str], str] = api_field,
+    conflict: str = "ws_conflict",
 ) -> Response:
     """A workspace form's POST: tokens checked, a repeat sent to ``page``, the fields checked against
     ``model``, the API ``call`` made; then on to ``done`` (303), or the form ``again`` with its values and
     errors (the submit token given back). An answer to be seen once (a new secret) is ``shown`` as the
     POST's own response instead of being redirected to. ``vet`` refuses values the model cannot judge
-    alone (a choice no picker offered) before the API is called. ``SignedOut`` is the caller's to handle."""
+    alone (a choice no picker offered) before the API is called; ``field`` and ``conflict`` are
+    ``refusal``'s.
+    ``SignedOut`` is the caller's to handle."""
     try:
         post = await posted(request)
     except Refused as refused:
@@ -319,6 +334,6 @@ async def handle(
             if shown is not None:
                 return await shown(answer)
             return RedirectResponse(done(values), status_code=303)
-        errors = refusal(request, answer)
+        errors = refusal(request, answer, field, conflict)
     post.give_back(request)
     return await again(post.fields, errors)

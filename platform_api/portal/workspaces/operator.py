@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from platform_api.portal.api import PortalApi
-from platform_api.portal.messages import chosen_lang, message
+from platform_api.portal.messages import chosen_lang
 from platform_api.portal.render import render
 from platform_api.portal.workspaces import forms
 from platform_api.portal.workspaces.guard import OperatorDesk
@@ -143,17 +143,12 @@ async def decide(request: Request, model_id: str, version: str, who: OperatorDes
         return await api.send("POST", "standards", _version_path(model_id, version) + "/reviews", body)
 
     async def again(form: dict[str, str], errors: forms.FormErrors) -> Response:
+        return await _review(request, api, model_id, version, form, errors)
+
+    def field(name: str) -> str:
         # The API names the whole body for its one rule across fields (sending back needs a comment):
         # on this form, the field to fill is the comment.
-        lang = chosen_lang(request)
-        if "body" in errors.fields:
-            errors.fields["comment"] = errors.fields.pop("body")
-            errors.labels = {name: forms.label_of(name, lang) for name in errors.fields}
-        # The kit's explanation of a 409 speaks of a deployment record; here it is a standard's version.
-        if errors.status == 409 and errors.detail:
-            kit, ours = message("ws_conflict", lang), message("ws_std_conflict", lang)
-            errors.detail = errors.detail.replace(kit, ours)
-        return await _review(request, api, model_id, version, form, errors)
+        return "comment" if name == "body" else forms.api_field(name)
 
     return await forms.handle(
         request,
@@ -162,6 +157,8 @@ async def decide(request: Request, model_id: str, version: str, who: OperatorDes
         done=lambda d: f"{HOME}?done={d.decision}&model={model_id}&version={version}",
         again=again,
         page=page,
+        field=field,
+        conflict="ws_std_conflict",
     )
 
 

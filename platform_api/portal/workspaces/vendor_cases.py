@@ -121,19 +121,10 @@ def form_of(case: Case, lang: str) -> dict[str, str]:
     return form
 
 
-def field_errors(answer: httpx.Response) -> dict[str, str]:
-    """The API's ``fields[].loc`` (``body.effects[0].before``) as form field names (``effects[0].before``);
-    a model reference (``equipment_model_refs[1]``) is the models picker's."""
-    try:
-        entries = answer.json().get("fields") or []
-    except ValueError:
-        entries = []
-    errors: dict[str, str] = {}
-    for entry in entries:
-        name = str(entry.get("loc", "")).removeprefix("body.")
-        name = re.sub(r"^equipment_model_refs(\[\d+\].*)?$", "models", name)
-        errors.setdefault(name or "_", str(entry.get("msg", "")))
-    return errors
+def form_field(name: str) -> str:
+    """The form's names are the body's (``effects[0].before``) but for a model reference
+    (``equipment_model_refs[1]``): the models picker's."""
+    return re.sub(r"^equipment_model_refs(\[\d+\].*)?$", "models", name)
 
 
 def field_label(name: str, lang: str) -> str:
@@ -310,7 +301,8 @@ async def _save(
         return RedirectResponse(f"{HOME}?done={done}&case={answer.json()['id']}", status_code=303)
     post.give_back(request)
     lang = chosen_lang(request)
-    detail = forms.refusal(request, answer).detail
+    errors = forms.refusal(request, answer, form_field)
+    detail = errors.detail
     case = await _own_case(who.api, who, case_id) if case_id else None
     if answer.status_code == 412 and case is not None:
         # Stale: the values typed are kept, the version becomes the current one; saving again overwrites
@@ -322,7 +314,7 @@ async def _save(
         who.api,
         form=post.fields,
         models=models,
-        errors=field_errors(answer),
+        errors=errors.fields,
         detail=detail,
         case=case,
         status=answer.status_code,
@@ -340,9 +332,6 @@ async def _act(request: Request, who: Desk, case_id: str, method: str, path: str
         return await who.api.send(method, "usecases", path)
 
     async def again(_: dict[str, str], errors: forms.FormErrors) -> Response:
-        lang = chosen_lang(request)
-        if errors.status == 409 and errors.detail:  # the kit's words speak of a deployment record
-            errors.detail = errors.detail.replace(message("ws_conflict", lang), message("vc_conflict", lang))
         return await _list(request, who, errors, case_id)
 
     return await forms.handle(
@@ -351,6 +340,7 @@ async def _act(request: Request, who: Desk, case_id: str, method: str, path: str
         call=call,
         done=lambda _: f"{HOME}?done={done}&case={case_id}",
         again=again,
+        conflict="vc_conflict",
         page=HOME,
     )
 

@@ -57,17 +57,10 @@ def application_body(form: dict[str, str], fields: list[str]) -> dict[str, Any]:
     return {"fields": fields, "declared": declared, "evidence": evidence}
 
 
-def field_errors(answer: httpx.Response) -> dict[str, str]:
-    try:
-        entries = answer.json().get("fields") or []
-    except ValueError:
-        entries = []
-    errors: dict[str, str] = {}
-    for entry in entries:
-        name = str(entry.get("loc", "")).removeprefix("body.")
-        name = re.sub(r"^fields\[\d+\]$", "fields", name)
-        errors.setdefault(name or "_", str(entry.get("msg", "")))
-    return errors
+def form_field(name: str) -> str:
+    """The form's names are the body's (``declared.patents``) but for a field of expertise
+    (``fields[1]``): the fields picker's."""
+    return re.sub(r"^fields\[\d+\]$", "fields", name)
 
 
 def field_label(name: str, lang: str, indicators: dict[str, dict[str, Any]]) -> str:
@@ -95,10 +88,7 @@ async def _page(
     indicators = declared_indicators(await api.maybe("companies", "/diagnosis-model") or [])
     errors = forms.FormErrors()
     if answer is not None:
-        errors = forms.refusal(request, answer)
-        if answer.status_code == 409 and errors.detail:  # the kit's words speak of a deployment record
-            errors.detail = errors.detail.replace(message("ws_conflict", lang), message("vd_conflict", lang))
-        errors.fields = field_errors(answer)
+        errors = forms.refusal(request, answer, form_field, conflict="vd_conflict")
         by_code = {i["code"]: i for i in indicators}
         errors.labels = {name: field_label(name, lang, by_code) for name in errors.fields}
     applications = await api.all_or_none("companies", f"/{org}/designations")

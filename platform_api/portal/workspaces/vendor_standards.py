@@ -219,8 +219,6 @@ async def propose(request: Request, model_id: str, version: str, who: SupplierDe
         return await who.api.send("POST", "standards", path, {"comment": values.comment})
 
     async def again(form: dict[str, str], errors: forms.FormErrors) -> Response:
-        if errors.status == 409 and errors.detail:  # the kit's words speak of a deployment record
-            errors.detail = errors.detail.replace(message("ws_conflict", lang), message("vs_conflict", lang))
         return await _version_page(request, who, model_id, version, form, in_words(errors, lang))
 
     return await forms.handle(
@@ -230,4 +228,5 @@ async def propose(request: Request, model_id: str, version: str, who: SupplierDe
         done=lambda _: f"{HOME}?done=proposed&model={model_id}@{version}",
         again=again,
         page=f"{HOME}/{model_id}/{version}",
+        conflict="vs_conflict",
     )
