@@ -43,8 +43,9 @@ run-distributed: venv ## Every service its own process, the gateway on PORT, WRI
 TEST_TMP := $(if $(wildcard /dev/shm/.),TMPDIR=/dev/shm,)
 
 # The whole suite in two phases on the same servers (tests/workers.py): every test that can share them on
-# TEST_WORKERS pytest-xdist workers, then the tests marked `serial` (they stop a server) alone. Either phase
-# failing fails the target; a phase that PYTEST_ARGS leaves empty (pytest's exit status 5) does not.
+# TEST_WORKERS pytest-xdist workers, then the tests marked `serial` (they stop a server), those stopping the
+# same servers one after the other, those stopping others beside them. Either phase failing fails the
+# target; a phase that PYTEST_ARGS leaves empty (pytest's exit status 5) does not.
 TEST_WORKERS ?= 2
 
 test: venv ## Start PostgreSQL, Kafka, MinIO and Keycloak (infra/) and run the whole test suite (what CI runs)
@@ -54,7 +55,8 @@ test: venv ## Start PostgreSQL, Kafka, MinIO and Keycloak (infra/) and run the w
 test-phases:
 	@start=$$SECONDS; env $(TEST_TMP) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --phase parallel $(PYTEST_ARGS); \
 	parallel=$$?; parallel_s=$$((SECONDS - start)); start=$$SECONDS; \
-	env $(TEST_TMP) $(BIN)/pytest --phase serial $(PYTEST_ARGS); serial=$$?; serial_s=$$((SECONDS - start)); \
+	env $(TEST_TMP) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --phase serial $(PYTEST_ARGS); \
+	serial=$$?; serial_s=$$((SECONDS - start)); \
 	echo "make test: parallel phase exit $$parallel in $${parallel_s}s, serial phase exit $$serial in $${serial_s}s"; \
 	if [ $$parallel -eq 5 ] && [ $$serial -eq 5 ]; then exit 5; fi; \
 	for rc in $$parallel $$serial; do if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi; done

@@ -12,10 +12,10 @@ Per-row queries are found by counting SQL statements: an endpoint whose statemen
 page size (limit 5 against limit 50) issues queries per row.
 
 One URL driven again and again measures kept answers (every cache hits after the first request), so each
-search and browse endpoint is driven twice: as "(cached)", a handful of URLs repeated, and as
-"(distinct)", ``DISTINCT`` different queries or filter combinations (words × region, region × industry ×
-page) whose URLs also carry the request's own number, so no answer kept by URL serves a repeat; its p50,
-p90 and p99 are what visitors typing different things see.
+search and browse endpoint, API and portal, is driven twice: as "(cached)", a handful of URLs repeated, and
+as "(distinct)", ``DISTINCT`` different queries or filter combinations (words × region, two-word phrases,
+region × industry × page × sort order) whose URLs also carry the request's own number, so no answer kept
+by URL serves a repeat; its p50, p90 and p99 are what visitors typing different things see.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 import uuid
@@ -52,6 +53,7 @@ from services.deployments.models import DeploymentRecord
 from services.kit import reference as ref
 from services.kit.app_state import state_of
 from services.kit.db import DATABASE, Database
+from services.kit.pagination import encode_cursor
 from services.kit.settings import PlatformSettings
 from services.standards.models import EquipmentModel
 from services.usecases.models import UseCase
@@ -118,15 +120,30 @@ def endpoints(db: Database) -> dict[str, tuple[str, list[str]]]:
     }
 
 
-# Words people type (Korean and English, found and not found) and filters, for the distinct requests.
+def held_pairs(db: Database) -> list[tuple[str, str]]:
+    """The (region, industry) pairs of the published deployment records."""
+    with db.session() as session:
+        stmt = (
+            select(DeploymentRecord.region_code, DeploymentRecord.industry_code)
+            .where(DeploymentRecord.status == "published")
+            .distinct()
+            .order_by(DeploymentRecord.region_code, DeploymentRecord.industry_code)
+        )
+        return [(r, i) for r, i in session.execute(stmt)]
+
+
+# Words people type, for the distinct requests: Korean (bare, with a particle, inside a compound) and
+# English (stems, inflections), names of suppliers and places, some found nowhere.
 WORDS = (
     "불량", "용접", "로봇", "센서", "비전", "품질", "생산성", "예측", "에너지", "금형", "검사", "납기",
     "MES", "welding", "robot", "vision", "defect", "energy", "quality", "sensor", "테크", "컨트롤",
-    "inspection", "모니터링",
+    "inspection", "모니터링", "불량을", "용접불량", "설비", "predictive", "scheduling", "사출", "도장",
+    "물류", "디지털", "twin", "경기", "busan", "자동차", "전자", "컨트롤텍", "냉각수",
 )  # fmt: skip
 REGIONS = tuple(r.code for r in ref.REGIONS)
-INDUSTRIES = ("C10", "C13", "C17", "C20", "C22", "C24", "C25", "C26", "C28", "C29", "C30", "C33")
+INDUSTRIES = tuple(i.code for i in ref.INDUSTRIES)
 DISTINCT = 400
+PAGE = 20  # the portal's page size and the API pages' limit in the distinct lists
 
 
 def distinct(template: str, combos: list[dict[str, str]]) -> list[str]:
@@ -134,15 +151,42 @@ def distinct(template: str, combos: list[dict[str, str]]) -> list[str]:
     return [template.format(**{k: quote(v) for k, v in combo.items()}) for combo in combos[:DISTINCT]]
 
 
-def distinct_endpoints() -> dict[str, tuple[str, list[str]]]:
-    """The search and browse endpoints with requests that differ: words × region, region × industry × page."""
-    worded = [{"q": w, "region": r} for r in REGIONS for w in WORDS]
-    filtered = [
-        {"region": r, "industry": i, "page": str(p), "limit": str(20 * p)}
-        for p in (1, 2)
-        for r in REGIONS
-        for i in INDUSTRIES
-    ]
+def _shuffled(combos: list[dict[str, str]]) -> list[dict[str, str]]:
+    """``combos`` in a fixed random order: the first ``DISTINCT`` spread over every value of each part."""
+    random.Random(29).shuffle(combos)
+    return combos
+
+
+def distinct_endpoints(held: list[tuple[str, str]]) -> dict[str, tuple[str, list[str]]]:
+    """Every search and browse endpoint, API and portal, with requests that differ: words × region,
+    phrases of two words, region × industry × page × sort order; ``held``: the (region, industry) pairs of
+    the published deployment records."""
+    worded = _shuffled([{"q": w, "region": r} for r in REGIONS for w in WORDS])
+    phrases = [{"q": w} for w in WORDS] + _shuffled(
+        [{"q": f"{a} {b}"} for i, a in enumerate(WORDS) for b in WORDS[i + 1 :]]
+    )
+    # The region × industry pairs that hold records (the national data has 40), three pages of each in both
+    # orders, then pairs that hold none (a visitor's choices often find nothing).
+    grid = [(r, i) for r in REGIONS for i in INDUSTRIES if (r, i) not in held]
+    filtered = _shuffled(
+        [
+            {"region": r, "industry": i, "page": str(p), "cursor": encode_cursor([(p - 1) * PAGE]), "sort": s}
+            for p in (1, 2, 3)
+            for s in ("newest", "effect")
+            for r, i in held
+        ]
+    )
+    filtered += _shuffled(
+        [
+            {"region": r, "industry": i, "page": "1", "cursor": encode_cursor([0]), "sort": s}
+            for s in ("newest", "effect")
+            for r, i in grid
+        ]
+    )
+    by_name = [{**c, "sort": {"newest": "name", "effect": "capability"}[c["sort"]]} for c in filtered]
+    by_title = [{**c, "sort": {"newest": "newest", "effect": "title"}[c["sort"]]} for c in filtered]
+    listed = "region={region}&industry={industry}&sort={sort}&cursor={cursor}&limit=" + str(PAGE)
+    browsed = "region={region}&industry={industry}&sort={sort}&page={page}"
     return {
         "deployments search (distinct)": (
             "search-distinct",
@@ -150,23 +194,41 @@ def distinct_endpoints() -> dict[str, tuple[str, list[str]]]:
         ),
         "deployments by region and industry (distinct)": (
             "list-distinct",
-            distinct("/api/v1/deployments?region={region}&industry={industry}&limit={limit}", filtered),
+            distinct("/api/v1/deployments?" + listed, filtered),
+        ),
+        "deployments facets (distinct)": (
+            "list-distinct",
+            distinct("/api/v1/deployments/facets?q={q}&region={region}", worded),
         ),
         "use cases search (distinct)": (
             "search-distinct",
-            distinct("/api/v1/usecases/search?q={q}&region={region}", worded),
+            distinct("/api/v1/usecases/search?q={q}", phrases),
+        ),
+        "use cases by region and industry (distinct)": (
+            "list-distinct",
+            distinct("/api/v1/usecases?" + listed, by_title),
         ),
         "companies search (distinct)": (
             "search-distinct",
             distinct("/api/v1/companies?q={q}&region={region}&limit=50", worded),
         ),
-        "portal: deployments (distinct)": (
-            "page-distinct",
-            distinct("/deployments?region={region}&industry={industry}&page={page}", filtered),
+        "companies by region and industry (distinct)": (
+            "list-distinct",
+            distinct("/api/v1/companies?kind=sme&" + listed, by_name),
         ),
-        "portal: cases (distinct)": (
+        "portal: deployments (distinct)": ("page-distinct", distinct("/deployments?" + browsed, filtered)),
+        "portal: deployments search (distinct)": (
             "page-distinct",
-            distinct("/cases?q={q}&region={region}", worded),
+            distinct("/deployments?q={q}&region={region}", worded),
+        ),
+        "portal: cases (distinct)": ("page-distinct", distinct("/cases?q={q}&region={region}", worded)),
+        "portal: cases by region and industry (distinct)": (
+            "page-distinct",
+            distinct("/cases?" + browsed, by_title),
+        ),
+        "portal: companies (distinct)": (
+            "page-distinct",
+            distinct("/companies?q={q}&region={region}", worded),
         ),
     }
 
@@ -329,7 +391,7 @@ def main() -> int:
         if args.load_only:
             db.dispose()
             return 0
-        targets = endpoints(db) | distinct_endpoints()
+        targets = endpoints(db) | distinct_endpoints(held_pairs(db))
         if args.only:
             targets = {name: target for name, target in targets.items() if name in args.only.split(",")}
         db.dispose()

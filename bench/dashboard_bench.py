@@ -59,6 +59,17 @@ def settings_for(data: Path) -> PlatformSettings:
     )
 
 
+def seeded_demo(data: Path) -> PlatformSettings:
+    """The settings of a bench platform in ``data``, migrated and holding the demo (kept between runs)."""
+    settings = settings_for(data.resolve())
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.sqlalchemy_url)
+    migrate(db, load_services())
+    db.dispose()
+    seed_embedded(settings)
+    return settings
+
+
 def roll_up(lake: Lake) -> None:
     """Both rollups current before timing. Rolling a month of 104 M readings up in one go needs more than
     the platform's default DuckDB memory (1 GB); the platform's refresher meets them a batch at a time."""
@@ -110,12 +121,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     exit_on_sigterm()
-    settings = settings_for(args.data.resolve())
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.sqlalchemy_url)
-    migrate(db, load_services())
-    db.dispose()
-    seed_embedded(settings)
+    settings = seeded_demo(args.data)
     lake = Lake(LakeConfig.from_settings(settings))
     sizes: dict[str, dict[str, dict[str, float]]] = {}
     marker = settings.data_dir / GROWN

@@ -6,6 +6,7 @@ own, and kept between runs: building it takes ~15 minutes on this shared machine
 
   python bench/engines_bench.py build --equipment 580   # once: ~200 M readings, namespace bench_engines
   python bench/engines_bench.py run --rounds 3          # the figures, both engines, medians of the rounds
+  python bench/engines_bench.py explain                 # the raw approx series' plan and profile (DuckDB)
   python bench/engines_bench.py drop                    # the tables and their files
 
 Each figure is one call of the platform's own query code (what the API endpoint runs after its checks) in a
@@ -31,7 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from benchkit import PG, Result, exit_on_sigterm
 from rollup_bench import DAY, MODEL, SECONDS, generate, in_child, late_file
 
 from catalog import kpis, rollups
-from catalog.engines import TrinoEngine
+from catalog.engines import DuckDbEngine, TrinoEngine
 from catalog.lake import Lake, LakeConfig, ensure_bucket
 from catalog.query import QueryEngine, ReadingFilter
 from services.kit.settings import PlatformSettings
@@ -214,6 +215,41 @@ def run(namespace: str, rounds: int, engines: list[str], scratch: bool, late: bo
     print(f"saved {result.save()}", flush=True)
 
 
+class _Explaining(DuckDbEngine):
+    """DuckDB answering with EXPLAIN ANALYZE of the exact SQL the platform's query code sends (printed)."""
+
+    def rows(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        cursor = self._cursor()
+        try:
+            ((_, profile),) = cursor.execute("EXPLAIN ANALYZE " + sql, list(params)).fetchall()
+        finally:
+            cursor.close()
+        print(profile, flush=True)
+        return []
+
+
+def explain(namespace: str) -> None:
+    """Where a raw ``quantiles=approx`` series' time goes: pyiceberg's plan, then DuckDB's profile (HTTP
+    bytes and requests, operators' times summed over threads) and the process's CPU seconds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        query = QueryEngine(Lake(LakeConfig.from_settings(settings_for(namespace, Path(tmp)))))
+        flt = ReadingFilter(item_ids=("spindle_speed",), start=DAY, end=DAY + timedelta(days=1), numeric=True)
+        started = time.perf_counter()
+        plan = query.plan(query.lake.readings(), flt.iceberg(None))
+        print(f"plan: {time.perf_counter() - started:.2f}s {plan.stats()}", flush=True)
+        query.sql = _Explaining(query.cursor)
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            query.series(flt, None, "1h", "UTC", quantiles="approx")
+        finally:
+            query.close()
+        print(
+            f"plan + query: {time.perf_counter() - started:.2f}s, {time.process_time() - cpu:.2f} CPU s, "
+            f"load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+
+
 def drop(namespace: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = settings_for(namespace, Path(tmp))
@@ -241,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         "--late", action="store_true", help="then append a late file and time the refresh round it makes"
     )
     measuring.add_argument("--only", default="", help="comma-separated prefixes of the figures to measure")
+    commands.add_parser("explain", help="profile the raw approx series on DuckDB (EXPLAIN ANALYZE)")
     commands.add_parser("drop", help="drop the lake's tables and remove its files")
     args = parser.parse_args(argv)
     exit_on_sigterm()
@@ -248,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         build(args.namespace, args.equipment, args.per_file)
     elif args.command == "run":
         run(args.namespace, args.rounds, args.engines.split(","), args.scratch, args.late, args.only)
+    elif args.command == "explain":
+        explain(args.namespace)
     else:
         drop(args.namespace)
     return 0

@@ -322,6 +322,103 @@ machine (one client's p50 is the request's own cost; the rest is queueing behind
 national-scale run of the distinct requests on a quiet machine is still to be made."""
 
 
+# Issue 29's distinct requests measured before and after migration 0006 and custom plans: the prose around
+# the table that ``_distinct_runs`` renders from the result's ``details`` ("before", "after_migration_only").
+API_DISTINCT_INTRO = """\
+**Distinct requests at national scale (2026-12-07 17:35-18:15 UTC, issue 29).** The distinct mode now
+covers every search and browse endpoint, API and portal (12 endpoints, 400 different URLs each, plus the
+request's own number): 40 words (Korean bare, with a particle, in a compound; English stems and
+inflections; supplier and place names; some found nowhere) × 17 regions in a fixed shuffled order for
+`q` (deployments, deployment facets, companies, the portal's `/deployments?q=`, `/cases?q=`,
+`/companies?q=`); the 40 words and 780 two-word phrases for `/usecases/search` (which takes no region:
+the earlier run's `&region=` was ignored, so its 24 URLs were answered from the search memo after the
+first round); and region × industry × page × sort order for the lists (`sort=newest|effect` with a
+position cursor; use cases `newest|title`, companies `name|capability`): the 40 pairs that hold published
+records × 3 pages × 2 orders, then pairs that hold none (a visitor's choices often find nothing). The
+national data was loaded once (`--load-only`, 6.6 min on the loaded machine) and reused
+(`--reuse-database`). Run: `cd bench && python api_bench.py --reuse-database $DB --topologies embedded
+--seconds 10` (and `--only` the twelve "(distinct)" names for the third run).
+
+The machine was not quiet: 2 cores shared with seven other sessions running tests, 1-minute load average
+17-36 during the runs (32.4, 24.8 and 35.6 at their ends). With 8 connections a request mostly waits
+behind the others' on the one server process and for a core, so the 8-connection figures below do not
+separate the changes; the one-client figures and the alternating SQL measurement do. p50/p90/p95/p99 ms
+with 8 connections; one client's p50/p95:"""
+API_DISTINCT_NOTES = """\
+Requests/s with 8 connections were 3-54 in every run (bench/results/api.json holds the three tables,
+`details.before` and `details.after_migration_only` beside the last run's figures). **No target is met
+on this machine in this state**: API p95 is 280-2,207 ms against 50, portal p95 1,676-7,336 ms against
+100, i.e. 6-70 times over; one client's p95 is still 76-308 ms for the API and 275-2,252 ms for the
+portal pages. How much of that is the load cannot be told from these runs; a quiet-machine run is left.
+
+What EXPLAIN ANALYZE showed (PostgreSQL, the 100,000 records) and what changed:
+- **Generic plans.** psycopg prepares a statement on its fifth run on a connection and PostgreSQL may
+  then plan it once for any values: the `LIKE '% term%'` patterns and `status = 'published'` become
+  parameters, so the plan can neither judge a word's frequency nor use an index of published records only;
+  a common word ("디지털", 4,614 records) then read every holder from the table and sorted them (170-450 ms)
+  where walking the list's order stops after 51 matches (2-13 ms). The platform's PostgreSQL connections
+  now plan every execution with its values (`plan_cache_mode=force_custom_plan`, services/kit/db.py).
+  Alternating the two settings over the deployments search SQL of the 400 distinct requests, in-process,
+  same data, same minutes (load 34): default p50/p90/p95/p99 11.7/203/253/426 ms, custom plans
+  11.7/27.5/37.0/86.1 ms (p95 6.8 times lower). The portal's deployments page SQL (8 facet counts and a
+  sorted page, 120 region × industry × order × page requests, load 30): 275/423/508 ms default against
+  273/406/471 ms custom (no loss from planning each time).
+- **A word in a region that does not hold it** ("테크" in 경남: 10-55 ms, the holders elsewhere read from the
+  table and dropped): migration 0006 adds a GIN index of the published records over the trigrams of
+  `search_text` with region and industry (btree_gin); such pairs now take 0.6-1.2 ms.
+- **The walk of a common word** reads only the order index: `(status, created_at, id)` now includes
+  region, industry, version and `search_text` (index-only scan; "로봇" 7.6 → 1.9 ms, "busan" 9.8 → 1.2 ms in
+  single EXPLAIN runs at load 17-20), and `search_text` keeps 1,000 statistics samples instead of 100.
+- **Facets of children**: `(record_id, subfield_code)` and `(record_id, source)` make the sub-field and
+  KPI-source facet joins index-only (the KPI join read 6,221 table pages for one region × industry).
+
+Left, by cost:
+- The portal's deployments page is its facets: eight `GROUP BY` queries over the filtered records (270 ms
+  together at load 30 for one region × industry), and their memo's generation (`count(*)` and
+  `max(updated_at)` of the records on every request: 43 ms median at load 33) reads the table's index
+  again. Facet counts that do not rescan need a counts table kept with the records (per published
+  record's region, industry, year, level, sub-field, supplier and KPI source), written in the transaction
+  that publishes or changes a record; not built.
+- A Korean word of several syllables is several bigram conditions that the planner multiplies as if
+  independent ("디지" and "지털" are always together): it underestimates the holders 20-fold and may still
+  read thousands of records from the table where the walk would be faster. A search within a region,
+  when the word is common but the region's share small, can be read from neither index cheaply (1,538
+  holders of "디지털" in 경남: 105 ms). A posting table with the records' list order, like the use
+  cases', would bound both.
+- The use-case search ranks every posting of a common term (the national data's 10,000 cases are clones
+  of 40 demo cases, so every term is common): 98-141 ms for one client."""
+
+
+def _distinct_runs(details: dict[str, Any]) -> str:
+    """The "(distinct)" endpoints of each run in ``details``, p50/p90/p95/p99 ms with 8 connections and one
+    client's p50/p95; empty when the result holds one run only."""
+    runs = [
+        ("before", details.get("before", {}).get("table")),
+        ("migration 0006", details.get("after_migration_only", {}).get("table")),
+        ("0006 + custom plans", details.get("table")),
+    ]
+    if not all(table for _, table in runs):
+        return ""
+    by_name: dict[str, dict[str, dict[str, Any]]] = {}
+    for label, table in runs:
+        for t in table:
+            if t["name"].endswith("(distinct)"):
+                by_name.setdefault(t["name"][: -len(" (distinct)")], {})[label] = t
+
+    def cell(t: dict[str, Any] | None) -> str:
+        if t is None:
+            return "-"
+        eight = "/".join(f"{t[k]:,.0f}" for k in ("p50", "p90", "p95", "p99"))
+        return f"{eight}; {t['p50_1']:,.0f}/{t['p95_1']:,.0f}"
+
+    header = "| endpoint (distinct) | " + " | ".join(label for label, _ in runs) + " |\n|---|---|---|---|"
+    rows = "\n".join(
+        f"| {name} | " + " | ".join(cell(found.get(label)) for label, _ in runs) + " |"
+        for name, found in by_name.items()
+    )
+    return f"{API_DISTINCT_INTRO}\n\n{header}\n{rows}\n\n{API_DISTINCT_NOTES}"
+
+
 def _api_target(t: dict[str, Any]) -> str:
     """A portal page's p95 target is 100 ms, an API read's 50 ms."""
     limit = 100 if str(t.get("kind", "")).startswith("page") else 50
@@ -368,6 +465,8 @@ Found by the harness (statements per page growing with the page size):
 {findings}
 
 {API_NOTES}
+
+{_distinct_runs(r["details"])}
 
 {chart}
 

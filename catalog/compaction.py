@@ -52,6 +52,7 @@ SORT_KEYS = {
     "dead_letters": ["factory_id", "rejected_at", "batch_id", "row"],
     "item_hours": ["factory_id", "equipment_id", "item_id", "hour"],
     "item_daily": ["factory_id", "equipment_id", "item_id"],
+    "peer_daily": ["factory_id", "equipment_id", "item_id"],
 }
 
 

@@ -34,11 +34,14 @@ def _quote(value: str) -> str:
 
 
 def connect(
-    s3: dict[str, str], *, threads: int | None = None, memory_limit: str = "1GB"
+    s3: dict[str, str], *, threads: int | None = None, memory_limit: str = "1GB", keep_blocks: bool = True
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory database able to read the warehouse; its configuration is locked once set up.
 
-    ``s3`` is the pyiceberg FileIO configuration of the lake (empty for a local warehouse).
+    ``s3`` is the pyiceberg FileIO configuration of the lake (empty for a local warehouse). ``keep_blocks``:
+    whether the blocks read from data files stay in memory for the next query. DuckDB keeps them outside its
+    ``memory_limit``; a rollup round reads each file once, so there they only grow the process (about 500 MiB
+    over a 200 M-reading day, docs/benchmarks-rollups.md).
     """
     con = duckdb.connect(
         ":memory:",
@@ -70,6 +73,8 @@ def connect(
     # in memory and reused without asking the store whether they changed (a round trip per file and query).
     con.execute("SET GLOBAL parquet_metadata_cache = true")
     con.execute("SET GLOBAL validate_external_file_cache = 'NO_VALIDATION'")
+    if not keep_blocks:
+        con.execute("SET GLOBAL enable_external_file_cache = false")
     if s3:
         con.execute("SET GLOBAL enable_http_metadata_cache = true")
     # Queries only take parameters, never SQL text from callers; locking is the second fence.

@@ -324,9 +324,10 @@ async def benchmarks(
     stats: Annotated[
         Literal["all", "basic"],
         Query(
-            description="`basic`: factories, readings and mean only, read from the hourly rollup when it is "
-            "current and the buckets are whole hours (`1h` `6h` `1d` `7d`, `from`/`to` on the hour, a "
-            "whole-hour `tz`); otherwise, and with `all`, from the readings"
+            description="`basic`: factories, readings and mean only, read from the peer table for `1d` "
+            "buckets of whole past UTC days, else from the hourly rollup when it is current and the buckets "
+            "are whole hours (`1h` `6h` `1d` `7d`, `from`/`to` on the hour, a whole-hour `tz`); otherwise, "
+            "and with `all`, from the readings"
         ),
     ] = "all",
 ) -> Benchmarks:
@@ -336,17 +337,21 @@ async def benchmarks(
     engine = await lake_engine(request)
     k = app_state(request).settings.min_group_size
     flt = ReadingFilter(model_id=model_id, item_ids=(item_id,), start=start, end=to)
-    found = None
-    if stats == "basic" and rollups.hourly_answers(bucket, tz, start, to):
+    found, daily = None, None
+    if stats == "basic" and rollups.whole_days(bucket, tz, start, to):
+        # one row per factory and day from the peer table, summed there: a 24th of the hourly rollup's rows
+        daily = await run_blocking(rollups.daily_benchmark, engine, flt, engine.manifests)
+    if daily is None and stats == "basic" and rollups.hourly_answers(bucket, tz, start, to):
         # one row per factory and bucket from the rollup: thousands of rows, where the readings are millions
         found = await run_blocking(rollups.series, engine, flt, None, bucket, tz, ("factory_id",))
     source: Literal["readings", "rollups"] = "rollups"
-    if found is None:
+    if daily is not None:
+        (rows, suppressed), plan = disclosed(daily[0], k), daily[1]
+    elif found is not None:
+        (rows, suppressed), plan = disclosed(from_factory_buckets(found[0]), k), found[1]
+    else:
         rows, suppressed, plan = await run_blocking(engine.benchmarks, flt, bucket, tz, k)
         source = "readings"
-    else:
-        rows, suppressed = disclosed(from_factory_buckets(found[0]), k)
-        plan = found[1]
     if stats == "basic":
         rows = [{name: v for name, v in row.items() if name not in ("median", "p95")} for row in rows]
     return Benchmarks(

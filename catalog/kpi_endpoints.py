@@ -49,13 +49,15 @@ from catalog.kpis import (
     inputs_by,
     measure,
     measure_daily,
+    measure_peers,
     model_versions,
     role_filter,
 )
 from catalog.lake import snapshot_property
+from catalog.lake_answers import once_per_version
 from catalog.peers import MAX_SHARE, Contribution, Dimension, groups, rank, registered_smes
 from catalog.query import Grant, QueryEngine, ReadingFilter, ScanPlan, Scope, SnapshotGone
-from catalog.rollups import DAILY, WATERMARK_KEY, closed_rollup
+from catalog.rollups import DAILY, PEERS, WATERMARK_KEY, closed_rollup
 from services.kit.app_state import app_state
 from services.kit.clients import bearer_token, service_client
 from services.kit.contract import Declared, answers
@@ -400,17 +402,21 @@ Dimensions = Annotated[
 async def _contributions(
     request: Request, engine: QueryEngine, kpi: str, start: datetime, end: datetime, by_model: bool
 ) -> tuple[list[Contribution], str]:
-    """Every factory's KPI over [start, end) (per model if ``by_model``) with its register data.
-    Engine-internal: these values are only ever aggregated or compared, never returned."""
-    got = await measure_cuts(
-        request, engine, None, (), [(start, end)], group=by_factory_model if by_model else by_factory
-    )
+    """Every factory's KPI over [start, end) (per model if ``by_model``) with its register data: from the peer
+    table when it holds those days, else as any KPI is measured. Engine-internal: these values are only ever
+    aggregated or compared, never returned."""
+    group = by_factory_model if by_model else by_factory
+    peered = await _peer_inputs(request, engine, [(start, end)], group)
+    if peered is not None:
+        inputs_of, owners, source = *peered, "rollups"
+    else:
+        got = await measure_cuts(request, engine, None, (), [(start, end)], group=group)
+        factories = sorted({key[0] if by_model else key for _, key in got.inputs})
+        inputs_of, owners, source = got.inputs, await run_blocking(engine.owners, factories), got.source
     hours = (end - start).total_seconds() / 3600
-    factories = sorted({key[0] if by_model else key for _, key in got.inputs})
-    owners = await run_blocking(engine.owners, factories)
     orgs = await registered_smes(request)
     out = []
-    for (_, key), inputs in got.inputs.items():
+    for (_, key), inputs in inputs_of.items():
         factory_id, model_id = key if by_model else (key, None)
         value = inputs.kpi(kpi, hours)
         if value is None:
@@ -428,7 +434,30 @@ async def _contributions(
                 meta.get("size"),
             )
         )
-    return out, got.source
+    return out, source
+
+
+async def _peer_inputs(
+    request: Request,
+    engine: QueryEngine,
+    cuts: list[tuple[datetime, datetime]],
+    group: Callable[[str, str, UnitElements], Hashable],
+) -> tuple[dict[tuple[datetime, Any], Inputs], dict[str, frozenset[str]]] | None:
+    """Every factory's KPI inputs in each of ``cuts`` and the organisations its rows carry, from the peer
+    table (catalog.rollups.peer_daily), or None when it cannot answer: cuts that are not whole UTC days, or
+    a table that does not hold the readings' current data of those days."""
+    if not daily_aligned(cuts):
+        return None
+    until = cuts[-1][1].astimezone(UTC).date()
+    table = await run_blocking(closed_rollup, engine.lake, until, engine.manifests, PEERS)
+    if table is None:
+        return None
+    flt = ReadingFilter()
+    plan = await run_blocking(engine.plan, table, day_condition(flt.iceberg(None), cuts[0][0], cuts[-1][1]))
+    pairs = await run_blocking(model_versions, engine, plan, flt, None)
+    models = await model_roles.roles(request, pairs)
+    measured, owners = await run_blocking(measure_peers, engine, plan, flt, None, models, cuts)
+    return inputs_by(measured, models, None, group), owners
 
 
 @router.get(
@@ -447,20 +476,25 @@ async def kpi_benchmarks(
     check_kpi_range(start, to)
     dims: list[Dimension] = list(dict.fromkeys(by or ["region", "industry"]))
     engine = await lake_engine(request)
-    contributions, _ = await _contributions(request, engine, kpi, start, to, "model" in dims)
-    k = app_state(request).settings.min_group_size
-    shown, suppressed = groups(contributions, dims, k)
-    return KpiBenchmarks(
-        kpi=kpi,
-        unit=UNIT[kpi],
-        by=dims,
-        start=start,
-        end=to,
-        min_group_size=k,
-        max_share=MAX_SHARE,
-        suppressed_groups=suppressed,
-        items=[BenchmarkGroup(**g.__dict__) for g in shown],
-    )
+
+    async def compute() -> KpiBenchmarks:
+        contributions, _ = await _contributions(request, engine, kpi, start, to, "model" in dims)
+        k = app_state(request).settings.min_group_size
+        shown, suppressed = groups(contributions, dims, k)
+        return KpiBenchmarks(
+            kpi=kpi,
+            unit=UNIT[kpi],
+            by=dims,
+            start=start,
+            end=to,
+            min_group_size=k,
+            max_share=MAX_SHARE,
+            suppressed_groups=suppressed,
+            items=[BenchmarkGroup(**g.__dict__) for g in shown],
+        )
+
+    # The same for every caller this route admits: anonymous groups under the disclosure rule.
+    return await once_per_version(request, engine, "kpi-benchmarks", (kpi, tuple(dims), start, to), compute)
 
 
 @router.get(

@@ -442,6 +442,59 @@ def measure_daily(
     return _assemble(elements, plan)
 
 
+def _peers_sql(sql: SqlEngine, source: str, where: str) -> str:
+    """The elements from the peer table (catalog.rollups.peer_daily), classified when it was made: one row
+    per (bucket, equipment, role), with the organisation the rows carry."""
+    return f"""{_with_roles(sql)}
+SELECT b.b0, p.factory_id, p.org_id, p.equipment_id, p.model_id, p.model_version, roles.role,
+       sum(p.increase * roles.scale) AS increase, sum(p.running_s) AS running, sum(p.idle_s) AS idle,
+       sum(p.down_s) AS down, CAST(sum(p.down_onsets) AS BIGINT) AS down_onsets, sum(p.alarm_s) AS alarm,
+       sum(p.clear_s) AS clear, CAST(sum(p.alarm_onsets) AS BIGINT) AS alarm_onsets,
+       CAST(sum(p.readings) AS BIGINT) AS readings
+FROM {source} p
+JOIN roles ON p.model_id = roles.model_id AND p.model_version = roles.model_version
+          AND p.item_id = roles.item_id
+JOIN buckets b ON p.day >= CAST(b.b0 AS DATE) AND p.day < CAST(b.b1 AS DATE)
+WHERE {where}
+GROUP BY b.b0, p.factory_id, p.org_id, p.equipment_id, p.model_id, p.model_version, roles.role
+"""
+
+
+def measure_peers(
+    engine: QueryEngine,
+    plan: ScanPlan,
+    flt: ReadingFilter,
+    scope: Scope,
+    models: Iterable[ModelRoles],
+    cuts: Sequence[tuple[datetime, datetime]],
+) -> tuple[Measured, dict[str, frozenset[str]]]:
+    """:func:`measure_daily` over the peer table's files in ``plan`` (buckets of whole UTC days), and the
+    organisations each factory's rows carry (what ``QueryEngine.owners`` would read from the readings)."""
+    elements: list[dict[str, Any]] = []
+    owners: dict[str, set[str]] = {}
+    for row in _element_rows(engine, _peers_sql, plan, flt, scope, models, cuts):
+        owners.setdefault(row["factory_id"], set()).add(row["org_id"])
+        role, base = row["role"], {**row, "onsets": 0}
+        classes: tuple[tuple[str, float], ...]
+        if role == "execution_state" and row["running"] is not None:
+            onsets = {"down": row["down_onsets"]}
+            classes = (("running", row["running"]), ("idle", row["idle"]), ("down", row["down"]))
+            kind = "state"
+        elif role == "alarm" and row["alarm"] is not None:
+            onsets = {"down": row["alarm_onsets"]}
+            classes, kind = (("down", row["alarm"]), ("running", row["clear"])), "alarm"
+        elif role in COUNTER_ROLES and row["increase"] is not None:
+            elements.append(base | {"kind": "counter", "key": role, "amount": row["increase"]})
+            continue
+        else:
+            continue
+        # the readings once per equipment and role, as the rows of every class of :func:`measure_daily` sum
+        for n, (key, seconds) in enumerate(classes):
+            counted = {"onsets": onsets.get(key, 0), "readings": row["readings"] if n == 0 else 0}
+            elements.append(base | {"kind": kind, "key": key, "amount": seconds} | counted)
+    return _assemble(elements, plan), {f: frozenset(orgs) for f, orgs in owners.items()}
+
+
 def by_factory(factory_id: str, equipment_id: str, unit: UnitElements) -> Hashable:
     return factory_id
 

@@ -78,6 +78,10 @@ class ReadingFilter:
     end: datetime | None = None  # exclusive
     numeric: bool = False  # only readings with a numeric value
 
+    def window(self) -> tuple[datetime, datetime] | None:
+        """The [start, end) the rows are filtered to, if both ends are given."""
+        return (self.start, self.end) if self.start and self.end else None
+
     def iceberg(self, scope: Scope) -> BooleanExpression:
         terms: list[BooleanExpression] = []
         if self.factory_ids:
@@ -219,6 +223,7 @@ class QueryEngine:
     lake: Lake
     threads: int | None = None
     memory_limit: str = "1GB"
+    keep_blocks: bool = True  # catalog.duck.connect's: False where every file is read once (rollup rounds)
     # The process's cache of immutable lake metadata (catalog.manifest_cache); None: the object store's.
     manifests: Cache[Any] | None = None
     # The engine of readings, series, benchmarks, exports and owners; None: this process's DuckDB.
@@ -246,7 +251,10 @@ class QueryEngine:
         with self._lock:
             if self._db is None:
                 self._db = duck.connect(
-                    self.lake.config.s3, threads=self.threads, memory_limit=self.memory_limit
+                    self.lake.config.s3,
+                    threads=self.threads,
+                    memory_limit=self.memory_limit,
+                    keep_blocks=self.keep_blocks,
                 )
             return self._db.cursor()
 
@@ -354,7 +362,7 @@ class QueryEngine:
             return [], plan
         engine = self.engine
         source, source_params = self._source(table, plan)
-        width, zones = engine.bucket(bucket)
+        width, zones = engine.bucket(bucket, flt.window())
         where, params = flt.sql(scope)
         keys = ("factory_id", "equipment_id") if by_equipment else ("factory_id",)
         groups = ", ".join(str(i) for i in range(1, len(keys) + 2))  # the keys and the bucket, by position
@@ -385,7 +393,7 @@ class QueryEngine:
             return [], 0, plan
         engine = self.engine
         source, source_params = self._source(table, plan)
-        width, zones = engine.bucket(bucket)
+        width, zones = engine.bucket(bucket, flt.window())
         where, params = flt.sql(None)
         sql = (
             f"SELECT {width} AS bucket, "

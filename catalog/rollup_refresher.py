@@ -21,7 +21,7 @@ import threading
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from catalog.rollups import refresh
+from catalog.rollups import REFRESH_MEMORY, refresh
 from catalog.runtime import Analytics
 from services.kit.cache import Caches
 from services.kit.settings import PlatformSettings
@@ -38,7 +38,10 @@ def rounds(settings: PlatformSettings, interval_s: float, wake: Connection) -> N
     the platform closes its end (or dies). A failed round (the lake unreachable for a while) is logged and
     retried: it left the watermark where it was."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    analytics = Analytics(settings, Caches.from_settings(settings.cache).manifests)  # the child's own
+    # the child's own, with the memory a refresh is given
+    analytics = Analytics(
+        settings, Caches.from_settings(settings.cache).manifests, REFRESH_MEMORY, keep_blocks=False
+    )
     try:
         while True:
             try:

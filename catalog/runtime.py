@@ -23,9 +23,17 @@ def sql_engine(settings: PlatformSettings) -> SqlEngine | None:
 class Analytics:
     """The process's query engine, opened at start-up or, if the lake was unreachable then, on first use."""
 
-    def __init__(self, settings: PlatformSettings, manifests: Cache[Any]) -> None:
+    def __init__(
+        self,
+        settings: PlatformSettings,
+        manifests: Cache[Any],
+        memory_limit: str = "1GB",
+        keep_blocks: bool = True,
+    ) -> None:
         self.settings = settings
         self.manifests = manifests
+        self.memory_limit = memory_limit  # DuckDB's, in this process
+        self.keep_blocks = keep_blocks  # catalog.duck.connect's
         # made now, without connecting, so that a malformed Trino URL stops the start rather than a query
         self._sql = sql_engine(settings)
         self._engine: QueryEngine | None = None
@@ -38,7 +46,13 @@ class Analytics:
                 ensure_bucket(self.settings)
                 lake = Lake(LakeConfig.from_settings(self.settings))
                 lake.ensure_tables()  # an empty lake answers empty results rather than errors
-                self._engine = QueryEngine(lake, manifests=self.manifests, sql=self._sql)
+                self._engine = QueryEngine(
+                    lake,
+                    memory_limit=self.memory_limit,
+                    keep_blocks=self.keep_blocks,
+                    manifests=self.manifests,
+                    sql=self._sql,
+                )
             return self._engine
 
     def ready(self) -> None:

@@ -156,7 +156,8 @@ class Benchmarks(BaseModel):
     tz: str
     stats: Literal["all", "basic"]
     source: Literal["readings", "rollups"] = Field(
-        description="`rollups`: combined from each factory's hourly rollup (`stats=basic`, whole hours)"
+        description="`rollups`: from the peer table (`stats=basic`, whole UTC days) or combined from each "
+        "factory's hourly rollup (`stats=basic`, whole hours)"
     )
     min_group_size: int
     suppressed_groups: int = Field(description="groups left out because too few factories are in them")

@@ -35,6 +35,8 @@ class EmbeddedWriter:
 
     def close(self) -> None:
         self.stop.set()
+        # Else a poll waiting for records holds the stop (and every test's teardown) for its 0.2 s.
+        self.writer.runtime.bus.wake()
         if self.thread.ident is not None:  # started (a failed start-up may stop before)
             self.thread.join(timeout=30)
 

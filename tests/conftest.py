@@ -3,7 +3,8 @@
 A SQLite test gets a copy of the session's migrated template file (1 ms); a PostgreSQL test gets a database
 of the session's pool (tests/databases.py: emptied and reused, a fraction of creating and dropping one).
 Every test still starts its own app on its own database and data directory: no test sees another's rows or
-files.
+files. The data directory is a copy of one an app has started in, and a test of a snapshot world starts on
+copies of the world's database and data directory (tests/snapshots.py).
 The tiers (``servers`` marker, ``--fast``) are tests/tiers.py's; the two phases of the server suite on
 pytest-xdist workers (``serial`` marker, ``--phase``, shared fixtures on one worker) are tests/workers.py's.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,13 @@ from sqlalchemy.engine import make_url
 
 from platform_api.app import create_app, migrate
 from platform_api.registry import load_services
-from services.kit.app_state import state_of
 from services.kit.db import Database
 from services.kit.settings import PlatformSettings
-from services.kit.tokens import DEV_ISSUER, DevIssuer
-from tests import tiers, workers
+from services.kit.tokens import DevIssuer
+from tests import snapshots, tiers, workers
 from tests.databases import PgDatabases
 from tests.security import report as security_report
+from tests.snapshots import Auth, Snapshots
 
 PG_URL = os.environ.get(
     "SMARTMFG_TEST_PG_URL", "postgresql+psycopg://smartmfg:smartmfg@127.0.0.1:55432/smartmfg"
@@ -79,17 +80,32 @@ def _pg_databases(_pg_template: str) -> Iterator[PgDatabases]:
 
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated database of each backend holding no test's rows; its own until the test ends."""
+    """A migrated database of each backend holding no test's rows, or the rows of the snapshot world the
+    test uses (tests/snapshots.py); its own until the test ends."""
+    seed = snapshots.seed_of(request)
+    made: Snapshots = request.getfixturevalue("_snapshots")
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("_sqlite_template")
+        if seed is not None:
+            request.node.stash[snapshots.RESTORED] = world = made.sqlite(seed, template)
+            template = Path(world.database)
         target = tmp_path / "platform.db"
         shutil.copyfile(template, target)
         yield f"sqlite:///{target}"
         return
     databases: PgDatabases = request.getfixturevalue("_pg_databases")
-    name = databases.acquire()
+    copied = None
+    if seed is not None:
+        request.node.stash[snapshots.RESTORED] = world = made.postgres(seed, databases)
+        copied = world.database
+    name = databases.acquire(copied)
     yield databases.url(name)
     databases.release(name)
+
+
+@pytest.fixture(scope="session")
+def _snapshots(tmp_path_factory: pytest.TempPathFactory, _dev_issuer_key: Path) -> Snapshots:
+    return Snapshots(tmp_path_factory.mktemp("snapshots"), _dev_issuer_key)
 
 
 @pytest.fixture(scope="session")
@@ -101,26 +117,21 @@ def _dev_issuer_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, _dev_issuer_key: Path) -> PlatformSettings:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    # Where the issuer keeps its key across restarts (platform_api/identity_setup.py): found, not made.
-    shutil.copy(_dev_issuer_key, data_dir / "dev-issuer-key.pem")
-    return PlatformSettings(
-        topology="embedded",
-        database={"url": database_url},
-        data_dir=data_dir,
-        public_url="http://testserver",
-    )
+def settings(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path, _snapshots: Snapshots
+) -> PlatformSettings:
+    """The embedded platform on ``database_url``, its data directory copied from one an app has started in
+    (the issuer's key and the lake's tables are found, not made), or from the seed's of the test's world."""
+    world = request.node.stash.get(snapshots.RESTORED, None)
+    source = world.data_dir if world else _snapshots.blank(request.getfixturevalue("_sqlite_template"))
+    snapshots.copy_data_dir(source, tmp_path / "data")
+    return snapshots.platform_settings(database_url, tmp_path / "data")
 
 
 @pytest.fixture
 def client(settings: PlatformSettings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
-
-
-Auth = Callable[..., dict[str, str]]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -152,10 +163,12 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "serial: must run alone (stops or restarts a real server): make test runs it after the others",
+        "serial(servers): must run alone (stops or restarts a real server): make test runs it after the "
+        "others, beside the serial tests that stop other servers (tests/workers.py)",
     )
     if config.getoption("--fast"):
         tiers.refuse_servers()
+    workers.distribute_longest_first(config)
     timings = config.getoption("--timings")
     if timings is not None and not hasattr(config, "workerinput"):  # the controller sees every report
         config.pluginmanager.register(workers.Timings(timings), "smartmfg-timings")
@@ -187,22 +200,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def auth(client: TestClient) -> Auth:
     """``auth("sme", org_id="org-a")`` gives headers with a real RS256 token from the dev issuer."""
-
-    def make(
-        *roles: str,
-        org_id: str | None = None,
-        factory_id: str | None = None,
-        subject: str | None = None,
-        **extra: object,
-    ) -> dict[str, str]:
-        issuer = state_of(client.app).get(DEV_ISSUER)
-        token = issuer.issue(
-            subject=subject or f"user-{uuid.uuid4().hex[:6]}",
-            roles=list(roles),
-            org_id=org_id,
-            factory_id=factory_id,
-            **extra,
-        )
-        return {"Authorization": f"Bearer {token}"}
-
-    return make
+    return snapshots.auth_of(client)

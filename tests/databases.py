@@ -3,7 +3,9 @@
 ``CREATE DATABASE … TEMPLATE`` and ``DROP DATABASE`` cost 0.1-0.5 s each on this machine (their files are
 written and synced); deleting the rows of a database's 42 small tables costs ~20 ms. So a test's database
 is made from the session's migrated template only when no used one is free, and a used one is emptied when
-its test ends. Invariants of a database handed to a test:
+its test ends. A test of a snapshot world (tests/snapshots.py) gets a copy of the world's database, kept
+here as a template of its own; emptied when its test ends, the copy joins the free ones. Invariants of a
+database handed to a test:
 
 - it holds what the template holds and nothing else: every table's rows are deleted (children before
   parents) except those of the tables the template has rows in (the migrations' version tables), and every
@@ -75,13 +77,14 @@ class PgDatabases:
     def url(self, name: str) -> str:
         return make_url(self.server_url).set(database=name).render_as_string(hide_password=False)
 
-    def acquire(self) -> str:
-        """The name of an empty migrated database that no other test holds."""
-        if self.free:
+    def acquire(self, template: str | None = None) -> str:
+        """The name of a migrated database that no other test holds: an empty one, or a copy of ``template``
+        (a database of this pool that :meth:`keep_as_template` kept: a snapshot world, tests/snapshots.py)."""
+        if template is None and self.free:
             return self.free.pop()
         name = f"smartmfg_t_{uuid.uuid4().hex[:10]}"
         with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template or self.template}"'))
         self.made.add(name)
         if self.fingerprint is None:
             with self._engine(name).connect() as conn:
@@ -106,6 +109,16 @@ class PgDatabases:
             self.free.append(name)
         else:
             self._drop(name)
+
+    def keep_as_template(self, name: str) -> None:
+        """Keep the acquired database ``name`` as it is, to be copied by :meth:`acquire`; dropped at close.
+        Copying needs it unconnected, so whoever still holds it is ended."""
+        engine = self._engine(name)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(END_OTHER_SESSIONS))
+        finally:
+            engine.dispose()
 
     def close(self) -> None:
         for name in list(self.made):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -70,7 +71,10 @@ def test_timings_write_each_phase_with_its_worker_and_sum_each_workers_busy_time
 
     def report(test: str, when: str, seconds: float, worker: str | None) -> Any:
         node = SimpleNamespace(gateway=SimpleNamespace(id=worker)) if worker else None
-        return SimpleNamespace(nodeid=test, when=when, duration=seconds, node=node)
+        start = 1_765_000_000.0
+        return SimpleNamespace(
+            nodeid=test, when=when, duration=seconds, node=node, start=start, stop=start + seconds
+        )
 
     for made in (
         report("t::a", "setup", 1.25, "gw0"),
@@ -80,8 +84,22 @@ def test_timings_write_each_phase_with_its_worker_and_sum_each_workers_busy_time
     ):
         timings.pytest_runtest_logreport(made)
     lines = [json.loads(line) for line in (tmp_path / "timings.jsonl").read_text().splitlines()]
-    assert lines[1] == {"test": "t::a", "when": "call", "seconds": 2.5, "worker": "gw0"}
-    assert lines[3] == {"test": "t::c", "when": "teardown", "seconds": 0.75, "worker": "main"}
+    assert lines[1] == {
+        "test": "t::a",
+        "when": "call",
+        "seconds": 2.5,
+        "start": 1_765_000_000.0,
+        "stop": 1_765_000_002.5,
+        "worker": "gw0",
+    }
+    assert lines[3] == {
+        "test": "t::c",
+        "when": "teardown",
+        "seconds": 0.75,
+        "start": 1_765_000_000.0,
+        "stop": 1_765_000_000.75,
+        "worker": "main",
+    }
     written: list[str] = []
     timings.pytest_terminal_summary(SimpleNamespace(write_line=written.append))
     assert written == [
@@ -94,3 +112,121 @@ def test_a_group_named_by_the_test_is_kept(request: pytest.FixtureRequest, one_p
     assert _groups(request.node) == ["named-here"], "not the module fixture's group"
     if getattr(request.config.option, "loadgroup", False):
         assert request.node.nodeid.endswith("@named-here")
+
+
+class Unit:
+    """An item as ``longest_first`` sees it: its id (with xdist's ``@<group>``) and whether it is slow."""
+
+    def __init__(self, nodeid: str, *, slow: bool = False) -> None:
+        self.nodeid, self.slow = nodeid, slow
+
+    def get_closest_marker(self, name: str) -> object | None:
+        return object() if name == "slow" and self.slow else None
+
+
+def _ordered(units: list[Unit], known: dict[str, float]) -> list[str]:
+    items: list[Any] = list(units)
+    workers.longest_first(items, known)
+    return [item.nodeid for item in items]
+
+
+def test_the_longest_unit_starts_first_and_a_groups_tests_stay_together_in_their_order() -> None:
+    units = [
+        Unit("a.py::quick"),
+        Unit("b.py::one@portal_url"),
+        Unit("a.py::long[postgres]"),
+        Unit("c.py::two@portal_url"),
+        Unit("a.py::long[sqlite]"),
+    ]
+    known = {
+        "a.py::quick": 0.5,
+        "a.py::long[postgres]": 118.0,
+        "a.py::long[sqlite]": 2.0,
+        "b.py::one": 83.0,
+        "c.py::two": 40.0,
+    }
+    assert _ordered(units, known) == [
+        "b.py::one@portal_url",  # 123 s in all
+        "c.py::two@portal_url",
+        "a.py::long[postgres]",
+        "a.py::long[sqlite]",
+        "a.py::quick",
+    ]
+
+
+def test_an_untimed_slow_test_counts_a_minute_any_other_a_second() -> None:
+    units = [
+        Unit("a.py::new"),
+        Unit("a.py::timed"),
+        Unit("a.py::new_and_slow", slow=True),
+        Unit("a.py::other"),
+    ]
+    assert _ordered(units, {"a.py::timed": 30.0}) == [
+        "a.py::new_and_slow",
+        "a.py::timed",
+        "a.py::new",  # equal: in their collection order
+        "a.py::other",
+    ]
+
+
+def test_a_parameter_with_an_at_sign_is_not_a_group() -> None:
+    assert workers.plain_id("a.py::t[x@y]") == "a.py::t[x@y]"
+    assert workers.plain_id("a.py::t[x@y]@module:a.py") == "a.py::t[x@y]"
+    assert workers.plain_id("a.py::t@platform-processes") == "a.py::t"
+    units = [Unit("a.py::t[x@y]"), Unit("a.py::u[x@y]")]
+    assert _ordered(units, {"a.py::u[x@y]": 3.0, "a.py::t[x@y]": 2.0}) == ["a.py::u[x@y]", "a.py::t[x@y]"]
+
+
+def test_durations_sum_a_tests_phases_and_keep_the_tests_this_run_left_out(tmp_path: Path) -> None:
+    path = tmp_path / ".cache" / "test-durations.json"
+    first = workers.Durations(path)
+    assert first.known() == {}, "no run recorded yet"
+    for nodeid, seconds in (("a.py::t@grp", 1.5), ("a.py::t@grp", 40.25), ("b.py::u", 3.0)):
+        first.pytest_runtest_logreport(SimpleNamespace(nodeid=nodeid, duration=seconds))  # type: ignore[arg-type]
+    first.pytest_sessionfinish()
+    second = workers.Durations(path)
+    second.pytest_runtest_logreport(SimpleNamespace(nodeid="b.py::u", duration=0.5))  # type: ignore[arg-type]
+    second.pytest_sessionfinish()
+    assert workers.Durations(path).known() == {"a.py::t": 41.75, "b.py::u": 0.5}
+    assert [p.name for p in path.parent.iterdir()] == ["test-durations.json"], "nothing left aside"
+
+
+def test_a_file_cut_short_counts_as_no_record(tmp_path: Path) -> None:
+    path = tmp_path / "test-durations.json"
+    path.write_text('{"a.py::t": 4')
+    assert workers.Durations(path).known() == {}
+
+
+class Marked:
+    """An item with markers, no fixture wider than a test, as ``group_shared_fixtures`` sees it."""
+
+    def __init__(self, nodeid: str, *marks: pytest.MarkDecorator) -> None:
+        self.nodeid = nodeid
+        self.marks = [mark.mark for mark in marks]
+        self.fixturenames: list[str] = []
+
+    def get_closest_marker(self, name: str) -> pytest.Mark | None:
+        return next((mark for mark in self.marks if mark.name == name), None)
+
+    def add_marker(self, marker: pytest.MarkDecorator) -> None:
+        self.marks.append(marker.mark)
+
+    def iter_markers(self, name: str) -> Iterator[pytest.Mark]:
+        return (mark for mark in self.marks if mark.name == name)
+
+
+def test_serial_tests_stopping_the_same_servers_share_a_group_the_others_get_their_own() -> None:
+    items = [
+        Marked("e2e/test_chaos_ha.py::test_chaos", pytest.mark.serial("ha-servers")),
+        Marked("ingest/test_exactly_once.py::test_kafka_restart", pytest.mark.serial),
+        Marked("ingest/test_exactly_once.py::test_minio_outage", pytest.mark.serial),
+        Marked("ingest/test_upload.py::test_upload"),
+    ]
+    config = SimpleNamespace(option=SimpleNamespace(loadgroup=False))
+    workers.group_shared_fixtures(config, items)  # type: ignore[arg-type]
+    assert [_groups(item) for item in items] == [  # type: ignore[arg-type]
+        ["serial:ha-servers"],
+        ["serial:shared-servers"],
+        ["serial:shared-servers"],
+        [],
+    ]

@@ -1,6 +1,6 @@
 """Rollups: derived Iceberg tables kept current from the readings, exactly once, by a snapshot-id watermark.
 
-Three tables, partitioned by day (UTC):
+Four tables, partitioned by day (UTC):
 
 - ``<ns>.item_pieces``: per hour and series, what the hour hands on (``item_pieces``'s docstring): the only
   table computed from the readings, so a round scans them once;
@@ -11,13 +11,17 @@ Three tables, partitioned by day (UTC):
   item the seconds spent in each value and the readings that entered it from each previous value; for a
   numeric item its counter increase, summed from the pieces. ``catalog.kpis`` turns them into ISO
   22400-2 elements with the roles of the model, exactly as it does from raw readings
-  (``tests/catalog/test_rollups.py`` checks both agree).
+  (``tests/catalog/test_rollups.py`` checks both agree);
+- ``<ns>.peer_daily``, the peer table: ``item_daily``'s rows of a day classified into one row per equipment
+  and item (time running, idle, down, in alarm; onsets; a counter's increase; a numeric item's sum), what the
+  cross-factory peer charts read (``peer_daily``'s docstring). A day rollup like ``item_daily``, kept the same
+  way.
 
 How it stays exactly once (the lake writer's guarantee, the same way):
 1. each rollup table's current snapshot carries ``smartmfg.rollup-watermark``: the readings snapshot id its
    contents reflect, committed **in the same snapshot** as the rows. ``item_pieces`` reflects the readings'
-   snapshot it read; ``item_hours`` and ``item_daily`` the watermark of the pieces they read (pinned at the
-   start of the round), so a derived row never reflects readings its pieces do not;
+   snapshot it read; ``item_hours``, ``item_daily`` and ``peer_daily`` the watermark of the pieces they read
+   (pinned at the start of the round), so a derived row never reflects readings its pieces do not;
 2. a refresh walks the readings' snapshots from that snapshot back to the table's watermark; the days
    touched are the ``ts_day`` partitions of the data files added by ``append`` snapshots only. ``replace``
    snapshots (compaction) and ``overwrite``/``delete`` ones rewrite rows already rolled up and add no new
@@ -25,10 +29,11 @@ How it stays exactly once (the lake writer's guarantee, the same way):
 3. what those files touched is **recomputed whole** and replaces the same rows in one atomic overwrite:
    - ``item_pieces`` and ``item_hours``: the hours between each new file's least and greatest ``ts`` (its
      column bounds in the manifest), the pieces from the readings of those hours (all of its files, read in
-     chunks of hours holding ``item_pieces.CHUNK_ROWS`` readings: memory bounded by the chunk), the hours
-     from those pieces;
-   - ``item_daily``: the touched days that are **closed** (before the current UTC day) and the day after each
-     (its carried-in state and counter base), from their pieces and the day before's: a late file costs the
+     chunks of hours holding ``item_pieces.CHUNK_ROWS`` readings, an hour holding more in ranges of its
+     factories: memory bounded by the chunk), the hours from those pieces;
+   - ``item_daily`` and ``peer_daily``: the touched days that are **closed** (before the current UTC day)
+     and the day after each (its carried-in state and counter base), from their pieces and the day before's
+     (``peer_daily`` computes ``item_daily``'s rows again and classifies them): a late file costs the
      pieces of its hours and a read of two days' pieces, never a read of its days' readings. The live day is
      left out until it closes: the first refresh after midnight computes it once, from pieces already built
      as its hours passed. Readers use the daily rollup for closed days only;
@@ -54,23 +59,28 @@ names what the rest of the platform uses.
 from catalog.rollups.item_daily import DAILY, closed_rollup
 from catalog.rollups.item_hours import HOURS, hourly_answers, series
 from catalog.rollups.item_pieces import PIECES
+from catalog.rollups.peer_daily import PEERS, daily_benchmark, whole_days
 from catalog.rollups.tables import CLOSED_KEY, WATERMARK_KEY, Rollup, current_rollup, ensure_day_table
-from catalog.rollups.watermark import ROLLUPS, Refreshed, refresh, refresh_one
+from catalog.rollups.watermark import REFRESH_MEMORY, ROLLUPS, Refreshed, refresh, refresh_one
 
 __all__ = [
     "CLOSED_KEY",
     "DAILY",
     "HOURS",
+    "PEERS",
     "PIECES",
+    "REFRESH_MEMORY",
     "ROLLUPS",
     "WATERMARK_KEY",
     "Refreshed",
     "Rollup",
     "closed_rollup",
     "current_rollup",
+    "daily_benchmark",
     "ensure_day_table",
     "hourly_answers",
     "refresh",
     "refresh_one",
     "series",
+    "whole_days",
 ]

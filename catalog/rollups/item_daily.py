@@ -118,13 +118,15 @@ def compute(engine: QueryEngine, source: Source, run: Span) -> pa.Table:
 DAILY = Rollup("item_daily", DAILY_SCHEMA, DAY, compute, derived=True)
 
 
-def closed_rollup(lake: Lake, until: date, manifests: Cache[Any] | None = None) -> Table | None:
-    """The daily rollup if it holds the readings' current data of every day before ``until`` (a reader may use
-    it for those days instead), else None: not made yet, not refreshed since one of them closed, or new
-    readings of one of them arrived since its last refresh. Readings of the live day do not count: the
-    daily rollup is good for the days before while they stream in."""
+def closed_rollup(
+    lake: Lake, until: date, manifests: Cache[Any] | None = None, rollup: Rollup = DAILY
+) -> Table | None:
+    """The daily rollup (or another day rollup, ``rollup``) if it holds the readings' current data of every
+    day before ``until`` (a reader may use it for those days instead), else None: not made yet, not
+    refreshed since one of them closed, or new readings of one of them arrived since its last refresh.
+    Readings of the live day do not count: a day rollup is good for the days before while they stream in."""
     try:
-        table = lake.catalog.load_table(f"{lake.config.namespace}.{DAILY.name}")
+        table = lake.catalog.load_table(f"{lake.config.namespace}.{rollup.name}")
     except NoSuchTableError:
         return None
     raw, closed = snapshot_property(table, WATERMARK_KEY), snapshot_property(table, CLOSED_KEY)

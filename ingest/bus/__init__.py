@@ -74,4 +74,7 @@ class Bus(Protocol):
 
     def check(self) -> None: ...
 
+    def wake(self) -> None:
+        """Make a poll of this process that waits for records return now (its consumer is stopping)."""
+
     def close(self) -> None: ...

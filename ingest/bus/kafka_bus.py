@@ -110,6 +110,9 @@ class KafkaBus:
         finally:
             admin.close()
 
+    def wake(self) -> None:
+        """Nothing to do: kafka-python's poll cannot be woken from another thread, it ends at its timeout."""
+
     def close(self) -> None:
         if self._producer is not None:
             self._producer.close(timeout=5)

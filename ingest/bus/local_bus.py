@@ -100,6 +100,10 @@ class LocalBus:
         if not os.access(self.directory, os.W_OK):
             raise BusUnavailable(f"{self.directory} is not writable")
 
+    def wake(self) -> None:
+        with self._appended:
+            self._appended.notify_all()
+
     def close(self) -> None:
         with self._lock:
             for log in self._logs.values():

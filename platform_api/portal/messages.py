@@ -269,6 +269,15 @@ MESSAGES: dict[str, str] = dict(
         P_("vendor_done_edited", "Changes saved."),
         P_("vendor_done_submitted", "Submitted. The SME confirms it next."),
         P_("vendor_done_uploaded", "Evidence document uploaded."),
+        P_("vendor_done_removed", "Evidence document removed."),
+        P_("vendor_remove_document", "Remove"),
+        P_(
+            "vendor_remove_document_warning",
+            "The document leaves the draft and its file is deleted from the document store: this cannot be "
+            "undone. The record's history keeps a line saying it was removed.",
+        ),
+        P_("vendor_remove_document_confirm", "Yes, remove it"),
+        P_("vendor_keep_document", "No, keep it"),
         P_("vendor_part_title", "Title"),
         P_("vendor_part_parties", "SME and factory"),
         P_("vendor_part_solution", "Solution and levels"),
@@ -284,10 +293,29 @@ MESSAGES: dict[str, str] = dict(
         P_("vendor_pick_factory_of_sme", "Choose a factory of the SME chosen above."),
         P_(
             "vendor_factory_hint",
-            "Listed: the factories of the records you already share with an SME (an SME's factory "
-            "register is its own). The SME checks the factory when it confirms the record.",
+            "Listed: the factories of the records you already share with an SME, and those an SME lets "
+            "you see by its deployments consent (an SME's factory register is otherwise its own). If the "
+            "factory is not listed, leave it: the SME names its factory when it confirms the record, and "
+            "checks a listed one then too.",
         ),
+        P_("vendor_factory_by_sme", "Not listed: the SME names it when it confirms"),
+        P_("vendor_factory_needed", "The registry knows no industry of this SME: choose its factory."),
+        P_("vendor_factory_pending", "the SME names its factory when it confirms"),
+        P_("vendor_factories_shared", "factories shared with you"),
         P_("vendor_worked_with", "worked with"),
+        P_("vendor_part_kpis", "Outcomes (KPIs)"),
+        P_(
+            "vendor_kpis_hint",
+            "One row per KPI: fill the figures before and after and the unit to add it, change them to edit "
+            'it, empty the row or tick "Remove this KPI" to remove it.',
+        ),
+        P_("vendor_kpi_ref", "Telemetry reference"),
+        P_("vendor_kpi_remove", "Remove this KPI"),
+        P_("vendor_kpi_number", "Enter a number (e.g. 12.5)."),
+        P_(
+            "vendor_kpi_becomes_self",
+            "Measured or verified: changing its figures makes it self-reported.",
+        ),
         P_("vendor_save_draft", "Save draft"),
         P_("vendor_save", "Save changes"),
         P_("vendor_cancel", "Cancel"),
@@ -443,12 +471,14 @@ MESSAGES: dict[str, str] = dict(
         P_("ws_action_edit", "Changed"),
         P_("ws_action_revise", "Revised after publication"),
         P_("ws_action_verify_kpi", "KPI verified"),
+        P_("ws_action_remove_document", "Evidence document removed"),
         P_("ws_action_submit", "Submitted"),
         P_("ws_action_confirm", "Confirmed"),
         P_("ws_action_verify", "Verified"),
         P_("ws_action_publish", "Published"),
         P_("ws_action_return", "Sent back"),
         P_("ws_action_approve_stage", "Stage approved"),
+        P_("ws_action_name_factory", "Factory named by the SME"),
         P_("ws_fix_fields", "Please correct the fields below."),
         P_(
             "ws_stale",
@@ -474,6 +504,12 @@ MESSAGES: dict[str, str] = dict(
         ),
         P_("ws_dispute_hint", "required to dispute"),
         P_("ws_confirm", "Confirm"),
+        P_("ws_sme_name_factory", "Your factory of this project"),
+        P_(
+            "ws_sme_name_factory_hint",
+            "The supplier cannot see your factories and named none: choose the factory of this project "
+            "to confirm the record.",
+        ),
         P_("ws_dispute", "Dispute with comment"),
         P_("ws_nothing_to_confirm", "No record is waiting for your confirmation."),
         P_("ws_waiting_supplier", "{n} records you submitted are waiting for their supplier's confirmation."),
@@ -900,6 +936,20 @@ MESSAGES: dict[str, str] = dict(
         P_("vs_conflict", "This version cannot be proposed in its current state."),
         P_("vd_title", "Specialist designation (전문기업 지정)"),
         P_("vd_done_applied", "Your application was submitted. Its course is shown below."),
+        P_("vd_done_resubmitted", "Your completed application was resubmitted. Its course is shown below."),
+        P_("vd_resubmit", "Complete and resubmit the returned application"),
+        P_("vd_returned_with", "The operator returned your application with this note:"),
+        P_(
+            "vd_resubmit_hint",
+            "The form holds what you declared. Complete the figures and evidence the note asks for, then "
+            "resubmit: the application goes back to the completeness check.",
+        ),
+        P_("vd_resubmit_submit", "Resubmit the application"),
+        P_("vd_event_resubmitted", "Resubmitted after completion"),
+        P_("vd_event_complete", "Found complete, sent to evaluation"),
+        P_("vd_event_assigned", "Evaluator assigned"),
+        P_("vd_event_appealed", "Appeal note added"),
+        P_("vd_event_recorded", "Recorded from before the platform"),
         P_("vd_applications", "My applications"),
         P_("vd_unavailable", "The companies service did not answer, or your company is not registered yet."),
         P_("vd_course", "Course of the application"),

@@ -133,11 +133,15 @@ Since = Annotated[
     AwareIsoDateTime | None,
     Query(alias="from", description="start of the telemetry period; default a year before `to`"),
 ]
-Until = Annotated[AwareIsoDateTime | None, Query(description="end of the telemetry period; default now")]
+Until = Annotated[
+    AwareIsoDateTime | None, Query(description="end of the telemetry period; default the next whole hour")
+]
 
 
 def _period(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
-    end = end or utcnow()
+    # By default up to the next whole hour (no reading is later than now): the views of one hour ask the
+    # analytics service the same question, whose answer it keeps per data version (catalog.lake_answers).
+    end = end or utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     start = start or end - timedelta(days=365)
     checks = [
         ("query.to", Msg("must be after `from`"), end <= start),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from services.companies import (
@@ -12,6 +13,7 @@ from services.companies import (
     centre_endpoints,
     dashboard_endpoints,
     designation_endpoints,
+    factory_consents,
     repository,
     service,
 )
@@ -215,14 +217,20 @@ def get_factory_by_id(factory_id: str, principal: Authenticated, session: Sessio
 
 @router.get(
     "/{company_id}/factories",
-    summary="Factories of a company (the company or admin)",
+    summary="Factories of a company (the company, admin, or a supplier its deployments consent covers)",
 )
 @answers(NOT_FOUND, FORBIDDEN)
-def list_factories(
-    company_id: str, principal: Authenticated, session: SessionDep, page: PageDep
+async def list_factories(
+    request: Request, company_id: str, principal: Authenticated, session: SessionDep, page: PageDep
 ) -> Page[FactoryOut]:
-    service.require_owner(session, principal, company_id)
-    return paginate(session, repository.factories_of(company_id), (Factory.id,), page, service.factory_out)
+    await run_in_threadpool(repository.get_company, session, company_id)
+    sight = await factory_consents.covered(request, principal, company_id)
+    if not sight:
+        principal.require_org(company_id)
+    query = repository.factories_of(company_id)
+    if not sight.every:
+        query = query.where(Factory.id.in_(sorted(sight.ids)))
+    return await run_in_threadpool(paginate, session, query, (Factory.id,), page, service.factory_out)
 
 
 @router.post(

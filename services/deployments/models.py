@@ -72,9 +72,17 @@ class DeploymentRecord(Versioned, Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as is)
 
     # The lists' keyset orders, and substring search (q) on PostgreSQL (migration 0003); every column the
-    # facet counts read, so they come from the index alone, and the effect order (migration 0004).
+    # facet counts read, so they come from the index alone, and the effect order (migration 0004); the
+    # public order with what a search walking it tests, and the published records' search within region
+    # and industry (migration 0006).
     __table_args__ = (
-        Index("ix_dep_records_public_order", "status", "created_at", "id"),
+        Index(
+            "ix_dep_records_public_order",
+            "status",
+            "created_at",
+            "id",
+            postgresql_include=["region_code", "industry_code", "version", "search_text"],
+        ),
         Index(
             "ix_dep_records_facets",
             "status",
@@ -97,6 +105,15 @@ class DeploymentRecord(Versioned, Base):
             "search_text",
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_dep_records_published_search",
+            "search_text",
+            "region_code",
+            "industry_code",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+            postgresql_where=text("status = 'published'"),
         ).ddl_if(dialect="postgresql"),
     )
 
@@ -133,11 +150,18 @@ class Solution(Part, Base):
     name: Mapped[dict[str, Any]] = mapped_column(JSON)
     supplier_company_id: Mapped[str | None] = mapped_column(String(64))
 
+    # the sub-field facet reads a record's sub-fields from the index (0006)
+    __table_args__ = (Index("ix_dep_solutions_record_subfield", "record_id", "subfield_code"),)
+
 
 class Kpi(Part, Base):
     __tablename__ = "dep_kpis"
     __owner_key__ = "record_id"
-    __table_args__ = (Index("ix_dep_kpis_source", "source", "record_id"),)  # the evidence facet (0004)
+    # the evidence facet: its records by source (0004), a record's sources from the index (0006)
+    __table_args__ = (
+        Index("ix_dep_kpis_source", "source", "record_id"),
+        Index("ix_dep_kpis_record_source", "record_id", "source"),
+    )
 
     record_id: Mapped[str] = mapped_column(ForeignKey("dep_records.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)

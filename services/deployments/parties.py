@@ -3,7 +3,8 @@
 The SME and the suppliers must be registered companies of the right kind; the factory must be one of the
 SME's. A factory is the SME's tenant data (the companies service hides it from others), so it is checked
 whenever the caller acts for the SME (the SME itself, an admin); a record a vendor drafted has it checked when
-the SME confirms it. The lead supplier's designation on the contract date decides the process.
+the SME confirms it, and a vendor that cannot see the SME's factories leaves it out: the SME names it then
+(``registered_site``). The lead supplier's designation on the contract date decides the process.
 """
 
 from __future__ import annotations
@@ -28,15 +29,19 @@ class Facts:
     party_names: tuple[str, ...] = ()
 
 
+def refused(errors: list[FieldError]) -> ValidationFailed:
+    return ValidationFailed(
+        Msg(
+            "a company or factory is not registered, or a company is of the wrong kind: {problems}",
+            problems=Problems(errors),
+        ),
+        fields=errors,
+    )
+
+
 def raise_if(errors: list[FieldError]) -> None:
     if errors:
-        raise ValidationFailed(
-            Msg(
-                "a company or factory is not registered, or a company is of the wrong kind: {problems}",
-                problems=Problems(errors),
-            ),
-            fields=errors,
-        )
+        raise refused(errors)
 
 
 async def _company(client: ServiceClient, company_id: str) -> dict[str, Any] | None:
@@ -47,26 +52,39 @@ async def _company(client: ServiceClient, company_id: str) -> dict[str, Any] | N
     return company
 
 
+async def _registered(request: Request, sme_company_id: str, factory_id: str) -> dict[str, Any] | None:
+    """The SME's registered factory as the caller's token sees it (None: not one the caller may see)."""
+    try:
+        factory: dict[str, Any] = await service_client(request).get_json(
+            "companies", f"/{sme_company_id}/factories/{factory_id}", token=bearer_token(request)
+        )
+    except NotFound:
+        return None
+    return factory
+
+
+def _not_the_smes(loc: str, sme_company_id: str, factory_id: str) -> FieldError:
+    return field_error(
+        loc,
+        Msg(
+            "no factory '{factory_id}' of '{sme_company_id}'",
+            factory_id=factory_id,
+            sme_company_id=sme_company_id,
+        ),
+    )
+
+
 async def factory_errors(
     request: Request, sme_company_id: str, site: FactorySite, prefix: str = "body"
 ) -> list[FieldError]:
-    """Why the named factory is not the SME's registered one (empty: it is); needs a token that sees it."""
+    """Why the named factory is not the SME's registered one (empty: it is); needs a token that sees it.
+    The SME names one whenever it acts: only a supplier leaves the factory to the SME."""
     loc = f"{prefix}.factory"
-    try:
-        factory = await service_client(request).get_json(
-            "companies", f"/{sme_company_id}/factories/{site.factory_id}", token=bearer_token(request)
-        )
-    except NotFound:
-        return [
-            field_error(
-                f"{loc}.factory_id",
-                Msg(
-                    "no factory '{factory_id}' of '{sme_company_id}'",
-                    factory_id=site.factory_id,
-                    sme_company_id=sme_company_id,
-                ),
-            )
-        ]
+    if site.factory_id is None:
+        return [field_error(f"{loc}.factory_id", Msg("name one of the SME's registered factories"))]
+    factory = await _registered(request, sme_company_id, site.factory_id)
+    if factory is None:
+        return [_not_the_smes(f"{loc}.factory_id", sme_company_id, site.factory_id)]
     errors = []
     for key in ("region_code", "industry_code"):
         if factory.get(key) != getattr(site, key):
@@ -77,6 +95,16 @@ async def factory_errors(
                 )
             )
     return errors
+
+
+async def registered_site(request: Request, sme_company_id: str, factory_id: str, loc: str) -> FactorySite:
+    """The SME's registered factory as a record's site, or a refusal naming ``loc`` (another company's
+    factory, or none, is not the SME's)."""
+    factory = await _registered(request, sme_company_id, factory_id)
+    if factory is None:
+        raise refused([_not_the_smes(loc, sme_company_id, factory_id)])
+    kept = {k: factory.get(k) for k in ("name", "region_code", "address", "industry_code")}
+    return FactorySite.model_validate({"factory_id": factory["id"], **kept})
 
 
 async def check_parties(request: Request, principal: Principal, data: DeploymentIn) -> Facts:

@@ -57,7 +57,12 @@ _EXAMPLE: dict[str, Any] = {
 
 
 class FactorySite(InputModel):
-    factory_id: Slug = Field(description="a factory of the SME registered in the companies service")
+    factory_id: Slug | None = Field(
+        default=None,
+        description="a factory of the SME registered in the companies service; left out by a supplier that "
+        "cannot see the SME's factories: the site is then as the supplier knows it, and the SME names its "
+        "factory when it confirms the record",
+    )
     name: str = Field(min_length=1, max_length=200)
     region_code: RegionCode
     address: str | None = Field(default=None, max_length=500, description="private")
@@ -172,6 +177,18 @@ class TransitionIn(InputModel):
     comment: str | None = Field(default=None, max_length=2000, description="required to send a record back")
 
 
+class ConfirmIn(TransitionIn):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"factory_id": "factory-sme-1-a"}]}
+    )
+
+    factory_id: Slug | None = Field(
+        default=None,
+        description="the SME's own registered factory, named when it confirms a record that names none "
+        "(required then; refused on a record that names one)",
+    )
+
+
 class Period(InputModel):
     start: AwareDatetime
     end: AwareDatetime
@@ -251,6 +268,7 @@ class DocumentOut(BaseModel):
     size_bytes: int
     sha256: str
     uploaded_by: str
+    uploader_org_id: str | None = None
     uploaded_at: datetime
 
 

@@ -34,13 +34,15 @@ class ServiceClient:
             base_url="http://platform.internal",
             timeout=30.0,
         )
-        self._remote = httpx.AsyncClient(timeout=30.0)
         self._urls = {name: url.rstrip("/") for name, url in service_urls.items() if url}
+        # Only a process with remote siblings needs a network client: making one loads the CA certificates,
+        # a fifth of an embedded app's start (as in platform_api/proxy.py).
+        self._remote = httpx.AsyncClient(timeout=30.0) if self._urls else None
         self._local = local
 
     def _target(self, service: str, path: str) -> tuple[httpx.AsyncClient, str]:
         full_path = f"/api/v1/{service}{path}"
-        if service in self._urls:
+        if service in self._urls and self._remote is not None:
             return self._remote, self._urls[service] + full_path
         if service in self._local:
             return self._in_process, full_path
@@ -114,7 +116,8 @@ class ServiceClient:
 
     async def aclose(self) -> None:
         await self._in_process.aclose()
-        await self._remote.aclose()
+        if self._remote is not None:
+            await self._remote.aclose()
 
 
 SERVICE_CLIENT: Slot[ServiceClient] = Slot("service_client")  # made by the app's lifespan

@@ -12,7 +12,8 @@ from benchkit import RESULTS
 
 from tests.bench.conftest import BENCH
 
-pytestmark = [pytest.mark.e2e, pytest.mark.servers]
+# slow: four platform starts, about a minute; a run that has not timed it starts it first (tests/workers.py)
+pytestmark = [pytest.mark.e2e, pytest.mark.servers, pytest.mark.slow]
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from fastapi.testclient import TestClient
 from catalog import rollups
 from catalog.appends import OFFSETS_KEY
 from catalog.lake import Lake, LakeConfig
+from catalog.query import ReadingFilter
 from catalog.runtime import ANALYTICS
 from catalog.states import is_alarm_sql, state_class_sql
 from platform_api.app import create_app
@@ -450,6 +451,10 @@ def test_kpis_from_the_daily_rollup_are_the_same(pair: Pair, kpi_lake: None) -> 
     vendor = pair.duck.headers("vendor", org_id="org-vendor-1")
     (group,) = pair.same("/kpis/benchmarks", vendor, kpi="availability", **day)["items"]
     assert (group["factories"], group["mean"]) == (3, round(100 * 925 / 990, 6))
+    # whole days: the peer ranks read the peer table (peer_daily) on both engines; two peers tie with it
+    peers = pair.same("/kpis/peers", own, factory_id=FACTORY, kpi="availability", **day)
+    assert (peers["peers"], peers["percentile_rank"], peers["suppressed"]) == (3, 50.0, False)
+    assert peers["value"] == pytest.approx(100 * 925 / 990)
 
 
 def test_series_from_the_hourly_rollup_are_the_same(pair: Pair, kpi_lake: None) -> None:
@@ -474,3 +479,30 @@ def test_series_from_the_hourly_rollup_are_the_same(pair: Pair, kpi_lake: None) 
     assert [(p["bucket"], p["readings"], p["mean"], p["min"], p["max"]) for p in day["items"]] == [
         ("2025-11-02T00:00:00Z", 48, 1011.5, 1000.0, 1023.0)
     ]
+
+
+def test_benchmarks_from_the_peer_table_are_the_same(pair: Pair, kpi_lake: None) -> None:
+    # rollups current: whole UTC days with stats=basic read the peer table (peer_daily), on both engines
+    engine = state_of(pair.duck.client.app).get(ANALYTICS).engine()
+    rollups.refresh(engine.lake)
+    flt = ReadingFilter(
+        model_id="cnc-lathe",
+        item_ids=("spindle_speed",),
+        start=datetime(2025, 11, 2, tzinfo=UTC),
+        end=datetime(2025, 11, 3, tzinfo=UTC),
+    )
+    found = rollups.daily_benchmark(engine, flt)
+    assert found is not None, "the peer table does not hold 2025-11-02"
+    # four factories x 48 values: 1000+h, 1100+h, 1200+h, 1300+h twice each (as from the readings)
+    assert [(r["factories"], r["readings"], r["mean"]) for r in found[0]] == [(4, 192, 1161.5)]
+    vendor = pair.duck.headers("vendor", org_id="org-vendor-1")
+    lathes = pair.same(
+        "/benchmarks", vendor, model_id="cnc-lathe", item_id="spindle_speed", stats="basic", **DAY2
+    )
+    assert lathes["source"] == "rollups" and lathes["suppressed_groups"] == 0
+    assert [(g["bucket"], g["factories"], g["readings"], g["mean"]) for g in lathes["items"]] == [
+        ("2025-11-02T00:00:00Z", 4, 192, 1161.5)
+    ]
+    # two factories run presses: below the minimum group size of 3, from the peer table as from the readings
+    presses = pair.same("/benchmarks", vendor, model_id="press", item_id="force", stats="basic", **ALL_DAYS)
+    assert presses["items"] == [] and presses["suppressed_groups"] == 4

@@ -235,6 +235,13 @@ def test_basic_benchmarks_read_the_hourly_rollup_and_keep_the_disclosure_rule(wo
         }
         for d in (1, 2, 3, 4)
     ]
+    # whole UTC days read the peer table; days of Seoul (+09:00, whole hours) combine the hourly rollup's rows
+    seoul = world.get("/benchmarks", sme2, stats="basic", tz="Asia/Seoul", **lathe).json()
+    assert seoul["source"] == "rollups"
+    assert [(b["bucket"], b["factories"]) for b in seoul["items"]][:2] == [
+        ("2025-10-31T15:00:00Z", 4),
+        ("2025-11-01T15:00:00Z", 4),
+    ]
     full = world.get("/benchmarks", sme2, **lathe).json()
     assert full["source"] == "readings" and full["items"][0]["mean"] == 1161.5
     assert full["items"][0]["median"] == 1161.5

@@ -199,3 +199,77 @@ def test_the_api_takes_approximate_quantiles_and_names_a_wrong_value(world: Worl
     wrong = world.get("/series", admin, item_id="spindle_speed", quantiles="roughly", **window)
     assert wrong.status_code == 422
     assert [f["loc"] for f in wrong.json()["fields"]] == ["query.quantiles"]
+
+
+def test_an_hour_read_in_parts_of_its_factories_gives_the_pieces_of_one_read(
+    setup: LakeSetup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three factories' 10:00 hour: a counter each (one with a reset), a state for one. Read whole, and with
+    ``CHUNK_ROWS`` so small that the hour is read in three ranges of its factories (one each): the same
+    pieces, written out by hand."""
+    lake = setup.lake()
+    engine = QueryEngine(lake)
+
+    def points(factory: str, item: str, values: list[tuple[str, Any]]) -> pa.Table:
+        table = _readings(item, [(_at(DAY, hhmm), value) for hhmm, value in values])
+        factories = pa.array([factory] * table.num_rows, pa.string())
+        return table.set_column(0, READINGS_SCHEMA.field("factory_id"), factories)
+
+    def pieces() -> set[tuple[Any, ...]]:
+        for rollup in rollups.ROLLUPS:
+            if lake.catalog.table_exists(f"{lake.config.namespace}.{rollup.name}"):
+                lake.catalog.drop_table(f"{lake.config.namespace}.{rollup.name}")
+        rollups.refresh(lake, engine=engine, today=TODAY)
+        table = rollups.current_rollup(lake, rollups.PIECES)
+        assert table is not None
+        rows = engine.query(
+            "SELECT * FROM read_parquet(?)", [engine.plan(table, ReadingFilter().iceberg(None)).files]
+        )
+        return {
+            (
+                r["factory_id"], r["item_id"], r["readings"], r["sum"], r["min"], r["max"], r["inc"],
+                r["first_num"], r["last_num"], r["value_text"], r["prev_text"], r["seconds"],
+                r["first_ts"], r["last_ts"],
+            )
+            for r in rows
+        }  # fmt: skip
+
+    try:
+        lake.readings().append(
+            pa.concat_tables(
+                [
+                    points("factory-a", "parts", [("10:00", 10), ("10:20", 15), ("10:40", 2)]),
+                    points("factory-a", "state", [("10:00", "RUN"), ("10:30", "RUN"), ("10:45", "IDLE")]),
+                    points("factory-b", "parts", [("10:05", 1), ("10:10", 4), ("10:50", 9)]),
+                    points("factory-c", "parts", [("10:15", 100), ("10:55", 50)]),
+                ]
+            )
+        )
+        at = {hhmm: _at(DAY, hhmm) for hhmm in ("10:00", "10:45")}
+        expected = {
+            # 10 -> 15 -> reset, 2: 5 + 2
+            ("factory-a", "parts", 3, 27.0, 2.0, 15.0, 7.0, 10.0, 2.0, None, None, None, None, None),
+            ("factory-b", "parts", 3, 14.0, 1.0, 9.0, 8.0, 1.0, 9.0, None, None, None, None, None),
+            ("factory-c", "parts", 2, 150.0, 50.0, 100.0, 50.0, 100.0, 50.0, None, None, None, None, None),
+            # the state's end: first instant, last value and the one before it, last instant
+            ("factory-a", "state", None, None, None, None, None, None, None, "IDLE", "RUN", None,
+             at["10:00"], at["10:45"]),
+            # its entries: per value and value before it, readings and seconds until the next reading
+            ("factory-a", "state", 1, None, None, None, None, None, None, "RUN", None, 1800.0, None, None),
+            ("factory-a", "state", 1, None, None, None, None, None, None, "RUN", "RUN", 900.0, None, None),
+            ("factory-a", "state", 1, None, None, None, None, None, None, "IDLE", "RUN", 0.0, None, None),
+        }  # fmt: skip
+        assert pieces() == expected
+        ranges: list[tuple[str, str]] = []
+        counted = item_pieces.factory_ranges
+
+        def recorded(*args: Any) -> list[tuple[str, str]]:
+            ranges.extend(counted(*args))
+            return counted(*args)
+
+        monkeypatch.setattr(item_pieces, "factory_ranges", recorded)
+        monkeypatch.setattr(item_pieces, "CHUNK_ROWS", 2)  # the hour's 11 readings: 6, 3 and 2 a factory
+        assert pieces() == expected
+        assert ranges == [("factory-a", "factory-a"), ("factory-b", "factory-b"), ("factory-c", "factory-c")]
+    finally:
+        engine.close()

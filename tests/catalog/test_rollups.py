@@ -76,6 +76,15 @@ def _from_rollup(engine: QueryEngine) -> dict[tuple[datetime, str, str], kpis.Un
     return kpis.measure_daily(engine, plan, flt, None, ROLES, cuts).units
 
 
+def _from_peer_table(engine: QueryEngine) -> dict[tuple[datetime, str, str], kpis.UnitElements]:
+    table = rollups.current_rollup(engine.lake, rollups.PEERS)
+    assert table is not None, "the peer table is behind the readings"
+    flt = ReadingFilter(factory_ids=(FACTORY,))
+    plan = engine.plan(table, flt.iceberg(None))
+    cuts = [(d, d + timedelta(days=1)) for d in [*DAYS, DAYS[-1] + timedelta(days=1)]]
+    return kpis.measure_peers(engine, plan, flt, None, ROLES, cuts)[0].units
+
+
 def _hours(engine: QueryEngine, lake: Lake) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The hourly rollup's rows, and the same statistics computed from the readings."""
     table = rollups.current_rollup(lake, rollups.HOURS)
@@ -150,8 +159,14 @@ def test_rollups_equal_the_raw_readings_after_kills_compaction_and_reruns(setup:
 
         _assert_hours_recomputed(engine, lake)
 
+        # the peer table, classified from the same days: the same ISO 22400 elements of every unit and day
+        peers = _from_peer_table(engine)
+        assert peers.keys() == raw.keys()
+        for key, unit in raw.items():
+            assert peers[key].inputs(60.0).as_dict() == pytest.approx(unit.inputs(60.0).as_dict()), key
+
         again = rollups.refresh(lake, engine=engine)
-        assert [d.days for d in again] == [0, 0, 0]  # nothing new: nothing recomputed
+        assert [d.days for d in again] == [0, 0, 0, 0]  # nothing new: nothing recomputed
     finally:
         engine.close()
 

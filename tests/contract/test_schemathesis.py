@@ -132,6 +132,10 @@ STATE_DEPENDENT: dict[str, tuple[list[str], str]] = {
     ),
     "POST /api/v1/deployments": (["422"], _REFERENCES + "; stage dates in order"),
     "PATCH /api/v1/deployments/{record_id}": (["422"], _REFERENCES + "; stage dates in order"),
+    "POST /api/v1/deployments/{record_id}/confirm": (
+        ["422"],
+        "the factory named is one of the SME's own, named by the SME on a record that names none",
+    ),
     "POST /api/v1/identity/consents": (["422"], "the grantee is a registered vendor organisation"),
     "POST /api/v1/identity/organisations/{org_id}/gateway-clients": (
         ["422"],

@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-pytestmark = pytest.mark.e2e
+# slow: about a minute; a run that has not timed it yet starts it first (tests/workers.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SMARTMFG = Path(sys.executable).parent / "smartmfg"
 

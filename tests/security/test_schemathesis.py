@@ -68,6 +68,7 @@ def fuzzed(kc_client: TestClient) -> Iterator[FastAPI]:
     _forget_in_keycloak(app)
 
 
+@pytest.mark.slow  # about 2 minutes: a run that has not timed it yet starts it first (tests/workers.py)
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_api_conforms_to_its_schema(
     fuzzed: FastAPI, tenants: list[Tenant], tokens: Tokens, report: SecurityReport

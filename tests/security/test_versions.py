@@ -51,6 +51,8 @@ NOT_WALKED = {
     "POST /me/vendor/records/{record_id}/edit": FORM + "PATCH /api/v1/deployments/{record_id} (walked)",
     "POST /me/vendor/records/{record_id}/submit": FORM + "the record's submit (walked)",
     "POST /me/vendor/records/{record_id}/documents": FORM + "the record's document upload (walked)",
+    "POST /me/vendor/records/{record_id}/documents/{document_id}/delete": FORM
+    + "the record's document removal (walked)",
     "POST /me/vendor/records/{record_id}/stages": FORM + "PATCH /api/v1/deployments/{record_id} (walked)",
     "POST /me/vendor/records/{record_id}/answer": FORM + "the record's confirm or dispute (both walked)",
     "POST /me/vendor/cases/new": FORM + "POST /api/v1/usecases: " + ROOT_CREATED,
@@ -61,6 +63,8 @@ NOT_WALKED = {
     "POST /me/vendor/standards/import": FORM + "POST /api/v1/standards/imports/{source}: " + ROOT_CREATED,
     "POST /me/vendor/standards/{model_id}/{version}/propose": FORM + "the versions' propose (walked)",
     "POST /me/vendor/designation": FORM + "POST /api/v1/companies/{company_id}/designations (walked)",
+    "POST /me/vendor/designation/{application_id}/resubmit": FORM
+    + "POST /api/v1/companies/{company_id}/designations/{application_id}/resubmit (walked)",
     "POST /api/v1/deployments": ROOT_CREATED,
     "DELETE /api/v1/deployments/{record_id}": ROOT_REMOVED,
     "POST /api/v1/deployments/{record_id}/kpis/{kind}/rerun": "re-runs a stored measurement and compares it: "
@@ -375,6 +379,11 @@ def _walk_deployments(
         upload = {"file": (f"{stage['code'].lower()}.pdf", PDF, "application/pdf")}
         stage_code = {"stage_code": stage["code"]}
         walk.write(f"POST {record}/documents", root, sme.owner, at_record, files=upload, data=stage_code)
+    extra = {"file": ("초안.pdf", PDF, "application/pdf")}
+    added = walk.write(f"POST {record}/documents", root, sme.owner, at_record, files=extra)
+    draft_document = next(d["id"] for d in added["documents"] if d["filename"] == "초안.pdf")
+    at_document = at_record | {"document_id": draft_document}
+    walk.write(f"DELETE {record}/documents/{{document_id}}", root, sme.owner, at_document)
     walk.write(f"POST {record}/stages/{{code}}/approve", root, sme.owner, at_record | {"code": "INSPECT"})
 
     ticket = {"title": "설비 정지", "description": "MES 응답 없음", "severity": "major"}

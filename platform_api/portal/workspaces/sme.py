@@ -1,5 +1,6 @@
 """The SME's workspace: records that name it waiting for its confirmation (confirm, or dispute with a
-comment: the record goes back to its supplier as a draft), its ``deployments`` consents per supplier
+comment: the record goes back to its supplier as a draft; a record its supplier filed without a factory is
+confirmed naming one of the SME's own factories), its ``deployments`` consents per supplier
 (grant, revoke, who sees what; offered: the platform's vendor organisations, the ones the consents API
 accepts, its own suppliers first), and after-care tickets opened on its records.
 
@@ -60,6 +61,8 @@ async def _home(
 ) -> Response:
     records = await api.all_or_none("deployments", "/workspace", {"sme_company_id": principal.org_id})
     consents = await api.all_or_none("identity", "/consents", {"scope": "deployments"})
+    # Its own factories: the picker of a record a supplier filed without one.
+    factories = await api.all_or_none("companies", f"/{principal.org_id}/factories") or []
     vendors = await api.all_or_none("identity", "/organisations", {"kind": "vendor"}) or []
     supplied = {s for r in records or [] for s in r.get("supplier_company_ids") or []}
     active = {c["grantee_org_id"] for c in consents or [] if c.get("active")}
@@ -79,6 +82,7 @@ async def _home(
                 r for r in records or [] if r.get("status") == "submitted" and r.get("drafted_by") == "sme"
             ],
             "aftercare": in_aftercare(records or [], date.today()),
+            "factories": factories,
             "choices": [v for v in choices if v["id"] not in active],
             "names": {v["id"]: v["name"] for v in vendors},
             "consents": consents or [],
@@ -101,10 +105,12 @@ async def sme_home(request: Request, who: SmeDesk) -> Response:
 
 
 class Answer(BaseModel):
-    """The SME's answer to a record naming it: confirm, or dispute (send back) with a comment."""
+    """The SME's answer to a record naming it: confirm, or dispute (send back) with a comment. Confirming
+    a record a supplier filed without a factory names one of the SME's own (the API checks it is)."""
 
     action: Literal["confirm", "return"]
     comment: str | None = Field(default=None, max_length=2000)
+    factory_id: str | None = Field(default=None, max_length=64)
     version: str | None = None
 
 
@@ -144,6 +150,8 @@ async def _post(
 async def answer_record(request: Request, record_id: str, who: SmeDesk) -> Response:
     async def send(api: PortalApi, answer: Answer) -> httpx.Response:
         path, body = f"/{record_id}/{answer.action}", {"comment": answer.comment}
+        if answer.action == "confirm" and answer.factory_id:
+            body["factory_id"] = answer.factory_id
         return await api.send("POST", "deployments", path, body, headers=forms.if_match(answer.version))
 
     action = (await request.form()).get("action")

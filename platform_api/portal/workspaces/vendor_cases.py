@@ -301,7 +301,7 @@ async def _save(
         return RedirectResponse(f"{HOME}?done={done}&case={answer.json()['id']}", status_code=303)
     post.give_back(request)
     lang = chosen_lang(request)
-    errors = forms.refusal(request, answer, form_field)
+    errors = forms.refusal(request, answer, form_field, conflict="vc_conflict")
     detail = errors.detail
     case = await _own_case(who.api, who, case_id) if case_id else None
     if answer.status_code == 412 and case is not None:

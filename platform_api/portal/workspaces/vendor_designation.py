@@ -1,7 +1,9 @@
 """The supplier's application for specialist designation (전문기업 지정): the diagnosis inputs it declares
 (the indicators of the current diagnosis model whose source is the company), its fields of expertise and
 the evidence documents behind each declaration; then the application's course (submitted, under
-evaluation, evaluated, decided) with the committee's decision and reasons.
+evaluation, evaluated, decided) with the committee's decision and reasons. An application the operator
+returned for completion shows the operator's note and the same form, filled with what was declared, to
+complete and resubmit.
 
 Invariants:
 - The form asks what the companies API takes, named as its body (``declared.patents``,
@@ -10,6 +12,8 @@ Invariants:
 - The API decides: a second application while one is under way is refused there (409), shown here in
   words; the portal's one-time submit token only keeps a double click from sending it twice.
 - The figures the platform computes (deployments, KPIs) are not asked: the API reads them at application.
+- A resubmission replaces the declaration as a whole (the API's ``resubmit`` takes the application's body),
+  so the form starts from the returned application's fields, figures and evidence, never from blanks.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ router = APIRouter(include_in_schema=False)
 
 HOME = "/me/vendor/designation"
 EVIDENCE_ROWS = 5
+MAX_EVIDENCE_ROWS = 50
 EVIDENCE_PARTS = ("indicator", "title", "uri", "issued_on")
+_EVIDENCE_ROW = re.compile(r"evidence\[(\d{1,3})\]\.")
 WHOLE = {"fields": "vd_fields", "declared": "vd_declared", "evidence": "vd_evidence"}
 
 
@@ -43,6 +49,13 @@ def declared_indicators(models: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [i for i in (current or {}).get("indicators") or [] if i.get("source") == "declared"]
 
 
+def evidence_rows(form: dict[str, str]) -> int:
+    """Rows of the evidence table: at least ``EVIDENCE_ROWS``, and every row a filled form carries (a
+    returned application may hold more documents than the blank form's rows)."""
+    posted = [int(m.group(1)) for name in form if (m := _EVIDENCE_ROW.match(name))]
+    return min(max([EVIDENCE_ROWS, *(i + 1 for i in posted)]), MAX_EVIDENCE_ROWS)
+
+
 def application_body(form: dict[str, str], fields: list[str]) -> dict[str, Any]:
     declared = {
         name.removeprefix("declared."): as_number(value.strip())
@@ -50,7 +63,7 @@ def application_body(form: dict[str, str], fields: list[str]) -> dict[str, Any]:
         if name.startswith("declared.") and value.strip()
     }
     evidence = []
-    for i in range(EVIDENCE_ROWS):
+    for i in range(evidence_rows(form)):
         row = {k: form.get(f"evidence[{i}].{k}", "").strip() for k in EVIDENCE_PARTS}
         if any(row.values()):
             evidence.append({k: v or None for k, v in row.items()})
@@ -76,6 +89,23 @@ def field_label(name: str, lang: str, indicators: dict[str, dict[str, Any]]) -> 
     return message(WHOLE[name], lang) if name in WHOLE else name
 
 
+def form_of(application: dict[str, Any]) -> dict[str, str]:
+    """A returned application as the form's fields, to be completed (whole numbers without a ".0")."""
+    form = {
+        f"declared.{code}": str(int(value)) if float(value).is_integer() else str(value)
+        for code, value in (application.get("declared") or {}).items()
+    }
+    for i, document in enumerate(application.get("evidence") or []):
+        form |= {f"evidence[{i}].{k}": str(document.get(k) or "") for k in EVIDENCE_PARTS}
+    return form
+
+
+def return_note(application: dict[str, Any]) -> str | None:
+    """What the operator wrote when it last returned the application."""
+    returns = [e for e in application.get("events") or [] if e.get("action") == "returned"]
+    return returns[-1].get("reason") if returns else None
+
+
 async def _page(
     request: Request,
     who: Desk,
@@ -92,6 +122,9 @@ async def _page(
         by_code = {i["code"]: i for i in indicators}
         errors.labels = {name: field_label(name, lang, by_code) for name in errors.fields}
     applications = await api.all_or_none("companies", f"/{org}/designations")
+    returned = next((a for a in applications or [] if a["status"] == "returned"), None)
+    if returned is not None and form is None:
+        form, picked = form_of(returned), list(returned.get("fields") or [])
     return await render(
         request,
         "workspaces/vendor_designation.html",
@@ -101,10 +134,12 @@ async def _page(
             "available": applications is not None,
             # Applications still before the committee: the API takes no new one while one is open.
             "open": [a for a in applications or [] if a["status"] in OPEN_STATUSES],
+            "returned": returned,
+            "return_note": return_note,
             "indicators": indicators,
             "subfields": ref.SUBFIELDS,
             "picked": set(picked or []),
-            "evidence_rows": range(EVIDENCE_ROWS),
+            "evidence_rows": range(evidence_rows(form or {})),
             "done": request.query_params.get("done"),
             **forms.form_state(request, form or {}, errors),
         },
@@ -117,8 +152,8 @@ async def designation_page(request: Request, who: SupplierDesk) -> Response:
     return await _page(request, who)
 
 
-@router.post(HOME, response_class=HTMLResponse)
-async def apply(request: Request, who: SupplierDesk) -> Response:
+async def _declare(request: Request, who: Desk, path: str, done: str) -> Response:
+    """The application form posted to the companies API at ``path`` (an application, or a resubmission)."""
     try:
         post = await forms.posted(request)
     except forms.Refused as refused:
@@ -126,10 +161,20 @@ async def apply(request: Request, who: SupplierDesk) -> Response:
     if post.repeated:
         return RedirectResponse(f"{HOME}?repeated=1", status_code=303)
     picked = [str(f) for f in (await request.form()).getlist("fields") if str(f)]
-    org = str(who.principal.org_id)
     body = application_body(post.fields, picked)
-    answer = await who.api.send("POST", "companies", f"/{org}/designations", body)
+    answer = await who.api.send("POST", "companies", path, body)
     if answer.status_code < 300:
-        return RedirectResponse(f"{HOME}?done=applied", status_code=303)
+        return RedirectResponse(f"{HOME}?done={done}", status_code=303)
     post.give_back(request)
     return await _page(request, who, post.fields, picked, answer)
+
+
+@router.post(HOME, response_class=HTMLResponse)
+async def apply(request: Request, who: SupplierDesk) -> Response:
+    return await _declare(request, who, f"/{who.principal.org_id}/designations", "applied")
+
+
+@router.post(HOME + "/{application_id}/resubmit", response_class=HTMLResponse)
+async def resubmit(request: Request, application_id: str, who: SupplierDesk) -> Response:
+    path = f"/{who.principal.org_id}/designations/{application_id}/resubmit"
+    return await _declare(request, who, path, "resubmitted")

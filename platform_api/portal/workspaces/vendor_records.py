@@ -1,20 +1,25 @@
 """The supplier's deployment records in the portal: a draft filed with registry pickers, the record's page
 (its state, a "not public" notice, history and published revisions, evidence documents), the edit, the
-upload of evidence, the stage dates, the submission, the answer to a send-back (the comment shown; edit,
-submit again), and the supplier's confirmation of a record its SME drafted (confirm, or dispute).
+upload of evidence and its removal from a draft (after a confirmation page), the stage dates, the
+submission, the answer to a send-back (the comment shown; edit, submit again), and the supplier's
+confirmation of a record its SME drafted (confirm, or dispute).
 
 Invariants:
 - Every value of the draft is picked, never typed as an id: the SME from the companies registry (kind
   ``sme``), the sub-field from the taxonomy, the levels, the programme from the deployments service, and
-  the factory from the records the supplier already shares with that SME. An SME's factories are its own
-  in the companies service (a supplier cannot list them); the SME checks the factory when it confirms. A
-  posted choice that its picker did not offer (a factory of another SME) is refused by the form (``vet``),
-  naming the field, before the API is called.
+  the factory from those the supplier may see: the factories of the records it already shares with that
+  SME, and those the SME's ``deployments`` consent to the supplier lets the companies service list. An
+  SME's factories are otherwise its own, so the factory may be left out: the record then carries the site
+  as the registry knows the SME (its name, region and industry) and the SME names its factory when it
+  confirms (``workspaces.sme``); the SME checks a named one then too. A posted choice that its picker did
+  not offer (a factory of another SME) is refused by the form (``vet``), naming the field, before the API
+  is called.
 - The record's supplier is the visitor's own organisation: the API lets a supplier draft only projects it
   supplied, so the form does not ask.
 - Every write is a form of the kit (``forms.handle``: CSRF, one-time submit token, errors in words) made
-  with the visitor's token; the edit, the upload and the submission carry the version the page was read
-  at (If-Match), so a change made meanwhile is refused (412) and explained, the values typed kept.
+  with the visitor's token; the edit, the upload, the removal and the submission carry the version the
+  page was read at (If-Match), so a change made meanwhile is refused (412) and explained, the values typed
+  kept.
 """
 
 from __future__ import annotations
@@ -30,11 +35,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
-from platform_api.portal.api import PortalApi
 from platform_api.portal.messages import chosen_lang, message
 from platform_api.portal.pages import record_figures
 from platform_api.portal.render import render
-from platform_api.portal.workspaces import forms
+from platform_api.portal.workspaces import forms, record_kpis
 from platform_api.portal.workspaces.guard import Desk, SupplierDesk
 from platform_api.portal.workspaces.vendor import RECORDS, state_of, workspace_records
 from services.kit import reference as ref
@@ -49,12 +53,15 @@ CHANGEABLE = ("draft", "published")
 
 
 class DraftForm(BaseModel):
-    """The draft form as posted: the pickers' choices and the few words and figures only a person knows."""
+    """The draft form as posted: the pickers' choices and the few words and figures only a person knows;
+    the KPI rows (``record_kpis``) ride along as extra fields."""
+
+    model_config = ConfigDict(extra="allow")
 
     title_ko: str = Field(max_length=200)
     title_en: str | None = Field(default=None, max_length=200)
     sme_company_id: str = Field(max_length=64)
-    factory_id: str = Field(max_length=64)
+    factory_id: str | None = Field(default=None, max_length=64)
     subfield_code: str = Field(max_length=16)
     solution_ko: str = Field(max_length=200)
     solution_en: str | None = Field(default=None, max_length=200)
@@ -131,7 +138,7 @@ def stage_name(stage: Record, lang: str) -> str:
 
 
 def known_factories(records: list[Record]) -> dict[str, dict[str, Record]]:
-    """The factories the supplier's records name, by SME and factory id: what its factory picker offers."""
+    """The factories the supplier's records name, by SME and factory id."""
     found: dict[str, dict[str, Record]] = {}
     for record in records:
         site = record.get("factory") or {}
@@ -140,13 +147,32 @@ def known_factories(records: list[Record]) -> dict[str, dict[str, Record]]:
     return found
 
 
+async def consented_factories(desk: Desk) -> dict[str, dict[str, Record]]:
+    """The factories the SMEs' active ``deployments`` consents to the supplier let it list, by SME and
+    factory id (the companies service decides which: all, or the one a consent names)."""
+    params = {"grantee_org_id": desk.principal.org_id, "scope": "deployments", "active": "true"}
+    consents = await desk.api.all_or_none("identity", "/consents", params) or []
+    found: dict[str, dict[str, Record]] = {}
+    for sme in sorted({c["owner_org_id"] for c in consents}):
+        for factory in await desk.api.all_or_none("companies", f"/{sme}/factories") or []:
+            site = {k: factory[k] for k in ("name", "region_code", "industry_code")}
+            found.setdefault(sme, {})[factory["id"]] = {"factory_id": factory["id"], **site}
+    return found
+
+
 class Pickers:
     """What the draft form offers, read with the visitor's token; ``vet`` refuses what it did not offer."""
 
     def __init__(
-        self, smes: list[Record], factories: dict[str, dict[str, Record]], programmes: list[Record]
+        self,
+        smes: list[Record],
+        factories: dict[str, dict[str, Record]],
+        programmes: list[Record],
+        worked: set[str],
     ) -> None:
         self.smes = smes
+        self.worked = worked  # the SMEs of the supplier's records
+        self.by_id = {c["id"]: c for c in smes}
         self.factories = factories
         self.programmes = programmes
 
@@ -154,29 +180,49 @@ class Pickers:
     async def read(cls, desk: Desk) -> Pickers:
         records = await workspace_records(desk) or []
         factories = known_factories(records)
+        for sme, sites in (await consented_factories(desk)).items():
+            factories.setdefault(sme, {}).update(sites)
         smes = await desk.api.all_or_none("companies", "", {"kind": "sme"}) or []
-        # The SMEs the supplier has worked with first: theirs are the factories it can pick.
+        # The SMEs whose factories the supplier can pick first.
         smes.sort(key=lambda c: (c["id"] not in factories, c["name"]["ko"]))
         programmes = await desk.api.maybe("deployments", "/programmes") or []
-        return cls(smes, factories, programmes)
+        return cls(smes, factories, programmes, {r["sme_company_id"] for r in records})
 
-    def vet(self, lang: str) -> Callable[[DraftForm], forms.FormErrors]:
+    def vet(self, lang: str, kpis: record_kpis.Rows) -> Callable[[DraftForm], forms.FormErrors]:
         def check(values: DraftForm) -> forms.FormErrors:
             wrong = {}
-            if values.sme_company_id not in {c["id"] for c in self.smes}:
+            sme = self.by_id.get(values.sme_company_id)
+            if sme is None:
                 wrong["sme_company_id"] = "vendor_pick_offered"
-            elif values.factory_id not in self.factories.get(values.sme_company_id, {}):
+            elif values.factory_id is None and not sme.get("industry_code"):
+                wrong["factory_id"] = "vendor_factory_needed"  # the site's industry is known from no registry
+            elif values.factory_id and values.factory_id not in self.factories.get(sme["id"], {}):
                 wrong["factory_id"] = "vendor_pick_factory_of_sme"
             if values.programme_code not in {p["code"] for p in self.programmes}:
                 wrong["programme_code"] = "vendor_pick_offered"
-            return field_errors(wrong, lang)
+            return field_errors(wrong | kpis.wrong(), lang)
 
         return check
+
+    def site(self, values: DraftForm) -> Record:
+        """The record's factory: the one picked, or the site as the registry knows the SME (no factory id:
+        the SME names its factory when it confirms)."""
+        if values.factory_id:
+            site = self.factories[values.sme_company_id][values.factory_id]
+            return {k: site.get(k) for k in ("factory_id", "name", "region_code", "industry_code")}
+        sme = self.by_id[values.sme_company_id]  # vetted: an SME of the picker
+        return {
+            "factory_id": None,
+            "name": sme["name"]["ko"],
+            "region_code": sme["region_code"],
+            "industry_code": sme["industry_code"],
+        }
 
     def context(self) -> dict[str, Any]:
         return {
             "smes": self.smes,
             "factories": self.factories,
+            "worked": self.worked,
             "programmes": self.programmes,
             "subfields": [s.code for s in ref.SUBFIELDS],
             "levels": [level.value for level in ref.SystemLevel],
@@ -195,10 +241,11 @@ def field_errors(wrong: dict[str, str], lang: str) -> forms.FormErrors:
     )
 
 
-def record_body(values: DraftForm, pickers: Pickers, supplier: str, record: Record | None) -> Record:
+def record_body(
+    values: DraftForm, pickers: Pickers, supplier: str, record: Record | None, kpis: record_kpis.Rows
+) -> Record:
     """The API's body of the draft (all of it: a PATCH validates the merged record as a whole anyway).
     An edit keeps the record's further solutions; the form changes its first."""
-    site = pickers.factories[values.sme_company_id][values.factory_id]
     first = {
         "subfield_code": values.subfield_code,
         "name": {"ko": values.solution_ko, "en": values.solution_en},
@@ -206,7 +253,7 @@ def record_body(values: DraftForm, pickers: Pickers, supplier: str, record: Reco
     }
     body: Record = {
         "title": {"ko": values.title_ko, "en": values.title_en},
-        "factory": {k: site.get(k) for k in ("factory_id", "name", "region_code", "industry_code")},
+        "factory": pickers.site(values),
         "solutions": [first, *(record or {}).get("solutions", [])[1:]],
         "level_before": values.level_before.value,
         "level_after": values.level_after.value,
@@ -214,9 +261,10 @@ def record_body(values: DraftForm, pickers: Pickers, supplier: str, record: Reco
         "contract": {"number": values.contract_number, "signed_on": values.signed_on.isoformat()},
         "support_amount_krw": values.support_amount_krw,
         "company_share_krw": values.company_share_krw,
+        "kpis": kpis.body(),
     }
     if record is None:
-        sme = next(c for c in pickers.smes if c["id"] == values.sme_company_id)
+        sme = pickers.by_id[values.sme_company_id]
         body |= {
             "sme_company_id": values.sme_company_id,
             "sme_name": sme["name"]["ko"],
@@ -246,16 +294,22 @@ def form_of(record: Record) -> dict[str, str]:
         "company_share_krw": record.get("company_share_krw"),
         "version": record["version"],
     }
-    return {k: "" if v is None else str(v) for k, v in values.items()}
+    return {k: "" if v is None else str(v) for k, v in values.items()} | record_kpis.form_of(record)
 
 
 async def _draft_page(
     request: Request, pickers: Pickers, form: dict[str, str], errors: forms.FormErrors, record: Record | None
 ) -> Response:
+    errors = record_kpis.labelled(errors, chosen_lang(request))
     return await render(
         request,
         "workspaces/vendor_record_form.html",
-        {"record": record, **pickers.context(), **forms.form_state(request, form, errors)},
+        {
+            "record": record,
+            **pickers.context(),
+            **record_kpis.context(record),
+            **forms.form_state(request, form, errors),
+        },
         status=errors.status if errors else 200,
     )
 
@@ -269,9 +323,11 @@ async def new_record(request: Request, desk: SupplierDesk) -> Response:
 async def create_record(request: Request, desk: SupplierDesk) -> Response:
     pickers = await Pickers.read(desk)
     supplier = str(desk.principal.org_id)
+    kpis = record_kpis.Rows(await request.form())  # parsed once: the form kit reads the same form
 
     async def call(values: DraftForm) -> httpx.Response:
-        return await desk.api.send("POST", "deployments", "", record_body(values, pickers, supplier, None))
+        body = record_body(values, pickers, supplier, None, kpis)
+        return await desk.api.send("POST", "deployments", "", body)
 
     async def created(answer: httpx.Response) -> Response:
         return RedirectResponse(f"{RECORDS}/{answer.json()['id']}?done=created", status_code=303)
@@ -287,23 +343,24 @@ async def create_record(request: Request, desk: SupplierDesk) -> Response:
         again=again,
         page=NEW,
         shown=created,
-        vet=pickers.vet(chosen_lang(request)),
+        vet=pickers.vet(chosen_lang(request), kpis),
+        field=kpis.field(forms.api_field),
     )
 
 
 async def _record_page(
     request: Request,
-    api: PortalApi,
+    desk: Desk,
     record_id: str,
     form: dict[str, str] | None = None,
     errors: forms.FormErrors | None = None,
     which: str | None = None,
 ) -> Response:
     try:
-        record = await api.get("deployments", f"/{record_id}")
+        record = await desk.api.get("deployments", f"/{record_id}")
     except NotFound:
         return await render(request, "not_found.html", {}, status=404)
-    history = await api.all_or_none("deployments", f"/{record_id}/history")
+    history = await desk.api.all_or_none("deployments", f"/{record_id}/history")
     errors = in_words(errors, record, chosen_lang(request)) if errors else forms.FormErrors()
     return await render(
         request,
@@ -316,6 +373,7 @@ async def _record_page(
             "stage_names": [stage_name(s, chosen_lang(request)) for s in record.get("stages") or []],
             "revisions": [h for h in history or [] if h.get("action") == "publish"],
             "changeable": record.get("status") in CHANGEABLE,
+            "removable": removable_documents(record, desk),
             "which": which,
             "done": request.query_params.get("done"),
             **forms.form_state(request, form or {}, errors),
@@ -326,7 +384,7 @@ async def _record_page(
 
 @router.get(RECORDS + "/{record_id}", response_class=HTMLResponse)
 async def record_page(request: Request, record_id: str, desk: SupplierDesk) -> Response:
-    return await _record_page(request, desk.api, record_id)
+    return await _record_page(request, desk, record_id)
 
 
 @router.get(RECORDS + "/{record_id}/edit", response_class=HTMLResponse)
@@ -348,20 +406,21 @@ async def edit_record(request: Request, record_id: str, desk: SupplierDesk) -> R
     pickers = await Pickers.read(desk)
     supplier = str(desk.principal.org_id)
     page = f"{RECORDS}/{record_id}"
+    kpis = record_kpis.Rows(await request.form())
 
     def of_its_sme(values: DraftForm) -> DraftForm:
         # The SME of a record stays: whatever the form posted, the factory is vetted as one of the record's.
         return values.model_copy(update={"sme_company_id": record["sme_company_id"]})
 
     async def call(values: DraftForm) -> httpx.Response:
-        body = record_body(of_its_sme(values), pickers, supplier, record)
+        body = record_body(of_its_sme(values), pickers, supplier, record, kpis)
         headers = forms.if_match(values.version)
         return await desk.api.send("PATCH", "deployments", f"/{record_id}", body, headers=headers)
 
     async def again(form: dict[str, str], errors: forms.FormErrors) -> Response:
         return await _draft_page(request, pickers, form, errors, record)
 
-    vet = pickers.vet(chosen_lang(request))
+    vet = pickers.vet(chosen_lang(request), kpis)
     return await forms.handle(
         request,
         model=DraftForm,
@@ -370,6 +429,7 @@ async def edit_record(request: Request, record_id: str, desk: SupplierDesk) -> R
         again=again,
         page=page + "/edit",
         vet=lambda values: vet(of_its_sme(values)),
+        field=kpis.field(forms.api_field),
     )
 
 
@@ -388,7 +448,7 @@ async def _record_form(
     page = f"{RECORDS}/{record_id}"
 
     async def again(form: dict[str, str], errors: forms.FormErrors) -> Response:
-        return await _record_page(request, desk.api, record_id, form, errors, which)
+        return await _record_page(request, desk, record_id, form, errors, which)
 
     return await forms.handle(
         request,
@@ -430,6 +490,39 @@ async def upload_document(request: Request, record_id: str, desk: SupplierDesk) 
     return await _record_form(
         request, desk, record_id, "upload", Version, call, lambda _: "uploaded", has_file
     )
+
+
+def removable_documents(record: Record, desk: Desk) -> set[str]:
+    """The documents offered for removal: a draft's, uploaded by the visitor's organisation. The API judges
+    the rest (a document a published revision listed is kept, 409) and the page says its reason."""
+    if record.get("status") != "draft":
+        return set()
+    own = desk.principal.org_id
+    return {d["id"] for d in record.get("documents") or [] if d.get("uploader_org_id") == own}
+
+
+@router.get(RECORDS + "/{record_id}/documents/{document_id}/delete", response_class=HTMLResponse)
+async def confirm_document_removal(
+    request: Request, record_id: str, document_id: str, desk: SupplierDesk
+) -> Response:
+    try:
+        record = await desk.api.get("deployments", f"/{record_id}")
+    except NotFound:
+        return await render(request, "not_found.html", {}, status=404)
+    document = next((d for d in record.get("documents") or [] if d["id"] == document_id), None)
+    if document is None or document_id not in removable_documents(record, desk):
+        return await render(request, "not_found.html", {}, status=404)
+    context = {"record": record, "document": document, "tokens": forms.hidden_fields(request)}
+    return await render(request, "workspaces/vendor_document_delete.html", context)
+
+
+@router.post(RECORDS + "/{record_id}/documents/{document_id}/delete", response_class=HTMLResponse)
+async def remove_document(request: Request, record_id: str, document_id: str, desk: SupplierDesk) -> Response:
+    async def call(values: Version) -> httpx.Response:
+        path, headers = f"/{record_id}/documents/{document_id}", forms.if_match(values.version)
+        return await desk.api.send("DELETE", "deployments", path, headers=headers)
+
+    return await _record_form(request, desk, record_id, "remove", Version, call, lambda _: "removed")
 
 
 @router.post(RECORDS + "/{record_id}/stages", response_class=HTMLResponse)

@@ -1,4 +1,5 @@
-"""Routes of a record's evidence documents: upload (the parties) and download (who may see private fields)."""
+"""Routes of a record's evidence documents: upload (the parties), download (who may see private fields) and
+removal from a draft (the uploading organisation)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from services.deployments.routing import (
     CONSENTS,
     FORBIDDEN,
     NOT_FOUND,
+    STALE,
     WRITE,
     in_thread,
     private_for,
@@ -26,7 +28,7 @@ from services.deployments.storage import document_store
 from services.kit.app_state import app_state
 from services.kit.contract import answers
 from services.kit.db import SessionDep
-from services.kit.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
+from services.kit.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
 from services.kit.messages import Msg
 from services.kit.principal import (
     MaybePrincipal,
@@ -103,3 +105,29 @@ async def download_document(
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+@router.delete(
+    "/{record_id}/documents/{document_id}",
+    summary="Remove an evidence document from a draft (the organisation that uploaded it; admin)",
+)
+@answers(
+    NOT_FOUND,
+    (Forbidden, "not a party, or the document was uploaded by another organisation"),
+    (Conflict, "the record is not a draft, or a published revision lists the document"),
+    STALE,
+)
+def delete_document(
+    request: Request,
+    record_id: str,
+    document_id: str,
+    response: Response,
+    principal: Writer,
+    session: SessionDep,
+    if_match: IfMatch = None,
+) -> DeploymentOut:
+    key = documents.remove(session, principal, record_id, document_id, expected_version(if_match))
+    answer = written(repository.get(session, record_id), response)
+    session.commit()  # the row goes first: a document whose row is gone is never served again
+    document_store(request.app).delete(key)
+    return answer

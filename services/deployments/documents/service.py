@@ -3,6 +3,11 @@
 A file name is only a label: the object key is ``deployments/<record>/<document id>``, so a name cannot
 reach outside the store. Names carrying paths, parent references, control characters or hidden-file dots
 are still refused, so that a download never offers a name that tricks the downloader either.
+
+Evidence is removed only from a draft (a new one or one sent back), by the organisation that uploaded it
+or an admin. What a reviewer has seen stays: nothing is removed while the record is under review, verified
+or published, nor a document that a published revision listed (a revised draft keeps its predecessor's
+evidence, which the published snapshot in the history names).
 """
 
 from __future__ import annotations
@@ -13,10 +18,18 @@ import unicodedata
 
 from sqlalchemy.orm import Session
 
-from services.deployments import repository
-from services.deployments.changes import begin_change, finish_change
+from services.deployments import access, repository
+from services.deployments.changes import begin_change, check_version, finish_change
 from services.deployments.models import DeploymentRecord, Document
-from services.kit.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed, field_error
+from services.kit.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    field_error,
+)
 from services.kit.messages import Msg
 from services.kit.principal import Principal
 
@@ -127,3 +140,43 @@ def add(
     document.storage_key = f"deployments/{record.id}/{document.id}"
     finish_change(session, principal, record, action, changed=[f"documents.{document.id}"])
     return document
+
+
+def _frozen_reason(session: Session, record: DeploymentRecord, document: Document) -> Msg | None:
+    if record.status != "draft":
+        return Msg(
+            "only a draft's evidence is removed: this record is under review or was published, "
+            "and its evidence is kept as reviewed"
+        )
+    # A revision above 1 was opened by changing a published record: its predecessor's snapshot lists them.
+    published = repository.published_snapshot(session, record.id, record.revision - 1)
+    snapshot = published.snapshot if published is not None else None
+    listed = (snapshot or {}).get("documents") or []
+    if any(d.get("id") == document.id for d in listed):
+        return Msg(
+            "'{filename}' is evidence of published revision {revision}: it stays with that revision",
+            filename=document.filename,
+            revision=record.revision - 1,
+        )
+    return None
+
+
+def remove(
+    session: Session, principal: Principal, record_id: str, document_id: str, expected: int | None
+) -> str:
+    """Removes a draft's document; returns its storage key (the caller deletes the bytes after the commit)."""
+    record = repository.get(session, record_id)
+    access.require_party(principal, record)
+    document = next((d for d in record.documents if d.id == document_id), None)
+    if document is None:
+        raise NotFound(Msg("document '{document_id}' does not exist", document_id=document_id))
+    if not principal.is_admin and document.uploader_org_id != principal.org_id:
+        raise Forbidden(Msg("only the organisation that uploaded a document, or an admin, removes it"))
+    check_version(record, expected)
+    reason = _frozen_reason(session, record, document)
+    if reason is not None:
+        raise Conflict(reason)
+    record.documents.remove(document)
+    session.delete(document)  # named, not only orphaned: the audit hook sees what the session deletes
+    finish_change(session, principal, record, "remove_document", changed=[f"documents.{document.id}"])
+    return document.storage_key

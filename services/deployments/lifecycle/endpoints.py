@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from services.deployments import access, repository
 from services.deployments.auth import IfMatch, PartyOrAgency, expected_version
+from services.deployments.changes import check_version
 from services.deployments.lifecycle import service as lifecycle
-from services.deployments.models import HistoryEntry
-from services.deployments.parties import factory_errors, raise_if
+from services.deployments.models import DeploymentRecord, HistoryEntry
+from services.deployments.parties import Facts, check_parties, factory_errors, raise_if, registered_site
+from services.deployments.records import service as records
 from services.deployments.routing import (
     CONSENTS,
     NOT_FOUND,
@@ -24,6 +26,8 @@ from services.deployments.routing import (
     private_for,
 )
 from services.deployments.schemas import (
+    ConfirmIn,
+    DeploymentIn,
     DeploymentOut,
     FactorySite,
     HistoryOut,
@@ -31,7 +35,7 @@ from services.deployments.schemas import (
 )
 from services.kit.contract import answers
 from services.kit.db import SessionDep
-from services.kit.errors import NotFound
+from services.kit.errors import NotFound, ValidationFailed, field_error
 from services.kit.messages import Msg
 from services.kit.pagination import Page, PageDep, paginate
 from services.kit.principal import (
@@ -82,7 +86,7 @@ def submit_deployment(
 
 @router.post(
     "/{record_id}/confirm",
-    summary="Confirm the other party's record (the SME also vouches for its factory)",
+    summary="Confirm the other party's record (the SME also vouches for its factory, or names it)",
 )
 @answers(*WRITE, PARTIES)
 async def confirm_deployment(
@@ -91,32 +95,66 @@ async def confirm_deployment(
     response: Response,
     principal: Writer,
     session: SessionDep,
-    body: TransitionIn | None = None,
+    body: ConfirmIn | None = None,
     if_match: IfMatch = None,
 ) -> DeploymentOut:
     record = await in_thread(repository.get, session, record_id)
     access.require_readable(principal, record)
-    checked = False
-    if not record.factory_checked and record.factory_id and principal.acts_for(record.sme_company_id):
-        site = FactorySite(
-            factory_id=record.factory_id,
-            name=record.factory_name,
-            region_code=record.region_code,
-            industry_code=record.industry_code,
+    named = body.factory_id if body else None
+    checked, naming = False, None
+    if principal.acts_for(record.sme_company_id):
+        if record.factory_id is None:
+            naming = await _named_factory(request, principal, record, named)
+        elif named not in (None, record.factory_id):
+            raise _factory_refusal(Msg("the record names its factory already: send it back to change it"))
+        elif not record.factory_checked:
+            site = FactorySite(
+                factory_id=record.factory_id,
+                name=record.factory_name,
+                region_code=record.region_code,
+                industry_code=record.industry_code,
+            )
+            raise_if(await factory_errors(request, record.sme_company_id, site, prefix="record"))
+            checked = True
+    elif named is not None:
+        raise _factory_refusal(Msg("only the SME names its factory"))
+
+    def run() -> DeploymentOut:
+        expected = expected_version(if_match)
+        if naming is not None:
+            # Named first, as a step of its own: the confirmation then acts on the version it wrote.
+            current = repository.get(session, record_id)
+            check_version(current, expected)
+            records.name_factory(session, principal, current, *naming)
+            expected = None
+        confirmed = lifecycle.transition(
+            session,
+            principal,
+            record_id,
+            "confirm",
+            body.comment if body else None,
+            expected,
+            factory_checked=checked,
         )
-        raise_if(await factory_errors(request, record.sme_company_id, site, prefix="record"))
-        checked = True
-    return await in_thread(
-        _transition,
-        session,
-        principal,
-        record_id,
-        "confirm",
-        body,
-        if_match,
-        response,
-        factory_checked=checked,
-    )
+        return out(confirmed, access.sees_private(principal, confirmed), response)
+
+    return await in_thread(run)
+
+
+def _factory_refusal(why: Msg) -> ValidationFailed:
+    return ValidationFailed(why, fields=[field_error("body.factory_id", why)])
+
+
+async def _named_factory(
+    request: Request, principal: Principal, record: DeploymentRecord, factory_id: str | None
+) -> tuple[DeploymentIn, Facts]:
+    """The record with the factory the SME names as it confirms (required: the record names none), and
+    the checks of its parties; another company's factory is refused naming ``body.factory_id``."""
+    if factory_id is None:
+        raise _factory_refusal(Msg("the record names no factory: name one of your registered factories"))
+    site = await registered_site(request, record.sme_company_id, factory_id, "body.factory_id")
+    data = DeploymentIn.model_validate(records.as_input(record) | {"factory": site.model_dump()})
+    return data, await check_parties(request, principal, data)
 
 
 @router.post(

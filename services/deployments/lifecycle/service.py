@@ -6,7 +6,8 @@
 
 - submit: the side that drafted it (SME or vendor); the programme's required stages must be done.
 - confirm: the *other* side (the SME confirms a vendor's claims, a supplier an SME's); an SME confirming a
-  vendor's draft also vouches for the factory (checked with its token before this runs).
+  vendor's draft also vouches for the factory (checked with its token before this runs), or names its own
+  on a record the vendor filed without one (``records.service.name_factory``, a history step before this).
 - verify, publish: an agency reviewer of the record's region; required stages need evidence documents,
   and the factory must have been checked against the registry.
 - return: either party, or the agency of the region, with a comment.

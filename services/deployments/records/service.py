@@ -362,6 +362,16 @@ def update(
     return finish_change(session, principal, record, action, changed=changed)
 
 
+def name_factory(
+    session: Session, principal: Principal, record: DeploymentRecord, data: DeploymentIn, facts: Facts
+) -> DeploymentRecord:
+    """The SME names its registered factory on a record a supplier filed without one, as it confirms it
+    (``lifecycle.endpoints``): ``data`` is the record as it is with that factory, ``facts`` its checks.
+    Written as a step of its own in the history, before the confirmation."""
+    _apply(record, data, facts)
+    return finish_change(session, principal, record, "name_factory", changed=["factory"])
+
+
 def delete(session: Session, principal: Principal, record_id: str, expected: int | None) -> list[str]:
     """Drafts are deleted by their parties, published records only by admins; returns the document keys."""
     record = repository.get(session, record_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from platform_api.portal.guides import GUIDES, IMAGES
@@ -29,6 +30,7 @@ def _charts_drawn(page: Page) -> None:
     expect(page.locator(".dash .lazy[aria-busy=true]")).to_have_count(0, timeout=180_000)
 
 
+@pytest.mark.slow  # 40 s, and the first of its group to set up the demo platform (83 s): started first
 def test_every_role_page_is_pictured_for_its_guide(page: Page) -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     signed_in_as = None

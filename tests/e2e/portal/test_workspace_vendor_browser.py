@@ -1,6 +1,6 @@
 """The supplier's main task in Chromium on the demo platform, done as a person does it: vendor1 signs in,
-files a deployment record with the registry pickers, attaches an evidence file, enters the stage dates,
-submits it and sees it waiting for the SME's confirmation. axe-core and screenshots on every page; the
+files a deployment record with the registry pickers and a KPI, attaches an evidence file, enters the stage
+dates, submits it and sees it waiting for the SME's confirmation. axe-core and screenshots on every page; the
 desktop screenshots are kept for docs/portal.md. Each run files one more record."""
 
 from __future__ import annotations
@@ -42,12 +42,18 @@ def test_the_vendor_files_a_record_attaches_evidence_and_submits(page: Page) -> 
     page.fill("#signed_on", "2025-01-02")
     page.fill("#support_amount_krw", "50000000")
     page.fill("#company_share_krw", "50000000")
+    # A KPI row: the figures typed, the unit picked in words.
+    page.fill("[id='kpi.productivity.baseline']", "100")
+    page.fill("[id='kpi.productivity.after']", "125")
+    page.select_option("[id='kpi.productivity.unit']", label="개/시간")
     check_page(page, "workspace-vendor-new-record")
     _keep_for_docs("workspace-vendor-new-record")
     page.click("#save")
     page.wait_for_url(re.compile(r"/me/vendor/records/\w+\?done=created$"))
     expect(page.locator("#record-state")).to_have_text("작성 중")
     expect(page.locator("#not-public")).to_contain_text("비공개")
+    expect(page.locator("#kpi-h")).to_be_visible()
+    expect(page.locator("section[aria-labelledby='kpi-h']")).to_contain_text("생산성")
 
     page.set_input_files(
         "#file", {"name": "완료검수확인서.pdf", "mimeType": "application/pdf", "buffer": PDF}

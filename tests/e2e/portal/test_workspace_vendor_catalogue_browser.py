@@ -185,3 +185,24 @@ def test_the_supplier_applies_for_designation(page: Page, portal_url: str) -> No
     expect(page.locator("#apply-closed")).to_be_visible()
     check_page(page, "workspace-vendor-designation-applied")
     _keep_for_docs("workspace-vendor-designation-applied")
+
+    # The operator returns it for completion; the supplier completes the form it finds filled and resubmits.
+    applications = f"{portal_url}{COMPANIES}/org-vendor-1/designations"
+    admin = _token(portal_url, "admin1")
+    application = httpx.get(applications, headers=admin, timeout=60).json()["items"][-1]
+    note = {"complete": False, "note": "수출 실적 증빙을 추가해 주십시오"}
+    url = f"{applications}/{application['id']}/completeness"
+    assert httpx.post(url, json=note, headers=admin, timeout=120).status_code == 200
+    page.goto("/me/vendor/designation")
+    expect(page.locator("#resubmit-note")).to_contain_text("수출 실적 증빙을 추가해 주십시오")
+    expect(page.locator("[id='declared.technical_staff']")).to_have_value("24")
+    expect(page.locator("[id='evidence[3].title']")).to_have_value("2025년 재무제표 (감사보고서)")
+    check_page(page, "workspace-vendor-designation-returned")
+    page.fill("[id='declared.exports']", "120000000")
+    page.select_option("[id='evidence[4].indicator']", "exports")
+    page.fill("[id='evidence[4].title']", "수출실적증명서 (2025)")
+    page.click("#apply-submit")
+    page.wait_for_url(re.compile(r"/me/vendor/designation\?done=resubmitted"))
+    expect(page.locator("#done")).to_contain_text("보완한 신청서를 다시 제출했습니다.")
+    expect(page.locator("article.card").first.locator(".badge")).to_have_text("접수")
+    expect(page.locator("#apply-closed")).to_be_visible()

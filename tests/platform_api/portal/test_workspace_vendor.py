@@ -92,7 +92,7 @@ def test_the_vendor_files_a_draft_with_pickers_attaches_evidence_and_submits(
     unpicked = client.post(NEW, data={**tokens, **DRAFT, "sme_company_id": "", "factory_id": ""})
     assert unpicked.status_code == 422, "the pickers left unchosen are named in words"
     assert '<a href="#sme_company_id">도입 기업</a>: 필수 항목입니다' in unpicked.text
-    assert '<a href="#factory_id">공장</a>: 필수 항목입니다' in unpicked.text
+    assert 'href="#factory_id"' not in unpicked.text, "the factory may be left to the SME"
     assert "문자열이어야" not in unpicked.text and 'value="포털에서 작성한 MES 구축"' in unpicked.text
     elsewhere = client.post(NEW, data={**tokens, **DRAFT, "sme_company_id": "org-sme-2"})
     assert elsewhere.status_code == 422

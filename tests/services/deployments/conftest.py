@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
+from tests import snapshots
 from tests.conftest import Auth
 from tests.factories import company_body, deployment_body
 
@@ -131,12 +132,8 @@ def designate(client: TestClient, admin: dict[str, str], company_id: str, since:
     assert answer.status_code == 201, answer.text
 
 
-@pytest.fixture
-def world(client: TestClient, auth: Auth) -> World:
-    return build_world(client, auth)
-
-
-def build_world(client: TestClient, auth: Auth) -> World:
+def seed_world(client: TestClient, auth: Auth) -> dict[str, dict[str, str]]:
+    """Post the world's companies, factories and designation; the headers of its people, by World field."""
     sme = auth("sme", org_id="org-sme-1", username="sme1")
     sme2 = auth("sme", org_id="org-sme-2", username="sme2")
     vendor = auth("vendor", org_id="org-vendor-3", username="vendor3")
@@ -159,14 +156,25 @@ def build_world(client: TestClient, auth: Auth) -> World:
         assert answer.status_code == 201, answer.text
     admin = auth("admin", org_id="org-operator", username="admin1")
     designate(client, admin, "org-vendor-9", datetime.now(KST).date() - timedelta(days=1))
-    return World(
-        client=client,
-        sme=sme,
-        sme2=sme2,
-        vendor=vendor,
-        designated=designated,
-        outsider=outsider,
-        agency=auth("agency", org_id="org-agency", regions=["48", "26", "31"], username="agency1"),
-        agency_seoul=auth("agency", org_id="org-agency-seoul", regions=["11"], username="agency-seoul"),
-        admin=admin,
-    )
+    return {
+        "sme": sme,
+        "sme2": sme2,
+        "vendor": vendor,
+        "designated": designated,
+        "outsider": outsider,
+        "agency": auth("agency", org_id="org-agency", regions=["48", "26", "31"], username="agency1"),
+        "agency_seoul": auth("agency", org_id="org-agency-seoul", regions=["11"], username="agency-seoul"),
+        "admin": admin,
+    }
+
+
+@pytest.fixture
+@snapshots.seeded_by(seed_world)
+def world(request: pytest.FixtureRequest, client: TestClient) -> World:
+    """The world, posted once per session (tests/snapshots.py): the test's database starts with it."""
+    return World(client=client, **snapshots.seeded(request))
+
+
+def build_world(client: TestClient, auth: Auth) -> World:
+    """The world posted on ``client``'s app, for a test that needs it beside other data of its own."""
+    return World(client=client, **seed_world(client, auth))

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import snapshots
 from tests.conftest import Auth
 from tests.factories import item, model_body, register_factory
 
@@ -51,8 +52,8 @@ samples = st.fixed_dictionaries(
 )
 
 
-@pytest.fixture
-def world(client: TestClient, auth: Auth) -> dict[str, str]:
+def seed_world(client: TestClient, auth: Auth) -> dict[str, str]:
+    """The cnc-lathe standard published and factory-sme-1-a registered: its gateway's headers."""
     admin = auth("admin", org_id="org-operator")
     assert client.post("/api/v1/standards", json=model_body(items=ITEMS), headers=admin).status_code == 201
     assert client.post("/api/v1/standards/cnc-lathe/versions/1.0.0/publish", headers=admin).status_code == 200
@@ -61,6 +62,12 @@ def world(client: TestClient, auth: Auth) -> dict[str, str]:
         **auth("gateway", org_id="org-sme-1", factory_id="factory-sme-1-a"),
         "X-Factory-Id": "factory-sme-1-a",
     }
+
+
+@pytest.fixture
+@snapshots.seeded_by(seed_world)
+def world(request: pytest.FixtureRequest) -> dict[str, str]:
+    return dict(snapshots.seeded(request))
 
 
 def _via_validate(client: TestClient, readings: list[dict[str, Any]]) -> set[tuple[int, str]]:

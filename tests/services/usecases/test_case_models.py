@@ -14,6 +14,7 @@ from services.kit.app_state import state_of
 from services.kit.settings import PlatformSettings
 from services.kit.tokens import DEV_ISSUER
 from services.usecases.runnable.store import MODELS
+from tests import snapshots
 from tests.conftest import Auth
 from tests.factories import model_body, usecase_body
 from tests.onnx_models import endless_loop, window_mean
@@ -30,8 +31,8 @@ SIGNATURE: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def world(client: TestClient, auth: Auth) -> dict[str, Any]:
+def seed_world(client: TestClient, auth: Auth) -> dict[str, Any]:
+    """A published cnc-lathe standard and a vendor's draft case: the vendor's headers and the case's id."""
     admin = auth("admin", org_id="org-operator")
     assert client.post("/api/v1/standards", json=model_body(), headers=admin).status_code == 201
     assert client.post("/api/v1/standards/cnc-lathe/versions/1.0.0/publish", headers=admin).status_code == 200
@@ -39,6 +40,12 @@ def world(client: TestClient, auth: Auth) -> dict[str, Any]:
     case = client.post(URL, json=usecase_body(), headers=vendor)
     assert case.status_code == 201, case.text
     return {"vendor": vendor, "case_id": case.json()["id"]}
+
+
+@pytest.fixture
+@snapshots.seeded_by(seed_world)
+def world(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return dict(snapshots.seeded(request))
 
 
 def put(client: TestClient, case_id: str, headers: dict[str, str], data: bytes, **signature: Any) -> Any:
