@@ -12,7 +12,9 @@ lake kept in ``--data`` between runs:
 At each size, ``org-sme-14`` (whose first machine is a CNC lathe, so its peers chart compares it with every
 generated factory) opens ``/me/dashboard`` and each part the page fetches (``/me/dashboard/{factory}/{part}``
 with ``?partial=1``), first once (cold: the process's caches empty, the first request of that kind) and
-then ``--repeat`` times (warm: median). Each part is cold once: a fresh process per size.
+then ``--repeat`` times (warm: median; answers the process kept for the lake's version, i.e. cached), then
+``--repeat`` times with the kept lake answers dropped before each (fresh: what a view costs after a commit
+to the lake, in a warm process). Each part is cold once: a fresh process per size.
 
     cd bench && ../.venv/bin/python dashboard_bench.py [--factories 1000] [--data DIR] [--repeat 5]
 """
@@ -91,7 +93,8 @@ def timed(client: TestClient, path: str) -> tuple[float, float]:
 
 
 def measure(settings: PlatformSettings, repeat: int) -> dict[str, dict[str, float]]:
-    """Cold and warm (median) wall and CPU time (ms) of the page and of each part, in a fresh process."""
+    """Cold, warm and fresh (medians) wall and CPU time (ms) of the page and of each part, in a fresh
+    process."""
     out: dict[str, dict[str, float]] = {}
     app = create_app(settings)
     with TestClient(app) as client:
@@ -101,14 +104,21 @@ def measure(settings: PlatformSettings, repeat: int) -> dict[str, dict[str, floa
         paths = {"page": "/me/dashboard"} | {
             part: f"/me/dashboard/{FACTORY}/{part}?partial=1" for part in PARTS
         }
+        answers = state_of(app).caches.answers
         for name, path in paths.items():
             cold = timed(client, path)
             warm = [timed(client, path) for _ in range(repeat)]
+            fresh = []
+            for _ in range(repeat):
+                answers.clear()  # as after a commit to the lake: the aggregates of the new version computed
+                fresh.append(timed(client, path))
             out[name] = {
                 "cold": cold[0],
                 "warm": statistics.median(w for w, _ in warm),
+                "fresh": statistics.median(w for w, _ in fresh),
                 "cold_cpu": cold[1],
                 "warm_cpu": statistics.median(c for _, c in warm),
+                "fresh_cpu": statistics.median(c for _, c in fresh),
             }
             print(f"  {name}: " + ", ".join(f"{k} {v:.0f} ms" for k, v in out[name].items()), flush=True)
     return out
@@ -141,7 +151,7 @@ def main() -> int:
     for size, parts in sizes.items():
         for name, times in parts.items():
             target = f"≤ {TARGETS_MS['page' if name == 'page' else 'part']:.0f} ms"
-            for kind in ("cold", "warm", "cold_cpu", "warm_cpu"):
+            for kind in ("cold", "warm", "fresh", "cold_cpu", "warm_cpu", "fresh_cpu"):
                 result.add(f"{size}: {name} ({kind})", [times[kind]], "ms", higher=False, target=target)
     result.details = {"sizes": sizes, "org": ORG, "factory": FACTORY}
     result.conditions = f"load average {os.getloadavg()[0]:.1f} at the end (other work shares the 2 cores)"

@@ -405,14 +405,7 @@ async def _contributions(
     """Every factory's KPI over [start, end) (per model if ``by_model``) with its register data: from the peer
     table when it holds those days, else as any KPI is measured. Engine-internal: these values are only ever
     aggregated or compared, never returned."""
-    group = by_factory_model if by_model else by_factory
-    peered = await _peer_inputs(request, engine, [(start, end)], group)
-    if peered is not None:
-        inputs_of, owners, source = *peered, "rollups"
-    else:
-        got = await measure_cuts(request, engine, None, (), [(start, end)], group=group)
-        factories = sorted({key[0] if by_model else key for _, key in got.inputs})
-        inputs_of, owners, source = got.inputs, await run_blocking(engine.owners, factories), got.source
+    inputs_of, owners, source = await _every_factory(request, engine, start, end, by_model)
     hours = (end - start).total_seconds() / 3600
     orgs = await registered_smes(request)
     out = []
@@ -435,6 +428,26 @@ async def _contributions(
             )
         )
     return out, source
+
+
+async def _every_factory(
+    request: Request, engine: QueryEngine, start: datetime, end: datetime, by_model: bool
+) -> tuple[dict[tuple[datetime, Any], Inputs], dict[str, frozenset[str]], str]:
+    """Every factory's KPI inputs over [start, end) (per model if ``by_model``), the organisations its rows
+    carry and where they were read. One measurement serves every KPI: a dashboard asks for three or four
+    KPIs of the same period in a row (rank charts, a region's benchmarks), so it is kept once per version of
+    the readings (catalog.lake_answers) and only read, never changed, by the callers."""
+
+    async def compute() -> tuple[dict[tuple[datetime, Any], Inputs], dict[str, frozenset[str]], str]:
+        group = by_factory_model if by_model else by_factory
+        peered = await _peer_inputs(request, engine, [(start, end)], group)
+        if peered is not None:
+            return *peered, "rollups"
+        got = await measure_cuts(request, engine, None, (), [(start, end)], group=group)
+        factories = sorted({key[0] if by_model else key for _, key in got.inputs})
+        return got.inputs, await run_blocking(engine.owners, factories), got.source
+
+    return await once_per_version(request, engine, "kpi-inputs", (start, end, by_model), compute)
 
 
 async def _peer_inputs(
