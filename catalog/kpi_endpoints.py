@@ -489,25 +489,21 @@ async def kpi_benchmarks(
     check_kpi_range(start, to)
     dims: list[Dimension] = list(dict.fromkeys(by or ["region", "industry"]))
     engine = await lake_engine(request)
-
-    async def compute() -> KpiBenchmarks:
-        contributions, _ = await _contributions(request, engine, kpi, start, to, "model" in dims)
-        k = app_state(request).settings.min_group_size
-        shown, suppressed = groups(contributions, dims, k)
-        return KpiBenchmarks(
-            kpi=kpi,
-            unit=UNIT[kpi],
-            by=dims,
-            start=start,
-            end=to,
-            min_group_size=k,
-            max_share=MAX_SHARE,
-            suppressed_groups=suppressed,
-            items=[BenchmarkGroup(**g.__dict__) for g in shown],
-        )
-
-    # The same for every caller this route admits: anonymous groups under the disclosure rule.
-    return await once_per_version(request, engine, "kpi-benchmarks", (kpi, tuple(dims), start, to), compute)
+    # every factory's inputs kept per readings version (_every_factory): grouping them is all that is left
+    contributions, _ = await _contributions(request, engine, kpi, start, to, "model" in dims)
+    k = app_state(request).settings.min_group_size
+    shown, suppressed = groups(contributions, dims, k)
+    return KpiBenchmarks(
+        kpi=kpi,
+        unit=UNIT[kpi],
+        by=dims,
+        start=start,
+        end=to,
+        min_group_size=k,
+        max_share=MAX_SHARE,
+        suppressed_groups=suppressed,
+        items=[BenchmarkGroup(**g.__dict__) for g in shown],
+    )
 
 
 @router.get(

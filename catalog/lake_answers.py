@@ -1,9 +1,9 @@
 """Aggregate answers of the lake computed once per version of the readings.
 
-A benchmark or an uploads count reads every factory's readings of its period (a regional centre's
-dashboard asks for four of them per view): the same question about the same data has the same answer, so
-it is kept in the process's ``answers`` cache (``services.kit.cache``) and computed again only when the data
-moved.
+Every factory's KPI inputs of a period, or the uploads count, read every factory's readings of the period
+(a regional centre's dashboard asks for three KPI benchmarks and the uploads per view, an SME's rank chart
+three KPIs of its peers): the same question about the same data has the same answer, so it is kept in the
+process's ``answers`` cache (``services.kit.cache``) and computed again only when the data moved.
 
 Invariants:
 - The version is the readings table's current snapshot: every commit to the lake (the writer's batches,
