@@ -36,7 +36,7 @@ from tests.e2e.distributed import eventually, run_distributed
 from tests.e2e.test_distributed import database
 
 # Serial: it kills nodes of the HA servers, which only it uses; so beside the tests that stop the shared ones.
-pytestmark = [pytest.mark.e2e, pytest.mark.servers, pytest.mark.serial("ha-servers"), pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.servers, pytest.mark.serial, pytest.mark.slow]
 
 __all__ = ["database"]  # the fixture, imported for its name
 
