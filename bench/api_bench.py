@@ -184,6 +184,7 @@ def distinct_endpoints(held: list[tuple[str, str]]) -> dict[str, tuple[str, list
         ]
     )
     by_name = [{**c, "sort": {"newest": "name", "effect": "capability"}[c["sort"]]} for c in filtered]
+    cells = _shuffled([{"region": r, "industry": i} for r in REGIONS for i in INDUSTRIES])  # each pair once
     by_title = [{**c, "sort": {"newest": "newest", "effect": "title"}[c["sort"]]} for c in filtered]
     listed = "region={region}&industry={industry}&sort={sort}&cursor={cursor}&limit=" + str(PAGE)
     browsed = "region={region}&industry={industry}&sort={sort}&page={page}"
@@ -199,6 +200,10 @@ def distinct_endpoints(held: list[tuple[str, str]]) -> dict[str, tuple[str, list
         "deployments facets (distinct)": (
             "list-distinct",
             distinct("/api/v1/deployments/facets?q={q}&region={region}", worded),
+        ),
+        "deployments facets by region and industry (distinct)": (
+            "list-distinct",
+            distinct("/api/v1/deployments/facets?region={region}&industry={industry}", cells),
         ),
         "use cases search (distinct)": (
             "search-distinct",

@@ -18,7 +18,9 @@ RSS (Trino's own memory is the server's) and the load average when it started:
   oee_month            the OEE elements of one factory over a month of daily buckets, from the readings;
   benchmark            one region × industry: hourly cross-factory aggregates (median, p95) of the
                        ``GROUP_FACTORIES`` factories the endpoint would pass;
-  rollup_scratch       the rollups from scratch (DuckDB: ``catalog.rollups.refresh``; once, before the next);
+  rollup_scratch       the rollups from scratch (``catalog.rollups.refresh``; with ``--scratch`` every round
+                       and engine, Trino computing the pieces and hours by ``INSERT``, else once by DuckDB
+                       if they are missing);
   rollup_late_file     (``--late``) one late reading per machine at noon, then the refresh round it makes;
   series_rollup        ``/series`` hourly with ``stats=basic`` from ``item_hours``;
   oee_month_rollup     the month of OEE from ``item_daily``.
@@ -139,21 +141,26 @@ def _benchmark(config: LakeConfig, engine: str) -> None:
         query.close()
 
 
-def _rollup_scratch(config: LakeConfig) -> None:
+def _rollup_scratch(config: LakeConfig, engine: str) -> None:
+    """The rollups from scratch, computed by ``engine`` (Trino: ``item_pieces`` and ``item_hours`` by
+    ``INSERT``, the day tables by DuckDB from the pieces: ``analytics.rollup_engine``)."""
     lake = Lake(config)
     for rollup in rollups.ROLLUPS:
         if lake.catalog.table_exists(f"{config.namespace}.{rollup.name}"):
             lake.catalog.drop_table(f"{config.namespace}.{rollup.name}")
-    rollups.refresh(lake, progress=True, today=MONTH[-1][1].date())  # the month closed
+    trino = TrinoEngine(*TRINO) if engine == "trino" else None
+    rollups.refresh(lake, progress=True, today=MONTH[-1][1].date(), trino=trino)  # the month closed
 
 
-def _rollup_late_file(config: LakeConfig, equipment: int) -> None:
+def _rollup_late_file(config: LakeConfig, equipment: int, engine: str) -> None:
     """One late reading per machine at noon of the closed day, then a refresh round: the pieces of that hour
-    from the readings, the hour copied, the day and the next summed from the pieces."""
+    (DuckDB) or that day (Trino) from the readings, the same hours copied, the day and the next summed from
+    the pieces."""
     lake = Lake(config)
     late_file(lake, equipment)
-    done = {d.table: d for d in rollups.refresh(lake, progress=True, today=MONTH[-1][1].date())}
-    assert done["item_pieces"].hours == 1, "the late file's hour alone"
+    trino = TrinoEngine(*TRINO) if engine == "trino" else None
+    done = {d.table: d for d in rollups.refresh(lake, progress=True, today=MONTH[-1][1].date(), trino=trino)}
+    assert done["item_pieces"].hours == (24 if trino else 1), "the late file's hour (or day) alone"
 
 
 def _rollups_exist(config: LakeConfig) -> bool:
@@ -183,10 +190,12 @@ def run(namespace: str, rounds: int, engines: list[str], scratch: bool, late: bo
                 measure(f"series_raw_approx_{engine}", _series, engine, "approx")
                 measure(f"oee_month_{engine}", _oee_month, engine, False)
                 measure(f"benchmark_{engine}", _benchmark, engine)
-        if scratch or not _rollups_exist(config):
-            measure("rollup_scratch_duckdb", _rollup_scratch)
-        if late:  # the lake keeps the late readings: later runs read 1 reading per machine more
-            measure("rollup_late_file_duckdb", _rollup_late_file, total // (SECONDS * 4))
+        for _ in range(rounds if scratch else 1):
+            for engine in engines:  # each engine's late round right after its own rollups from scratch
+                if scratch or not _rollups_exist(config):
+                    measure(f"rollup_scratch_{engine}", _rollup_scratch, engine)
+                if late:  # the lake keeps the late readings: later runs read 1 reading per machine more
+                    measure(f"rollup_late_file_{engine}", _rollup_late_file, total // (SECONDS * 4), engine)
         for _ in range(rounds):
             for engine in engines:
                 measure(f"series_rollup_{engine}", _series_rollup, engine)

@@ -47,11 +47,13 @@ from catalog.kpis import (
     day_condition,
     everything,
     inputs_by,
+    joined,
     measure,
     measure_daily,
     measure_peers,
     model_versions,
     role_filter,
+    whole_days_within,
 )
 from catalog.lake import snapshot_property
 from catalog.lake_answers import once_per_version
@@ -440,7 +442,7 @@ async def _every_factory(
 
     async def compute() -> tuple[dict[tuple[datetime, Any], Inputs], dict[str, frozenset[str]], str]:
         group = by_factory_model if by_model else by_factory
-        peered = await _peer_inputs(request, engine, [(start, end)], group)
+        peered = await _peer_inputs(request, engine, start, end, group)
         if peered is not None:
             return *peered, "rollups"
         got = await measure_cuts(request, engine, None, (), [(start, end)], group=group)
@@ -453,24 +455,42 @@ async def _every_factory(
 async def _peer_inputs(
     request: Request,
     engine: QueryEngine,
-    cuts: list[tuple[datetime, datetime]],
+    start: datetime,
+    end: datetime,
     group: Callable[[str, str, UnitElements], Hashable],
 ) -> tuple[dict[tuple[datetime, Any], Inputs], dict[str, frozenset[str]]] | None:
-    """Every factory's KPI inputs in each of ``cuts`` and the organisations its rows carry, from the peer
-    table (catalog.rollups.peer_daily), or None when it cannot answer: cuts that are not whole UTC days, or
-    a table that does not hold the readings' current data of those days."""
-    if not daily_aligned(cuts):
+    """Every factory's KPI inputs over [start, end) and the organisations its rows carry: its whole UTC days
+    from the peer table (catalog.rollups.peer_daily), the parts of a day at either end (a period of days in
+    Korea starts and ends at 15:00 UTC) from the readings of those hours and the day before them (the
+    look-back of a single pass), joined per equipment before the inputs are derived (``kpis.joined``), so
+    the figures are those of one pass over the readings. None when it cannot answer: no whole UTC day in the
+    period, or a table that does not hold the readings' current data of its days."""
+    days = whole_days_within(start, end)
+    if days is None:
         return None
-    until = cuts[-1][1].astimezone(UTC).date()
-    table = await run_blocking(closed_rollup, engine.lake, until, engine.manifests, PEERS)
+    table = await run_blocking(closed_rollup, engine.lake, days[1].date(), engine.manifests, PEERS)
     if table is None:
         return None
     flt = ReadingFilter()
-    plan = await run_blocking(engine.plan, table, day_condition(flt.iceberg(None), cuts[0][0], cuts[-1][1]))
-    pairs = await run_blocking(model_versions, engine, plan, flt, None)
-    models = await model_roles.roles(request, pairs)
-    measured, owners = await run_blocking(measure_peers, engine, plan, flt, None, models, cuts)
-    return inputs_by(measured, models, None, group), owners
+    plan = await run_blocking(engine.plan, table, day_condition(flt.iceberg(None), *days))
+    models = await model_roles.roles(request, await run_blocking(model_versions, engine, plan, flt, None))
+    middle, owners = await run_blocking(measure_peers, engine, plan, flt, None, models, [days])
+    parts = [middle]
+    readings = await run_blocking(engine.lake.readings)
+    for edge in ((start, days[0]), (days[1], end)):
+        if edge[0] < edge[1]:
+            edge_filter = role_filter((), *edge, None)
+            edge_plan = await run_blocking(engine.plan, readings, edge_filter.iceberg(None))
+            pairs = await run_blocking(model_versions, engine, edge_plan, edge_filter, None)
+            edge_models = await model_roles.roles(request, pairs)
+            models += edge_models
+            got = await run_blocking(measure, engine, edge_plan, edge_filter, None, edge_models, [edge])
+            parts.append(got)
+    whole = joined(parts, start)
+    only_at_edges = sorted({factory for _, factory, _ in whole.units} - set(owners))
+    if only_at_edges:
+        owners |= await run_blocking(engine.owners, only_at_edges)
+    return inputs_by(whole, models, None, group), owners
 
 
 @router.get(

@@ -154,6 +154,17 @@ class UnitElements:
     amounts: dict[str, float] = field(default_factory=dict)  # counter role -> increments
     readings: int = 0
 
+    def absorb(self, other: UnitElements) -> UnitElements:
+        """These elements and ``other``'s of the next part of the same period: each is a sum over time."""
+        for element, seconds in other.seconds.items():
+            self.seconds[element] = self.seconds.get(element, 0.0) + seconds
+        for source, onsets in other.onsets.items():
+            self.onsets[source] = self.onsets.get(source, 0) + onsets
+        for role, amount in other.amounts.items():
+            self.amounts[role] = self.amounts.get(role, 0.0) + amount
+        self.readings += other.readings
+        return self
+
     def inputs(self, ict_s: float | None) -> Inputs:
         out = Inputs(readings=self.readings)
         state = {cls: s for (source, cls), s in self.seconds.items() if source == "state"}
@@ -404,6 +415,30 @@ def _classes(role: str) -> Callable[[str], str] | None:
 def daily_aligned(cuts: Sequence[tuple[datetime, datetime]]) -> bool:
     """Whether every bucket is whole UTC days: what the daily rollup can answer (if it holds them)."""
     return all(t.tzinfo is not None and t.astimezone(UTC).time() == time(0) for cut in cuts for t in cut)
+
+
+def whole_days_within(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """The first and last UTC midnights of [start, end) when a whole UTC day at least lies between them (a
+    period of days in Korea, 15:00 to 15:00 UTC, holds all but its first 9 and last 15 hours); else None."""
+    first = start.astimezone(UTC)
+    if first.time() != time(0):
+        first = datetime.combine(first.date() + timedelta(days=1), time(0), UTC)
+    last = datetime.combine(end.astimezone(UTC).date(), time(0), UTC)
+    return (first, last) if first < last else None
+
+
+def joined(parts: Sequence[Measured], start: datetime) -> Measured:
+    """Measurements of adjacent parts of one period as one bucket from ``start`` (the plan: the first
+    part's): seconds in a class, onsets, counter increments and readings are sums over time, so the parts'
+    sums are the period's. What :meth:`UnitElements.inputs` derives from them is not (one failure interval
+    more per unit and part, which units are rated), so it is applied to the joined elements, as to one pass
+    over the period."""
+    units: dict[tuple[datetime, str, str], UnitElements] = {}
+    for part in parts:
+        for (_, factory_id, equipment_id), unit in part.units.items():
+            fresh = UnitElements(unit.model_id, unit.model_version)
+            units.setdefault((start, factory_id, equipment_id), fresh).absorb(unit)
+    return Measured(units, parts[0].plan, sum(part.readings_used for part in parts))
 
 
 def day_condition(condition: BooleanExpression, start: datetime, end: datetime) -> BooleanExpression:

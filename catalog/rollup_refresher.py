@@ -3,7 +3,10 @@
 A round runs DuckDB over a day of readings; native code can crash (DuckDB 1.5.5 once died of a general
 protection fault in a 30-minute soak). In its own process such a crash takes only the refresher down: the
 platform process (in the embedded topology, the whole platform) keeps serving, logs the exit and starts
-another child, which redoes the round from the watermark (nothing was committed). A stop during a round ends
+another child, which redoes the round from the watermark (nothing was committed). With
+``analytics.rollup_engine = trino`` the child has Trino compute the tables and commits the watermarks; a
+child that dies between Trino's commit and its watermark leaves rows no reader uses, which the next round
+replaces (``catalog.rollups.watermark``). A stop during a round ends
 the child the same way; the next start redoes it.
 
 The child starts on the first poke (a lake writer's commit) or after the first interval, not with the process:
@@ -21,7 +24,7 @@ import threading
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from catalog.rollups import REFRESH_MEMORY, refresh
+from catalog.rollups import REFRESH_MEMORY, refresh, rollup_engine
 from catalog.runtime import Analytics
 from services.kit.cache import Caches
 from services.kit.settings import PlatformSettings
@@ -42,11 +45,12 @@ def rounds(settings: PlatformSettings, interval_s: float, wake: Connection) -> N
     analytics = Analytics(
         settings, Caches.from_settings(settings.cache).manifests, REFRESH_MEMORY, keep_blocks=False
     )
+    trino = rollup_engine(settings)  # None: DuckDB in this child computes every rollup
     try:
         while True:
             try:
                 engine = analytics.engine()
-                for done in refresh(engine.lake, engine=engine):
+                for done in refresh(engine.lake, engine=engine, trino=trino):
                     if done.days:
                         log.info(
                             "rollup %s: %d day(s), %d hour(s) recomputed up to snapshot %s",

@@ -14,6 +14,7 @@ from catalog.rollup_refresher import REFRESHER, Refresher
 from catalog.runtime import ANALYTICS, Analytics
 from services.kit.app_state import state_of
 from services.kit.spec import ServiceSpec
+from services.kit.warmup import Deadline
 from services.usecases.runnable.runner import limits_of
 from services.usecases.runnable.store import models_of
 
@@ -46,6 +47,10 @@ async def startup(app: FastAPI) -> None:
         state.put(FOLLOWER, follower).start()
 
 
+def warm_lake(app: FastAPI, deadline: Deadline) -> str:
+    return state_of(app).get(ANALYTICS).warm(deadline)
+
+
 async def shutdown(app: FastAPI) -> None:
     state = state_of(app)
     follower = state.pop(FOLLOWER)
@@ -65,4 +70,5 @@ SPEC = ServiceSpec(
     description="데이터 분석 — raw readings, time series and cross-factory benchmarks over the lake (DuckDB)",
     startup=[startup],
     shutdown=[shutdown],
+    warmup=[warm_lake],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from platform_api import api_docs, observability, portal, reference_endpoints
+from platform_api import api_docs, observability, portal, reference_endpoints, warmup
 from platform_api.identity_setup import build_token_verifier
 from platform_api.proxy import ServiceProxy
 from platform_api.ratelimit import install_rate_limits
@@ -26,6 +27,7 @@ from services.kit.migrations import upgrade
 from services.kit.principal import TOKEN_VERIFIER
 from services.kit.settings import PlatformSettings, get_settings
 from services.kit.spec import ServiceSpec
+from services.kit.warmup import WARMUP, Warmup, WarmupCollector
 
 DESCRIPTION = """
 스마트제조혁신 통합 플랫폼 — Smart Manufacturing Innovation Platform.
@@ -71,14 +73,19 @@ def create_app(
         )
         state.readiness["database"] = observability.database_check(db)
         started: list[ServiceSpec] = []
+        warming: asyncio.Task[None] | None = None
         try:
             for spec in specs:
                 if spec.name not in remote:
                     for hook in spec.startup:
                         await _maybe_await(hook(app))
                     started.append(spec)
+            warming = _start_warmup(app, started, portal=services is None)
             yield
         finally:
+            if warming is not None:
+                state.get(WARMUP).stop()
+                warming.cancel()
             for spec in reversed(started):
                 for hook in spec.shutdown:
                     await _maybe_await(hook(app))
@@ -99,6 +106,8 @@ def create_app(
     document_access(app)
     api_docs.install(app)  # /openapi.json and /docs in the caller's language
     observability.install_metrics(app, state)
+    if settings.warmup.enabled:
+        state.metrics.register(WarmupCollector(state))
     app.include_router(observability.router)
     app.include_router(reference_endpoints.router)
     portal.install(app)
@@ -114,6 +123,17 @@ def create_app(
         # The process clients talk to (gateway or embedded); outermost, so proxied requests count too.
         install_rate_limits(app, settings)
     return app
+
+
+def _start_warmup(app: FastAPI, local: list[ServiceSpec], *, portal: bool) -> asyncio.Task[None] | None:
+    """The warm-up of the process and its ``local`` services, in the background (services.kit.warmup):
+    /readyz not ready until it is over. None where the settings leave it off."""
+    state = app_state.state_of(app)
+    if not state.settings.warmup.enabled:
+        return None
+    run = state.put(WARMUP, Warmup(warmup.steps(local, portal=portal), state.settings.warmup.budget_seconds))
+    state.readiness["warm-up"] = run.ready
+    return asyncio.create_task(run.run(app), name="warm-up")
 
 
 async def _maybe_await(value: Any) -> None:

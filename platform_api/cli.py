@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from platform_api import api_docs
 from platform_api.app import create_app, migrate
 from platform_api.registry import load_services
+from services.kit import heap
 from services.kit.db import Database
 from services.kit.settings import PlatformSettings
 
@@ -45,6 +46,7 @@ def _serve(settings: PlatformSettings, host: str, port: int, services: list[str]
         print(f"  API docs: {base}/docs")
         print(f"  OpenAPI:  {base}/openapi.json\n", flush=True)
     app = create_app(settings, services=services)
+    heap.settle()  # after the app is built: what it holds lives as long as the process
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
 
 
@@ -122,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("serve", "run") and settings.embedded and "SMARTMFG_PUBLIC_URL" not in os.environ:
         # The dev issuer names itself after the URL clients reach it at.
         settings = settings.replaced(public_url=f"http://{args.host}:{args.port}")
+    if args.command in ("serve", "run") and "SMARTMFG_WARMUP_ENABLED" not in os.environ:
+        # A served process warms up before it reports ready (services.kit.warmup); apps built in-process
+        # (tests, benchmarks) keep the setting's default, off.
+        settings = settings.replaced(warmup={"enabled": True})
     if args.command in ("migrate", "run"):
         _migrate(settings, args.service)
     if args.command in ("seed", "run"):

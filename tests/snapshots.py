@@ -51,13 +51,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 SEED_TOKEN_SECONDS = 12 * 3600
 ISSUER_KEY = "dev-issuer-key.pem"  # where the issuer keeps its key in a data directory (identity_setup.py)
 LAKE = ("lake", "lake-catalog.db")  # the embedded lake's files in a data directory (settings.py)
+TEST_FLUSH_S = 0.2  # the embedded lake writer's flush in a test's platform (platform_settings)
 RESTORED: pytest.StashKey[Snapshot] = pytest.StashKey()
 
 
 def platform_settings(database_url: str, data_dir: Path) -> PlatformSettings:
-    """The embedded platform of a test: its database and data directory, the test client's address."""
+    """The embedded platform of a test: its database and data directory, the test client's address.
+
+    No rollup refresher: on the app's first lake commit (or after 30 s) it spawned a child interpreter
+    (1.7 s of imports) for rounds no test read, and the app's stop waited up to 2 s for it; the rollups'
+    tests refresh by hand and tests/catalog/test_rollup_refresher.py starts its own. The embedded writer
+    commits what it holds once its oldest reading is ``TEST_FLUSH_S`` old (1 s in a platform): a test
+    waiting for its readings in the lake waits that long."""
     return PlatformSettings(
-        topology="embedded", database={"url": database_url}, data_dir=data_dir, public_url="http://testserver"
+        topology="embedded",
+        database={"url": database_url},
+        data_dir=data_dir,
+        public_url="http://testserver",
+        analytics={"rollup_refresh_seconds": 0},
+        writer={"flush_seconds": TEST_FLUSH_S},
     )
 
 

@@ -46,14 +46,18 @@ Two refreshers racing lose nothing: the loser's commit fails on the catalog's co
 again.
 A round's cost follows the hours that received readings since the last one, not the size of their days.
 
+With ``analytics.rollup_engine = trino`` a Trino server computes the tables by ``INSERT ... SELECT`` (the
+same SQL texts, each engine's dialect from ``catalog.engines``), by whole days, and the watermark follows in
+a second commit (``watermark``'s docstring says why that is still exactly once).
+
 Run after lake commits: ``refresh(lake)``, or ``catalog.rollup_refresher.Refresher``, the child process the
 platform process runs (``SMARTMFG_ANALYTICS_ROLLUP_REFRESH_SECONDS``; ``poke()`` it after a commit), or as a
 scheduled job: ``python -m catalog.rollups`` (same ``SMARTMFG_*`` settings as the platform).
 
 Modules: ``tables`` (what the tables share: keys, watermark properties, the hours and days recomputed),
-``files`` (what the readings gained since a watermark, from the manifests), ``item_pieces``, ``item_hours``
-and ``item_daily`` (each table's schema, query and readers), ``watermark`` (a refresh round). This package
-names what the rest of the platform uses.
+``files`` (what the readings gained since a watermark, from the manifests), ``item_pieces``, ``item_hours``,
+``item_daily`` and ``peer_daily`` (each table's schema, query and readers), ``watermark`` (a refresh round, on
+either engine). This package names what the rest of the platform uses.
 """
 
 from catalog.rollups.item_daily import DAILY, closed_rollup
@@ -61,7 +65,15 @@ from catalog.rollups.item_hours import HOURS, hourly_answers, series
 from catalog.rollups.item_pieces import PIECES
 from catalog.rollups.peer_daily import PEERS, daily_benchmark, whole_days
 from catalog.rollups.tables import CLOSED_KEY, WATERMARK_KEY, Rollup, current_rollup, ensure_day_table
-from catalog.rollups.watermark import REFRESH_MEMORY, ROLLUPS, Refreshed, refresh, refresh_one
+from catalog.rollups.watermark import (
+    REFRESH_MEMORY,
+    ROLLUPS,
+    Refreshed,
+    refresh,
+    refresh_in_trino,
+    refresh_one,
+    rollup_engine,
+)
 
 __all__ = [
     "CLOSED_KEY",
@@ -80,7 +92,9 @@ __all__ = [
     "ensure_day_table",
     "hourly_answers",
     "refresh",
+    "refresh_in_trino",
     "refresh_one",
+    "rollup_engine",
     "series",
     "whole_days",
 ]

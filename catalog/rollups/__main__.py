@@ -8,7 +8,7 @@ import time
 
 import catalog.rollups
 from catalog.lake import Lake, LakeConfig, ensure_bucket
-from catalog.rollups.watermark import refresh
+from catalog.rollups.watermark import refresh, rollup_engine
 from services.kit.settings import PlatformSettings
 
 
@@ -23,8 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     ensure_bucket(settings)
     lake = Lake(LakeConfig.from_settings(settings))
     lake.ensure_tables()
+    trino = rollup_engine(settings)
     while True:
-        refresh(lake, progress=True)
+        refresh(lake, progress=True, trino=trino)
         if not args.every:
             return 0
         time.sleep(args.every)

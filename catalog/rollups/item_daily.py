@@ -4,7 +4,7 @@ numeric item its counter increase. ``catalog.kpis`` turns them into ISO 22400-2 
 the model, exactly as it does from raw readings (``tests/catalog/test_rollups.py`` checks both agree).
 
 Derived from the hourly pieces (``catalog.rollups.item_pieces``, a table of their own), never from the
-readings: ``DAYS_SQL`` sums a day's pieces, with the day before's for what carries in. What a piece hands to
+readings: ``days_sql`` sums a day's pieces, with the day before's for what carries in. What a piece hands to
 the next (a counter's last value, a state's last reading and the value before it) is all that crosses an
 hour, so the days are the same as one pass over the readings would give, and a late file costs the pieces of
 the hours it touched plus a read of two days' pieces. Medians and p95 do not compose this way and are not
@@ -23,6 +23,7 @@ from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.expressions import In
 from pyiceberg.table import Table
 
+from catalog.engines import DuckDbEngine, SqlEngine, TrinoEngine
 from catalog.lake import Lake, snapshot_property
 from catalog.query import READ_OPTIONS, QueryEngine
 from catalog.rollups.files import added_files, appended_since
@@ -31,11 +32,13 @@ from catalog.rollups.tables import (
     CLOSED_KEY,
     DAY,
     KEY_COLUMNS,
+    KEY_NAMES,
     KEYS,
     WATERMARK_KEY,
     Rollup,
     Source,
     Span,
+    Statement,
     days_of,
     start_of,
 )
@@ -57,42 +60,59 @@ DAILY_SCHEMA = pa.schema(
 
 # Over the pieces of the run and the day before (thousands of times fewer rows than readings): the
 # state each piece hands to the next — the last value before it, the time its last reading lasts until —
-# and the days' rows. Parameters: the days (start instants), the end of the run (the last reading lasts
-# until it).
-DAYS_SQL = f"""
-WITH days AS (SELECT unnest(?::TIMESTAMPTZ[]) AS d0),
-first_h AS (SELECT epoch_us(min(d0)) // 3600000000 AS h0 FROM days),
+# and the days' rows.
+def days_sql(sql: SqlEngine, pieces: str) -> str:
+    """The daily rows of some days from the pieces of ``pieces`` (a FROM item) in ``sql``'s dialect.
+    Parameters: ``pieces``' own, the first day of the pieces read and the day after the last, the days
+    (their start instants, one array), the end of the run (the last reading lasts until it)."""
+    hour_day = f"CAST({sql.hour_start('h')} AS DATE)"
+    next_day = "d.d0 + INTERVAL '1' DAY"
+    return f"""
+WITH pieces AS (SELECT *, {sql.hour_key("hour")} AS h FROM {pieces} WHERE day >= ? AND day < ?),
+days AS ({sql.unnest([("d0", "timestamptz")])}),
+first_h AS (SELECT {sql.hour_key("min(d0)")} AS h0 FROM days),
 ends AS (
     SELECT {KEY_COLUMNS}, h, last_ts, value_text AS last_text, prev_text AS last_prev,
-           lag(value_text) OVER k AS before_text, coalesce(lead(first_ts) OVER k, ?::TIMESTAMPTZ) AS next_ts
+           lag(value_text) OVER k AS before_text,
+           coalesce(lead(first_ts) OVER k, {sql.cast("?", "timestamptz")}) AS next_ts
     FROM pieces WHERE first_ts IS NOT NULL
     WINDOW k AS (PARTITION BY {KEY_COLUMNS} ORDER BY h)
 ),
 entries AS (
-    SELECT CAST(to_timestamp(h * 3600) AS DATE) AS day, {KEY_COLUMNS}, p.value_text,
-           coalesce(p.prev_text, before_text) AS prev_text, seconds, readings
-    FROM pieces p JOIN ends USING ({KEY_COLUMNS}, h), first_h
+    SELECT {hour_day} AS day, {KEY_COLUMNS}, p.value_text, coalesce(p.prev_text, before_text) AS prev_text,
+           seconds, readings
+    FROM pieces p JOIN ends USING ({KEY_COLUMNS}, h) CROSS JOIN first_h
     WHERE p.seconds IS NOT NULL AND h >= h0
     UNION ALL
     SELECT CAST(d.d0 AS DATE), {KEY_COLUMNS}, last_text, coalesce(last_prev, before_text),
-           epoch(least(next_ts, d.d0 + INTERVAL 1 DAY)) - epoch(greatest(last_ts, d.d0)), 0
-    FROM ends JOIN days d ON last_ts < d.d0 + INTERVAL 1 DAY AND next_ts > d.d0
+           {sql.epoch(f"least(next_ts, {next_day})")} - {sql.epoch("greatest(last_ts, d.d0)")}, 0
+    FROM ends JOIN days d ON last_ts < {next_day} AND next_ts > d.d0
 ),
 counted AS (
-    SELECT h // 24 AS dn, {KEY_COLUMNS}, readings,
+    SELECT {hour_day} AS day, {KEY_COLUMNS}, readings,
            inc + {INCREASE.format(value="first_num", prev="carried")} AS inc
     FROM (SELECT *, lag(last_num) OVER (PARTITION BY {KEY_COLUMNS} ORDER BY h) AS carried
-          FROM pieces WHERE inc IS NOT NULL)
+          FROM pieces WHERE inc IS NOT NULL) AS numeric_pieces
 )
-SELECT day, {KEY_COLUMNS}, value_text, prev_text, sum(seconds)::DOUBLE AS seconds, NULL::DOUBLE AS increase,
-       sum(readings)::BIGINT AS readings
-FROM entries GROUP BY ALL
+SELECT day, {KEY_COLUMNS}, value_text, prev_text, CAST(sum(seconds) AS DOUBLE) AS seconds,
+       CAST(NULL AS DOUBLE) AS increase, CAST(sum(readings) AS BIGINT) AS readings
+FROM entries GROUP BY {_positions(len(KEY_NAMES) + 3)}
 UNION ALL
-SELECT DATE '1970-01-01' + CAST(dn AS INTEGER), {KEY_COLUMNS}, NULL, NULL, 0.0, sum(inc)::DOUBLE,
-       sum(readings)
-FROM counted, first_h WHERE dn >= h0 // 24 GROUP BY ALL
+SELECT day, {KEY_COLUMNS}, NULL, NULL, CAST(0 AS DOUBLE), CAST(sum(inc) AS DOUBLE),
+       CAST(sum(readings) AS BIGINT)
+FROM counted CROSS JOIN first_h WHERE day >= CAST({sql.hour_start("h0")} AS DATE)
+GROUP BY {_positions(len(KEY_NAMES) + 1)}
 ORDER BY day, factory_id, equipment_id, item_id
 """
+
+
+def _positions(count: int) -> str:
+    return ", ".join(str(i) for i in range(1, count + 1))
+
+
+def days_params(run: Span) -> list[Any]:
+    """``days_sql``'s parameters after its source's: the pieces of the days of ``run`` and the day before."""
+    return [(run[0] - LOOKBACK).date(), run[1].date(), [start_of(d) for d in days_of(run)], run[1]]
 
 
 def compute(engine: QueryEngine, source: Source, run: Span) -> pa.Table:
@@ -103,19 +123,26 @@ def compute(engine: QueryEngine, source: Source, run: Span) -> pa.Table:
     )
     if not plan.files:
         return DAILY_SCHEMA.empty_table()
+    sql = days_sql(DuckDbEngine(engine.cursor), f"read_parquet(?, {READ_OPTIONS})")
     cursor = engine.cursor()
     try:
-        pieces = cursor.execute(
-            f"SELECT *, epoch_us(hour) // 3600000000 AS h FROM read_parquet(?, {READ_OPTIONS})", [plan.files]
-        ).to_arrow_table()
-        cursor.register("pieces", pieces)
-        result = cursor.execute(DAYS_SQL, [[start_of(d) for d in days_of(run)], run[1]]).to_arrow_table()
+        result = cursor.execute(sql, [plan.files, *days_params(run)]).to_arrow_table()
     finally:
         cursor.close()
     return result.select(DAILY_SCHEMA.names).cast(DAILY_SCHEMA)
 
 
-DAILY = Rollup("item_daily", DAILY_SCHEMA, DAY, compute, derived=True)
+def insert(engine: QueryEngine, trino: TrinoEngine, source: Source, run: Span) -> list[Statement]:
+    """On the Trino path: the statement inserting the rows of the days of ``run`` from the pieces at
+    ``source``'s snapshot."""
+    pieces, params = trino.source(source.table.name(), source.snapshot_id, [])
+    target = trino.table((*source.table.name()[:-1], DAILY_NAME))
+    columns = ", ".join(DAILY_SCHEMA.names)
+    return [(f"INSERT INTO {target} ({columns}) {days_sql(trino, pieces)}", [*params, *days_params(run)])]
+
+
+DAILY_NAME = "item_daily"
+DAILY = Rollup(DAILY_NAME, DAILY_SCHEMA, DAY, compute, derived=True, insert=insert)
 
 
 def closed_rollup(

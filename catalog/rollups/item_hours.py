@@ -15,8 +15,19 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 from pyiceberg.expressions import And, GreaterThanOrEqual, LessThanOrEqual
 
+from catalog.engines import TrinoEngine
 from catalog.query import READ_OPTIONS, QueryEngine, ReadingFilter, ScanPlan, Scope
-from catalog.rollups.tables import HOUR, KEY_COLUMNS, KEYS, Rollup, Source, Span, current_rollup, replaced
+from catalog.rollups.tables import (
+    HOUR,
+    KEY_COLUMNS,
+    KEYS,
+    Rollup,
+    Source,
+    Span,
+    Statement,
+    current_rollup,
+    replaced,
+)
 from services.kit.arrow import UTC_US
 
 HOURS_SCHEMA = pa.schema(
@@ -31,10 +42,10 @@ HOURS_SCHEMA = pa.schema(
     ]
 )
 # Copied from the numeric pieces (``inc`` set) of the hours of a run: the readings are read once, by
-# ``item_pieces``. Parameters: the pieces' data files, the run's start and end.
+# ``item_pieces``. Parameters: the source's, the run's start and end.
 _HOURS_SQL = f"""
 SELECT day, hour, {KEY_COLUMNS}, readings, sum, min, max
-FROM read_parquet(?, {READ_OPTIONS}) WHERE inc IS NOT NULL AND hour >= ? AND hour < ?
+FROM {{source}} WHERE inc IS NOT NULL AND hour >= ? AND hour < ?
 ORDER BY day, factory_id, equipment_id, item_id, hour
 """
 
@@ -46,13 +57,24 @@ def compute(engine: QueryEngine, source: Source, run: Span) -> pa.Table:
         return HOURS_SCHEMA.empty_table()
     cursor = engine.cursor()
     try:
-        result = cursor.execute(_HOURS_SQL, [plan.files, *run]).to_arrow_table()
+        files = f"read_parquet(?, {READ_OPTIONS})"
+        result = cursor.execute(_HOURS_SQL.format(source=files), [plan.files, *run]).to_arrow_table()
     finally:
         cursor.close()
     return result.select(HOURS_SCHEMA.names).cast(HOURS_SCHEMA)
 
 
-HOURS = Rollup("item_hours", HOURS_SCHEMA, HOUR, compute, derived=True)
+def insert(engine: QueryEngine, trino: TrinoEngine, source: Source, run: Span) -> list[Statement]:
+    """On the Trino path: the statement inserting the rows of the whole days of ``run`` from the pieces at
+    ``source``'s snapshot."""
+    pieces, _ = trino.source(source.table.name(), source.snapshot_id, [])
+    target = trino.table((*source.table.name()[:-1], HOURS_NAME))
+    columns = ", ".join(HOURS_SCHEMA.names)
+    return [(f"INSERT INTO {target} ({columns}) {_HOURS_SQL.format(source=pieces)}", [*run])]
+
+
+HOURS_NAME = "item_hours"
+HOURS = Rollup(HOURS_NAME, HOURS_SCHEMA, HOUR, compute, derived=True, insert=insert)
 
 
 def hourly_answers(bucket: str, tz: str, start: datetime, end: datetime) -> bool:

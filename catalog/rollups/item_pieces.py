@@ -15,18 +15,21 @@ pieces, so pieces of any hours combine into the same days as one pass over the r
 Memory is bounded: a run is read in chunks of whole hours holding about ``CHUNK_ROWS`` readings, each apart,
 and an hour holding more is read in ranges of its factories of about as many (``factory_id BETWEEN``, which
 the Parquet scan filters as it decodes): a piece is one series' hour, so each lies in exactly one range and
-the ranges' pieces are the hour's.
+the ranges' pieces are the hour's. On the Trino path (``insert``) Trino runs the same SQL over whole days, a
+statement per run of hours holding about ``TRINO_CHUNK_ROWS`` readings, in its own memory.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from catalog.engines import DuckDbEngine, SqlEngine, TrinoEngine
 from catalog.query import READ_OPTIONS, QueryEngine, ReadingFilter
-from catalog.rollups.tables import HOUR, KEY_COLUMNS, KEYS, Rollup, Source, Span
+from catalog.rollups.tables import HOUR, KEY_COLUMNS, KEY_NAMES, KEYS, Rollup, Source, Span, Statement
 from services.kit.arrow import UTC_US
 
 PIECES_SCHEMA = pa.schema(
@@ -51,40 +54,57 @@ PIECES_SCHEMA = pa.schema(
 
 # A counter's increase from ``prev`` to ``value``: a drop is a reset, and the counter counts from 0 again.
 INCREASE = "CASE WHEN {prev} IS NULL THEN 0 WHEN {value} >= {prev} THEN {value} - {prev} ELSE {value} END"
-# Over the readings of some hours: a hash aggregation into one list per series and hour, then a sort of each
-# list's few thousand values — never a sort of whole days by the six key columns (which made the daily
-# rollup take 604 s for a day of 222 M readings). Hours are integer divisions of epoch_us(ts), turned into
-# timestamps only after the aggregation. Parameters: the data files, the where's.
-_PIECES_SQL = f"""
+# A piece's columns, in the table's order.
+PIECE_COLUMNS = ", ".join(PIECES_SCHEMA.names)
+
+
+def pieces_sql(sql: SqlEngine, source: str, where: str) -> str:
+    """The pieces of the readings of ``source`` (a FROM item) passing ``where``, in ``sql``'s dialect.
+
+    Over the readings of some hours: a hash aggregation into ordered lists per series and hour, then a walk
+    of each list's few thousand values — never a sort of whole days by the six key columns (which made the
+    daily rollup take 604 s for a day of 222 M readings). A text series is one list of (instant, value)
+    records: two lists sorted apart cost DuckDB ~1.4x the time."""
+    at, n = sql.element, sql.length
+    numeric, text = "value_num IS NOT NULL", "value_text IS NOT NULL"
+    no_ts = sql.cast("NULL", "timestamptz")
+    keys = ", ".join(str(i) for i in range(1, len(KEY_NAMES) + 2))  # the series and the hour, by position
+    hour = sql.hour_start("h")
+    reading = sql.record([("ts", "ts", "timestamptz"), ("v", "value_text", "varchar")])
+    return f"""
 WITH listed AS (
-    SELECT {KEY_COLUMNS}, epoch_us(ts) // 3600000000 AS h,
-           list(value_num ORDER BY ts) FILTER (WHERE value_num IS NOT NULL) AS nums,
+    SELECT {KEY_COLUMNS}, {sql.hour_key("ts")} AS h,
+           {sql.ordered_list("value_num", "ts", numeric)} AS nums,
            sum(value_num) AS s, min(value_num) AS lo, max(value_num) AS hi,
-           list({{{{'ts': ts, 'v': value_text}}}} ORDER BY ts) FILTER (WHERE value_text IS NOT NULL) AS texts
-    FROM read_parquet(?, {READ_OPTIONS}) WHERE {{where}} GROUP BY ALL
+           {sql.ordered_list(reading, "ts", text)} AS texts
+    FROM {source} WHERE {where} GROUP BY {keys}
 ),
 pieces AS (
-    SELECT {KEY_COLUMNS}, h, len(nums) AS readings, s AS sum, lo AS min, hi AS max,
-           coalesce(list_sum(list_transform(
-               range(2, len(nums) + 1), i -> {INCREASE.format(value="nums[i]", prev="nums[i - 1]")}
-           )), 0)::DOUBLE AS inc,
-           nums[1] AS first_num, nums[-1] AS last_num, NULL::VARCHAR AS value_text,
-           NULL::VARCHAR AS prev_text, NULL::DOUBLE AS seconds, NULL::TIMESTAMPTZ AS first_ts,
-           NULL::TIMESTAMPTZ AS last_ts
+    SELECT {KEY_COLUMNS}, h, {n("nums")} AS readings, s AS sum, lo AS min, hi AS max,
+           {sql.pairwise_sum("nums", INCREASE)} AS inc,
+           {at("nums", "1")} AS first_num, {at("nums", "-1")} AS last_num,
+           CAST(NULL AS VARCHAR) AS value_text, CAST(NULL AS VARCHAR) AS prev_text,
+           CAST(NULL AS DOUBLE) AS seconds, {no_ts} AS first_ts, {no_ts} AS last_ts
     FROM listed WHERE nums IS NOT NULL
     UNION ALL
-    SELECT {KEY_COLUMNS}, h, NULL, NULL, NULL, NULL, NULL, NULL, NULL, texts[-1].v, texts[-2].v, NULL,
-           texts[1].ts, texts[-1].ts
+    SELECT {KEY_COLUMNS}, h, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {at("texts", "-1")}.v,
+           {at("texts", "-2")}.v, NULL, {at("texts", "1")}.ts, {at("texts", "-1")}.ts
     FROM listed WHERE texts IS NOT NULL
     UNION ALL
-    SELECT {KEY_COLUMNS}, h, count(*), NULL, NULL, NULL, NULL, NULL, NULL, texts[i].v, texts[i - 1].v,
-           coalesce(sum(epoch(texts[i + 1].ts) - epoch(texts[i].ts)), 0), NULL, NULL
-    FROM (SELECT *, unnest(range(1, len(texts) + 1)) AS i FROM listed WHERE texts IS NOT NULL)
-    GROUP BY ALL
+    SELECT {KEY_COLUMNS}, h, count(*), NULL, NULL, NULL, NULL, NULL, NULL, {at("texts", "i")}.v,
+           CASE WHEN i > 1 THEN {at("texts", "i - 1")}.v END,
+           coalesce(sum({sql.epoch(at("texts", "i + 1") + ".ts")} - {sql.epoch(at("texts", "i") + ".ts")}),
+                    0),
+           NULL, NULL
+    FROM {sql.ordinals("listed", "texts", "texts IS NOT NULL")}
+    GROUP BY {keys}, {len(KEY_NAMES) + 9}, {len(KEY_NAMES) + 10}
 )
-SELECT CAST(to_timestamp(h * 3600) AS DATE) AS day, to_timestamp(h * 3600) AS hour, * EXCLUDE (h)
+SELECT CAST({hour} AS DATE) AS day, {hour} AS hour, {KEY_COLUMNS}, readings, sum, min, max, inc, first_num,
+       last_num, value_text, prev_text, seconds, first_ts, last_ts
 FROM pieces
 """
+
+
 # Readings listed at once (DuckDB keeps ~100 bytes of each in the aggregation: ~200 MB). A chunk is a run
 # of whole hours holding about this many, or, when one hour holds more, a range of that hour's factories:
 # each range reads the hour's files again, but a range filter is checked as the scan decodes (at 200 M
@@ -115,29 +135,36 @@ def factory_ranges(
     return ranges
 
 
-def compute(engine: QueryEngine, source: Source, run: Span) -> pa.Table:
-    """The pieces of the hours of ``run`` from the readings at ``source``'s snapshot."""
+def _chunks(engine: QueryEngine, source: Source, run: Span, rows: int) -> Iterator[ReadingFilter]:
+    """Runs of whole hours of ``run`` holding about ``rows`` readings each (by the planned files' rows)."""
     held = engine.plan(
         source.table, ReadingFilter(start=run[0], end=run[1]).iceberg(None), source.snapshot_id
     )
     if not held.files:
-        return PIECES_SCHEMA.empty_table()
+        return
     hours = (run[1] - run[0]) // HOUR
-    step = min(hours, max(1, hours * CHUNK_ROWS // max(held.rows_in_files, 1)))
+    step = min(hours, max(1, hours * rows // max(held.rows_in_files, 1)))
+    for first in range(0, hours, step):
+        yield ReadingFilter(start=run[0] + first * HOUR, end=run[0] + min(first + step, hours) * HOUR)
+
+
+def compute(engine: QueryEngine, source: Source, run: Span) -> pa.Table:
+    """The pieces of the hours of ``run`` from the readings at ``source``'s snapshot."""
     parts = [PIECES_SCHEMA.empty_table()]
     cursor = engine.cursor()
+    duck = DuckDbEngine(engine.cursor)
+    files = f"read_parquet(?, {READ_OPTIONS})"
     try:
-        for first in range(0, hours, step):
-            chunk = ReadingFilter(start=run[0] + first * HOUR, end=run[0] + min(first + step, hours) * HOUR)
+        for chunk in _chunks(engine, source, run, CHUNK_ROWS):
             plan = engine.plan(source.table, chunk.iceberg(None), source.snapshot_id)
             if not plan.files:
                 continue
             where, params = chunk.sql(None)
             if plan.rows_in_files <= CHUNK_ROWS:
-                listed = cursor.execute(_PIECES_SQL.format(where=where), [plan.files, *params])
+                listed = cursor.execute(pieces_sql(duck, files, where), [plan.files, *params])
                 parts.append(listed.to_arrow_table().select(PIECES_SCHEMA.names).cast(PIECES_SCHEMA))
                 continue
-            sql = _PIECES_SQL.format(where=f"{where} AND factory_id BETWEEN ? AND ?")
+            sql = pieces_sql(duck, files, f"{where} AND factory_id BETWEEN ? AND ?")
             for factories in factory_ranges(cursor, plan.files, where, params):
                 listed = cursor.execute(sql, [plan.files, *params, *factories])
                 parts.append(listed.to_arrow_table().select(PIECES_SCHEMA.names).cast(PIECES_SCHEMA))
@@ -146,4 +173,24 @@ def compute(engine: QueryEngine, source: Source, run: Span) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-PIECES = Rollup("item_pieces", PIECES_SCHEMA, HOUR, compute, derived=False)
+# Readings one Trino statement lists (its own memory, ``query.max-memory``: 1 GB in infra/trino): a chunk is
+# a run of whole hours holding about this many; an hour holding more is one statement all the same.
+TRINO_CHUNK_ROWS = 4_000_000
+
+
+def insert(engine: QueryEngine, trino: TrinoEngine, source: Source, run: Span) -> list[Statement]:
+    """On the Trino path: the statements inserting the pieces of the whole days of ``run`` from the readings
+    at ``source``'s snapshot, one per chunk of hours."""
+    readings, _ = trino.source(source.table.name(), source.snapshot_id, [])
+    target = trino.table((*source.table.name()[:-1], PIECES_NAME))
+    statements = []
+    for chunk in _chunks(engine, source, run, TRINO_CHUNK_ROWS):
+        where, params = chunk.sql(None)
+        statements.append(
+            (f"INSERT INTO {target} ({PIECE_COLUMNS}) {pieces_sql(trino, readings, where)}", params)
+        )
+    return statements
+
+
+PIECES_NAME = "item_pieces"
+PIECES = Rollup(PIECES_NAME, PIECES_SCHEMA, HOUR, compute, derived=False, insert=insert)

@@ -8,7 +8,7 @@ peer charts compare, already classified: one row where ``item_daily`` holds one 
   needs no recomputation;
 - a numeric item: its counter increase and the sum of its readings (with ``readings``, a day's mean).
 
-Its rows are exactly the classified sums of ``item_daily``'s rows of the same day (``DAYS_SQL`` over the same
+Its rows are exactly the classified sums of ``item_daily``'s rows of the same day (``days_sql`` over the same
 pinned pieces, then grouped with ``catalog.states``' expressions of the standards' rule), so a KPI or a daily
 mean read from it equals the one read from the readings, ``item_daily`` or ``item_hours``
 (``tests/catalog/test_rollups.py``, ``test_peer_daily.py``, ``test_query.py``, ``test_engines_agree.py``).
@@ -18,7 +18,7 @@ organisation owns a factory.
 It is a day rollup like ``item_daily`` and kept current the same way, exactly once: derived from the pieces
 pinned for the round, the touched closed days recomputed whole and committed with the pieces' watermark in
 the same snapshot, the live day left out until it closes (``catalog.rollups``'s docstring). A refresh pays
-``DAYS_SQL`` once more for the touched days (two days' pieces per day): the price of a chart that reads
+``days_sql`` once more for the touched days (two days' pieces per day): the price of a chart that reads
 about one row per equipment, item and day instead of the hours of every factory."""
 
 from __future__ import annotations
@@ -30,10 +30,20 @@ from typing import Any
 import pyarrow as pa
 from pyiceberg.expressions import And, GreaterThanOrEqual, In, LessThan
 
+from catalog.engines import DuckDbEngine, SqlEngine, TrinoEngine
 from catalog.query import READ_OPTIONS, QueryEngine, ReadingFilter, ScanPlan
-from catalog.rollups.item_daily import closed_rollup
-from catalog.rollups.item_daily import compute as daily_rows
-from catalog.rollups.tables import DAY, KEY_COLUMNS, KEY_NAMES, KEYS, Rollup, Source, Span, days_of
+from catalog.rollups.item_daily import LOOKBACK, closed_rollup, days_params, days_sql
+from catalog.rollups.tables import (
+    DAY,
+    KEY_COLUMNS,
+    KEY_NAMES,
+    KEYS,
+    Rollup,
+    Source,
+    Span,
+    Statement,
+    days_of,
+)
 from catalog.states import is_alarm_sql, state_class_sql
 
 PEERS_SCHEMA = pa.schema(
@@ -59,23 +69,29 @@ def _classified(column: str, test: str, seconds: bool) -> str:
     that entered it from a value failing it: an onset)."""
     value, prev = test.format(column="value_text"), test.format(column="prev_text")
     if seconds:
-        return f"coalesce(sum(seconds) FILTER (WHERE {value}), 0.0) AS {column}"
+        return f"coalesce(sum(seconds) FILTER (WHERE {value}), CAST(0 AS DOUBLE)) AS {column}"
     entered = f"{value} AND (prev_text IS NULL OR NOT ({prev}))"
-    return f"coalesce(sum(readings) FILTER (WHERE {entered}), 0)::BIGINT AS {column}"
+    return f"CAST(coalesce(sum(readings) FILTER (WHERE {entered}), 0) AS BIGINT) AS {column}"
 
 
 _STATE = state_class_sql("{column}")
 _ALARM = is_alarm_sql("{column}")
-_NO_SUMS = pa.schema([pa.field("day", pa.date32()), *KEYS, pa.field("total", pa.float64())]).empty_table()
-# The day's sum of each numeric item, from the pieces of the run's days. Parameters: their files.
-_SUMS_SQL = f"""
-SELECT day, {KEY_COLUMNS}, sum("sum") AS total
-FROM read_parquet(?, {READ_OPTIONS}) WHERE inc IS NOT NULL GROUP BY ALL
-"""
-# Over item_daily's rows of the run (``daily``) and the numeric items' sums of its days (``sums``): a day
-# the pieces do not reach (a state carried in from the day before) has no sums.
-_PEERS_SQL = f"""
-WITH text AS (
+_GROUPS = ", ".join(str(i) for i in range(1, len(KEY_NAMES) + 2))  # the day and the keys, by position
+_JOINED = " AND ".join(f"d.{k} = s.{k}" for k in ("day", *KEY_NAMES))
+
+
+def peers_sql(sql: SqlEngine, pieces: str) -> str:
+    """The rows of some days: ``item_daily``'s rows of the days (``days_sql`` over the pieces of ``pieces``,
+    a FROM item) classified, with the day's sum of each numeric item from the same pieces; a day the pieces
+    do not reach (a state carried in from the day before) has no sums. Parameters: ``days_sql``'s, then
+    ``pieces``' own and the run's first day and the day after its last."""
+    return f"""
+WITH daily AS ({days_sql(sql, pieces)}),
+sums AS (
+    SELECT day, {KEY_COLUMNS}, sum("sum") AS total
+    FROM {pieces} WHERE inc IS NOT NULL AND day >= ? AND day < ? GROUP BY {_GROUPS}
+),
+text AS (
     SELECT day, {KEY_COLUMNS}, CAST(sum(readings) AS BIGINT) AS readings,
            {_classified("running_s", _STATE + " = 'running'", True)},
            {_classified("idle_s", _STATE + " = 'idle'", True)},
@@ -84,40 +100,51 @@ WITH text AS (
            {_classified("alarm_s", _ALARM, True)},
            {_classified("clear_s", "NOT " + _ALARM, True)},
            {_classified("alarm_onsets", _ALARM, False)}
-    FROM daily WHERE value_text IS NOT NULL GROUP BY ALL
+    FROM daily WHERE value_text IS NOT NULL GROUP BY {_GROUPS}
 )
-SELECT day, {KEY_COLUMNS}, readings, NULL::DOUBLE AS increase, NULL::DOUBLE AS total, running_s, idle_s,
-       down_s, down_onsets, alarm_s, clear_s, alarm_onsets
+SELECT day, {KEY_COLUMNS}, readings, CAST(NULL AS DOUBLE) AS increase, CAST(NULL AS DOUBLE) AS total,
+       running_s, idle_s, down_s, down_onsets, alarm_s, clear_s, alarm_onsets
 FROM text
 UNION ALL
 SELECT d.day, {", ".join(f"d.{k}" for k in KEY_NAMES)}, d.readings, d.increase, s.total,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM daily d LEFT JOIN sums s USING (day, {KEY_COLUMNS}) WHERE d.increase IS NOT NULL
+FROM daily d LEFT JOIN sums s ON {_JOINED} WHERE d.increase IS NOT NULL
 ORDER BY day, factory_id, equipment_id, item_id
 """
 
 
+def _params(source: list[Any], run: Span) -> list[Any]:
+    return [*source, *days_params(run), *source, run[0].date(), run[1].date()]
+
+
 def compute(engine: QueryEngine, source: Source, run: Span) -> pa.Table:
-    """The rows of the days of ``run``: ``item_daily``'s rows from the pieces at ``source``'s snapshot,
-    classified, with the day's sum of each numeric item from the same pieces."""
-    daily = daily_rows(engine, source, run)
-    if not daily.num_rows:
+    """The rows of the days of ``run`` from the pieces at ``source``'s snapshot (and the day before)."""
+    days = days_of((run[0] - LOOKBACK, run[1]))
+    plan = engine.plan(
+        source.table, In(term="day", literals={d.isoformat() for d in days}), source.snapshot_id
+    )
+    if not plan.files:
         return PEERS_SCHEMA.empty_table()
-    days = days_of(run)
-    held = In(term="day", literals={d.isoformat() for d in days})
-    plan = engine.plan(source.table, held, source.snapshot_id)
+    sql = peers_sql(DuckDbEngine(engine.cursor), f"read_parquet(?, {READ_OPTIONS})")
     cursor = engine.cursor()
     try:
-        cursor.register("daily", daily)
-        sums = cursor.execute(_SUMS_SQL, [plan.files]).to_arrow_table() if plan.files else _NO_SUMS
-        cursor.register("sums", sums)
-        result = cursor.execute(_PEERS_SQL).to_arrow_table()
+        result = cursor.execute(sql, _params([plan.files], run)).to_arrow_table()
     finally:
         cursor.close()
     return result.select(PEERS_SCHEMA.names).cast(PEERS_SCHEMA)
 
 
-PEERS = Rollup("peer_daily", PEERS_SCHEMA, DAY, compute, derived=True)
+def insert(engine: QueryEngine, trino: TrinoEngine, source: Source, run: Span) -> list[Statement]:
+    """On the Trino path: the statement inserting the rows of the days of ``run`` from the pieces at
+    ``source``'s snapshot."""
+    pieces, params = trino.source(source.table.name(), source.snapshot_id, [])
+    target = trino.table((*source.table.name()[:-1], PEERS_NAME))
+    columns = ", ".join(PEERS_SCHEMA.names)
+    return [(f"INSERT INTO {target} ({columns}) {peers_sql(trino, pieces)}", _params(params, run))]
+
+
+PEERS_NAME = "peer_daily"
+PEERS = Rollup(PEERS_NAME, PEERS_SCHEMA, DAY, compute, derived=True, insert=insert)
 
 
 def whole_days(bucket: str, tz: str, start: datetime, end: datetime) -> bool:

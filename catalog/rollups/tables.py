@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import reduce
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from pyiceberg.exceptions import CommitFailedException, NamespaceAlreadyExistsError, NoSuchTableError
@@ -19,6 +19,7 @@ from pyiceberg.transforms import IdentityTransform
 from catalog.lake import PRUNING_PROPERTIES, READINGS_SCHEMA, Lake, snapshot_property
 
 if TYPE_CHECKING:
+    from catalog.engines import TrinoEngine
     from catalog.query import QueryEngine
 
 WATERMARK_KEY = "smartmfg.rollup-watermark"
@@ -32,6 +33,7 @@ KEY_COLUMNS = ", ".join(KEY_NAMES)
 
 
 Span = tuple[datetime, datetime]  # [start, end) of readings' time
+Statement = tuple[str, list[Any]]  # SQL text with ``?`` parameters, and the parameters
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class Rollup:
     unit: timedelta  # what a refresh recomputes whole: an hour, or a closed day
     compute: Callable[[QueryEngine, Source, Span], pa.Table]  # the rows of a run of hours or days
     derived: bool  # from ``item_pieces`` (True) or from the readings
+    # on the Trino path (``catalog.rollups.watermark``): the statements inserting the rows of a run of whole
+    # days into the table, the same SQL as ``compute``'s
+    insert: Callable[[QueryEngine, TrinoEngine, Source, Span], list[Statement]]
 
 
 def start_of(day: date) -> datetime:
@@ -109,6 +114,20 @@ def ensure_day_table(lake: Lake, name: str, schema: pa.Schema) -> Table:
         with contextlib.suppress(CommitFailedException), table.update_spec() as spec:
             spec.add_field("day", IdentityTransform(), "day")
     return lake.catalog.load_table(identifier)
+
+
+def last_watermark(table: Table) -> tuple[str | None, str | None]:
+    """The watermark and closed-before properties of the newest snapshot in the table's current ancestry
+    that carries a watermark: the head's, unless a round on the Trino path committed rows and stopped before
+    its watermark (``catalog.rollups.in_trino``)."""
+    snapshot = table.current_snapshot()
+    while snapshot is not None:
+        properties = snapshot.summary.additional_properties if snapshot.summary is not None else {}
+        if WATERMARK_KEY in properties:
+            return properties[WATERMARK_KEY], properties.get(CLOSED_KEY)
+        parent = snapshot.parent_snapshot_id
+        snapshot = table.snapshot_by_id(parent) if parent is not None else None
+    return None, None
 
 
 def current_rollup(lake: Lake, rollup: Rollup) -> Table | None:

@@ -299,7 +299,20 @@ MESSAGES: dict[str, str] = dict(
             "checks a listed one then too.",
         ),
         P_("vendor_factory_by_sme", "Not listed: the SME names it when it confirms"),
-        P_("vendor_factory_needed", "The registry knows no industry of this SME: choose its factory."),
+        P_(
+            "vendor_industry_needed",
+            "The registry knows no industry of this SME: choose the industry of the site where the project "
+            "ran.",
+        ),
+        P_("vendor_site_industry", "Industry of the site"),
+        P_(
+            "vendor_industry_hint",
+            "Needed only when the factory is not listed and the registry knows no industry of the SME "
+            '(marked "no industry registered" in the list above); otherwise the registry\'s industry is '
+            "used. The factory the SME names when it confirms replaces the site.",
+        ),
+        P_("vendor_industry_of_registry", "As registered for the SME"),
+        P_("vendor_no_industry", "no industry registered"),
         P_("vendor_factory_pending", "the SME names its factory when it confirms"),
         P_("vendor_factories_shared", "factories shared with you"),
         P_("vendor_worked_with", "worked with"),

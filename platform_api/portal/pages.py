@@ -45,14 +45,9 @@ async def portal_api(request: Request) -> PortalApi:
 
 
 async def company_names(request: Request, ids: Iterable[str]) -> dict[str, Any]:
-    """The names of the companies ``ids`` (those a page shows): one batch call, not the registry."""
-    wanted = sorted(set(ids))
-    names: dict[str, Any] = {}
-    for start in range(0, len(wanted), NAMES_PER_CALL):
-        batch = tuple(wanted[start : start + NAMES_PER_CALL])
-        answer = await public_api(request).maybe("companies", "", {"ids": batch, "limit": NAMES_PER_CALL})
-        names.update({c["id"]: c.get("name") for c in (answer or {}).get("items") or []})
-    return names
+    """The names of the companies ``ids`` (those a page shows): kept by company, the others asked for in
+    one batch call, never the registry."""
+    return await public_api(request).names("companies", ids, NAMES_PER_CALL)
 
 
 def _region_of_deployment(record: Item) -> str | None:

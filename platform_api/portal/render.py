@@ -50,6 +50,15 @@ TEMPLATES.env.filters["written_in"] = _written_in
 ONE_YEAR_S = 365 * 24 * 3600
 
 
+def compile_templates() -> int:
+    """Every template compiled into the environment's cache (the process's warm-up: a first render
+    compiles its template, ~0.6 s of CPU for all of them); returns how many."""
+    names = TEMPLATES.env.list_templates()
+    for name in names:
+        TEMPLATES.env.get_template(name)
+    return len(names)
+
+
 def _link_params(request: Request) -> dict[str, str]:
     """The query parameters a link keeps: read once per request (a browse page makes ~170 links)."""
     kept: dict[str, str] | None = getattr(request.state, "link_params", None)

@@ -3,7 +3,8 @@ history entry.
 
 Flushes, never commits. Every write goes through ``begin_change`` (who may change the record in which state,
 and whether the change opens a new revision) and ``finish_change`` (the flush that moves the version, which
-is the ETag, and the history entry; ``kit.versioning`` moves it with any change of the record or its parts).
+is the ETag, and the history entry; ``kit.versioning`` moves it with any change of the record or its parts;
+the published records' facet tallies follow the record there, services.deployments.tallies).
 A published record that changes becomes revision n+1, back in draft: it leaves the portal until its new
 revision is confirmed, verified and published again; what was published stays in the history.
 """
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from services.deployments import access
+from services.deployments import access, tallies
 from services.deployments.models import DeploymentRecord, HistoryEntry
 from services.kit.db import utcnow
 from services.kit.errors import Conflict, PreconditionFailed
@@ -114,6 +115,7 @@ def finish_change(
 ) -> DeploymentRecord:
     note_mean_gain(record)  # the version moves with any change of the record or its parts (kit.versioning)
     flush(session)
+    tallies.recount(session, record)
     record_history(session, principal, record, action, comment=comment, changed=changed, snapshot=snapshot)
     session.flush()
     return record

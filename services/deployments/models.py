@@ -74,7 +74,8 @@ class DeploymentRecord(Versioned, Base):
     # The lists' keyset orders, and substring search (q) on PostgreSQL (migration 0003); every column the
     # facet counts read, so they come from the index alone, and the effect order (migration 0004); the
     # public order with what a search walking it tests, and the published records' search within region
-    # and industry (migration 0006).
+    # and industry (migration 0006); that order within a region, for the walk of a common word there, and
+    # both list orders within a region × industry (0007).
     __table_args__ = (
         Index(
             "ix_dep_records_public_order",
@@ -83,6 +84,32 @@ class DeploymentRecord(Versioned, Base):
             "id",
             postgresql_include=["region_code", "industry_code", "version", "search_text"],
         ),
+        Index(
+            "ix_dep_records_region_order",
+            "status",
+            "region_code",
+            "created_at",
+            "id",
+            postgresql_include=["industry_code", "version", "search_text"],
+        ),
+        Index(
+            "ix_dep_records_cell_order",
+            "status",
+            "region_code",
+            "industry_code",
+            "created_at",
+            "id",
+            postgresql_include=["version"],
+        ),
+        Index(
+            "ix_dep_records_cell_effect",
+            "status",
+            "region_code",
+            "industry_code",
+            text("mean_kpi_improvement_pct DESC NULLS LAST"),
+            "id",
+            postgresql_include=["version", "created_at"],
+        ).ddl_if(dialect="postgresql"),
         Index(
             "ix_dep_records_facets",
             "status",
@@ -174,6 +201,31 @@ class Kpi(Part, Base):
     # What a telemetry measurement used (periods, query, lake snapshot, volume): lets anyone re-run it.
     evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     verified_by: Mapped[str | None] = mapped_column(String(255))
+
+
+class FacetTally(Base):
+    """How many published records of a region × industry hold a facet's value (services.deployments.tallies):
+    facet ``records`` (key "") counts the records themselves. Derived, so not a part of any record."""
+
+    __tablename__ = "dep_facet_tallies"
+
+    region_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    industry_code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(12), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class TalliedRecord(Base):
+    """What a published record was counted as in ``dep_facet_tallies``: its cell and its (facet, key) pairs,
+    so that its next change takes back exactly what was added."""
+
+    __tablename__ = "dep_facet_tallied"
+
+    record_id: Mapped[str] = mapped_column(ForeignKey("dep_records.id", ondelete="CASCADE"), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(2))
+    industry_code: Mapped[str] = mapped_column(String(3))
+    keys: Mapped[list[list[str]]] = mapped_column(JSON)
 
 
 class HistoryEntry(Base):

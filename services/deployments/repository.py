@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, distinct, false, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    distinct,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, defer, lazyload, raiseload
 
+from services.deployments import tallies
 from services.deployments.models import DeploymentRecord, HistoryEntry, Kpi, Solution, Supplier, Ticket
 from services.deployments.schemas import TicketCounts
 from services.kit.db import UTCDateTime
@@ -37,6 +50,7 @@ class Filters:
     programme: str | None = None
     process: str | None = None
     evidence: str | None = None  # records with a KPI of this source
+    among: tuple[str, ...] | None = None  # these records only: a search's holders (:func:`found`)
 
 
 def get(session: Session, record_id: str) -> DeploymentRecord:
@@ -75,11 +89,43 @@ def filtered(f: Filters) -> Select[DeploymentRecord]:
         stmt = stmt.where(DeploymentRecord.id.in_(select(Kpi.record_id).where(Kpi.source == f.evidence)))
     if f.q:
         stmt = stmt.where(holding(DeploymentRecord.search_text, f.q))
+    if f.among is not None:
+        stmt = stmt.where(DeploymentRecord.id.in_(f.among))
     return stmt
 
 
 def public(f: Filters) -> Select[DeploymentRecord]:
     return filtered(f).where(PUBLISHED)
+
+
+# A search (q) within the public list is answered by one of two plans, chosen by counting its holders rather
+# than by the planner's estimate of them (a word's share of the records and of a region are guessed as
+# independent, a Korean word's bigrams too: off 20-fold either way at national scale, docs/benchmarks.md):
+# up to FEW holders are read through the trigram index and a page is cut from them by id; beyond FEW, a
+# page's holders are dense enough in the list's order (at least FEW in 75,000) that walking that order
+# finds them after a bounded read. Counting stops at FEW + 1 holders, so it costs as much as a rare word.
+FEW = 300
+# ``search_text || ''`` holds what search_text holds, but no trigram index answers it: only the walk of an
+# order index (which includes search_text, migrations 0006 and 0007) can. PostgreSQL keeps statistics of
+# this very expression (0007), so its estimate of a word's holders is the column's, not a default guess.
+WALKED = DeploymentRecord.search_text.concat(literal_column("''"))
+
+
+def _holders(session: Session, f: Filters) -> tuple[str, ...] | None:
+    """The published records holding ``f.q`` under ``f``, when ``FEW`` or fewer; None when more."""
+    held = session.scalars(public(f).with_only_columns(DeploymentRecord.id).limit(FEW + 1)).all()
+    return tuple(held) if len(held) <= FEW else None
+
+
+def found(session: Session, f: Filters) -> Select[DeploymentRecord]:
+    """:func:`public` for a page of the list: the same rows, with ``f.q`` answered by the plan its number
+    of holders under ``f`` calls for (``FEW``)."""
+    if not f.q:
+        return public(f)
+    holders = _holders(session, f)
+    if holders is not None:
+        return public(replace(f, q=None, among=holders))
+    return public(replace(f, q=None)).where(holding(WALKED, f.q))
 
 
 def listed(stmt: Select[DeploymentRecord]) -> Select[DeploymentRecord]:
@@ -302,6 +348,14 @@ def _by_child(
         .where(public(without(f, own)).whereclause)  # type: ignore[arg-type]  # never None: published
     )
     return grouped(session, stmt.group_by(key))
+
+
+def kept_facets(session: Session, f: Filters) -> dict[str, Any] | None:
+    """:func:`facets` under no filter but region and industry, from the tallies kept with the published
+    records (services.deployments.tallies) instead of a ``GROUP BY`` over them; None under others."""
+    if replace(f, region=None, industry=None) != Filters():
+        return None
+    return tallies.facets(session, f.region, f.industry)
 
 
 def facets(session: Session, f: Filters) -> dict[str, Any]:

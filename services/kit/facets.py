@@ -20,6 +20,7 @@ recount).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -53,7 +54,12 @@ def total(session: Session, stmt: Select[Any]) -> int:
 
 def grouped(session: Session, stmt: Select[Any]) -> list[FacetCount]:
     """``stmt`` selects ``(key, count)`` grouped by key: the largest first, then by key; no empty keys."""
-    rows = [(str(key), int(n)) for key, n in session.execute(stmt) if key is not None and str(key) != ""]
+    return ranked(session.execute(stmt))
+
+
+def ranked(counts: Iterable[tuple[Any, int]]) -> list[FacetCount]:
+    """``(key, count)`` pairs, however counted, in :func:`grouped`'s order and number."""
+    rows = [(str(key), int(n)) for key, n in counts if key is not None and str(key) != ""]
     rows.sort(key=lambda kn: (-kn[1], kn[0]))
     return [FacetCount(key=k, count=n) for k, n in rows[:MAX_FACET_VALUES]]
 

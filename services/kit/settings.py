@@ -185,6 +185,26 @@ class AnalyticsSettings(BaseModel):
         description="refresh the lake's rollups (catalog.rollups) in the platform process every N seconds; "
         "0: not here (run `python -m catalog.rollups` as a job)",
     )
+    rollup_engine: Literal["duckdb", "trino"] = Field(
+        default="duckdb",
+        description="what computes the rollups: DuckDB in the refreshing process, or the Trino server of "
+        "`trino.url` by INSERTs into the lake's tables, by whole days (catalog.rollups.watermark)",
+    )
+
+
+class WarmupSettings(BaseModel):
+    """The one-time work a process does after start-up, before /readyz says ready (services.kit.warmup)."""
+
+    enabled: bool = Field(
+        default=False,
+        description="warm up before reporting ready; `smartmfg serve` and `smartmfg run` (so `make run` "
+        "and the Helm chart) turn it on unless SMARTMFG_WARMUP_ENABLED says otherwise; apps built in-process "
+        "(tests, benchmarks) leave it off",
+    )
+    budget_seconds: float = Field(
+        default=30.0,
+        description="the warm-up stops starting work after this long and the process reports ready anyway",
+    )
 
 
 class AiSettings(BaseModel):
@@ -244,6 +264,7 @@ class PlatformSettings(BaseSettings):
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     trino: TrinoSettings = Field(default_factory=TrinoSettings)
     ai: AiSettings = Field(default_factory=AiSettings)
+    warmup: WarmupSettings = Field(default_factory=WarmupSettings)
 
     @model_validator(mode="after")
     def _refuse_dev_settings_in_production(self) -> PlatformSettings:

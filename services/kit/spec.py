@@ -1,4 +1,4 @@
-"""What a service hands to the gateway: its router, its migrations and its start-up hooks."""
+"""What a service hands to the gateway: its router, its migrations, its start-up hooks and its warm-up."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from services.kit.warmup import Step
+
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -18,6 +20,8 @@ class ServiceSpec:
     description: str = ""
     startup: list[Callable[[FastAPI], Any]] = field(default_factory=list)
     shutdown: list[Callable[[FastAPI], Any]] = field(default_factory=list)
+    # after start-up, before ready, where settings.warmup.enabled (services.kit.warmup): optional work
+    warmup: list[Step] = field(default_factory=list)
 
     @property
     def prefix(self) -> str:

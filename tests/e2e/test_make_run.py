@@ -82,6 +82,7 @@ def test_make_run_serves_seeded_platform_and_rerun_adds_nothing(tmp_path: Path) 
         ready = httpx.get(f"{base}/readyz").json()
         assert ready["status"] == "ok"
         assert ready["checks"]["database"] == "ok"
+        assert ready["checks"]["warm-up"] == "ok"  # `make run` warms up before it reports ready
         counts = {
             path: _count(base, path)
             for path in ("/api/v1/deployments", "/api/v1/companies", "/api/v1/usecases", "/api/v1/standards")

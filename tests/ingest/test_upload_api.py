@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from ingest import messages
 from ingest.runtime import RUNTIME
 from services.kit.app_state import state_of
+from tests import snapshots
 from tests.conftest import Auth
 from tests.factories import model_body, register_factory
 
@@ -23,13 +24,19 @@ URL = "/api/v1/ingest/batches"
 FACTORY = "factory-sme-1-a"
 
 
-@pytest.fixture
-def gateway(client: TestClient, auth: Auth) -> dict[str, str]:
+def seed_gateway(client: TestClient, auth: Auth) -> dict[str, str]:
+    """A published cnc-lathe standard and SME 1's registered factory: its gateway's upload headers."""
     admin = auth("admin", org_id="org-operator")
     assert client.post("/api/v1/standards", json=model_body(), headers=admin).status_code == 201
     assert client.post("/api/v1/standards/cnc-lathe/versions/1.0.0/publish", headers=admin).status_code == 200
     register_factory(client, admin, company_id="org-sme-1", factory_id=FACTORY)
     return {**auth("gateway", org_id="org-sme-1", factory_id=FACTORY), "X-Factory-Id": FACTORY}
+
+
+@pytest.fixture
+@snapshots.seeded_by(seed_gateway)
+def gateway(request: pytest.FixtureRequest, client: TestClient) -> dict[str, str]:
+    return dict(snapshots.seeded(request))
 
 
 def reading(item: str = "spindle_speed", value: Any = 1200.0, **extra: Any) -> dict[str, Any]:
@@ -168,7 +175,7 @@ def test_reject_policy_lists_every_violation_and_accepts_nothing(
         "rows[8].quality",
     ]
     assert "99999 rpm is above the maximum 6000" in answer.json()["fields"][0]["msg"]
-    time.sleep(1)
+    time.sleep(3 * snapshots.TEST_FLUSH_S)  # past the writer's flush: a row on the bus would be in the lake
     assert lake(client, 0).num_rows == 0
     partial = client.post(
         URL,

@@ -135,6 +135,7 @@ NOT_PARTS = {
     "uc_search_terms": "search terms derived from the case",
     "co_factory_equipment": "rows derived from the factory's equipment list",
     "co_programme_applications": "an application to a programme (see NOT_WALKED)",
+    "dep_facet_tallied": "what a published record was counted as in the facet tallies (derived)",
 }
 BASES: list[type[DeclarativeBase]] = [
     CompaniesBase,

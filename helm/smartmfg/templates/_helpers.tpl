@@ -23,6 +23,8 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 - {name: SMARTMFG_TRINO_URL, value: {{ .Values.trino.url | quote }}}
 - {name: SMARTMFG_TRINO_CATALOG, value: {{ .Values.trino.catalog | quote }}}
 - {name: SMARTMFG_TRINO_USER, value: {{ .Values.trino.user | quote }}}
+- {name: SMARTMFG_WARMUP_ENABLED, value: {{ .Values.warmup.enabled | quote }}}
+- {name: SMARTMFG_WARMUP_BUDGET_SECONDS, value: {{ .Values.warmup.budgetSeconds | quote }}}
 - name: SMARTMFG_DATABASE_URL
   valueFrom: {secretKeyRef: {name: {{ include "smartmfg.secret" . }}, key: database-url}}
 - name: SMARTMFG_MINIO_ACCESS_KEY

@@ -192,6 +192,7 @@ FIELD_LABELS: dict[str, str] = {
     "title_ko": "title_ko",
     "title_en": "title_en",
     "sme_company_id": "sme",
+    "industry_code": "vendor_site_industry",
     "subfield_code": "subfield",
     "solution_ko": "vendor_solution_ko",
     "solution_en": "vendor_solution_en",

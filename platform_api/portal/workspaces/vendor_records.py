@@ -10,8 +10,10 @@ Invariants:
   the factory from those the supplier may see: the factories of the records it already shares with that
   SME, and those the SME's ``deployments`` consent to the supplier lets the companies service list. An
   SME's factories are otherwise its own, so the factory may be left out: the record then carries the site
-  as the registry knows the SME (its name, region and industry) and the SME names its factory when it
-  confirms (``workspaces.sme``); the SME checks a named one then too. A posted choice that its picker did
+  as the registry knows the SME (its name, region and industry; an SME registered without an industry
+  gets the one the supplier picks, since the API requires a site's industry) and the SME names its
+  factory when it confirms (``workspaces.sme``), which replaces the whole site; the SME checks a named one
+  then too. A posted choice that its picker did
   not offer (a factory of another SME) is refused by the form (``vet``), naming the field, before the API
   is called.
 - The record's supplier is the visitor's own organisation: the API lets a supplier draft only projects it
@@ -62,6 +64,7 @@ class DraftForm(BaseModel):
     title_en: str | None = Field(default=None, max_length=200)
     sme_company_id: str = Field(max_length=64)
     factory_id: str | None = Field(default=None, max_length=64)
+    industry_code: str | None = Field(default=None, max_length=3)
     subfield_code: str = Field(max_length=16)
     solution_ko: str = Field(max_length=200)
     solution_en: str | None = Field(default=None, max_length=200)
@@ -194,10 +197,14 @@ class Pickers:
             sme = self.by_id.get(values.sme_company_id)
             if sme is None:
                 wrong["sme_company_id"] = "vendor_pick_offered"
-            elif values.factory_id is None and not sme.get("industry_code"):
-                wrong["factory_id"] = "vendor_factory_needed"  # the site's industry is known from no registry
             elif values.factory_id and values.factory_id not in self.factories.get(sme["id"], {}):
                 wrong["factory_id"] = "vendor_pick_factory_of_sme"
+            elif values.factory_id is None and not sme.get("industry_code"):
+                # the site's industry is known from no registry: the supplier names it
+                if values.industry_code is None:
+                    wrong["industry_code"] = "vendor_industry_needed"
+                elif values.industry_code not in ref.INDUSTRY_BY_CODE:
+                    wrong["industry_code"] = "vendor_pick_offered"
             if values.programme_code not in {p["code"] for p in self.programmes}:
                 wrong["programme_code"] = "vendor_pick_offered"
             return field_errors(wrong | kpis.wrong(), lang)
@@ -206,7 +213,8 @@ class Pickers:
 
     def site(self, values: DraftForm) -> Record:
         """The record's factory: the one picked, or the site as the registry knows the SME (no factory id:
-        the SME names its factory when it confirms)."""
+        the SME names its factory when it confirms), in the industry the supplier picked when the registry
+        knows none (the SME's registered factory replaces the whole site at confirmation)."""
         if values.factory_id:
             site = self.factories[values.sme_company_id][values.factory_id]
             return {k: site.get(k) for k in ("factory_id", "name", "region_code", "industry_code")}
@@ -215,7 +223,7 @@ class Pickers:
             "factory_id": None,
             "name": sme["name"]["ko"],
             "region_code": sme["region_code"],
-            "industry_code": sme["industry_code"],
+            "industry_code": sme["industry_code"] or values.industry_code,
         }
 
     def context(self) -> dict[str, Any]:
@@ -226,6 +234,7 @@ class Pickers:
             "programmes": self.programmes,
             "subfields": [s.code for s in ref.SUBFIELDS],
             "levels": [level.value for level in ref.SystemLevel],
+            "industries": [i.code for i in ref.INDUSTRIES],
         }
 
 
@@ -282,6 +291,7 @@ def form_of(record: Record) -> dict[str, str]:
         "title_en": record["title"].get("en"),
         "sme_company_id": record["sme_company_id"],
         "factory_id": record["factory"].get("factory_id"),
+        "industry_code": record["factory"].get("industry_code"),
         "subfield_code": solution.get("subfield_code"),
         "solution_ko": (solution.get("name") or {}).get("ko"),
         "solution_en": (solution.get("name") or {}).get("en"),

@@ -1,8 +1,10 @@
 """Routes of the records themselves: the programme and process catalogues, drafting, listing (public list,
 facets, aggregates, a supplier's track record, the caller's workspace), reading, changing and deleting.
 
-The published figures (facets, aggregates) are kept per generation of the records (``_PublishedMemo``); the
-pages of records are kept as rendered JSON per record version (services.kit.rendered).
+Facets under region and industry alone come from the tallies kept with the records (services.deployments
+.tallies); the other published figures (facets under more filters or a search, aggregates) are kept per
+generation of the records (``_PublishedMemo``); the pages of records are kept as rendered JSON per record
+version (services.kit.rendered).
 """
 
 from __future__ import annotations
@@ -202,7 +204,7 @@ def list_deployments(
     ] = None,
 ) -> Response:
     now = utcnow()
-    stmt = repository.page_columns(repository.public(filters), now)
+    stmt = repository.page_columns(repository.found(session, filters), now)
     if sort is not None:
         rows, cursor = positioned_rows(session, stmt, repository.public_order(sort), page)
     else:
@@ -255,8 +257,10 @@ def _published(request: Request, session: Session, record_id: str) -> Response |
 )
 @answers()
 def deployment_facets(request: Request, session: SessionDep, filters: FiltersDep) -> DeploymentFacets:
-    memo = _PublishedMemo(request, session)
-    counts = memo.get(("facets", filters), lambda: repository.facets(session, filters))
+    counts = repository.kept_facets(session, filters)
+    if counts is None:  # counted over the matching records: kept per generation of the records
+        memo = _PublishedMemo(request, session)
+        counts = memo.get(("facets", filters), lambda: repository.facets(session, filters))
     return DeploymentFacets.model_validate(counts)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import Session
 
-from services.deployments import access, repository
+from services.deployments import access, repository, tallies
 from services.deployments.changes import (
     begin_change,
     check_version,
@@ -380,6 +380,7 @@ def delete(session: Session, principal: Principal, record_id: str, expected: int
     if (record.published_at is not None or record.revision > 1) and not principal.is_admin:
         raise Forbidden(Msg("a record that was published is kept; only an admin deletes it"))
     keys = [d.storage_key for d in record.documents]
+    tallies.recount(session, record, deleted=True)
     session.delete(record)
     session.flush()
     return keys

@@ -16,7 +16,7 @@ from typing import Any
 
 import axe_playwright_python
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect, sync_playwright
 
 from tests.e2e.test_make_run import SMARTMFG, _run_platform, _stop
 
@@ -107,3 +107,17 @@ def sign_in(page: Page, username: str) -> None:
     page.fill("#password", f"{username}-pass")
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/me/"))
+
+
+def submit_as_planned(page: Page) -> None:
+    """On a vendor's record page: every stage done as its plan says, saved, then the record submitted."""
+    rows = page.locator("#stages tbody tr")
+    for i in range(rows.count()):
+        start, end = re.findall(r"\d{4}-\d{2}-\d{2}", rows.nth(i).locator("td").first.inner_text())
+        page.fill(f"[id='stages[{i}].actual_start']", start)
+        page.fill(f"[id='stages[{i}].actual_end']", end)
+    page.click("#save-stages")
+    page.wait_for_url(re.compile(r"\?done=stages$"))
+    page.click("#submit")
+    page.wait_for_url(re.compile(r"\?done=submitted$"))
+    expect(page.locator("#record-state")).to_have_text("제출됨 (중소기업 확인 대기)")

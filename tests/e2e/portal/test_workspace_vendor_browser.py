@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.portal.conftest import check_page, sign_in
+from tests.e2e.portal.conftest import check_page, sign_in, submit_as_planned
 from tests.e2e.portal.test_workspaces_browser import _keep_for_docs
 
 PDF = b"%PDF-1.4\n% evidence of the completion inspection\n%%EOF\n"
@@ -63,19 +63,8 @@ def test_the_vendor_files_a_record_attaches_evidence_and_submits(page: Page) -> 
     page.wait_for_url(re.compile(r"\?done=uploaded$"))
     expect(page.locator("#documents")).to_contain_text("완료검수확인서.pdf")
 
-    # Every stage done as planned.
-    rows = page.locator("#stages tbody tr")
-    for i in range(rows.count()):
-        planned = rows.nth(i).locator("td").first.inner_text()
-        start, end = re.findall(r"\d{4}-\d{2}-\d{2}", planned)
-        page.fill(f"[id='stages[{i}].actual_start']", start)
-        page.fill(f"[id='stages[{i}].actual_end']", end)
-    page.click("#save-stages")
-    page.wait_for_url(re.compile(r"\?done=stages$"))
-
-    page.click("#submit")
-    page.wait_for_url(re.compile(r"\?done=submitted$"))
-    expect(page.locator("#record-state")).to_have_text("제출됨 (중소기업 확인 대기)")
+    # Every stage done as planned, then submitted.
+    submit_as_planned(page)
     expect(page.locator("#history")).to_contain_text("제출")
     check_page(page, "workspace-vendor-record")
     _keep_for_docs("workspace-vendor-record")

@@ -87,3 +87,22 @@ def test_cases_page_fetches_one_page_and_facets_at_any_size(
     assert re.search(r'data-facet="region" data-code="11".*?<span class="n">20</span>', last, flags=re.S)
     titles = re.findall(r"사례 (\d{3})", last)
     assert titles and all(int(t) % 3 for t in titles), "only the region's cases"
+
+
+def test_a_page_past_the_end_of_nothing_makes_no_third_call(
+    client: TestClient, auth: Auth, calls: Calls
+) -> None:
+    vendor = auth("vendor", org_id="org-vendor-3")
+    _publish_cases(client, vendor, 3, 0)
+
+    page = _view(client, calls, "/cases?q=zzqx&page=9")
+
+    assert sorted((service, path) for service, path, _ in calls.made) == [
+        ("usecases", ""),
+        ("usecases", "/facets"),
+    ], "the facets said nothing matches: the last page is empty without asking for it"
+    assert 'class="empty"' in page and not re.findall(r'<article class="card">', page)
+
+    past = _view(client, calls, "/cases?page=9")  # 3 cases: page 1 is the last, asked for again
+    assert [p.get("cursor") for s, path, p in calls.made if (s, path) == ("usecases", "")][1:] == [None]
+    assert len(re.findall(r'<article class="card">', past)) == 3

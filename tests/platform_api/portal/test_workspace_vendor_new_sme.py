@@ -10,12 +10,14 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.conftest import Auth
+from tests.factories import company_body
 from tests.platform_api.portal.test_pages import _sign_in
-from tests.platform_api.portal.test_workspace_vendor import DRAFT, NEW, _vendor1
+from tests.platform_api.portal.test_workspace_vendor import DRAFT, NEW, _mine, _vendor1
 from tests.platform_api.portal.test_workspaces import _tokens
-from tests.services.deployments.conftest import PDF, URL, World
+from tests.services.deployments.conftest import COMPANIES, PDF, URL, World
 
 # org-sme-2 (서울, C29, factory-sme-2-a) has no record with vendor1 (org-vendor-1).
+C25 = "금속 가공제품 제조업; 기계 및 가구 제외"
 NEW_SME = {**DRAFT, "sme_company_id": "org-sme-2", "factory_id": "", "title_ko": "처음 함께하는 기업의 MES"}
 
 
@@ -130,3 +132,63 @@ def test_the_smes_consent_puts_its_factories_in_the_suppliers_picker(client: Tes
         NEW, data={**_tokens(form, NEW), **NEW_SME, "factory_id": "factory-sme-2-b"}, follow_redirects=False
     )
     assert later.status_code == 422, "a factory the picker did not offer"
+
+
+def test_a_supplier_names_the_industry_of_an_sme_the_registry_knows_none_of(
+    client: TestClient, auth: Auth
+) -> None:
+    """An SME registered without an industry and no consent to the supplier: its factories are its own, so
+    the supplier leaves the factory to the SME and picks the site's industry (words, never a code); the
+    SME's registered factory replaces the site when it confirms."""
+    world, _ = _vendor1(client, auth)
+    sme7 = auth("sme", org_id="org-sme-7", username="sme7")
+    body = company_body(company_id="org-sme-7", kind="sme", brn_first9="723456789", region="26")
+    assert client.post(COMPANIES, json=body | {"industry_code": None}, headers=sme7).status_code == 201
+    _sign_in(client, "vendor1")
+    form = client.get(NEW).text
+    assert '<option value="org-sme-7">(주)한국MES · 부산 — 업종 미등록</option>' in form
+    assert '<label for="industry_code">사업장 업종' in form
+    assert '<option value="C25">금속 가공제품 제조업; 기계 및 가구 제외</option>' in form, (
+        "industries by name"
+    )
+    tokens = _tokens(form, NEW)
+    draft = {**NEW_SME, "sme_company_id": "org-sme-7"}
+
+    unnamed = client.post(NEW, data={**tokens, **draft})
+    assert unnamed.status_code == 422, "the site's industry is known from no registry"
+    assert (
+        '<a href="#industry_code">사업장 업종</a>: 이 중소기업의 업종이 등록되어 있지 않습니다: '
+        "사업장의 업종을 고르십시오." in unnamed.text
+    )
+    assert 'value="처음 함께하는 기업의 MES"' in unnamed.text, "the values typed are kept"
+    odd = client.post(NEW, data={**tokens, **draft, "industry_code": "X99"})
+    assert odd.status_code == 422
+    assert '<a href="#industry_code">사업장 업종</a>: 목록에서 고르십시오.' in odd.text
+    assert _mine(world, "draft") == [], "nothing was filed"
+
+    created = client.post(NEW, data={**tokens, **draft, "industry_code": "C25"}, follow_redirects=False)
+    assert created.status_code == 303, created.text
+    record_id = created.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    assert _record(world, record_id)["factory"] == {
+        "factory_id": None,
+        "name": "(주)한국MES",
+        "region_code": "26",
+        "address": None,
+        "industry_code": "C25",
+    }
+    page = client.get(f"/me/vendor/records/{record_id}").text
+    assert f"<dd>{C25}</dd>" in page
+    edit = client.get(f"/me/vendor/records/{record_id}/edit").text
+    assert '<option value="C25" selected>금속 가공제품 제조업; 기계 및 가구 제외</option>' in edit, (
+        "the edit keeps the choice"
+    )
+
+    # an SME whose registry entry has an industry: the registry's, whatever else is posted
+    other = client.post(
+        NEW,
+        data={**_tokens(client.get(NEW).text, NEW), **NEW_SME, "industry_code": "C25"},
+        follow_redirects=False,
+    )
+    assert other.status_code == 303, other.text
+    other_id = other.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    assert _record(world, other_id)["factory"]["industry_code"] == "C29"

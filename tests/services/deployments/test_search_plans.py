@@ -1,6 +1,7 @@
-"""On PostgreSQL the public list's search is planned with its values on every execution (services.kit.db),
-and a word that half the records hold is found by walking the list's order index of migration 0006
-without reading the table.
+"""On PostgreSQL the public list's search is planned with its values on every execution (services.kit.db);
+a word that more than ``repository.FEW`` records hold is found by walking the list's order index
+(migration 0006; within a region, 0007) without reading the table, and a word of fewer holders is read by
+their ids (``repository.found``).
 
 A published welding record of 경남 is joined by 4,000 published copies (half in 서울 holding "weld", half
 in 경남 without it), so that the planner has the statistics of a table of some size. (The index of the
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, Select
+from sqlalchemy.orm import Session
 
 from services.deployments import repository
 from services.deployments.models import DeploymentRecord
@@ -29,9 +31,11 @@ def _engine(world: World) -> Engine:
     return engine
 
 
-def _page(filters: repository.Filters) -> Select[Any]:
-    """The statement of a first page of ``GET /deployments`` with ``filters``, as the endpoint runs it."""
-    stmt = repository.page_columns(repository.public(filters), utcnow())
+def _page(engine: Engine, filters: repository.Filters) -> Select[Any]:
+    """The statement of a first page of ``GET /deployments`` with ``filters``, as the endpoint runs it
+    (after counting the search's holders)."""
+    with Session(engine) as session:
+        stmt = repository.page_columns(repository.found(session, filters), utcnow())
     return stmt.order_by(DeploymentRecord.created_at, DeploymentRecord.id).limit(51)
 
 
@@ -65,7 +69,7 @@ def _copies(world: World) -> Engine:
 
 def _plan(engine: Engine, stmt: Select[Any]) -> str:
     """The plan of ``stmt`` with its values."""
-    compiled = stmt.compile(dialect=engine.dialect)
+    compiled = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
         return "\n".join(row[0] for row in rows)
@@ -78,5 +82,15 @@ def test_each_execution_is_planned_with_its_values(world: World) -> None:
 
 def test_a_common_word_walks_the_public_order_without_reading_the_table(world: World) -> None:
     engine = _copies(world)
-    plan = _plan(engine, _page(repository.Filters(q="welding")))
+    plan = _plan(engine, _page(engine, repository.Filters(q="welding")))
     assert "Index Only Scan using ix_dep_records_public_order" in plan
+    # within a region that holds it 2,000 times: that region's order alone
+    plan = _plan(engine, _page(engine, repository.Filters(q="welding", region="11")))
+    assert "Index Only Scan using ix_dep_records_region_order" in plan
+
+
+def test_a_word_with_few_holders_is_cut_from_them_by_id(world: World) -> None:
+    engine = _copies(world)
+    # 경남 holds one record of "창원" among 2,000 copies: its page is read by id, no order is walked
+    plan = _plan(engine, _page(engine, repository.Filters(q="창원 welding", region="48")))
+    assert "dep_records_pkey" in plan and "order" not in plan, plan
