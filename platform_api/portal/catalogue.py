@@ -204,7 +204,8 @@ MAX_ALSO = 200
 async def _suppliers_found(api: PortalApi, q: str) -> Params:
     """``also``: the suppliers of the published use cases and records that ``q`` finds."""
     answers = await asyncio.gather(
-        api.maybe("usecases", "/facets", {"q": q}), api.maybe("deployments", "/facets", {"q": q})
+        api.maybe("usecases", "/facets", {"q": q}),
+        api.maybe("deployments", "/facets", {"q": q, "only": "supplier"}),  # a seventh of the counting
     )
     found = dict.fromkeys(str(v["key"]) for a in answers for v in (a or {}).get("supplier") or [])
     return {"also": tuple(found)[:MAX_ALSO]} if found else {}

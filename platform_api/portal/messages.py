@@ -144,6 +144,11 @@ MESSAGES: dict[str, str] = dict(
             "Your company's own data: only you and the platform's operators see it. Peer figures are "
             "anonymous aggregates, shown only over enough factories that none can be singled out.",
         ),
+        P_(
+            "footer_workspace",
+            "Your work space: it shows what your role may see, published or not. The platform checks your "
+            "rights again on every action.",
+        ),
         P_("linked_deployment", "Linked deployment"),
         P_("equipment_models", "Equipment models used"),
         P_("owner", "Registered by"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -350,26 +350,32 @@ def _by_child(
     return grouped(session, stmt.group_by(key))
 
 
-def kept_facets(session: Session, f: Filters) -> dict[str, Any] | None:
+def kept_facets(session: Session, f: Filters, only: frozenset[str] | None = None) -> dict[str, Any] | None:
     """:func:`facets` under no filter but region and industry, from the tallies kept with the published
     records (services.deployments.tallies) instead of a ``GROUP BY`` over them; None under others."""
     if replace(f, region=None, industry=None) != Filters():
         return None
-    return tallies.facets(session, f.region, f.industry)
+    kept = tallies.facets(session, f.region, f.industry)
+    if only is None:
+        return kept
+    return {name: counts if name == "total" or name in only else [] for name, counts in kept.items()}
 
 
-def facets(session: Session, f: Filters) -> dict[str, Any]:
-    """The total of the published records matching ``f`` and, per facet, the counts of its values."""
+def facets(session: Session, f: Filters, only: frozenset[str] | None = None) -> dict[str, Any]:
+    """The total of the published records matching ``f`` and, per facet (those of ``only``; all when None),
+    the counts of its values; a facet not asked for is an empty list, not counted."""
     level = DeploymentRecord.level_before + ">" + DeploymentRecord.level_after
-    return {
-        "total": total(session, public(f)),
-        "region": _by_column(session, f, DeploymentRecord.region_code, "region"),
-        "industry": _by_column(session, f, DeploymentRecord.industry_code, "industry"),
-        "subfield": _by_child(session, f, Solution, Solution.subfield_code, "subfield"),
-        "level": _by_column(session, f, level, "level_before", "level_after"),
-        "supplier": _by_child(session, f, Supplier, Supplier.company_id, "supplier", repeats=False),
-        "evidence": _by_child(session, f, Kpi, Kpi.source, "evidence"),
-        "year": _by_column(session, f, DeploymentRecord.year, "year"),
+    counters: dict[str, Callable[[], list[FacetCount]]] = {
+        "region": lambda: _by_column(session, f, DeploymentRecord.region_code, "region"),
+        "industry": lambda: _by_column(session, f, DeploymentRecord.industry_code, "industry"),
+        "subfield": lambda: _by_child(session, f, Solution, Solution.subfield_code, "subfield"),
+        "level": lambda: _by_column(session, f, level, "level_before", "level_after"),
+        "supplier": lambda: _by_child(session, f, Supplier, Supplier.company_id, "supplier", repeats=False),
+        "evidence": lambda: _by_child(session, f, Kpi, Kpi.source, "evidence"),
+        "year": lambda: _by_column(session, f, DeploymentRecord.year, "year"),
+    }
+    return {"total": total(session, public(f))} | {
+        name: count() if only is None or name in only else [] for name, count in counters.items()
     }
 
 

@@ -474,8 +474,12 @@ class TrackRecord(BaseModel):
 DeploymentSort = Literal["newest", "effect"]
 
 
+FacetName = Literal["region", "industry", "subfield", "level", "supplier", "evidence", "year"]
+
+
 class DeploymentFacets(BaseModel):
-    """Counts of the published records that each value would give (``/deployments/facets``)."""
+    """Counts of the published records that each value would give (``/deployments/facets``); a facet left
+    out by the request's ``only`` is an empty list."""
 
     model_config = ConfigDict(
         json_schema_extra={

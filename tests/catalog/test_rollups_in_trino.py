@@ -125,6 +125,16 @@ def _peers(engine: QueryEngine) -> Rows:
     }  # fmt: skip
 
 
+def _daily_of_every_factory(engine: QueryEngine) -> Rows:
+    """``item_daily`` keyed by factory too (``test_rollup_pieces._daily`` holds one factory's day)."""
+    return {
+        (r["factory_id"], r["day"], r["item_id"], r["value_text"], r["prev_text"]): (
+            r["seconds"], r["increase"], r["readings"],
+        )
+        for r in _rows(engine, rollups.DAILY)
+    }  # fmt: skip
+
+
 def _head(table: Table) -> int:
     snapshot = table.current_snapshot()
     assert snapshot is not None
@@ -188,12 +198,17 @@ def test_both_engines_give_the_same_rollup_rows(lake: Lake, trino: TrinoEngine) 
             done = {d.table: d for d in rollups.refresh(lake, engine=engine, today=TODAY, trino=on)}
             assert done["item_pieces"].days == 3 and done["item_daily"].days == 3, name
             hours = {k: v for k, v in _hours(engine).items() if k[2] == "factory-pieces" and k[0] == D1}
-            by_engine[name] = (_pieces(engine), hours, _daily(engine), _peers(engine))
+            by_engine[name] = (_pieces(engine), hours, _daily_of_every_factory(engine), _peers(engine))
         assert by_engine["trino"] == by_engine["duckdb"]
         pieces, hours, daily, peers = by_engine["trino"]
         assert pieces == PIECES
         assert hours == HOURS_OF_PARTS
-        assert {k: v for k, v in daily.items() if k[1] in ("state", "parts")} == DAILY
+        assert {k[1:]: v for k, v in daily.items() if k[0] == "factory-pieces"} == DAILY
+        assert {k: v for k, v in daily.items() if k[2] == "count"} == {
+            ("factory-a", D1, "count", None, None): (0.0, 7.0, 3),
+            ("factory-b", D1, "count", None, None): (0.0, 8.0, 3),
+            ("factory-c", D1, "count", None, None): (0.0, 50.0, 2),
+        }
         # the day classified: running 00:00-00:30 and 02:10-23:50, idle 00:30-02:10, down (STOPPED) from
         # 23:50, entered once; every state value is "not normal" as an alarm condition
         assert peers[(D1, "state")] == (4, None, None, 79800.0, 6000.0, 600.0, 1, 86400.0, 0.0, 0)

@@ -44,6 +44,7 @@ from services.deployments.schemas import (
     DeploymentOut,
     DeploymentPatch,
     DeploymentSort,
+    FacetName,
     KpiSource,
     ProcessOut,
     ProgrammeOut,
@@ -256,11 +257,24 @@ def _published(request: Request, session: Session, record_id: str) -> Response |
     "and year, under the list's filters; each facet ignores its own filter (public)",
 )
 @answers()
-def deployment_facets(request: Request, session: SessionDep, filters: FiltersDep) -> DeploymentFacets:
-    counts = repository.kept_facets(session, filters)
+def deployment_facets(
+    request: Request,
+    session: SessionDep,
+    filters: FiltersDep,
+    only: Annotated[
+        list[FacetName] | None,
+        Query(
+            description="count only these facets (repeat the parameter); the others answer empty lists. "
+            "Omitted: every facet.",
+            examples=[["supplier"]],
+        ),
+    ] = None,
+) -> DeploymentFacets:
+    asked = frozenset(only) if only else None
+    counts = repository.kept_facets(session, filters, asked)
     if counts is None:  # counted over the matching records: kept per generation of the records
         memo = _PublishedMemo(request, session)
-        counts = memo.get(("facets", filters), lambda: repository.facets(session, filters))
+        counts = memo.get(("facets", filters, asked), lambda: repository.facets(session, filters, asked))
     return DeploymentFacets.model_validate(counts)
 
 

@@ -36,6 +36,7 @@ def test_the_agency_lands_on_its_queue_and_verifies_through_the_form(client: Tes
     assert '<strong id="n-queue">1</strong> 검증 대기 구축정보' in home
     assert "역할: 전담기관" in home, "the header shows the role"
     assert "담당 지역: 부산광역시, 울산광역시, 경상남도" in home
+    assert "로그인한 역할의 업무 공간입니다" in home and "공개된 자료만" not in home, "a private page"
     assert f'href="/me/agency/records/{record["id"]}">대성정밀 생산관리 시스템 구축</a>' in home
     assert "0일" in home and "기한 지남" not in home
 

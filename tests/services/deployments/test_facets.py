@@ -47,6 +47,19 @@ def test_facet_counts_match_a_hand_count_and_skip_drafts(world: World) -> None:
     bad = world.client.get(FACETS, params={"evidence": "rumour"})
     assert bad.status_code == 422 and bad.json()["fields"][0]["loc"] == "query.evidence"
 
+    # Only the facets asked for are counted (the portal's companies search wants the suppliers alone),
+    # from the tallies (no filter but region) and from the records (a search) alike.
+    for params in ({"region": "48"}, {"q": "대성정밀"}):
+        suppliers = world.client.get(FACETS, params={**params, "only": "supplier"}).json()
+        assert suppliers == {
+            "total": 3, "region": [], "industry": [], "subfield": [], "level": [],
+            "supplier": [{"key": "org-vendor-3", "count": 3}], "evidence": [], "year": [],
+        }, params  # fmt: skip
+    two = world.client.get(FACETS, params=[("only", "year"), ("only", "level"), ("q", "대성정밀")]).json()
+    assert _counts(two, "year") == {"2024": 2, "2023": 1} and len(two["level"]) == 3 and two["subfield"] == []
+    unknown = world.client.get(FACETS, params={"only": "colour"})
+    assert unknown.status_code == 422 and unknown.json()["fields"][0]["loc"].startswith("query.only")
+
     # The counts are kept, but a change of any record is seen by the next call.
     world.published(subfield="INFO-MES", year=2023)
     assert _counts(world.client.get(FACETS).json(), "year") == {"2024": 2, "2023": 2}
