@@ -28,7 +28,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 import httpx
@@ -64,6 +64,17 @@ def _worked_out_key(viewer: Viewer, asked: tuple[Any, ...]) -> Key:
 
 class SignedOut(Exception):
     """The visitor's token was refused (expired or revoked): they must sign in again."""
+
+
+async def _or_none(what: str, answer: Awaitable[Any]) -> Any:
+    """``answer``, or None when the service cannot give it (logged); a refused token still signs out."""
+    try:
+        return await answer
+    except SignedOut:
+        raise
+    except (PlatformError, httpx.HTTPError, ValueError) as exc:
+        log.info("portal: %s unavailable: %s", what, exc)
+        return None
 
 
 class PortalApi:
@@ -105,12 +116,9 @@ class PortalApi:
         for start in range(0, len(missing), batch):
             asked = missing[start : start + batch]
             epoch = self._cache.epoch  # a name read before a write through the portal is not kept after it
-            try:
-                answer = await self._fetch(service, "", {"ids": tuple(asked), "limit": batch})
-            except SignedOut:
-                raise
-            except (PlatformError, httpx.HTTPError, ValueError) as exc:
-                log.info("portal: names of %s unavailable: %s", service, exc)
+            listing = self._fetch(service, "", {"ids": tuple(asked), "limit": batch})
+            answer = await _or_none(f"names of {service}", listing)
+            if answer is None:
                 continue
             listed = {item["id"]: item.get("name") for item in answer.get("items") or []}
             until = time.monotonic() + PUBLIC_TTL_S
@@ -169,13 +177,7 @@ class PortalApi:
 
     async def maybe(self, service: str, path: str, params: dict[str, Any] | None = None) -> Any:
         """Like ``get``, but None when the service cannot answer: the page shows what it has."""
-        try:
-            return await self.get(service, path, params)
-        except SignedOut:
-            raise
-        except (PlatformError, httpx.HTTPError, ValueError) as exc:
-            log.info("portal: %s%s unavailable: %s", service, path, exc)
-            return None
+        return await _or_none(f"{service}{path}", self.get(service, path, params))
 
     async def all(
         self, service: str, path: str, params: dict[str, Any] | None = None
