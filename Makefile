@@ -43,24 +43,35 @@ run-distributed: venv ## Every service its own process, the gateway on PORT, WRI
 TEST_TMP := $(if $(wildcard /dev/shm/.),TMPDIR=/dev/shm,)
 
 # The whole suite in two phases on the same servers (tests/workers.py): every test that can share them on
-# TEST_WORKERS pytest-xdist workers, then the tests marked `serial` (they stop a server), those stopping the
-# same servers one after the other, those stopping others beside them. Either phase failing fails the
+# TEST_WORKERS pytest-xdist workers, then the tests marked `serial` (they stop a server, or must not share
+# the cores), in one process: only the HA chaos test is left there, and every xdist worker would collect the
+# whole suite (~16 CPU-s each) to run it. Either phase failing fails the
 # target; a phase that PYTEST_ARGS leaves empty (pytest's exit status 5) does not. Three workers on two
 # cores: with two, a clean run kept the cores busy 37 of 2 × 26 minutes, the rest waiting on servers.
 TEST_WORKERS ?= 3
 
-test: venv ## Start PostgreSQL, Kafka, MinIO and Keycloak (infra/) and run the whole test suite (what CI runs)
-	bash infra/with-servers.sh $(MAKE) --no-print-directory test-phases
+# The tests start once PostgreSQL, Kafka and MinIO are healthy; Keycloak and Trino, which take the better part
+# of a minute, finish starting beside them, and a test reaching one waits for it (tests/servers_starting.py).
+test: venv ## Start the real servers (infra/) and run the whole test suite (what CI runs)
+	bash infra/with-servers.sh --late keycloak,trino $(MAKE) --no-print-directory test-phases
 
 .PHONY: test-phases
 test-phases:
 	@start=$$SECONDS; env $(TEST_TMP) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --phase parallel $(PYTEST_ARGS); \
 	parallel=$$?; parallel_s=$$((SECONDS - start)); start=$$SECONDS; \
-	env $(TEST_TMP) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --phase serial $(PYTEST_ARGS); \
+	env $(TEST_TMP) $(BIN)/pytest -n 0 --phase serial $(PYTEST_ARGS); \
 	serial=$$?; serial_s=$$((SECONDS - start)); \
 	echo "make test: parallel phase exit $$parallel in $${parallel_s}s, serial phase exit $$serial in $${serial_s}s"; \
 	if [ $$parallel -eq 5 ] && [ $$serial -eq 5 ]; then exit 5; fi; \
 	for rc in $$parallel $$serial; do if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi; done
+
+# xdist hands out the longest units first (tests/workers.py); on a clean clone it knows them from the committed
+# tests/durations.json, which this target rewrites from this checkout's last runs (run it after a whole
+# `make test`), or from DURATIONS_OUTPUT, a saved output of `pytest --durations=0` of one.
+DURATIONS_OUTPUT ?=
+
+test-durations: venv ## Rewrite tests/durations.json (the tests' order on a clean clone) from the last make test
+	$(BIN)/python -m tests.workers $(DURATIONS_OUTPUT)
 
 test-fast: venv ## The fast tier: the tests that need no server (SQLite, local bus and lake); run it while working
 	env $(TEST_TMP) $(BIN)/pytest --fast -n 2 --dist loadgroup $(PYTEST_ARGS)
@@ -95,4 +106,4 @@ bench-check: venv ## Rerun the benchmarks; fail if a figure is > 30 % worse than
 clean: ## Remove the virtualenv, local data and caches of the checkout (not .infra/)
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help venv run run-distributed test test-fast infra-up infra-down infra-status lint fmt bench bench-check clean
+.PHONY: help venv run run-distributed test test-durations test-fast infra-up infra-down infra-status lint fmt bench bench-check clean

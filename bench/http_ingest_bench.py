@@ -14,7 +14,8 @@ the ingest service and the writer.
 ``--against REF`` is the regression check of ``make bench-check`` instead: the same Arrow upload, served
 once by the code of commit REF and once by the working tree's (``--now-code``: another checkout, e.g. REF's
 own for an A/A run), each run on a platform of its own without its rollup refresher, in alternating rounds
-until the comparison is decided (see bench/alternating.py).
+until the comparison is decided (see bench/alternating.py); ``--keep-platforms`` starts one platform per
+side instead, for a test of the harness.
 
 ``--profile DIR`` runs the platform's processes under cProfile (every thread) and writes one
 ``<process>.prof`` per process to DIR when they stop; ``python -m pstats`` reads them.
@@ -313,39 +314,49 @@ def against(args: argparse.Namespace) -> int:
     codes = {"baseline": alternating.worktree(args.against), "now": args.now_code}
     lake: dict[str, list[float]] = {"baseline": [], "now": []}
 
-    def run(side: str, label: str) -> float:
-        """Readings/s in the lake of one run, on a platform started for it and stopped after.
+    def platform(side: str, label: str, stack: ExitStack) -> Platform:
+        """A platform serving ``side``'s code, warmed up, stopped when ``stack`` closes."""
+        database = stack.enter_context(scratch_database("smartmfg_bench_ab"))
+        work = Path(f"/tmp/httpbench-{label}-{uuid.uuid4().hex[:8]}")
+        # Rollup rounds take whole seconds of CPU at moments of their own: they would weigh on
+        # whichever run they fall in. Ingest is compared without them.
+        started = Platform(
+            *(topology, database, work, stack),
+            code=codes[side],
+            writers=args.writers,
+            profile=args.profile / label if args.profile else None,
+            rollups=False,
+        )
+        # not measured: the first batches open connections, fill caches and create the lake's files
+        started.upload_run(ARROW, uploaders, uploaders, rows, f"warm-{label}")
+        return started
+
+    def run(side: str, label: str, kept: dict[str, Platform], stack: ExitStack) -> float:
+        """Readings/s in the lake of one run, on a platform started for it and stopped after (or on the
+        side's platform in ``kept``, with ``--keep-platforms``).
 
         Two platforms kept up side by side drifted apart: in A/A runs (one commit on both sides) one of
         them was 17 % faster over seven rounds, the order swapped every round. A platform of its own per
         run leaves nothing of a side's history (its lake, partitions, processes) to the next run.
         """
-        with ExitStack() as stack:
-            database = stack.enter_context(scratch_database("smartmfg_bench_ab"))
-            work = Path(f"/tmp/httpbench-{label}-{uuid.uuid4().hex[:8]}")
-            # Rollup rounds take whole seconds of CPU at moments of their own: they would weigh on
-            # whichever run they fall in. Ingest is compared without them.
-            platform = Platform(
-                *(topology, database, work, stack),
-                code=codes[side],
-                writers=args.writers,
-                profile=args.profile / label if args.profile else None,
-                rollups=False,
-            )
-            # not measured: the first batches open connections, fill caches and create the lake's files
-            platform.upload_run(ARROW, uploaders, uploaders, rows, f"warm-{label}")
-            figure: float = platform.upload_run(ARROW, uploaders, batches, rows, label)["lake"]
+        with ExitStack() as own:
+            if args.keep_platforms and side not in kept:
+                kept[side] = platform(side, side, stack)
+            serving = kept[side] if args.keep_platforms else platform(side, label, own)
+            figure: float = serving.upload_run(ARROW, uploaders, batches, rows, label)["lake"]
             return figure
 
     verdict = None
-    for round_ in range(args.max_rounds):
-        for side in alternating.order(round_):
-            lake[side].append(run(side, f"{side}-{round_ + 1}"))
-        print(f"round {round_ + 1}: baseline {lake['baseline'][-1]:,.0f}, now {lake['now'][-1]:,.0f}")
-        if round_ + 1 >= args.min_rounds:
-            verdict = alternating.verdict(lake["baseline"], lake["now"])
-            if verdict.decided:
-                break
+    with ExitStack() as kept_up:
+        kept: dict[str, Platform] = {}
+        for round_ in range(args.max_rounds):
+            for side in alternating.order(round_):
+                lake[side].append(run(side, f"{side}-{round_ + 1}", kept, kept_up))
+            print(f"round {round_ + 1}: baseline {lake['baseline'][-1]:,.0f}, now {lake['now'][-1]:,.0f}")
+            if round_ + 1 >= args.min_rounds:
+                verdict = alternating.verdict(lake["baseline"], lake["now"])
+                if verdict.decided:
+                    break
     assert verdict is not None
     result = Result(
         "alternating",
@@ -368,6 +379,7 @@ def against(args: argparse.Namespace) -> int:
         "noise": verdict.noise,
         "decided": verdict.decided,
         "regressed": verdict.regressed,
+        "platforms": "one per side, kept up (--keep-platforms)" if args.keep_platforms else "one per run",
     }
     print(verdict.describe())
     print(f"wrote {result.save()}")
@@ -396,6 +408,12 @@ def main() -> int:
         type=Path,
         default=ROOT,
         help="serve the 'now' side from this checkout (the baseline's worktree: an A/A run of the check)",
+    )
+    parser.add_argument(
+        "--keep-platforms",
+        action="store_true",
+        help="with --against: one platform per side kept up for every round, not one per run (two starts "
+        "in all, but the sides drift apart: to test the harness, never for a verdict)",
     )
     parser.add_argument("--profile", type=Path, metavar="DIR", help="cProfile the platform's processes")
     args = parser.parse_args()

@@ -149,7 +149,7 @@ def ha_soak(args: argparse.Namespace) -> int:
             try:
                 while time.monotonic() - started < args.minutes * 60:
                     time.sleep(args.calm)
-                    chaos_round(log)
+                    chaos_round(log, gateways)
                     rounds += 1
                     print(f"chaos round {rounds} done at {(time.monotonic() - started) / 60:.1f} min")
             finally:

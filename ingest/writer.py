@@ -3,7 +3,11 @@
 Run one or more with ``python -m ingest.writer``; writers of the same group share the topics' partitions.
 The consumed offsets travel inside the snapshot that commits the rows, so a writer that restarts (or takes
 over a partition) resumes from the table, never from memory or Kafka's own commits. Batch keys already in
-the table are skipped, so a batch published twice lands once.
+the table are skipped, so a batch published twice lands once. A commit is fenced: it lands only if the
+table's offsets of the writer's partitions are still those its buffer continues from. A writer that lost a
+partition in a rebalance it has not heard of yet (stalled, or thrown out of the group under load) would
+otherwise commit rows the partition's new owner commits too; fenced, it drops its buffer and consumes again
+from the table.
 
 Errors split in two. A message that cannot be decoded or does not fit the table is terminal: it becomes a
 dead letter (field ``message``, the reason, its topic/partition/offset), its offset advances and a metric
@@ -64,11 +68,19 @@ FAILURES = Counter(
 )
 COMMITTED = Counter("smartmfg_writer_committed_rows_total", "rows committed to the lake", ["sink"])
 LAST_COMMIT = Gauge("smartmfg_writer_last_commit_timestamp_seconds", "time of the last commit", ["sink"])
-METRICS = (POISON, FAILURES, COMMITTED, LAST_COMMIT)
+FENCED = Counter(
+    "smartmfg_writer_fenced_total", "commits refused: another writer had committed the partition meanwhile"
+)
+METRICS = (POISON, FAILURES, COMMITTED, LAST_COMMIT, FENCED)
 
 
 class PoisonMessage(Exception):
     """A bus message that can never be written: terminal, it becomes a dead letter."""
+
+
+class Fenced(Exception):
+    """Another writer committed offsets of a partition this one holds rows of: it owned the partition
+    meanwhile. Not a lake failure: the rows are dropped and consumed again from the table's offsets."""
 
 
 class RecentKeys:
@@ -139,6 +151,8 @@ class Sink:
     pending: dict[appends.PartitionValues, list[pa.Table]] = field(default_factory=dict)
     pending_rows: int = 0
     next_offsets: dict[int, int] = field(default_factory=dict)
+    # The table's offsets the buffer continues from: a commit lands only while the table still has them.
+    resumed: dict[int, int] = field(default_factory=dict)
     seen: RecentKeys = field(init=False)
     oldest: float | None = None
     committed_rows: int = 0
@@ -157,6 +171,7 @@ class Sink:
         stored = table_offsets(table)
         self.pending, self.pending_rows, self.oldest = {}, 0, None
         self.next_offsets = {p: stored.get(p, 0) for p in partitions}
+        self.resumed = dict(self.next_offsets)
         # The keys of what the table holds now, not what this writer had buffered: the buffer was just
         # dropped and will be consumed again, and other writers may have committed these partitions. Only
         # recent rows: a batch is republished within minutes (publish went through, the ledger write did
@@ -212,7 +227,11 @@ class Sink:
         table = self.table()
         files = [appends.write(table, partition, parts) for partition, parts in self.pending.items()]
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
-            offsets = table_offsets(table) | self.next_offsets
+            stored = table_offsets(table)
+            moved = sorted(p for p in self.next_offsets if stored.get(p, 0) != self.resumed.get(p, 0))
+            if moved:
+                raise Fenced(f"{self.name}: partitions {moved} were committed by another writer")
+            offsets = stored | self.next_offsets
             try:
                 appends.commit(table, files, appends.offsets_property(offsets))
                 break
@@ -221,6 +240,7 @@ class Sink:
                 table = self.table()  # the files written stay valid: only the snapshot is made again
         else:
             raise RuntimeError(f"{self.name}: could not commit after {COMMIT_ATTEMPTS} attempts")
+        self.resumed = dict(self.next_offsets)
         self.committed_rows += self.pending_rows
         COMMITTED.labels(self.name).inc(self.pending_rows)
         LAST_COMMIT.labels(self.name).set_to_current_time()
@@ -315,23 +335,33 @@ class LakeWriter:
                 for record in records:
                     self._take(record)
                 if any(sink.due(self.flush_rows, self.flush_seconds) for sink in self.sinks.values()):
-                    # Nothing counts as written before it is committed: the buffer is kept until then.
-                    for sink in self.sinks.values():
-                        if sink.pending and not backoff.attempt(
-                            sink.commit,
-                            sink.name,
-                            f"{sink.name}: commit failed; keeping {sink.pending_rows} rows and retrying",
-                        ):
-                            break  # later sinks wait: their offsets may skip letters not yet committed
-                    else:
-                        if self.on_commit is not None:
-                            self.on_commit()
+                    try:
+                        self._commit_due(backoff)
+                    except Fenced as exc:
+                        log.warning("%s; consuming again from the lake's offsets", exc)
+                        FENCED.inc()
+                        self._new_assignment = consumer.assignment()
             for sink in self.sinks.values():
                 if sink.pending:
-                    sink.commit()
+                    try:
+                        sink.commit()
+                    except Fenced as exc:  # the rows are the partition's new owner's to commit
+                        log.warning("%s; stopping without them", exc)
         finally:
             self.health.stopped = True
             consumer.close()
+
+    def _commit_due(self, backoff: Backoff) -> None:
+        # Nothing counts as written before it is committed: the buffer is kept until then.
+        for sink in self.sinks.values():
+            if sink.pending and not backoff.attempt(
+                sink.commit,
+                sink.name,
+                f"{sink.name}: commit failed; keeping {sink.pending_rows} rows and retrying",
+            ):
+                return  # later sinks wait: their offsets may skip letters not yet committed
+        if self.on_commit is not None:
+            self.on_commit()
 
 
 def record_at(record: Record) -> tuple[str, int, int]:
@@ -372,6 +402,8 @@ class Backoff:
     def attempt(self, action: Callable[[], object], what: str, failure: str) -> bool:
         try:
             action()
+        except Fenced:
+            raise  # not the lake's failure: the writer repositions (LakeWriter.run)
         except Exception as exc:  # the lake may be unreachable for a while; the writer outlives it
             log.exception(failure)
             FAILURES.labels(what).inc()

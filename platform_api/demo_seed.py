@@ -1,4 +1,16 @@
-"""Load the demo world through the platform's own API, once: a rerun resumes or does nothing."""
+"""Load the demo world through the platform's own API, once: a rerun resumes or does nothing.
+
+``demo-seed.json`` in the data directory is the seed's only record of what is in: per section of the world,
+how many items were sent, and per finishing step (``FINISHING``), 1 once it returned. Each count is written
+after its work is done, never before, so a seed killed at any point leaves counts at or below what is in,
+and the rerun does the rest. A finishing step redone is a no-op (the lake's marks, a record's KPIs measured
+once, the dataset found by its title, rollups already current); an item whose request completed just before
+the kill is sent again: sections keyed by their own ids answer 409 and skip it, but a deployment record or a
+use case, numbered by the API, would be created twice (a window of one request). A seed is complete when
+every section of the world as built now and every finishing step are counted: the rerun of a complete seed
+(every `make run` after the first) only reads the file, without starting a platform or opening the lake; a
+world that grew since, or a step added since, is not complete and is finished.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +40,8 @@ class SeedError(RuntimeError):
 
 
 class SeedProgress:
-    """How many items of each section are already in; kept on disk so a rerun never duplicates."""
+    """How many items of each section (or finishing step) are already in; kept on disk so a rerun never
+    duplicates."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -42,6 +55,12 @@ class SeedProgress:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.done))
         tmp.replace(self.path)
+
+    def complete(self, world: DemoWorld) -> bool:
+        """Every item of ``world`` sent and every finishing step done."""
+        return all(self.count(section) >= len(items) for section, items, _ in _sections(world)) and all(
+            self.count(step) for step, _ in FINISHING
+        )
 
 
 async def _post(
@@ -156,9 +175,8 @@ async def _as_admin(
             return await work(client, app)
 
 
-async def _seed_in_process(settings: PlatformSettings) -> int:
-    progress = SeedProgress(settings.data_dir / "demo-seed.json")
-    return await _as_admin(settings, lambda client, _: seed(client, progress))
+async def _seed_in_process(settings: PlatformSettings, progress: SeedProgress, world: DemoWorld) -> int:
+    return await _as_admin(settings, lambda client, _: seed(client, progress, world))
 
 
 def measure_telemetry_kpis(settings: PlatformSettings) -> None:
@@ -174,11 +192,17 @@ def measure_telemetry_kpis(settings: PlatformSettings) -> None:
 
 def seed_embedded(settings: PlatformSettings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    sent = asyncio.run(_seed_in_process(settings))
+    progress = SeedProgress(settings.data_dir / "demo-seed.json")
+    world = build_world()
+    if progress.complete(world):
+        print("demo data already loaded")
+        return
+    sent = asyncio.run(_seed_in_process(settings, progress, world))
     print("demo data already loaded" if sent == 0 else f"demo data loaded: {sent} items")
-    seed_telemetry(settings)
-    measure_telemetry_kpis(settings)
-    seed_dataset(settings)
+    for step, finish in FINISHING:
+        if not progress.count(step):
+            finish(settings)
+            progress.advance(step)
 
 
 def seed_dataset(settings: PlatformSettings) -> None:
@@ -202,4 +226,23 @@ def seed_telemetry(settings: PlatformSettings) -> None:
     lake = Lake(LakeConfig.from_settings(settings))
     rows = demo_telemetry.load(lake)
     print("demo telemetry already in the lake" if rows == 0 else f"demo telemetry loaded: {rows} readings")
-    # the server's rollup refresher (SMARTMFG_ANALYTICS_ROLLUP_REFRESH_SECONDS) rolls them up once it runs
+
+
+def seed_rollups(settings: PlatformSettings) -> None:
+    """The rollups of the demo readings, computed once here rather than by the first server's refresher: the
+    first dashboards of a fresh `make run` read them instead of a month of raw readings, and the refresher
+    finds them current (every demo day is closed)."""
+    from catalog.lake import Lake, LakeConfig
+    from catalog.rollups import refresh, rollup_engine
+
+    refresh(Lake(LakeConfig.from_settings(settings)), progress=True, trino=rollup_engine(settings))
+
+
+# After the API sections, in this order: the KPIs are measured from the telemetry, the anomalies are injected
+# into it, and the rollups are computed from all of it.
+FINISHING: tuple[tuple[str, Callable[[PlatformSettings], None]], ...] = (
+    ("telemetry", seed_telemetry),
+    ("kpis", measure_telemetry_kpis),
+    ("dataset", seed_dataset),
+    ("rollups", seed_rollups),
+)

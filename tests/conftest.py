@@ -6,7 +6,9 @@ Every test still starts its own app on its own database and data directory: no t
 files. The data directory is a copy of one an app has started in, and a test of a snapshot world starts on
 copies of the world's database and data directory (tests/snapshots.py).
 The tiers (``servers`` marker, ``--fast``) are tests/tiers.py's; the two phases of the server suite on
-pytest-xdist workers (``serial`` marker, ``--phase``, shared fixtures on one worker) are tests/workers.py's.
+pytest-xdist workers (``serial`` marker, ``--phase``, shared fixtures on one worker) are tests/workers.py's;
+waiting for the servers ``make test`` starts beside the first tests (Keycloak, Trino) is
+tests/servers_starting.py's.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from platform_api.registry import load_services
 from services.kit.db import Database
 from services.kit.settings import PlatformSettings
 from services.kit.tokens import DevIssuer
-from tests import snapshots, tiers, workers
+from tests import servers_starting, snapshots, tiers, workers
 from tests.databases import PgDatabases
 from tests.security import report as security_report
 from tests.snapshots import Auth, Snapshots
@@ -134,6 +136,21 @@ def client(settings: PlatformSettings) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture(scope="session")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path, _snapshots: Snapshots
+) -> Iterator[TestClient]:
+    """One started app per process, for tests that read only what the code decides (the OpenAPI document,
+    the API reference pages): an app of their own per test and backend paid a start, a route table and a
+    document (2-3 s of CPU) a dozen times for the same answer. Its tests must not write."""
+    where = tmp_path_factory.mktemp("served")
+    shutil.copyfile(_sqlite_template, where / "platform.db")
+    snapshots.copy_data_dir(_snapshots.blank(_sqlite_template), where / "data")
+    settings = snapshots.platform_settings(f"sqlite:///{where / 'platform.db'}", where / "data")
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--fast",
@@ -168,6 +185,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if config.getoption("--fast"):
         tiers.refuse_servers()
+    elif (starting := servers_starting.from_environment()) is not None:
+        config.stash[servers_starting.STARTING] = starting
+        servers_starting.wait_at_first_connection(starting)
     workers.distribute_longest_first(config)
     timings = config.getoption("--timings")
     if timings is not None and not hasattr(config, "workerinput"):  # the controller sees every report
@@ -195,6 +215,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     tiers.mark_and_select(config, items, fast=config.getoption("--fast"))
     workers.select_phase(config, items, config.getoption("--phase"))
     workers.group_shared_fixtures(config, items)
+
+
+def _started(config: pytest.Config, server: str) -> None:
+    starting = config.stash.get(servers_starting.STARTING, None)
+    if starting is not None:
+        starting.wait(server)
+
+
+@pytest.fixture(scope="session")
+def keycloak_started(pytestconfig: pytest.Config) -> None:
+    """Keycloak is healthy: for a test whose other processes (a platform, a browser) reach it first, while
+    ``make test`` starts it beside the first tests (tests/servers_starting.py)."""
+    _started(pytestconfig, "keycloak")
+
+
+@pytest.fixture(scope="session")
+def trino_started(pytestconfig: pytest.Config) -> None:
+    """Trino is healthy: as ``keycloak_started``."""
+    _started(pytestconfig, "trino")
 
 
 @pytest.fixture

@@ -124,9 +124,11 @@ class Unit:
         return object() if name == "slow" and self.slow else None
 
 
-def _ordered(units: list[Unit], known: dict[str, float]) -> list[str]:
+def _ordered(
+    units: list[Unit], known: dict[str, float], committed: dict[str, float] | None = None
+) -> list[str]:
     items: list[Any] = list(units)
-    workers.longest_first(items, known)
+    workers.longest_first(items, known, committed or {})
     return [item.nodeid for item in items]
 
 
@@ -169,6 +171,61 @@ def test_an_untimed_slow_test_counts_a_minute_any_other_a_second() -> None:
     ]
 
 
+def test_on_a_clean_clone_the_committed_record_orders_the_units() -> None:
+    units = [
+        Unit("a.py::quick"),
+        Unit("b.py::one@portal_url"),
+        Unit("a.py::new", slow=True),
+        Unit("c.py::two@portal_url"),
+        Unit("a.py::long[postgres]"),
+    ]
+    committed = {"portal_url": 327.0, "a.py::long[postgres]": 118.0, "a.py::quick": 3.0}
+    assert _ordered(units, {}, committed) == [
+        "b.py::one@portal_url",  # counted 2 s untimed, 327 s by the record
+        "c.py::two@portal_url",
+        "a.py::long[postgres]",
+        "a.py::new",  # untimed and slow: 60 s
+        "a.py::quick",
+    ]
+
+
+def test_a_unit_timed_in_this_checkout_counts_its_own_tests_not_the_record() -> None:
+    units = [Unit("b.py::one@portal_url"), Unit("c.py::two@portal_url"), Unit("a.py::long")]
+    known = {"b.py::one": 20.0}  # c.py::two never ran here: 1 s
+    assert _ordered(units, known, {"portal_url": 327.0, "a.py::long": 30.0}) == [
+        "a.py::long",
+        "b.py::one@portal_url",
+        "c.py::two@portal_url",
+    ]
+
+
+def test_the_committed_record_is_read_from_a_durations_output_by_unit() -> None:
+    output = """
+============================= slowest durations ==============================
+126.82s setup    tests/e2e/portal/test_guides_browser.py::test_every_role_page@portal_url
+84.50s call     tests/e2e/portal/test_guides_browser.py::test_every_role_page@portal_url
+3.50s call     tests/ingest/test_edge_cli.py::test_a[x y]@module:tests/ingest/test_edge_cli.py
+0.75s teardown tests/ingest/test_edge_cli.py::test_b@module:tests/ingest/test_edge_cli.py
+1.99s call     tests/platform_api/test_x.py::test_quick[sqlite]
+2.25s call     tests/platform_api/test_x.py::test_slower[postgres]
+(1201 durations < 0.005s hidden.)
+"""
+    tests = workers.parse_durations_output(output)
+    assert tests["tests/e2e/portal/test_guides_browser.py::test_every_role_page@portal_url"] == 211.32
+    assert workers.unit_seconds(tests) == {
+        "module:tests/ingest/test_edge_cli.py": 4,
+        "portal_url": 211,
+        "tests/platform_api/test_x.py::test_slower[postgres]": 2,
+    }
+
+
+def test_the_committed_record_knows_the_browser_group_and_only_units_of_two_seconds_or_more() -> None:
+    committed = workers.committed_units(workers.COMMITTED)
+    assert committed["portal_url"] > 200, "the browser tests' group: minutes, though not marked slow"
+    assert min(committed.values()) >= 2
+    assert workers.committed_units(Path("/nonexistent/durations.json")) == {}
+
+
 def test_a_parameter_with_an_at_sign_is_not_a_group() -> None:
     assert workers.plain_id("a.py::t[x@y]") == "a.py::t[x@y]"
     assert workers.plain_id("a.py::t[x@y]@module:a.py") == "a.py::t[x@y]"
@@ -185,9 +242,11 @@ def test_durations_sum_a_tests_phases_and_keep_the_tests_this_run_left_out(tmp_p
         first.pytest_runtest_logreport(SimpleNamespace(nodeid=nodeid, duration=seconds))  # type: ignore[arg-type]
     first.pytest_sessionfinish()
     second = workers.Durations(path)
-    second.pytest_runtest_logreport(SimpleNamespace(nodeid="b.py::u", duration=0.5))  # type: ignore[arg-type]
+    for nodeid, seconds in (("b.py::u", 0.5), ("a.py::t", 2.0)):  # a run without xdist's groups
+        second.pytest_runtest_logreport(SimpleNamespace(nodeid=nodeid, duration=seconds))  # type: ignore[arg-type]
     second.pytest_sessionfinish()
-    assert workers.Durations(path).known() == {"a.py::t": 41.75, "b.py::u": 0.5}
+    assert workers.Durations(path).known() == {"a.py::t": 2.0, "b.py::u": 0.5}
+    assert workers.Durations(path).recorded() == {"a.py::t@grp": 2.0, "b.py::u": 0.5}, "the group kept"
     assert [p.name for p in path.parent.iterdir()] == ["test-durations.json"], "nothing left aside"
 
 

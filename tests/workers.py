@@ -23,14 +23,18 @@ Invariants that make the first phase safe:
 xdist hands the groups (and the ungrouped tests, each its own unit) to the workers in collection order, a
 worker taking the next one when it runs out. The longest must start first, or one ends alone after the other
 worker has finished: every run records how long each test took (``Durations``, in ``DURATIONS``) and the next
-run's workers order the units longest first (``longest_first``); a test never timed here counts
-``UNTIMED_SLOW_S`` when marked ``slow``, ``UNTIMED_S`` otherwise.
+run's workers order the units longest first (``longest_first``). A unit none of whose tests this checkout has
+timed (a clean clone, as in CI) counts what the committed record says (``COMMITTED``: each unit of
+``COMMITTED_MIN_S`` or more in a full run, refreshed by ``make test-durations``); else each of its tests
+counts ``UNTIMED_SLOW_S`` when marked ``slow``, ``UNTIMED_S`` otherwise.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -46,6 +50,9 @@ PLATFORM_PROCESSES = "platform-processes"
 # What a serial test stops when its marker names nothing: the servers every other test uses.
 SHARED_SERVERS = "shared-servers"
 DURATIONS = Path(__file__).resolve().parents[1] / ".cache" / "test-durations.json"
+COMMITTED = Path(__file__).resolve().parent / "durations.json"
+# Below this a unit's place in the order hardly matters: the record stays small enough to read in a diff.
+COMMITTED_MIN_S = 2.0
 # The slow tests take from 20 s to 3 minutes; an API test with its setup about a second.
 UNTIMED_SLOW_S = 60.0
 UNTIMED_S = 1.0
@@ -155,7 +162,8 @@ def distribute_longest_first(config: pytest.Config) -> None:
     if config.getoption("dist", "no") != "loadgroup":
         return
     if worker:
-        config.pluginmanager.register(LongestFirst(Durations(DURATIONS).known()), "smartmfg-longest-first")
+        longest = LongestFirst(Durations(DURATIONS).known(), committed_units(COMMITTED))
+        config.pluginmanager.register(longest, "smartmfg-longest-first")
     else:
         # Else the controller re-sorts the units by their number of tests, whatever their duration.
         config.option.loadscopereorder = False
@@ -177,26 +185,38 @@ def _grouped(nodeid: str) -> bool:
 
 class Durations:
     """Each test's seconds (setup, call and teardown) in the latest run that ran it: the tests of this run
-    replace theirs in the file when it ends, the others keep what an earlier run recorded."""
+    replace theirs in the file when it ends, the others keep what an earlier run recorded. A test is
+    recorded by its id as xdist ran it, ``@<group>`` included (a run without groups keeps the group an
+    earlier run recorded): the units of the committed record are summed from it."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.seen: dict[str, float] = defaultdict(float)
 
-    def known(self) -> dict[str, float]:
+    def recorded(self) -> dict[str, float]:
         try:
             recorded = json.loads(self.path.read_text(encoding="utf-8"))
             return {str(test): float(seconds) for test, seconds in recorded.items()}
         except (OSError, ValueError, AttributeError, TypeError):
             return {}  # no run recorded yet (a clean clone), or a file cut short: the markers decide
 
+    def known(self) -> dict[str, float]:
+        return {plain_id(test): seconds for test, seconds in self.recorded().items()}
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.seen[plain_id(report.nodeid)] += report.duration
+        self.seen[report.nodeid] += report.duration
 
     def pytest_sessionfinish(self) -> None:
         if not self.seen:
             return
-        merged = self.known() | {test: round(seconds, 2) for test, seconds in self.seen.items()}
+        earlier = self.recorded()
+        as_grouped = {plain_id(test): test for test in earlier if _grouped(test)}
+        fresh = {
+            test if _grouped(test) else as_grouped.get(test, test): round(seconds, 2)
+            for test, seconds in self.seen.items()
+        }
+        replaced = {plain_id(test) for test in fresh}
+        merged = {test: s for test, s in earlier.items() if plain_id(test) not in replaced} | fresh
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Written aside and renamed: a run starting meanwhile reads the old file or the new, never half.
         partial = self.path.with_name(f"{self.path.name}.{os.getpid()}")
@@ -204,29 +224,90 @@ class Durations:
         partial.replace(self.path)
 
 
+def committed_units(path: Path) -> dict[str, float]:
+    """The committed record: each unit's seconds in a full run (none when the file is missing)."""
+    try:
+        return {str(unit): float(seconds) for unit, seconds in json.loads(path.read_text("utf-8")).items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def unit_seconds(tests: dict[str, float]) -> dict[str, int]:
+    """Sum tests timed by their id as xdist ran them into their units: the units of ``COMMITTED_MIN_S`` or
+    more, to the second."""
+    units: dict[str, float] = defaultdict(float)
+    for test, seconds in tests.items():
+        units[_unit(test)] += seconds
+    return {unit: round(seconds) for unit, seconds in sorted(units.items()) if seconds >= COMMITTED_MIN_S}
+
+
+# A line of ``pytest --durations=0``: "126.82s setup    tests/e2e/...::test_x@portal_url".
+_DURATION_LINE = re.compile(r"^(\d+(?:\.\d+)?)s +(?:setup|call|teardown) +(\S.*?)\s*$")
+
+
+def parse_durations_output(text: str) -> dict[str, float]:
+    """Each test's seconds (its phases summed) in the output of ``pytest --durations=0``."""
+    tests: dict[str, float] = defaultdict(float)
+    for line in text.splitlines():
+        matched = _DURATION_LINE.match(line)
+        if matched:
+            tests[matched[2]] += float(matched[1])
+    return dict(tests)
+
+
 class LongestFirst:
     """Collection order, hence xdist's order of handing out units: the longest unit first."""
 
-    def __init__(self, known: dict[str, float]) -> None:
-        self.known = known
+    def __init__(self, known: dict[str, float], committed: dict[str, float]) -> None:
+        self.known, self.committed = known, committed
 
     # Last: after the groups are named, and after pytest has ordered the tests by their wider fixtures (a
     # unit's tests keep that order among themselves).
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        longest_first(items, self.known)
+        longest_first(items, self.known, self.committed)
 
 
-def longest_first(items: list[pytest.Item], known: dict[str, float]) -> None:
+def longest_first(items: list[pytest.Item], known: dict[str, float], committed: dict[str, float]) -> None:
     """Order ``items`` by the expected seconds of their unit, longest first; a unit's tests stay together
-    and in their order, equal units in theirs."""
-    seconds: dict[str, float] = defaultdict(float)
+    and in their order, equal units in theirs. A unit is timed by its tests' ``known`` seconds when this
+    checkout timed any of them, else by its ``committed`` seconds, else by its tests' markers."""
+    timed: dict[str, float] = defaultdict(float)
+    untimed: dict[str, float] = defaultdict(float)
     first: dict[str, int] = {}
     for index, item in enumerate(items):
         unit = _unit(item.nodeid)
         took = known.get(plain_id(item.nodeid))
-        if took is None:
-            took = UNTIMED_SLOW_S if item.get_closest_marker("slow") is not None else UNTIMED_S
-        seconds[unit] += took
+        if took is not None:
+            timed[unit] += took
+        else:
+            untimed[unit] += UNTIMED_SLOW_S if item.get_closest_marker("slow") is not None else UNTIMED_S
         first.setdefault(unit, index)
+    seconds = {
+        unit: timed[unit] + untimed[unit] if unit in timed or unit not in committed else committed[unit]
+        for unit in first
+    }
     items.sort(key=lambda item: (-seconds[_unit(item.nodeid)], first[_unit(item.nodeid)]))
+
+
+def main(argv: list[str]) -> int:
+    """``python -m tests.workers [OUTPUT]``: write the committed record from this checkout's last runs
+    (``DURATIONS``), or from a saved output of ``pytest --durations=0`` of a full ``make test``."""
+    if len(argv) > 1:
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    if argv:
+        tests = parse_durations_output(Path(argv[0]).read_text(encoding="utf-8"))
+    else:
+        tests = Durations(DURATIONS).recorded()
+    if not tests:
+        print(f"no test durations in {argv[0] if argv else DURATIONS}", file=sys.stderr)
+        return 1
+    units = unit_seconds(tests)
+    COMMITTED.write_text(json.dumps(units, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"{COMMITTED}: {len(units)} units of {COMMITTED_MIN_S:g} s or more, {sum(units.values())} s in all")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -17,8 +17,10 @@ kafka_logs() { printf '%s\n' "$KAFKA_LOG" "$KAFKA_OUT"; }
 kafka_timeout() { printf '%s' "$KAFKA_TIMEOUT"; }
 kafka_describe() { printf '127.0.0.1:%s  (controller 127.0.0.1:%s)' "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; }
 
+# Kafka's command-line tools (StorageTool): runs of a second, where the JIT's optimising compiler and a
+# parallel collector only cost CPU.
 kafka_java() {
-  java -cp "$KAFKA_LIBS/*" -Dlog4j2.configurationFile="$INFRA_SRC/kafka/log4j2.xml" \
+  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$KAFKA_LIBS/*" -Dlog4j2.configurationFile="$INFRA_SRC/kafka/log4j2.xml" \
     -Dkafka.logs.dir="$LOG_DIR" "$@"
 }
 

@@ -72,7 +72,10 @@ minio_ha_start() {
 
 minio_ha_stop_node() { stop_pid "minio-ha-$1" "$(_minio_ha_drive "$1")" 30; }
 
+# All nodes at once: each stops on its own (nothing of the data needs a quorum on the way down), so the
+# cluster is down in the time of the slowest node, not of the four in a row.
 minio_ha_stop() {
   local n
-  for n in $(seq "$MINIO_HA_NODES" -1 1); do minio_ha_stop_node "$n"; done
+  for n in $(seq 1 "$MINIO_HA_NODES"); do minio_ha_stop_node "$n" & done
+  wait
 }

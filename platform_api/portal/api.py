@@ -10,9 +10,9 @@ write through the portal clears this process's copy at once. What the portal wor
 (``remember``) is kept for the viewer it was worked out for.
 
 What a page asks (measured at the national scale, one request at a time, 2026-12-07): a browse page
-(``catalogue.Served``) makes two calls at once, ``/facets`` and one page of the list (a third, after them,
-only for a page past the end of a list that has items), then the names of the companies it shows
-(``names``: up to ~120 for a page of records and its supplier facet). Names are kept one by one, like
+(``catalogue.Served``) makes two calls, ``/facets`` and one page of the list (at once for a first page; for
+a later one the list after the facets, and none when nothing matches), then the names of the companies it
+shows (``names``: up to ~120 for a page of records and its supplier facet). Names are kept one by one, like
 answers (``PUBLIC_TTL_S``, and a write through the portal forgets them), so a page asks only for the
 companies no page named just before: the 20 SMEs of a page of records rather than its ~120 companies, and
 usually nothing for a page of use cases. The companies list asks ``/facets`` of use cases and of records

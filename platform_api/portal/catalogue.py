@@ -3,9 +3,11 @@
 Use cases, deployment records and companies grow with the country (10,000 cases, 100,000 records,
 30,000 companies), so their APIs do the work: a page asks ``/facets`` (the total and every facet's counts
 under the chosen filters and search) and one page of the list itself (its filters, ``sort`` and a
-position cursor), two calls at once whatever the size of the catalogue (a third for a page past the end of
-a list that has items). Search goes to the owning API (use cases: the ranked Korean/English search;
-deployments and companies: ``q``) and runs within the filters.
+position cursor), two calls whatever the size of the catalogue: at once for a first page; for a later one
+(reached by a link from the page before it, whose ``/facets`` answer the portal still keeps) the list after
+the facets, whose total says which page exists, so nothing is listed when nothing matches.
+Search goes to the owning API (use cases: the ranked Korean/English search; deployments and companies:
+``q``) and runs within the filters.
 A company is also found by what it supplies: the companies list's search widens to the suppliers of the
 use cases and records the same words find (``also``), so "용접" lists the vendors of welding solutions.
 The equipment models stay few (the plan targets 500 types) and are loaded whole and faceted in memory.
@@ -110,13 +112,18 @@ class Served:
             if selected.get(f.facet.key):
                 params.update(f.to_params(selected[f.facet.key]))
         wanted = max(page, 1)
-        answer, listing = await asyncio.gather(
-            api.maybe(self.service, "/facets", params), self._items(api, params, sort, wanted)
-        )
+        facets = api.maybe(self.service, "/facets", params)
+        listing: list[Item] | None = None
+        if wanted == 1:  # a new search or filter: neither call waits for the other
+            answer, listing = await asyncio.gather(facets, self._items(api, params, sort, wanted))
+        else:  # a later page: its facets are mostly those its link's page kept, their total says if it exists
+            answer = await facets
         total = int((answer or {}).get("total") or 0)
         pages = max(1, ceil(total / PAGE_SIZE))
         if wanted > pages:  # past the end (an old link): the last page instead (none when nothing matches)
             wanted = pages
+            listing = None
+        if listing is None:
             listing = await self._items(api, params, sort, wanted) if total else []
         answered = {
             f.facet.key: {f.code(v["key"]): int(v["count"]) for v in (answer or {}).get(f.field) or []}

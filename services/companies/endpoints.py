@@ -65,7 +65,8 @@ def create_company(body: CompanyIn, principal: Writer, session: SessionDep) -> C
     return service.company_out(service.create(session, principal, body))
 
 
-def _filters(
+# async though it does no I/O: FastAPI runs a plain ``def`` dependency in a worker thread, a hop per request.
+async def _filters(
     kind: Literal["sme", "vendor"] | None = None,
     region: Annotated[RegionCode | None, Query()] = None,
     industry: Annotated[IndustryCode | None, Query()] = None,

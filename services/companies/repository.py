@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, or_, select
@@ -29,7 +30,7 @@ from services.companies.models import (
 from services.kit import reference as ref
 from services.kit.db import utcnow
 from services.kit.errors import NotFound
-from services.kit.facets import FacetCount, grouped, total, without
+from services.kit.facets import FacetCount, counted, grouped, total, without
 from services.kit.messages import Msg
 from services.kit.search_terms import holding
 
@@ -325,14 +326,18 @@ def facets(session: Session, f: Filters) -> dict[str, Any]:
     designated = case(
         (Company.id.in_(select(Designation.company_id).where(in_force_now())), "true"), else_="false"
     )
+    matching = total(session, filtered(f))
+    columns = {
+        "kind": Company.kind,
+        "region": Company.region_code,
+        "industry": Company.industry_code,
+        "growth_stage": Company.growth_stage,
+        "designated": designated,
+    }
     return {
-        "total": total(session, filtered(f)),
-        "kind": _by(session, f, Company.kind, "kind"),
-        "region": _by(session, f, Company.region_code, "region"),
-        "industry": _by(session, f, Company.industry_code, "industry"),
-        "expertise": _by_expertise(session, f),
-        "growth_stage": _by(session, f, Company.growth_stage, "growth_stage"),
-        "designated": _by(session, f, designated, "designated"),
+        "total": matching,
+        **{own: counted(matching, f, (own,), partial(_by, session, f, c, own)) for own, c in columns.items()},
+        "expertise": counted(matching, f, ("expertise",), partial(_by_expertise, session, f)),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -27,7 +28,7 @@ from services.deployments.models import DeploymentRecord, HistoryEntry, Kpi, Sol
 from services.deployments.schemas import TicketCounts
 from services.kit.db import UTCDateTime
 from services.kit.errors import NotFound
-from services.kit.facets import FacetCount, grouped, total, without
+from services.kit.facets import FacetCount, counted, grouped, total, without
 from services.kit.messages import Msg
 from services.kit.principal import Principal, Role
 from services.kit.search_terms import holding
@@ -363,19 +364,25 @@ def kept_facets(session: Session, f: Filters, only: frozenset[str] | None = None
 
 def facets(session: Session, f: Filters, only: frozenset[str] | None = None) -> dict[str, Any]:
     """The total of the published records matching ``f`` and, per facet (those of ``only``; all when None),
-    the counts of its values; a facet not asked for is an empty list, not counted."""
+    the counts of its values; a facet not asked for is an empty list, not counted (nor one that
+    ``facets.counted`` knows to be empty)."""
     level = DeploymentRecord.level_before + ">" + DeploymentRecord.level_after
-    counters: dict[str, Callable[[], list[FacetCount]]] = {
-        "region": lambda: _by_column(session, f, DeploymentRecord.region_code, "region"),
-        "industry": lambda: _by_column(session, f, DeploymentRecord.industry_code, "industry"),
-        "subfield": lambda: _by_child(session, f, Solution, Solution.subfield_code, "subfield"),
-        "level": lambda: _by_column(session, f, level, "level_before", "level_after"),
-        "supplier": lambda: _by_child(session, f, Supplier, Supplier.company_id, "supplier", repeats=False),
-        "evidence": lambda: _by_child(session, f, Kpi, Kpi.source, "evidence"),
-        "year": lambda: _by_column(session, f, DeploymentRecord.year, "year"),
+    column = partial(_by_column, session, f)
+    child = partial(_by_child, session, f)
+    # Per facet: the filters it drops (its own) and its counts.
+    counters: dict[str, tuple[tuple[str, ...], Callable[[], list[FacetCount]]]] = {
+        "region": (("region",), partial(column, DeploymentRecord.region_code, "region")),
+        "industry": (("industry",), partial(column, DeploymentRecord.industry_code, "industry")),
+        "subfield": (("subfield",), partial(child, Solution, Solution.subfield_code, "subfield")),
+        "level": (("level_before", "level_after"), partial(column, level, "level_before", "level_after")),
+        "supplier": (("supplier",), partial(child, Supplier, Supplier.company_id, "supplier", repeats=False)),
+        "evidence": (("evidence",), partial(child, Kpi, Kpi.source, "evidence")),
+        "year": (("year",), partial(column, DeploymentRecord.year, "year")),
     }
-    return {"total": total(session, public(f))} | {
-        name: count() if only is None or name in only else [] for name, count in counters.items()
+    matching = total(session, public(f))
+    return {"total": matching} | {
+        name: counted(matching, f, own, count) if only is None or name in only else []
+        for name, (own, count) in counters.items()
     }
 
 

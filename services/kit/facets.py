@@ -6,7 +6,9 @@ count says how many results choosing that value would give and a chosen value ca
 ("disjunctive" facets, as shop and catalogue pages count). Each count is one ``GROUP BY`` query: the
 database reads an index or the filtered rows once per facet, whatever the size of the list, and only the
 counts cross the wire. Values beyond ``MAX_FACET_VALUES`` (only a facet such as suppliers grows that far)
-are left out, the largest kept; the count of a chosen value is always the list's ``total``.
+are left out, the largest kept; the count of a chosen value is always the list's ``total``. When nothing
+matches (a search that finds nothing), a facet whose own filter is unset counts that same empty list, so it
+is not counted (``counted``): such a search costs one query, not one per facet.
 
 Counting a national list (75,000 published records) still reads every row per facet, hundreds of
 milliseconds, while the answer changes only when the data does: answers are kept (``Cache.memo`` of
@@ -20,7 +22,7 @@ recount).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -45,6 +47,17 @@ class FacetCount(BaseModel):
 def without(filters: F, *fields: str) -> F:
     """``filters`` (a frozen dataclass) with ``fields`` cleared: the filters a facet's counts apply."""
     return dataclasses.replace(filters, **dict.fromkeys(fields))  # type: ignore[type-var]
+
+
+def counted(
+    matching: int, filters: F, own: Iterable[str], count: Callable[[], list[FacetCount]]
+) -> list[FacetCount]:
+    """``count()``: a facet's counts under ``filters`` without its ``own`` ones, of which ``matching`` is
+    the total under all of them. Not asked of the database when none match and ``own`` are unset: the
+    counts would be taken over that same empty list."""
+    if matching == 0 and without(filters, *own) == filters:
+        return []
+    return count()
 
 
 def total(session: Session, stmt: Select[Any]) -> int:

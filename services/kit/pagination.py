@@ -55,7 +55,8 @@ class PageParams(BaseModel):
     cursor: str | None = None
 
 
-def page_params(
+# async though it does no I/O: FastAPI runs a plain ``def`` dependency in a worker thread, a hop per request.
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1-200).")] = 50,
     cursor: CursorQuery = None,
 ) -> PageParams:

@@ -68,7 +68,8 @@ async def create_usecase(
     return await run_in_threadpool(lambda: service.to_out(service.create(session, principal, body)))
 
 
-def _filters(
+# async though it does no I/O: FastAPI runs a plain ``def`` dependency in a worker thread, a hop per request.
+async def _filters(
     region: Annotated[RegionCode | None, Query(description="시·도 code")] = None,
     industry: Annotated[IndustryCode | None, Query(description="KSIC division")] = None,
     problem_type: ProblemType | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, delete, func, insert, or_, select, true
@@ -12,7 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, defer, lazyload
 
 from services.kit.cache import viewer_of
 from services.kit.errors import NotFound
-from services.kit.facets import FacetCount, grouped, total, without
+from services.kit.facets import FacetCount, counted, grouped, total, without
 from services.kit.messages import Msg
 from services.kit.principal import Principal
 from services.kit.search_terms import Word, at_least_half
@@ -197,13 +198,17 @@ def _by(session: Session, f: Filters, principal: Principal | None, column: Any, 
 
 def facets(session: Session, f: Filters, principal: Principal | None) -> dict[str, Any]:
     """The total of the visible cases matching ``f`` and, per facet, the counts of its values."""
-    return {
-        "total": total(session, filtered(f, principal)),
-        "region": _by(session, f, principal, UseCase.region_code, "region"),
-        "industry": _by(session, f, principal, UseCase.industry_code, "industry"),
-        "problem_type": _by(session, f, principal, UseCase.problem_type, "problem_type"),
-        "technique": _by(session, f, principal, UseCase.technique, "technique"),
-        "supplier": _by(session, f, principal, UseCase.supplier_company_id, "supplier"),
+    matching = total(session, filtered(f, principal))
+    columns = {
+        "region": UseCase.region_code,
+        "industry": UseCase.industry_code,
+        "problem_type": UseCase.problem_type,
+        "technique": UseCase.technique,
+        "supplier": UseCase.supplier_company_id,
+    }
+    return {"total": matching} | {
+        own: counted(matching, f, (own,), partial(_by, session, f, principal, column, own))
+        for own, column in columns.items()
     }
 
 

@@ -1,7 +1,11 @@
-"""`http_ingest_bench.py --against` at tiny sizes on the real servers: two platforms a round, one verdict."""
+"""`http_ingest_bench.py --against` at tiny sizes on the real servers: two rounds on a platform per side
+(``--keep-platforms``: the harness and its verdict logic are under test here, not the platforms' drift), one
+verdict. The platforms skip the warm-up (``SMARTMFG_WARMUP_ENABLED``): the benchmark's own warm upload
+precedes every figure."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +16,7 @@ from benchkit import RESULTS
 
 from tests.bench.conftest import BENCH
 
-# slow: four platform starts, about a minute; a run that has not timed it starts it first (tests/workers.py)
+# slow: two platform starts, four runs; a run that has not timed it starts it first (tests/workers.py)
 pytestmark = [pytest.mark.e2e, pytest.mark.servers, pytest.mark.slow]
 
 
@@ -34,9 +38,10 @@ def test_two_tiny_rounds_against_head_measure_both_sides_and_decide_nothing(kept
             *(sys.executable, str(BENCH / "http_ingest_bench.py"), "--against", "HEAD"),
             *("--topologies", "embedded", "--uploaders", "1", "--writers", "1"),
             *("--arrow-batches", "2", "--arrow-rows", "2000", "--min-rounds", "2", "--max-rounds", "2"),
-            *("--conditions", "tests/bench"),
+            *("--conditions", "tests/bench", "--keep-platforms"),
         ],
         cwd=BENCH,
+        env={**os.environ, "SMARTMFG_WARMUP_ENABLED": "false"},
         capture_output=True,
         text=True,
         timeout=600,
@@ -55,6 +60,7 @@ def test_two_tiny_rounds_against_head_measure_both_sides_and_decide_nothing(kept
     assert doc["details"]["baseline"].startswith("HEAD (")
     assert doc["details"]["now"].startswith("working tree on ")
     assert doc["details"]["decided"] is False  # two rounds never decide
+    assert doc["details"]["platforms"] == "one per side, kept up (--keep-platforms)"
     assert doc["sizes"] == {
         "topology": "embedded",
         "arrow": "1 uploaders x 2 x 2000",

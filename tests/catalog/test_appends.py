@@ -16,7 +16,7 @@ from catalog import appends
 from catalog.lake import READINGS_SCHEMA, Lake
 from ingest import messages
 from ingest.bus import Record
-from ingest.writer import RecentKeys, Sink
+from ingest.writer import Fenced, RecentKeys, Sink
 from services.kit import arrow
 from tests.catalog.conftest import LAKES, make_setup
 
@@ -126,6 +126,45 @@ def test_a_writer_taking_over_partitions_knows_the_batch_keys_of_its_window(lake
     sink.add(message(0, "factory-a/new/0"))  # republished: skipped
     sink.add(message(1, "factory-a/next/0"))
     assert sink.pending_rows == 5 and sink.next_offsets == {0: 2}
+
+
+def _message(offset: int) -> Record:
+    key = f"factory-a/b{offset}/0"
+    rows = readings(5, batch_key=key, ingested_at=datetime.now(UTC))
+    return Record("t", 0, offset, b"factory-a", messages.encode(rows), {"batch_key": key})
+
+
+def _sink(lake: Lake) -> Sink:
+    return Sink("readings", lake.catalog, lake.readings_id, READINGS_SCHEMA, "ingested_at", timedelta(days=7))
+
+
+def _lake_rows(lake: Lake) -> tuple[int, dict[int, int]]:
+    table = lake.readings()
+    return table.scan().to_arrow().num_rows, appends.table_offsets(table)
+
+
+@pytest.mark.parametrize("first", ["stale writer", "new owner"])
+def test_a_writer_that_lost_its_partition_unheard_commits_nothing_twice(lake: Lake, first: str) -> None:
+    """Two writers believe they own partition 0 (the old one was thrown out of the group and has not heard
+    of it yet): both buffered offsets 0-3 from the same table offsets. Whichever commits second is fenced,
+    and consuming again from the table resumes after what the first committed."""
+    stale, owner = _sink(lake), _sink(lake)
+    assert stale.assign({0}) == {0: 0} and owner.assign({0}) == {0: 0}
+    for offset in range(4):
+        stale.add(_message(offset))
+        owner.add(_message(offset))
+    winner, loser = (stale, owner) if first == "stale writer" else (owner, stale)
+
+    winner.commit()
+    with pytest.raises(Fenced, match=r"partitions \[0\] were committed by another writer"):
+        loser.commit()
+
+    assert _lake_rows(lake) == (20, {0: 4})
+    assert loser.assign({0}) == {0: 4}, "consumed again from the table's offsets"
+    loser.add(_message(3))  # a message before the table's offset, fetched again: known by its batch key
+    loser.add(_message(4))
+    loser.commit()
+    assert _lake_rows(lake) == (25, {0: 5})
 
 
 def test_factorize_gives_the_same_groups_when_codes_would_overflow(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -356,7 +356,9 @@ def test_a_commit_between_trino_and_the_watermark_starts_the_round_again(
         engine.close()
 
 
-def test_the_job_computes_through_trino_when_the_setting_says_so(lake: Lake, tmp_path: Path) -> None:
+def test_the_job_computes_through_trino_when_the_setting_says_so(
+    lake: Lake, tmp_path: Path, trino_started: None
+) -> None:
     lake.readings().append(_readings("parts", PARTS))
     env = os.environ | {
         "SMARTMFG_TOPOLOGY": "embedded",

@@ -1,4 +1,7 @@
-"""The OpenAPI document says what the server does (services.kit.contract: the route table and @answers)."""
+"""The OpenAPI document says what the server does (services.kit.contract: the route table and @answers).
+
+The document depends on the code alone: the process's ``served`` app answers it, fetched once for the
+module."""
 
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 
-@pytest.fixture
-def document(client: TestClient) -> dict[str, Any]:
-    answer = client.get("/openapi.json")
+@pytest.fixture(scope="module")
+def document(served: TestClient) -> dict[str, Any]:
+    answer = served.get("/openapi.json")
     assert answer.status_code == 200
     body: dict[str, Any] = answer.json()
     return body

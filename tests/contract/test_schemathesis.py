@@ -29,9 +29,9 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
+from schemathesis.python import asgi
 
 from platform_api.app import create_app
 from services.kit.app_state import state_of
@@ -267,12 +267,20 @@ def _failures(app: FastAPI, config: SchemathesisConfig) -> tuple[list[str], set[
 
 @pytest.fixture
 def app(settings: PlatformSettings) -> Iterator[FastAPI]:
-    """The app with its lifespan running; rate limits lifted (hundreds of requests from one address)."""
+    """The app with its lifespan running; rate limits lifted (hundreds of requests from one address).
+
+    schemathesis starts the lifespan of an app it sends requests to, on the event loop it sends them on, and
+    keeps it until the process ends: so the app is started there, not by a test client as well (a second
+    start, database pool, lake writer and bus), and stopped when the test ends."""
     unlimited = settings.model_copy(
         update={"rate_limit": RateLimitSettings(public_per_minute=0, uploads_per_minute=0)}
     )
-    with TestClient(create_app(unlimited)) as client:
-        yield client.app  # type: ignore[misc]
+    app = create_app(unlimited)
+    try:
+        with asgi.get_client(app):  # type: ignore[arg-type]  # FastAPI is an ASGI app
+            yield app
+    finally:
+        asgi.shutdown_lifespans()
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)

@@ -1,16 +1,22 @@
 """The chaos of the HA servers (``infra/ctl.sh up --ha``), shared by tests/e2e/test_chaos_ha.py and
 bench/soak.py ``--ha``: edge gateways uploading without pause over HTTP, one round of failures (a broker,
 a MinIO node, every lake writer SIGKILLed and brought back), and the lake's rows counted per reading.
+
+A round waits for what each failure must bring about, never for a fixed time: the failure has taken effect
+(the partitions the broker led have new leaders, the writers were restarted) and the platform works
+through it (every gateway got a batch in, a lake writer committed), each with a deadline.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +25,7 @@ import httpx
 import pyarrow.compute as pc
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType
+from kafka.errors import RetriableError
 
 from catalog.lake import Lake, LakeConfig
 from services.kit.settings import PlatformSettings
@@ -35,6 +42,8 @@ GATEWAYS = {  # Keycloak clients of the realm: factory and organisation they upl
     "edge-gw-demo-2": ("factory-sme-2-a", "org-sme-2", "sme2", "220816251"),
 }
 RETRYABLE = {429, 503}
+# A failure's effect on a machine shared with the rest of the suite: seconds on a quiet one.
+EFFECT_TIMEOUT_S = 180.0
 
 
 def ha_env(bucket: str) -> dict[str, str]:
@@ -81,6 +90,22 @@ def infra(command: str) -> str:
     done = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{command}: {done.stderr}{done.stdout}"
     return done.stdout
+
+
+def led_by(broker: int) -> list[tuple[str, int]] | None:
+    """The partitions of the HA cluster's topics that ``broker`` leads, as the other brokers see it; None
+    when the question did not get through (the client picked the killed broker)."""
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=KAFKA_HA, request_timeout_ms=10000)
+        try:
+            topics = admin.describe_topics()
+        finally:
+            admin.close()
+    except RetriableError:  # a connection reset, a timeout, a node not ready: ask again
+        return None
+    return [
+        (t["name"], p["partition_index"]) for t in topics for p in t["partitions"] if p["leader_id"] == broker
+    ]
 
 
 def ctl(*args: str) -> int:
@@ -179,24 +204,44 @@ def lake_keys(settings: PlatformSettings) -> Counter[tuple[str, str]]:
     return Counter(zip(table["factory_id"].to_pylist(), times, strict=True))
 
 
-def chaos_round(log: Path) -> None:
+def uploads_go_on(gateways: Sequence[Gateway], what: str) -> None:
+    """Every gateway gets one more batch in than it had."""
+    before = [len(g.accepted) for g in gateways]
+    done = lambda: all(len(g.accepted) > n for g, n in zip(gateways, before, strict=True))  # noqa: E731
+    eventually(done, f"a batch of every gateway accepted {what}", EFFECT_TIMEOUT_S)
+
+
+def committed_since(log: Path, position: int) -> bool:
+    """A lake writer of ``log`` (the supervisor's, one line per child's line) committed after ``position``."""
+    return re.search(r"^\[writer-\d+\] .*: committed \d+ rows", log.read_text()[position:], re.M) is not None
+
+
+def chaos_round(log: Path, gateways: Sequence[Gateway]) -> None:
     """One round: a broker SIGKILLed and restarted, a MinIO node SIGKILLed and healed, every writer
-    SIGKILLed (the supervisor of ``log`` restarts them); each time with uploads going on."""
+    SIGKILLed (the supervisor of ``log`` restarts them); each time with ``gateways`` uploading."""
     # the partitions the broker led move to the other two (2 in sync: acks=all still holds)
     sigkill("kafka-ha-2", "kafka-ha/2/server.properties")
-    time.sleep(12)
+    eventually(lambda: led_by(2) == [], "the partitions of broker 2 led by the others", EFFECT_TIMEOUT_S)
+    uploads_go_on(gateways, "with broker 2 away")
     infra("kafka_ha_start_node 2")
-    eventually(lambda: ctl("status", "kafka-ha") == 0, "broker 2 back", timeout=180)
+    eventually(lambda: ctl("status", "kafka-ha") == 0, "broker 2 back", timeout=EFFECT_TIMEOUT_S)
     # one of four MinIO nodes away: EC:2 keeps reads and writes going; healed when it is back
+    position = len(log.read_text())
     sigkill("minio-ha-3", "minio-ha/3")
-    time.sleep(10)
+    uploads_go_on(gateways, "with MinIO node 3 away")
+    written = lambda: committed_since(log, position)  # noqa: E731
+    eventually(written, "the lake written with MinIO node 3 away", EFFECT_TIMEOUT_S)
     infra("minio_ha_start_node 3")
-    eventually(lambda: ctl("status", "minio-ha") == 0, "MinIO node 3 back", timeout=180)
+    eventually(lambda: ctl("status", "minio-ha") == 0, "MinIO node 3 back", timeout=EFFECT_TIMEOUT_S)
     # every writer SIGKILLed mid-flush: the restarted ones resume from the offsets in the lake
-    pids = pids_of(log)
+    killed = pids_of(log)
     for name in ("writer-1", "writer-2"):
-        os.kill(pids[name], signal.SIGKILL)
-    time.sleep(10)
+        os.kill(killed[name], signal.SIGKILL)
+    restarted = lambda: all(pids_of(log)[n] != killed[n] for n in ("writer-1", "writer-2"))  # noqa: E731
+    eventually(restarted, "both writers started again", EFFECT_TIMEOUT_S)
+    position = len(log.read_text())
+    uploads_go_on(gateways, "after the writers' restart")
+    eventually(lambda: committed_since(log, position), "a restarted writer committed", EFFECT_TIMEOUT_S)
 
 
 def heal() -> None:

@@ -70,7 +70,12 @@ Platform = tuple[str, Path, subprocess.Popen[bytes]]
 
 @contextmanager
 def run_distributed(
-    database: str, tmp_path: Path, env: dict[str, str] | None = None, *, writers: int = 2
+    database: str,
+    tmp_path: Path,
+    env: dict[str, str] | None = None,
+    *,
+    writers: int = 2,
+    restart_delay: float = RESTART_DELAY,
 ) -> Iterator[Platform]:
     """`smartmfg run-distributed` on a fresh database, topics and bucket; stopped with Ctrl-C (SIGINT)."""
     base_port = free_base_port()
@@ -84,6 +89,8 @@ def run_distributed(
         "SMARTMFG_BUS_TOPIC_PREFIX": f"e2e-dist-{suffix}",
         "SMARTMFG_LAKE_BUCKET": f"e2e-dist-{suffix}",
         "SMARTMFG_WRITER_FLUSH_SECONDS": "0.5",
+        # the processes are ready without their warm-up (services.kit.warmup), which no test here times
+        "SMARTMFG_WARMUP_ENABLED": "false",
         **(env or {}),
     }
     full_env.pop("SMARTMFG_TOPOLOGY", None)  # run-distributed sets it
@@ -91,7 +98,7 @@ def run_distributed(
     argv = [str(SMARTMFG), "run-distributed", "--port", str(base_port), "--writers", str(writers)]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [*argv, "--restart-delay", str(RESTART_DELAY)],
+            [*argv, "--restart-delay", str(restart_delay)],
             env=full_env,
             stdout=out,
             stderr=subprocess.STDOUT,

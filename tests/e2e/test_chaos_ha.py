@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.chaos import (
+    EFFECT_TIMEOUT_S,
     GATEWAYS,
     READINGS_PER_BATCH,
     RETRYABLE,
@@ -31,6 +32,7 @@ from tests.e2e.chaos import (
     lake_settings,
     replication,
     setup_world,
+    uploads_go_on,
 )
 from tests.e2e.distributed import eventually, run_distributed
 from tests.e2e.test_distributed import database
@@ -64,8 +66,11 @@ def test_uploads_survive_a_broker_a_storage_node_and_the_writers(
         for gateway in gateways:
             gateway.start()
         try:
-            time.sleep(5)
-            chaos_round(log)
+            uploads_go_on(gateways, "before the chaos")
+            chaos_round(log, gateways)
+            # ten batches each: the gateways kept going, not just got one in now and then
+            many = lambda: all(len(g.accepted) >= 10 for g in gateways)  # noqa: E731
+            eventually(many, "ten batches of every gateway accepted", EFFECT_TIMEOUT_S)
         finally:
             stop.set()
             for gateway in gateways:

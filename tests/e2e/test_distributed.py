@@ -68,7 +68,9 @@ def database() -> Iterator[str]:
     admin.dispose()
 
 
-def test_gateway_proxies_a_service_process_with_keycloak_tokens(database: str, tmp_path: Path) -> None:
+def test_gateway_proxies_a_service_process_with_keycloak_tokens(
+    database: str, tmp_path: Path, keycloak_started: None
+) -> None:
     env = {
         **os.environ,
         "SMARTMFG_TOPOLOGY": "distributed",
@@ -76,6 +78,9 @@ def test_gateway_proxies_a_service_process_with_keycloak_tokens(database: str, t
         "SMARTMFG_OIDC_ISSUER": ISSUER,
         "SMARTMFG_ALLOW_DEV_SECRETS": "true",
         "SMARTMFG_DATA_DIR": str(tmp_path),
+        # proxying is under test here: neither the warm-up before ready nor the rollups (no readings)
+        "SMARTMFG_WARMUP_ENABLED": "false",
+        "SMARTMFG_ANALYTICS_ROLLUP_REFRESH_SECONDS": "0",
     }
     migrated = subprocess.run(
         [str(SMARTMFG), "migrate"], env=env, capture_output=True, text=True, timeout=120

@@ -1,7 +1,9 @@
-"""`make run`'s server as a real subprocess: migrations, demo data, readiness, and an idempotent rerun."""
+"""`make run`'s server as a real subprocess: migrations, demo data, readiness, a seed killed half-way and
+finished by the next run, and an idempotent rerun."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -18,6 +20,7 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SMARTMFG = Path(sys.executable).parent / "smartmfg"
+FINISHED = ("telemetry", "kpis", "dataset", "rollups")  # what demo-seed.json counts besides the API's items
 
 
 def _free_port() -> int:
@@ -26,19 +29,24 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _run_platform(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
+def _start(data_dir: Path, command: str = "run") -> tuple[subprocess.Popen[str], str]:
     port = _free_port()
     env = {**os.environ, "SMARTMFG_DATA_DIR": str(data_dir), "SMARTMFG_TOPOLOGY": "embedded"}
     env.pop("SMARTMFG_DATABASE_URL", None)
     proc = subprocess.Popen(
-        [str(SMARTMFG), "run", "--port", str(port)],
+        [str(SMARTMFG), command, "--port", str(port)],
         env=env,
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _run_platform(data_dir: Path, command: str = "run") -> tuple[subprocess.Popen[str], str]:
+    """`smartmfg run` (or ``command``) on ``data_dir``, once it answers ready."""
+    proc, base = _start(data_dir, command)
     deadline = time.monotonic() + 420  # first start seeds the demo world and a month of telemetry
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -63,6 +71,23 @@ def _stop(proc: subprocess.Popen[str]) -> str:
     return out
 
 
+def _kill_once_seeded(data_dir: Path, step: str) -> None:
+    """Start `make run` and kill it (SIGKILL: nothing of it runs after) as soon as its seed has finished
+    ``step`` (platform_api.demo_seed.FINISHING), so that the seed is half done."""
+    proc, _ = _start(data_dir)
+    progress = data_dir / "demo-seed.json"
+    deadline = time.monotonic() + 420
+    try:
+        while step not in (json.loads(progress.read_text()) if progress.exists() else {}):
+            if proc.poll() is not None:
+                raise AssertionError(f"exited before its seed's {step}: {proc.communicate()[0]}")
+            assert time.monotonic() < deadline, f"the seed did not finish {step} within 420 s"
+            time.sleep(0.2)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+
+
 def _count(base: str, path: str) -> int:
     total, cursor = 0, None
     while True:
@@ -77,6 +102,8 @@ def _count(base: str, path: str) -> int:
 
 
 def test_make_run_serves_seeded_platform_and_rerun_adds_nothing(tmp_path: Path) -> None:
+    # the first `make run` is killed once its seed has loaded the telemetry: the next finishes the seed
+    _kill_once_seeded(tmp_path, "telemetry")
     proc, base = _run_platform(tmp_path)
     try:
         ready = httpx.get(f"{base}/readyz").json()
@@ -91,10 +118,12 @@ def test_make_run_serves_seeded_platform_and_rerun_adds_nothing(tmp_path: Path) 
         assert counts["/api/v1/companies"] >= 60
         assert counts["/api/v1/usecases"] >= 40
         assert counts["/api/v1/standards"] >= 10
-        regions = httpx.get(f"{base}/api/v1/deployments/aggregates", params={"by": "region"}).json()
+        # a busy machine (load average 30-40) took over httpx's default 5 s for /docs
+        aggregates = f"{base}/api/v1/deployments/aggregates"
+        regions = httpx.get(aggregates, params={"by": "region"}, timeout=30).json()
         assert all(group["count"] > 0 for group in regions["groups"]), "every 시·도 has deployments"
-        assert "스마트제조혁신" in httpx.get(f"{base}/").text
-        assert httpx.get(f"{base}/docs").status_code == 200
+        assert "스마트제조혁신" in httpx.get(f"{base}/", timeout=30).text
+        assert httpx.get(f"{base}/docs", timeout=30).status_code == 200
         readings = _telemetry_readings(base)
         assert readings >= 1_000_000, "the lake holds the demo telemetry"
         _check_telemetry_kpis(base)
@@ -102,14 +131,19 @@ def test_make_run_serves_seeded_platform_and_rerun_adds_nothing(tmp_path: Path) 
         output = _stop(proc)
     assert "API docs:" in output
 
+    seeded = (tmp_path / "demo-seed.json").read_text()
+    finished = {step: n for step, n in json.loads(seeded).items() if step in FINISHED}
+    assert finished == {"telemetry": 1, "kpis": 1, "dataset": 1, "rollups": 1}, "the killed seed was finished"
     proc, base = _run_platform(tmp_path)
     try:
         again = {path: _count(base, path) for path in counts}
         readings_again = _telemetry_readings(base)
     finally:
-        _stop(proc)
+        output_again = _stop(proc)
     assert again == counts, "running `make run` twice must not duplicate demo data"
     assert readings_again == readings, "nor the demo telemetry"
+    assert (tmp_path / "demo-seed.json").read_text() == seeded, "a complete seed is not resumed"
+    assert "demo data already loaded" in output_again
 
 
 def _token(base: str, username: str) -> dict[str, str]:

@@ -77,8 +77,9 @@ def _readings(day: str, batch: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def platform(database: str, tmp_path: Path) -> Iterator[Platform]:
-    with run_distributed(database, tmp_path) as running:
+def platform(database: str, tmp_path: Path, keycloak_started: None) -> Iterator[Platform]:
+    # The outage lasts the delay plus the new process's start-up (seconds): the 503 is seen within it.
+    with run_distributed(database, tmp_path, restart_delay=2) as running:
         yield running
 
 

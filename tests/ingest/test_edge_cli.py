@@ -83,7 +83,10 @@ class Platform:
 
 def _platform_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTMFG_")}
-    return {**env, "SMARTMFG_DATA_DIR": str(data_dir), "SMARTMFG_TOPOLOGY": "embedded", **extra}
+    # What these tests neither time nor read, off: the warm-up before ready (services.kit.warmup, on for
+    # `serve`), and the rollup refresher (a child interpreter on the first commit, then a round every 30 s).
+    unused = {"SMARTMFG_WARMUP_ENABLED": "false", "SMARTMFG_ANALYTICS_ROLLUP_REFRESH_SECONDS": "0"}
+    return {**env, "SMARTMFG_DATA_DIR": str(data_dir), "SMARTMFG_TOPOLOGY": "embedded", **unused, **extra}
 
 
 @contextmanager
@@ -110,15 +113,13 @@ def _serve(root: Path, models: list[dict[str, Any]], **extra: str) -> Iterator[P
             # the operator's own simulations feed.
             for company_id, factory_id in FACTORIES:
                 register_factory(client, admin, company_id=company_id, factory_id=factory_id)
-        for body in models:
-            created = httpx.post(f"{platform.base}/api/v1/standards", json=body, headers=admin, timeout=30)
-            assert created.status_code == 201, created.text
-            published = httpx.post(
-                f"{platform.base}/api/v1/standards/{body['id']}/versions/{body['version']}/publish",
-                headers=admin,
-                timeout=30,
-            )
-            assert published.status_code == 200, published.text
+            for body in models:
+                created = client.post("/api/v1/standards", json=body, headers=admin)
+                assert created.status_code == 201, created.text
+                published = client.post(
+                    f"/api/v1/standards/{body['id']}/versions/{body['version']}/publish", headers=admin
+                )
+                assert published.status_code == 200, published.text
         yield platform
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

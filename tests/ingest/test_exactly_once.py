@@ -1,26 +1,40 @@
-"""Reliability of edge-to-lake ingestion on real Kafka, MinIO and PostgreSQL: nothing lost, nothing twice."""
+"""Reliability of edge-to-lake ingestion on real Kafka, MinIO and PostgreSQL: nothing lost, nothing twice.
+
+The outage tests stop a Kafka broker and a MinIO of their own (``OwnServers``: infra/ctl.sh on other ports
+and another data dir), never the shared ones, so they run beside every other test on a loaded machine:
+each of their waits is a condition with a deadline far above what a quiet machine needs, and the one fixed
+length, the MinIO outage's 30 s, is a minimum the outage lasts, not a guess at how long something takes.
+"""
 
 from __future__ import annotations
 
+import os
 import random
+import socket
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow.compute as pc
 import pytest
 from fastapi.testclient import TestClient
+from kafka import KafkaAdminClient
 
 from services.kit.settings import PlatformSettings
 from tests.ingest.conftest import Upload, WriterProcess, lake_rows, readings, wait_for_rows
 
 pytestmark = [pytest.mark.parametrize("database_url", ["postgres"], indirect=True), pytest.mark.slow]
 CTL = Path(__file__).resolve().parents[2] / "infra" / "ctl.sh"
+# Under the parallel phase's load (two cores for the whole suite) a writer takes tens of seconds to start,
+# join its group and commit; a quiet machine needs a few.
+LOADED_S = 240.0
 
 
 def _assert_exactly_once(settings: PlatformSettings, expected: dict[str, int]) -> None:
-    table = wait_for_rows(settings, sum(expected.values()))
+    table = wait_for_rows(settings, sum(expected.values()), timeout_s=LOADED_S)
     per_batch = Counter(key.rsplit("/", 1)[0].split("/", 1)[1] for key in table["batch_key"].to_pylist())
     assert dict(per_batch) == expected
     assert table.num_rows == sum(expected.values())
@@ -59,54 +73,135 @@ def test_sigkilled_writer_resumes_from_the_table(
     _assert_exactly_once(lake_settings, expected)
 
 
-@pytest.mark.serial  # stops a server every other test uses (tests/workers.py)
-def test_kafka_restart_refuses_uploads_then_loses_nothing(
-    published_model: str, upload: Upload, writer: WriterProcess, lake_settings: PlatformSettings
-) -> None:
-    writer.start()
-    assert upload("before", readings(500)).status_code == 202
-    wait_for_rows(lake_settings, 500)
-    subprocess.run(["bash", str(CTL), "down", "kafka"], check=True, capture_output=True)
-    try:
-        refused = upload("during", readings(500))
-        assert refused.status_code == 503 and refused.headers["retry-after"]
-        assert refused.json()["error"] == "ServiceUnavailable"
-    finally:
-        subprocess.run(["bash", str(CTL), "up", "kafka"], check=True, capture_output=True)
-    deadline = time.monotonic() + 60
-    while (answer := upload("during", readings(500))).status_code == 503 and time.monotonic() < deadline:
-        time.sleep(1)
-    assert answer.status_code == 202
-    _assert_exactly_once(lake_settings, {"before": 500, "during": 500})
+def _until(check: Callable[[], Any], what: str, timeout_s: float = LOADED_S) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"{what}: not within {timeout_s:.0f} s"
+        time.sleep(0.5)
 
 
-@pytest.mark.serial  # stops a server every other test uses (tests/workers.py)
-def test_minio_outage_of_30s_delays_but_loses_nothing(
-    published_model: str,
-    upload: Upload,
-    writer: WriterProcess,
-    lake_settings: PlatformSettings,
-    lake_client: TestClient,
-    tmp_path: Path,
-) -> None:
-    # Two writers share the partitions; one dies during the outage, and the survivor must take over its
-    # partitions while the lake (which holds their offsets) cannot be read.
-    dying = WriterProcess(lake_settings, tmp_path / "writer-2.log")
-    writer.start()
-    dying.start()
-    assert upload("m-0", readings(300)).status_code == 202
-    wait_for_rows(lake_settings, 300)
-    subprocess.run(["bash", str(CTL), "down", "minio"], check=True, capture_output=True)
+def _free_ports(count: int) -> list[int]:
+    # All bound at once, so that they differ; the kernel does not hand them out again right away.
+    sockets = [socket.socket() for _ in range(count)]
     try:
-        for n in range(1, 4):
-            assert upload(f"m-{n}", readings(300)).status_code == 202  # Kafka still takes them
-        dying.kill()
-        time.sleep(30)
-        assert lake_client.get("/readyz").status_code in (200, 503)
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
     finally:
-        subprocess.run(["bash", str(CTL), "up", "minio"], check=True, capture_output=True)
+        for sock in sockets:
+            sock.close()
+
+
+class OwnServers:
+    """A single-node Kafka and a MinIO that only the tests of this module use: infra/ctl.sh with free ports
+    and a data dir of their own (the jars and the MinIO binary come from the shared cache)."""
+
+    def __init__(self, home: Path) -> None:
+        kafka, controller, minio, console = _free_ports(4)
+        self.kafka, self.minio = f"127.0.0.1:{kafka}", f"127.0.0.1:{minio}"
+        self.env = {
+            **os.environ,
+            "SMARTMFG_INFRA_DIR": str(home),
+            "SMARTMFG_KAFKA_PORT": str(kafka),
+            "SMARTMFG_KAFKA_CONTROLLER_PORT": str(controller),
+            "SMARTMFG_MINIO_PORT": str(minio),
+            "SMARTMFG_MINIO_CONSOLE_PORT": str(console),
+            # a small broker that compiles less at start (the machine's cores are the suite's)
+            "SMARTMFG_KAFKA_HEAP": "-Xmx256m -XX:TieredStopAtLevel=1",
+            "SMARTMFG_KAFKA_TIMEOUT": str(int(LOADED_S)),
+            "SMARTMFG_MINIO_TIMEOUT": str(int(LOADED_S)),
+        }
+
+    def ctl(self, command: str, *servers: str) -> None:
+        """``infra/ctl.sh up|down SERVER...`` on these servers; ``up`` returns once they are healthy."""
+        done = subprocess.run(
+            ["bash", str(CTL), command, *servers], env=self.env, capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, f"ctl.sh {command} {servers}: {done.stdout}{done.stderr}"
+
+
+@pytest.fixture(scope="module")
+def own_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnServers]:
+    servers = OwnServers(tmp_path_factory.mktemp("own-servers"))
     try:
-        _assert_exactly_once(lake_settings, {f"m-{n}": 300 for n in range(4)})
-        assert writer.proc is not None and writer.proc.poll() is None, "the surviving writer died"
+        servers.ctl("up", "kafka", "minio")
+        yield servers
     finally:
-        dying.kill()
+        servers.ctl("down", "kafka", "minio")
+
+
+def _group_members(settings: PlatformSettings) -> int:
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap, request_timeout_ms=10000)
+    try:
+        group = admin.describe_groups([settings.writer.group])[settings.writer.group]
+    finally:
+        admin.close()
+    return len(group["members"]) if group["group_state"] == "Stable" else -1
+
+
+class TestOutagesOfOwnServers:
+    @pytest.fixture
+    def lake_settings(self, lake_settings: PlatformSettings, own_servers: OwnServers) -> PlatformSettings:
+        """The shared fixture's settings on the servers these tests stop."""
+        servers = {"kafka": {"bootstrap": own_servers.kafka}, "minio": {"endpoint": own_servers.minio}}
+        return lake_settings.replaced(**servers)
+
+    def test_kafka_restart_refuses_uploads_then_loses_nothing(
+        self,
+        own_servers: OwnServers,
+        published_model: str,
+        upload: Upload,
+        writer: WriterProcess,
+        lake_settings: PlatformSettings,
+    ) -> None:
+        writer.start()
+        assert upload("before", readings(500)).status_code == 202
+        assert wait_for_rows(lake_settings, 500, timeout_s=LOADED_S).num_rows == 500
+        own_servers.ctl("down", "kafka")
+        try:
+            refused = upload("during", readings(500))
+            assert refused.status_code == 503 and refused.headers["retry-after"]
+            assert refused.json()["error"] == "ServiceUnavailable"
+        finally:
+            own_servers.ctl("up", "kafka")
+        deadline = time.monotonic() + LOADED_S
+        while (answer := upload("during", readings(500))).status_code == 503 and time.monotonic() < deadline:
+            assert answer.headers["retry-after"]
+            time.sleep(1)
+        assert answer.status_code == 202
+        _assert_exactly_once(lake_settings, {"before": 500, "during": 500})
+
+    def test_minio_outage_of_30s_delays_but_loses_nothing(
+        self,
+        own_servers: OwnServers,
+        published_model: str,
+        upload: Upload,
+        writer: WriterProcess,
+        lake_settings: PlatformSettings,
+        lake_client: TestClient,
+        tmp_path: Path,
+    ) -> None:
+        # Two writers share the partitions; one dies during the outage, and the survivor must take over its
+        # partitions while the lake (which holds their offsets) cannot be read.
+        dying = WriterProcess(lake_settings, tmp_path / "writer-2.log")
+        writer.start()
+        dying.start()
+        try:
+            assert upload("m-0", readings(300)).status_code == 202
+            assert wait_for_rows(lake_settings, 300, timeout_s=LOADED_S).num_rows == 300
+            _until(lambda: _group_members(lake_settings) == 2, "both writers in the group")
+            own_servers.ctl("down", "minio")
+            outage = time.monotonic()
+            try:
+                for n in range(1, 4):
+                    assert upload(f"m-{n}", readings(300)).status_code == 202  # Kafka still takes them
+                dying.kill()
+                _until(lambda: _group_members(lake_settings) == 1, "the survivor alone in the group")
+                assert lake_client.get("/readyz").status_code in (200, 503)
+                time.sleep(max(0.0, outage + 30 - time.monotonic()))
+            finally:
+                own_servers.ctl("up", "minio")
+            _assert_exactly_once(lake_settings, {f"m-{n}": 300 for n in range(4)})
+            assert writer.proc is not None and writer.proc.poll() is None, "the surviving writer died"
+        finally:
+            dying.kill()

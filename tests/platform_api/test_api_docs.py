@@ -1,6 +1,6 @@
 """The API reference in Korean: every summary and tag translated through the one catalogue, the English
 document untouched, each language's document built once, and ``/docs`` (and the portal's link to it) in
-the visitor's language."""
+the visitor's language. What they read depends on the code alone: the process's ``served`` app answers."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ HANGUL = re.compile(r"[가-힣]")
 
 
 @pytest.fixture
-def english(client: TestClient) -> dict[str, Any]:
-    document: dict[str, Any] = client.get("/openapi.json").json()
+def english(served: TestClient) -> dict[str, Any]:
+    document: dict[str, Any] = served.get("/openapi.json").json()
     return document
 
 
@@ -44,9 +44,9 @@ def test_the_catalogue_holds_no_entry_the_document_does_not_use(english: dict[st
     assert sorted(entries - set(texts(english))) == []
 
 
-def test_the_korean_document(client: TestClient, english: dict[str, Any]) -> None:
-    korean = client.get("/openapi.json?lang=ko").json()
-    assert client.get("/openapi.json", headers={"Accept-Language": "ko-KR,ko;q=0.9"}).json() == korean
+def test_the_korean_document(served: TestClient, english: dict[str, Any]) -> None:
+    korean = served.get("/openapi.json?lang=ko").json()
+    assert served.get("/openapi.json", headers={"Accept-Language": "ko-KR,ko;q=0.9"}).json() == korean
     assert korean["info"]["title"] == "스마트제조혁신 통합 플랫폼 API"
     assert korean["paths"]["/api/v1/companies"]["get"]["summary"] == "기업 목록(공개)"
     assert korean["paths"]["/healthz"]["get"]["summary"] == "생존 확인"
@@ -77,33 +77,33 @@ def test_the_korean_document(client: TestClient, english: dict[str, Any]) -> Non
     assert korean["components"]["schemas"].keys() == english["components"]["schemas"].keys()
 
 
-def test_the_english_document_is_unchanged(client: TestClient, english: dict[str, Any]) -> None:
-    assert english == client.app.openapi()  # type: ignore[attr-defined]
+def test_the_english_document_is_unchanged(served: TestClient, english: dict[str, Any]) -> None:
+    assert english == served.app.openapi()  # type: ignore[attr-defined]
     assert english["info"]["title"] == "Smart Manufacturing Innovation Platform API"
     assert english["paths"]["/api/v1/companies"]["get"]["summary"] == "List companies (public)"
     assert english["paths"]["/healthz"]["get"]["summary"] == "Liveness"
-    assert client.get("/openapi.json?lang=en", headers={"Accept-Language": "ko"}).json() == english
+    assert served.get("/openapi.json?lang=en", headers={"Accept-Language": "ko"}).json() == english
 
 
-def test_each_language_is_built_once(client: TestClient) -> None:
-    client.get("/openapi.json?lang=ko")
-    built = state_of(client.app).find(OPENAPI_KO)
+def test_each_language_is_built_once(served: TestClient) -> None:
+    served.get("/openapi.json?lang=ko")
+    built = state_of(served.app).find(OPENAPI_KO)
     assert built is not None
-    client.get("/openapi.json?lang=ko")
-    client.get("/openapi.json", headers={"Accept-Language": "ko"})
-    assert state_of(client.app).find(OPENAPI_KO) is built
+    served.get("/openapi.json?lang=ko")
+    served.get("/openapi.json", headers={"Accept-Language": "ko"})
+    assert state_of(served.app).find(OPENAPI_KO) is built
 
 
-def test_swagger_ui_loads_the_document_of_its_language(client: TestClient) -> None:
-    korean = client.get("/docs?lang=ko")
+def test_swagger_ui_loads_the_document_of_its_language(served: TestClient) -> None:
+    korean = served.get("/docs?lang=ko")
     assert korean.status_code == 200
     assert "url: '/openapi.json?lang=ko'" in korean.text
     assert "<title>스마트제조혁신 통합 플랫폼 API - Swagger UI</title>" in korean.text
-    english = client.get("/docs?lang=en", headers={"Accept-Language": "ko-KR"})
+    english = served.get("/docs?lang=en", headers={"Accept-Language": "ko-KR"})
     assert "url: '/openapi.json?lang=en'" in english.text
     assert "<title>Smart Manufacturing Innovation Platform API - Swagger UI</title>" in english.text
 
 
-def test_the_portal_links_the_reference_in_the_page_language(client: TestClient) -> None:
-    assert '<a href="/docs?lang=ko">' in client.get("/?lang=ko").text
-    assert '<a href="/docs?lang=en">' in client.get("/?lang=en").text
+def test_the_portal_links_the_reference_in_the_page_language(served: TestClient) -> None:
+    assert '<a href="/docs?lang=ko">' in served.get("/?lang=ko").text
+    assert '<a href="/docs?lang=en">' in served.get("/?lang=en").text

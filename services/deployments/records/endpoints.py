@@ -143,7 +143,8 @@ async def create_deployment(
     return await in_thread(run)
 
 
-def _filters(
+# async though it does no I/O: FastAPI runs a plain ``def`` dependency in a worker thread, a hop per request.
+async def _filters(
     region: Annotated[RegionCode | None, Query(description="시·도 code")] = None,
     industry: Annotated[IndustryCode | None, Query(description="KSIC division")] = None,
     subfield: Annotated[SubFieldCode | None, Query(description="taxonomy sub-field of a solution")] = None,

@@ -41,13 +41,14 @@ def portal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     data_dir = tmp_path_factory.mktemp("portal-e2e")
     # The demo data (with 30 days of telemetry) takes minutes to load on a busy machine: load it first,
-    # without the readiness deadline of a start; `run` then finds it loaded.
+    # without the readiness deadline of a start; then `serve` it (what `run` does after its own migrate and
+    # seed, which would find nothing left to do).
     env = {**os.environ, "SMARTMFG_DATA_DIR": str(data_dir), "SMARTMFG_TOPOLOGY": "embedded"}
     env.pop("SMARTMFG_DATABASE_URL", None)
     for step in ("migrate", "seed"):
         done = subprocess.run([str(SMARTMFG), step], env=env, capture_output=True, text=True, timeout=900)
         assert done.returncode == 0, f"smartmfg {step}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
-    proc, base = _run_platform(data_dir)
+    proc, base = _run_platform(data_dir, "serve")
     try:
         yield base
     finally:

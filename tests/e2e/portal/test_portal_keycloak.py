@@ -19,7 +19,9 @@ pytestmark = pytest.mark.e2e
 database = test_distributed.database  # a fresh PostgreSQL database for the gateway
 
 
-def test_vendor_signs_in_through_keycloak(database: str, tmp_path: Path, browser: Browser) -> None:
+def test_vendor_signs_in_through_keycloak(
+    database: str, tmp_path: Path, browser: Browser, keycloak_started: None
+) -> None:
     env = {
         **os.environ,
         "SMARTMFG_TOPOLOGY": "distributed",

@@ -82,27 +82,31 @@ def test_cases_page_fetches_one_page_and_facets_at_any_size(
     assert "(주)한국MES" in page, "the supplier facet and the cards name the company"
     assert len(re.findall(r'<article class="card">', page)) == 20
 
-    last = _view(client, calls, "/cases?region=48&page=9")  # past the end: the last page
+    second = _view(client, calls, "/cases?page=2")  # a later page: the list after its facets, at its position
+    assert sorted((service, path) for service, path, _ in calls.made) == small
+    assert [p.get("cursor") for s, path, p in calls.made if (s, path) == ("usecases", "")] == ["WzIwXQ"]
+    assert "2 / 3" in second.replace("쪽", "") and len(re.findall(r'<article class="card">', second)) == 20
+
+    last = _view(client, calls, "/cases?region=48&page=9")  # past the end: the last page, asked once
+    assert [path for s, path, _ in calls.made if s == "usecases"] == ["/facets", ""]
     assert "40건" in last and len(re.findall(r'<article class="card">', last)) == 20
     assert re.search(r'data-facet="region" data-code="11".*?<span class="n">20</span>', last, flags=re.S)
     titles = re.findall(r"사례 (\d{3})", last)
     assert titles and all(int(t) % 3 for t in titles), "only the region's cases"
 
 
-def test_a_page_past_the_end_of_nothing_makes_no_third_call(
-    client: TestClient, auth: Auth, calls: Calls
-) -> None:
+def test_a_later_page_of_nothing_asks_only_the_facets(client: TestClient, auth: Auth, calls: Calls) -> None:
     vendor = auth("vendor", org_id="org-vendor-3")
     _publish_cases(client, vendor, 3, 0)
 
     page = _view(client, calls, "/cases?q=zzqx&page=9")
 
-    assert sorted((service, path) for service, path, _ in calls.made) == [
-        ("usecases", ""),
+    assert [(service, path) for service, path, _ in calls.made] == [
         ("usecases", "/facets"),
-    ], "the facets said nothing matches: the last page is empty without asking for it"
+    ], "the facets said nothing matches: the page is empty without asking for it"
     assert 'class="empty"' in page and not re.findall(r'<article class="card">', page)
+    assert 'data-try="deployments"' in page, "the empty result still suggests what to try"
 
-    past = _view(client, calls, "/cases?page=9")  # 3 cases: page 1 is the last, asked for again
-    assert [p.get("cursor") for s, path, p in calls.made if (s, path) == ("usecases", "")][1:] == [None]
+    past = _view(client, calls, "/cases?page=9")  # 3 cases: page 1 is the last, the only one asked for
+    assert [p.get("cursor") for s, path, p in calls.made if (s, path) == ("usecases", "")] == [None]
     assert len(re.findall(r'<article class="card">', past)) == 3

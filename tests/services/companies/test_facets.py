@@ -47,6 +47,11 @@ def test_facets_sorts_and_ids(client: TestClient, auth: Auth) -> None:
     assert _counts(vendors_48, "region") == {"48": 1, "41": 1}
     designated = client.get(f"{URL}/facets", params={"designated": True}).json()
     assert designated["total"] == 1 and _counts(designated, "expertise") == {"INTL-AI": 1}
+    # Nothing found: only a chosen filter's facet counts (what choosing another value would find).
+    sme_experts = client.get(f"{URL}/facets", params={"kind": "sme", "expertise": "INTL-AI"}).json()
+    assert sme_experts["total"] == 0
+    assert _counts(sme_experts, "kind") == {"vendor": 2} and _counts(sme_experts, "expertise") == {}
+    assert sme_experts["region"] == sme_experts["designated"] == []
 
     def ids(**params: Any) -> list[str]:
         answer = client.get(URL, params=params)

@@ -60,6 +60,11 @@ def test_facet_counts_match_a_hand_count_and_skip_drafts(world: World) -> None:
     unknown = world.client.get(FACETS, params={"only": "colour"})
     assert unknown.status_code == 422 and unknown.json()["fields"][0]["loc"].startswith("query.only")
 
+    # A search that finds nothing under a chosen year still counts the other years it would find.
+    none_in_2022 = world.client.get(FACETS, params={"q": "대성정밀", "year": 2022}).json()
+    assert none_in_2022["total"] == 0 and _counts(none_in_2022, "year") == {"2024": 2, "2023": 1}
+    assert none_in_2022["region"] == none_in_2022["subfield"] == none_in_2022["level"] == []
+
     # The counts are kept, but a change of any record is seen by the next call.
     world.published(subfield="INFO-MES", year=2023)
     assert _counts(world.client.get(FACETS).json(), "year") == {"2024": 2, "2023": 2}

@@ -56,6 +56,25 @@ def test_facets_count_visible_cases_and_ignore_their_own_filter(client: TestClie
     assert client.get(f"{URL}/facets", params={"region": "99"}).json()["fields"][0]["loc"] == "query.region"
 
 
+def test_a_search_that_finds_nothing_still_counts_the_facets_of_its_chosen_filters(
+    client: TestClient, auth: Auth
+) -> None:
+    vendor = auth("vendor", org_id="org-vendor-3")
+    _case(client, vendor, region="48", title_ko="창원 용접 불량 예측")
+    _case(client, vendor, region="48", technique="gradient_boosting", title_ko="창원 사출 불량 검사")
+
+    nowhere = client.get(f"{URL}/facets", params={"q": "창원", "region": "11"}).json()
+    assert nowhere["total"] == 0
+    assert _counts(nowhere, "region") == {"48": 2}, "choosing another region would find them"
+    assert nowhere["industry"] == nowhere["technique"] == nowhere["supplier"] == []
+    two = client.get(f"{URL}/facets", params={"q": "창원", "region": "11", "technique": "anomaly_detection"})
+    assert _counts(two.json(), "region") == {"48": 1} and _counts(two.json(), "technique") == {}
+    nothing = client.get(f"{URL}/facets", params={"q": "베어링"}).json()
+    assert nothing == {
+        "total": 0, "region": [], "industry": [], "problem_type": [], "technique": [], "supplier": []
+    }  # fmt: skip
+
+
 def test_the_list_sorts_searches_and_pages_by_position(client: TestClient, auth: Auth) -> None:
     vendor = auth("vendor", org_id="org-vendor-3")
     small = _case(
