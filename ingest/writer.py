@@ -341,12 +341,14 @@ class LakeWriter:
                         log.warning("%s; consuming again from the lake's offsets", exc)
                         FENCED.inc()
                         self._new_assignment = consumer.assignment()
-            for sink in self.sinks.values():
-                if sink.pending:
-                    try:
+            # At the stop as in the loop: a fenced sink's rows are the new owners' to commit, and the sinks
+            # after it wait (their offsets may skip letters not yet committed).
+            try:
+                for sink in self.sinks.values():
+                    if sink.pending:
                         sink.commit()
-                    except Fenced as exc:  # the rows are the partition's new owner's to commit
-                        log.warning("%s; stopping without them", exc)
+            except Fenced as exc:
+                log.warning("%s; stopping without them", exc)
         finally:
             self.health.stopped = True
             consumer.close()

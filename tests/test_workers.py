@@ -220,10 +220,10 @@ def test_the_committed_record_is_read_from_a_durations_output_by_unit() -> None:
 
 
 def test_the_committed_record_knows_the_browser_group_and_only_units_of_two_seconds_or_more() -> None:
-    committed = workers.committed_units(workers.COMMITTED)
+    committed = workers.read_seconds(workers.COMMITTED)
     assert committed["portal_url"] > 200, "the browser tests' group: minutes, though not marked slow"
     assert min(committed.values()) >= 2
-    assert workers.committed_units(Path("/nonexistent/durations.json")) == {}
+    assert workers.read_seconds(Path("/nonexistent/durations.json")) == {}
 
 
 def test_a_parameter_with_an_at_sign_is_not_a_group() -> None:

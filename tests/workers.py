@@ -162,7 +162,7 @@ def distribute_longest_first(config: pytest.Config) -> None:
     if config.getoption("dist", "no") != "loadgroup":
         return
     if worker:
-        longest = LongestFirst(Durations(DURATIONS).known(), committed_units(COMMITTED))
+        longest = LongestFirst(Durations(DURATIONS).known(), read_seconds(COMMITTED))
         config.pluginmanager.register(longest, "smartmfg-longest-first")
     else:
         # Else the controller re-sorts the units by their number of tests, whatever their duration.
@@ -194,11 +194,7 @@ class Durations:
         self.seen: dict[str, float] = defaultdict(float)
 
     def recorded(self) -> dict[str, float]:
-        try:
-            recorded = json.loads(self.path.read_text(encoding="utf-8"))
-            return {str(test): float(seconds) for test, seconds in recorded.items()}
-        except (OSError, ValueError, AttributeError, TypeError):
-            return {}  # no run recorded yet (a clean clone), or a file cut short: the markers decide
+        return read_seconds(self.path)
 
     def known(self) -> dict[str, float]:
         return {plain_id(test): seconds for test, seconds in self.recorded().items()}
@@ -224,12 +220,13 @@ class Durations:
         partial.replace(self.path)
 
 
-def committed_units(path: Path) -> dict[str, float]:
-    """The committed record: each unit's seconds in a full run (none when the file is missing)."""
+def read_seconds(path: Path) -> dict[str, float]:
+    """Seconds by test (``DURATIONS``) or by unit (``COMMITTED``) as a file of either holds them."""
     try:
-        return {str(unit): float(seconds) for unit, seconds in json.loads(path.read_text("utf-8")).items()}
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+        return {str(name): float(seconds) for name, seconds in recorded.items()}
     except (OSError, ValueError, AttributeError, TypeError):
-        return {}
+        return {}  # no run recorded yet (a clean clone), or a file cut short: the markers decide
 
 
 def unit_seconds(tests: dict[str, float]) -> dict[str, int]:

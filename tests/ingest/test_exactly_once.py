@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pyarrow.compute as pc
 import pytest
@@ -24,7 +22,9 @@ from fastapi.testclient import TestClient
 from kafka import KafkaAdminClient
 
 from services.kit.settings import PlatformSettings
+from tests.e2e.distributed import eventually
 from tests.ingest.conftest import Upload, WriterProcess, lake_rows, readings, wait_for_rows
+from tests.ingest.edge.ports import free_ports
 
 pytestmark = [pytest.mark.parametrize("database_url", ["postgres"], indirect=True), pytest.mark.slow]
 CTL = Path(__file__).resolve().parents[2] / "infra" / "ctl.sh"
@@ -73,31 +73,12 @@ def test_sigkilled_writer_resumes_from_the_table(
     _assert_exactly_once(lake_settings, expected)
 
 
-def _until(check: Callable[[], Any], what: str, timeout_s: float = LOADED_S) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, f"{what}: not within {timeout_s:.0f} s"
-        time.sleep(0.5)
-
-
-def _free_ports(count: int) -> list[int]:
-    # All bound at once, so that they differ; the kernel does not hand them out again right away.
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 class OwnServers:
     """A single-node Kafka and a MinIO that only the tests of this module use: infra/ctl.sh with free ports
     and a data dir of their own (the jars and the MinIO binary come from the shared cache)."""
 
     def __init__(self, home: Path) -> None:
-        kafka, controller, minio, console = _free_ports(4)
+        kafka, controller, minio, console = free_ports(4)
         self.kafka, self.minio = f"127.0.0.1:{kafka}", f"127.0.0.1:{minio}"
         self.env = {
             **os.environ,
@@ -189,14 +170,15 @@ class TestOutagesOfOwnServers:
         try:
             assert upload("m-0", readings(300)).status_code == 202
             assert wait_for_rows(lake_settings, 300, timeout_s=LOADED_S).num_rows == 300
-            _until(lambda: _group_members(lake_settings) == 2, "both writers in the group")
+            eventually(lambda: _group_members(lake_settings) == 2, "both writers in the group", LOADED_S)
             own_servers.ctl("down", "minio")
             outage = time.monotonic()
             try:
                 for n in range(1, 4):
                     assert upload(f"m-{n}", readings(300)).status_code == 202  # Kafka still takes them
                 dying.kill()
-                _until(lambda: _group_members(lake_settings) == 1, "the survivor alone in the group")
+                alone = lambda: _group_members(lake_settings) == 1  # noqa: E731
+                eventually(alone, "the survivor alone in the group", LOADED_S)
                 assert lake_client.get("/readyz").status_code in (200, 503)
                 time.sleep(max(0.0, outage + 30 - time.monotonic()))
             finally:

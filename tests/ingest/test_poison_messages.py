@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,9 @@ from platform_api.app import create_app
 from services.kit.app_state import state_of
 from services.kit.settings import PlatformSettings
 from tests.ingest.conftest import Upload, WriterProcess, lake_rows, readings, wait_for_rows
+from tests.ingest.edge.ports import free_port
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _dead_letters(settings: PlatformSettings) -> list[dict[str, Any]]:
@@ -60,7 +54,7 @@ def test_a_poison_message_becomes_one_dead_letter_and_the_stream_goes_on(
     }
     runtime.bus.publish([Outgoing(runtime.topics.telemetry, b"factory-sme-1-a", b"\x00not arrow", headers)])
     assert upload("after", readings(50, start=100)).status_code == 202
-    port = _free_port()
+    port = free_port()
     writer = WriterProcess(lake_settings, tmp_path / "writer.log", "--port", str(port))
     writer.start()
     try:
